@@ -1,0 +1,1 @@
+"""Second Opinion Assistant: domain logic, storage, language tools and web app."""

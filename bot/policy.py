@@ -1,0 +1,225 @@
+"""The one place plan rules are answered: a pure reader over `policies_kb/`.
+
+Nothing here decides a rule in code. Every answer is read from the YAML facts, each
+of which names its source file, section and a quote. Callers (actions, API, tests)
+ask this module; none re-decides a rule.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Tuple
+
+import yaml
+
+KB_DIR = Path(os.environ.get("POLICIES_KB", Path(__file__).resolve().parent.parent / "policies_kb"))
+SEEDS_DIR = Path(os.environ.get("POLICY_SEEDS", Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"))
+
+TOPICS = ("situations", "who_can_request", "authorization", "cost", "timeline",
+          "who_gives", "report", "disagree", "refused", "transportation")
+NETWORKS = ("in_network", "out_of_network")
+URGENCIES = ("urgent", "routine")
+TIMELINE_UNITS = ("hours", "calendar_days", "business_days")
+DEFAULT_LANG = "en"
+
+
+class UnknownPlan(KeyError):
+    pass
+
+
+@dataclass(frozen=True)
+class Citation:
+    label: str            # "Partnership policy MPUP3078"
+    section: str
+    quote: str
+    source_file: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: str
+    name: str
+    short_name: str
+    aliases: Tuple[str, ...]
+    policy_id: str
+    _citation: Dict[str, str] = field(compare=False, repr=False)
+
+    def citation_label(self, lang: str = DEFAULT_LANG) -> str:
+        return _pick(self._citation, lang)
+
+
+@dataclass(frozen=True)
+class Answer:
+    plan: str
+    topic: str
+    text: str
+    silent: bool                      # the policy does not address this topic
+    citation: Optional[Citation]      # None when silent
+    policy_label: str                 # which policy was read, even when silent
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """How fast a decision comes. `unit` is one of TIMELINE_UNITS, or None when no
+    decision is needed ("none") or the policy sets no number ("not_stated")."""
+    kind: str                         # "fixed" | "none" | "not_stated"
+    unit: Optional[str] = None
+    amount: Optional[int] = None
+    text: Optional[str] = None
+    citation: Optional[Citation] = None
+
+
+@dataclass(frozen=True)
+class Requirement:
+    plan: str
+    network: str
+    urgency: str
+    authorization_required: bool
+    explain: str
+    decided_by: Optional[str]
+    condition: Optional[str]
+    next_steps: Optional[str]
+    timeline: Timeline
+    citations: Tuple[Citation, ...]
+
+    def sentences(self) -> List[str]:
+        """The member-facing sentences, in reading order, all from policies_kb."""
+        parts = [self.explain, self.decided_by, self.condition, self.timeline.text,
+                 None if self.authorization_required else self.next_steps]
+        return [p for p in parts if p]
+
+
+@dataclass(frozen=True)
+class Situation:
+    id: str
+    number: int
+    label: str
+    sources: Tuple[Citation, ...]
+
+
+def _pick(texts: Dict[str, str], lang: str) -> str:
+    return texts.get(lang) or texts[DEFAULT_LANG]
+
+
+class KnowledgeBase:
+    def __init__(self, kb_dir: Path = KB_DIR):
+        self.kb_dir = Path(kb_dir)
+        self.policies: Dict[str, dict] = {}
+        self.plans: Dict[str, Plan] = {}
+        self.statute: dict = {}
+        for path in sorted(self.kb_dir.glob("*.yml")):
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if "statute" in doc:
+                self.statute = doc
+            elif "policy" in doc:
+                self._add_policy(doc)
+
+    def _add_policy(self, doc: dict) -> None:
+        pid = doc["policy"]["id"]
+        self.policies[pid] = doc
+        for plan_id, p in doc["plans"].items():
+            self.plans[plan_id] = Plan(
+                id=plan_id, name=p["name"], short_name=p["short_name"],
+                aliases=tuple(a.lower() for a in p.get("aliases", [])),
+                policy_id=pid, _citation=p["citation"])
+
+    # -- look-ups ---------------------------------------------------------------
+    def plan(self, plan_id: str) -> Plan:
+        try:
+            return self.plans[plan_id]
+        except KeyError:
+            raise UnknownPlan(plan_id) from None
+
+    def _policy_of(self, plan_id: str) -> dict:
+        return self.policies[self.plan(plan_id).policy_id]
+
+    def _citation(self, plan_id: str, fact: dict, lang: str) -> Citation:
+        policy = self._policy_of(plan_id)
+        return Citation(label=self.plan(plan_id).citation_label(lang), section=str(fact["section"]),
+                        quote=fact["quote"], source_file=policy["policy"]["source_file"])
+
+    def _text(self, plan_id: str, texts: Optional[Dict[str, str]], lang: str) -> Optional[str]:
+        if not texts:
+            return None
+        plan = self.plan(plan_id)
+        return " ".join(_pick(texts, lang).split()).replace("{plan}", plan.name)
+
+    def answer(self, plan_id: str, topic: str, lang: str = DEFAULT_LANG) -> Answer:
+        if topic not in TOPICS:
+            raise KeyError(f"unknown topic {topic!r}")
+        fact = self._policy_of(plan_id)["topics"][topic]
+        silent = bool(fact.get("silent"))
+        return Answer(plan=plan_id, topic=topic, text=self._text(plan_id, fact["answer"], lang),
+                      silent=silent,
+                      citation=None if silent else self._citation(plan_id, fact, lang),
+                      policy_label=self.plan(plan_id).citation_label(lang))
+
+    def requirement(self, plan_id: str, network: str, urgency: str,
+                    lang: str = DEFAULT_LANG) -> Requirement:
+        if network not in NETWORKS or urgency not in URGENCIES:
+            raise ValueError(f"bad network/urgency {network!r}/{urgency!r}")
+        rule = self._policy_of(plan_id)["requests"][network]
+        citations = [self._citation(plan_id, rule, lang)]
+        decided_by, condition = rule.get("decided_by"), rule.get("condition")
+        for extra in (decided_by, condition):
+            if extra:
+                citations.append(self._citation(plan_id, extra, lang))
+        timeline = self._timeline(plan_id, rule["timeline"][urgency], lang)
+        if timeline.citation:
+            citations.append(timeline.citation)
+        return Requirement(
+            plan=plan_id, network=network, urgency=urgency,
+            authorization_required=bool(rule["authorization_required"]),
+            explain=self._text(plan_id, rule["explain"], lang),
+            decided_by=self._text(plan_id, decided_by, lang) if decided_by else None,
+            condition=self._text(plan_id, condition, lang) if condition else None,
+            next_steps=self._text(plan_id, rule.get("next_steps"), lang),
+            timeline=timeline, citations=tuple(dict.fromkeys(citations)))
+
+    def _timeline(self, plan_id: str, fact, lang: str) -> Timeline:
+        if fact == "none":
+            return Timeline(kind="none")
+        citation = self._citation(plan_id, fact, lang)
+        text = self._text(plan_id, {k: v for k, v in fact.items() if len(k) == 2}, lang)
+        if fact.get("not_stated"):
+            return Timeline(kind="not_stated", text=text, citation=citation)
+        (unit, amount), = [(u, fact[u]) for u in TIMELINE_UNITS if u in fact]
+        return Timeline(kind="fixed", unit=unit, amount=int(amount), text=text, citation=citation)
+
+    def situations(self, lang: str = DEFAULT_LANG) -> List[Situation]:
+        out = []
+        for sid, s in self.statute["situations"].items():
+            sources = tuple(
+                Citation(label=self.policies[src["policy"]]["policy"]["number"], section=str(src["section"]),
+                         quote=src["quote"], source_file=self.policies[src["policy"]]["policy"]["source_file"])
+                for src in s["sources"])
+            out.append(Situation(id=sid, number=int(s["number"]), label=_pick(s["label"], lang), sources=sources))
+        return sorted(out, key=lambda s: s.number)
+
+    def situation_ids(self) -> Tuple[str, ...]:
+        return tuple(s.id for s in self.situations())
+
+    def all_quotes(self) -> Iterator[Tuple[str, str, str]]:
+        """(source_file, quote, where) for every quote in the knowledge base."""
+        for pid, doc in self.policies.items():
+            src = doc["policy"]["source_file"]
+            for where, node in _walk(doc, pid):
+                yield src, node["quote"], where
+        for sid, s in self.statute.get("situations", {}).items():
+            for src in s["sources"]:
+                yield self.policies[src["policy"]]["policy"]["source_file"], src["quote"], f"statute/{sid}"
+
+
+def _walk(node, where: str):
+    if isinstance(node, dict):
+        if "quote" in node:
+            yield where, node
+        for key, value in node.items():
+            yield from _walk(value, f"{where}/{key}")
+
+
+@lru_cache(maxsize=1)
+def kb() -> KnowledgeBase:
+    return KnowledgeBase()
