@@ -1,0 +1,35 @@
+# Second Opinion Assistant. `make run` and `make test` do all set-up themselves.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 3
+
+.PHONY: run test venv train bench clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt scripts/find-python310
+	@py=$$(scripts/find-python310) && echo "Using $$py" && \
+	  [ -x $(PY) ] || $$py -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip==24.2" "setuptools==70.3.0" "wheel==0.45.1"
+	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	@touch $@
+
+train: $(STAMP)
+	$(PY) -m bot.train
+
+run: $(STAMP)
+	@scripts/run
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bot.bench
+
+clean:
+	rm -rf models results var .pytest_cache
