@@ -1,0 +1,288 @@
+"""Recognise plans, specialties, provider names, danger words and the member's reason.
+
+spaCy does the entity work: an EntityRuler over `spacy.blank("en")`, its plan patterns
+generated from the aliases in policies_kb/ and its specialty patterns from
+vocabulary.yml. No model is downloaded. The small parsers below read one answer to
+one question of the request form; they never decide a plan rule.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import spacy
+import yaml
+
+from bot.policy import kb
+
+VOCAB_PATH = Path(__file__).with_name("vocabulary.yml")
+# Words that follow "Dr" but are not a name ("the doctor said", "dr told me").
+NOT_NAMES = {"said", "says", "told", "tells", "wants", "want", "thinks", "think", "who", "that",
+             "is", "was", "and", "at", "in", "of", "my", "the", "a", "an", "to", "for", "from",
+             "recommended", "recommends", "diagnosed", "office", "visit", "appointment", "gave",
+             "says", "suggested", "put", "has", "had", "does", "did", "will", "would", "me",
+             "i", "he", "she", "they", "it", "on", "with", "about", "but", "so", "because"}
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> dict:
+    return yaml.safe_load(VOCAB_PATH.read_text(encoding="utf-8"))
+
+
+def _phrase_pattern(label: str, phrase: str, ent_id: str) -> dict:
+    return {"label": label, "id": ent_id,
+            "pattern": [{"LOWER": tok} for tok in phrase.split()]}
+
+
+def ruler_patterns() -> List[dict]:
+    patterns = []
+    for plan in kb().plans.values():
+        for alias in {plan.name.lower(), plan.short_name.lower(), *plan.aliases}:
+            patterns.append(_phrase_pattern("PLAN", alias, plan.id))
+    for specialty, phrases in vocabulary()["specialties"].items():
+        for phrase in phrases:
+            patterns.append(_phrase_pattern("SPECIALTY", phrase, specialty))
+    title = {"LOWER": {"IN": ["dr", "dr.", "doctor", "doc", "dra", "dra."]}}
+    name = {"IS_ALPHA": True, "LOWER": {"NOT_IN": sorted(NOT_NAMES)}}
+    patterns.append({"label": "PROVIDER", "id": "named", "pattern": [title, name]})
+    patterns.append({"label": "PROVIDER", "id": "named",
+                     "pattern": [title, name, {"IS_TITLE": True, "LOWER": {"NOT_IN": sorted(NOT_NAMES)}}]})
+    return patterns
+
+
+@lru_cache(maxsize=1)
+def nlp():
+    pipe = spacy.blank("en")
+    ruler = pipe.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler.add_patterns(ruler_patterns())
+    return pipe
+
+
+@dataclass
+class Extraction:
+    plans: List[str] = field(default_factory=list)
+    specialties: List[str] = field(default_factory=list)
+    providers: List[str] = field(default_factory=list)
+    spans: List[Tuple[str, str, int, int, str]] = field(default_factory=list)  # label,value,start,end,text
+
+
+def extract(text: str) -> Extraction:
+    """Entities in a member's message (char offsets are into `text`)."""
+    out = Extraction()
+    doc = nlp()(text[:2000])
+    for ent in doc.ents:
+        if ent.label_ == "PLAN":
+            value = ent.ent_id_
+            out.plans.append(value)
+        elif ent.label_ == "SPECIALTY":
+            value = ent.ent_id_
+            out.specialties.append(value)
+        else:
+            value = _provider_name(ent.text)
+            out.providers.append(value)
+        out.spans.append((ent.label_, value, ent.start_char, ent.end_char, ent.text))
+    if not out.plans:
+        fuzzy = _fuzzy_plan(text)
+        if fuzzy:
+            out.plans.append(fuzzy)
+    return out
+
+
+def _provider_name(text: str) -> str:
+    words = text.replace("Dr.", "Dr").split()
+    return "Dr. " + " ".join(w.capitalize() if w.islower() else w for w in words[1:])
+
+
+def _norm(text: str) -> str:
+    text = text.lower().replace("’", "'")
+    text = re.sub(r"[^a-z0-9'/\- ]+", " ", text)
+    return " ".join(text.split())
+
+
+def _fuzzy_plan(text: str) -> Optional[str]:
+    """Plan names with typos ("kern helth", "partnrship"): close matches on word n-grams."""
+    words = _norm(text).split()
+    best, best_score = None, 0.0
+    for plan in kb().plans.values():
+        for alias in plan.aliases:
+            if len(alias) < 5:
+                continue
+            n = len(alias.split())
+            for i in range(len(words) - n + 1):
+                gram = " ".join(words[i:i + n])
+                score = difflib.SequenceMatcher(None, gram, alias).ratio()
+                if score > best_score:
+                    best, best_score = plan.id, score
+    return best if best_score >= 0.86 else None
+
+
+def find_plan(text: str) -> Optional[str]:
+    """One plan id if the text names exactly one plan, else None."""
+    plans = set(extract(text).plans)
+    if len(plans) == 1:
+        return plans.pop()
+    choice = parse_choice(text, len(PLAN_CHOICES))
+    return PLAN_CHOICES[choice - 1] if choice else None
+
+
+# The order plans are offered in a numbered list (SMS: "Reply 1-5").
+PLAN_CHOICES = ("khs", "hpsj", "mvhp", "partnership", "health_net")
+
+
+def _has_phrase(text: str, phrase: str) -> bool:
+    return re.search(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z0-9])", text) is not None
+
+
+def _matches(text: str, phrases) -> List[str]:
+    t = _norm(text)
+    return [p for p in phrases if _has_phrase(t, _norm(p))]
+
+
+def parse_choice(text: str, n: int) -> Optional[int]:
+    """A bare numbered choice: "2", "#2", "option 2", "2." -> 2 (1..n)."""
+    m = re.fullmatch(r"\s*(?:option|number|no\.?|#)?\s*([1-9])\s*[.)!]?\s*", text.lower())
+    if m and 1 <= int(m.group(1)) <= n:
+        return int(m.group(1))
+    return None
+
+
+def detect_danger(text: str) -> bool:
+    t = text.lower().replace("’", "'")
+    return any(re.search(p, t) for p in vocabulary()["danger"])
+
+
+def classify_reason(text: str) -> Optional[str]:
+    """Which of the five situations the member's words describe, or None if unclear."""
+    order = kb().situation_ids()
+    choice = parse_choice(text, len(order))
+    if choice:
+        return order[choice - 1]
+    scores: Dict[str, int] = {}
+    for situation, weights in vocabulary()["reasons"].items():
+        scores[situation] = sum(int(w) * len(_matches(text, phrases)) for w, phrases in weights.items())
+    best = max(order, key=lambda s: (scores.get(s, 0), -order.index(s)))
+    return best if scores.get(best, 0) >= 2 else None
+
+
+def parse_requester(text: str) -> Optional[str]:
+    choice = parse_choice(text, 3)
+    if choice:
+        return ("member", "representative", "provider")[choice - 1]
+    hits = {k: _matches(text, v) for k, v in vocabulary()["requester"].items()}
+    for kind in ("representative", "provider", "member"):
+        if hits[kind]:
+            return kind
+    return None
+
+
+def parse_network(text: str) -> Optional[str]:
+    """in_network, out_of_network, "unsure", or None."""
+    choice = parse_choice(text, 3)
+    if choice:
+        return ("in_network", "out_of_network", "unsure")[choice - 1]
+    hits = {k: _matches(text, v) for k, v in vocabulary()["network"].items()}
+    if hits["out_of_network"]:
+        return "out_of_network"
+    if hits["in_network"]:
+        return "in_network"
+    return "unsure" if hits["unsure"] else None
+
+
+def parse_yes_no(text: str) -> Optional[bool]:
+    choice = parse_choice(text, 2)
+    if choice:
+        return choice == 1
+    t = _norm(text)
+    if _matches(t, vocabulary()["unsure"]):
+        return None
+    no, yes = _matches(t, vocabulary()["negate"]), _matches(t, vocabulary()["affirm"])
+    if no and not yes:
+        return False
+    if yes and not no:
+        return True
+    if yes and no:   # "no, it's right" / "yes, no changes": the first word decides
+        first = t.split()[0] if t else ""
+        return first in {_norm(y) for y in vocabulary()["affirm"]}
+    return None
+
+
+def parse_urgency(text: str) -> Optional[str]:
+    """urgent / routine / None (unclear). Danger words count as urgent."""
+    t = _norm(text)
+    if _matches(t, ["not urgent", "non urgent", "nonurgent", "routine", "can wait", "no rush",
+                    "not an emergency", "not serious", "no hurry"]):
+        return "routine"
+    if detect_danger(text) or _matches(t, ["urgent", "emergency", "asap", "right away", "serious threat",
+                                           "life or death", "cant wait", "can't wait", "cannot wait"]):
+        return "urgent"
+    answer = parse_yes_no(text)
+    return None if answer is None else ("urgent" if answer else "routine")
+
+
+def parse_none(text: str) -> bool:
+    """True when the member says they have no one in mind."""
+    t = _norm(text)
+    return t in {_norm(x) for x in vocabulary()["none"]} or bool(
+        _matches(t, ["no one", "nobody", "no preference", "don't have one", "dont have one",
+                     "not really", "no i don't", "no i dont", "not yet"]))
+
+
+MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august",
+     "september", "october", "november", "december"], start=1)}
+MONTHS.update({k[:3]: v for k, v in list(MONTHS.items())})
+MONTHS["sept"] = 9
+
+
+def parse_date_hint(text: str, today: date) -> Optional[date]:
+    """Roughly when: "last week", "3 months ago", "in March", "10/2/2026", "yesterday".
+    Returns a best date, never in the future, or None."""
+    t = _norm(text)
+    units = {"day": 1, "week": 7, "month": 30, "year": 365}
+    m = re.search(r"\b(\d+|a|an|one|two|three|four|five|six|few|couple of)\s+(day|week|month|year)s?\s+ago", t)
+    if m:
+        words = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                 "six": 6, "few": 3, "couple of": 2}
+        n = int(m.group(1)) if m.group(1).isdigit() else words[m.group(1)]
+        return today - timedelta(days=n * units[m.group(2)])
+    for phrase, days in (("today", 0), ("yesterday", 1), ("last week", 7), ("last month", 30),
+                         ("this week", 0), ("this month", 0), ("last year", 365)):
+        if _has_phrase(t, phrase):
+            return today - timedelta(days=days)
+    m = re.search(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b", t)
+    if m:
+        month, day = int(m.group(1)), int(m.group(2))
+        year = int(m.group(3)) if m.group(3) else today.year
+        year = year + 2000 if year < 100 else year
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            return None
+        return found if found <= today else None
+    for word in t.split():
+        if word in MONTHS:
+            found = date(today.year, MONTHS[word], 1)
+            return found if found <= today else date(today.year - 1, MONTHS[word], 1)
+    return None
+
+
+_VOWELS = set("aeiouyáéíóú")
+
+
+def looks_like_gibberish(text: str) -> bool:
+    """Keyboard mash or noise: no word-like token at all."""
+    tokens = re.findall(r"[^\W\d_]+", text.lower())
+    if not tokens:
+        return not re.search(r"\d", text)
+    def wordlike(tok: str) -> bool:
+        if len(tok) == 1:
+            return tok in {"a", "i", "y", "o"}
+        return (any(c in _VOWELS for c in tok) and not re.search(r"[^aeiouy\W]{5,}", tok)
+                and not re.search(r"(.)\1\1", tok) and tok not in {"asdf", "qwerty", "asdfg", "hjkl"})
+    good = sum(wordlike(t) for t in tokens)
+    return good / len(tokens) < 0.5
