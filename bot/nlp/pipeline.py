@@ -224,6 +224,10 @@ def parse_urgency(text: str) -> Optional[str]:
     return None if answer is None else ("urgent" if answer else "routine")
 
 
+def sounds_unsure(text: str) -> bool:
+    return bool(_matches(text, vocabulary()["unsure"]))
+
+
 def parse_none(text: str) -> bool:
     """True when the member says they have no one in mind."""
     t = _norm(text)
@@ -286,3 +290,46 @@ def looks_like_gibberish(text: str) -> bool:
                 and not re.search(r"(.)\1\1", tok) and tok not in {"asdf", "qwerty", "asdfg", "hjkl"})
     good = sum(wordlike(t) for t in tokens)
     return good / len(tokens) < 0.5
+
+
+# The answers a member can change at the confirmation step, in the numbered order
+# the assistant offers them ("Reply 1 plan, 2 reason, ...").
+CORRECTABLE = ("plan", "reason", "initial_provider", "initial_recommendation", "initial_date",
+               "requested_by", "network", "preferred_provider", "urgency")
+_FIELD_WORDS = (  # checked in order: the more specific words first
+    ("urgency", ["urgent", "urgency", "emergency", "routine", "can wait", "not serious"]),
+    ("network", ["network", "outside", "out of plan", "in plan"]),
+    ("preferred_provider", ["preferred", "second opinion doctor", "second doctor", "new doctor",
+                            "want to see", "doctor i want", "provider i want"]),
+    ("requested_by", ["asking", "who is asking", "requester", "requested by", "on behalf"]),
+    ("initial_recommendation", ["recommend", "recommendation", "diagnosis", "diagnosed", "said",
+                                "told me", "treatment"]),
+    ("initial_date", ["date", "when", "month", "week", "year", "ago"]),
+    ("initial_provider", ["first doctor", "doctor", "dr", "provider", "first opinion", "specialist",
+                          "specialty"]),
+    ("reason", ["reason", "why"]),
+    ("plan", ["plan", "insurance"]),
+)
+
+
+def parse_correction(text: str) -> Tuple[Optional[str], Optional[str]]:
+    """Which answer the member wants to change, and the new value when the message
+    carries one ("actually it's urgent" -> ("urgency", "urgent"))."""
+    choice = parse_choice(text, len(CORRECTABLE))
+    if choice:
+        return CORRECTABLE[choice - 1], None
+    plan = set(extract(text).plans)
+    if len(plan) == 1:
+        return "plan", plan.pop()
+    t = _norm(text)
+    for field_name, words in _FIELD_WORDS:
+        if _matches(t, words):
+            if field_name == "urgency":
+                return field_name, parse_urgency(text)
+            if field_name == "network":
+                value = parse_network(text)
+                return field_name, value if value in ("in_network", "out_of_network") else None
+            if field_name == "requested_by":
+                return field_name, parse_requester(text.replace("asking", ""))
+            return field_name, None
+    return None, None

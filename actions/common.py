@@ -1,0 +1,64 @@
+"""What every action needs: the member's language, saying a catalog text, reading the
+latest message, and answering a rights question (also used mid-form)."""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.messages import text
+from bot.policy import kb
+
+QUESTION_INTENTS = {f"ask_{topic}": topic for topic in (
+    "situations", "who_can_request", "authorization", "cost", "timeline", "who_gives",
+    "report", "disagree", "refused", "transportation")}
+QUESTION_START = re.compile(r"^\s*(how|what|when|who|whom|why|which|can|could|do|does|did|will|"
+                            r"would|is|are|am|should|may)\b", re.I)
+
+
+def lang_of(tracker: Tracker) -> str:
+    return "en"
+
+
+def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values: Any) -> None:
+    dispatcher.utter_message(text=text(key, lang_of(tracker), **values))
+
+
+def latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("text") or "").strip()
+
+
+def latest_intent(tracker: Tracker) -> Tuple[Optional[str], float]:
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
+def asked_topic(tracker: Tracker, min_confidence: float = 0.0) -> Optional[str]:
+    name, confidence = latest_intent(tracker)
+    if name in QUESTION_INTENTS and confidence >= min_confidence:
+        return QUESTION_INTENTS[name]
+    return None
+
+
+def looks_like_question(message: str) -> bool:
+    return message.rstrip().endswith("?") or bool(QUESTION_START.match(message))
+
+
+def answer_rights(dispatcher: CollectingDispatcher, tracker: Tracker, plan: str, topic: str) -> None:
+    answer = kb().answer(plan, topic, lang_of(tracker))
+    if answer.silent:
+        say(dispatcher, tracker, "rights_answer_silent", answer=answer.text, citation=answer.policy_label)
+    else:
+        say(dispatcher, tracker, "rights_answer", answer=answer.text, citation=answer.citation.label,
+            section=answer.citation.section)
+
+
+def plan_name(plan: Optional[str]) -> Optional[str]:
+    return kb().plan(plan).name if plan in kb().plans else None
+
+
+def slot_events(values: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    from rasa_sdk.events import SlotSet
+    return [SlotSet(k, v) for k, v in values.items()]

@@ -1,0 +1,39 @@
+"""Start over, and reaching a person."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import plan_name, say
+
+
+def say_member_services(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    name = plan_name(tracker.get_slot("plan"))
+    if name:
+        say(dispatcher, tracker, "member_services", plan_name=name)
+    else:
+        say(dispatcher, tracker, "member_services_no_plan")
+
+
+class ActionStartOver(Action):
+    def name(self) -> Text:
+        return "action_start_over"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say(dispatcher, tracker, "start_over")
+        dispatcher.utter_message(response="utter_how_can_help")
+        return [AllSlotsReset()]
+
+
+class ActionMemberServices(Action):
+    def name(self) -> Text:
+        return "action_member_services"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say_member_services(dispatcher, tracker)
+        return []

@@ -1,0 +1,315 @@
+"""The request flow: start, the form's questions and answers, confirm, open.
+
+Every answer is read by a bot.nlp parser; what the plan requires comes from
+bot.requests (which asks bot.policy). Nothing here decides a rule.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import (answer_rights, asked_topic, latest_intent, latest_text, looks_like_question,
+                            plan_name, say)
+from actions.conversation import say_member_services
+from bot import nlp
+from bot.deadlines import to_pacific, utcnow
+from bot.messages import text
+from bot.policy import kb
+from bot.requests import RequestDraft, open_request, requirement_for
+
+FORM_SLOTS = ("plan", "reason_text", "reason", "initial_provider", "initial_specialty",
+              "initial_recommendation", "initial_date", "requested_by", "network",
+              "preferred_provider", "urgency", "confirmed")
+# Which slots to clear when the member wants to change one answer.
+CLEARS = {"reason": ("reason_text", "reason"), "initial_provider": ("initial_provider", "initial_specialty")}
+NO_ONE = "none"
+MAX_TEXT = 1000
+
+
+def _clip(value: str, limit: int = MAX_TEXT) -> str:
+    return " ".join(value.split())[:limit]
+
+
+def draft_from(tracker: Tracker) -> RequestDraft:
+    slot = tracker.get_slot
+    date_text = slot("initial_date")
+    preferred = slot("preferred_provider")
+    return RequestDraft(
+        plan=slot("plan"), reason=slot("reason"), reason_text=slot("reason_text"),
+        initial_provider=slot("initial_provider"), initial_specialty=slot("initial_specialty"),
+        initial_recommendation=slot("initial_recommendation"), initial_date_text=date_text,
+        initial_date=nlp.parse_date_hint(date_text or "", to_pacific(utcnow()).date()),
+        requested_by=slot("requested_by"), network=slot("network"),
+        preferred_provider=None if preferred in (None, NO_ONE) else preferred,
+        urgency=slot("urgency"))
+
+
+class ActionStartRequest(Action):
+    """Begin the form; keep what the first message already told us."""
+
+    def name(self) -> Text:
+        return "action_start_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        events: List[Dict[Text, Any]] = []
+        if tracker.get_slot("request_reference"):   # a new request after one was opened
+            events += [SlotSet(s, None) for s in FORM_SLOTS if s != "plan"]
+            events.append(SlotSet("request_reference", None))
+        message = latest_text(tracker)
+        reason = nlp.classify_reason(message)
+        if reason and len(message.split()) >= 6 and not tracker.get_slot("reason_text"):
+            events += [SlotSet("reason_text", _clip(message)), SlotSet("reason", reason)]
+        if not tracker.get_slot("plan"):
+            plan = nlp.find_plan(message)
+            if plan:
+                events.append(SlotSet("plan", plan))
+        say(dispatcher, tracker, "request_intro")
+        return events
+
+
+class ActionAskReason(Action):
+    """The five situations as a numbered list, from policies_kb."""
+
+    def name(self) -> Text:
+        return "action_ask_reason"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        lines = "\n".join(text("reason_choice_line", number=s.number, label=s.label)
+                          for s in kb().situations())
+        say(dispatcher, tracker, "ask_reason_choices", choices=lines)
+        return []
+
+
+def _question_action(slot: str):
+    """action_ask_<slot>: say the catalog question for one form slot."""
+    async def run(self, dispatcher, tracker, domain):
+        say(dispatcher, tracker, f"ask_{slot}", **{k: v for k, v in tracker.current_slot_values().items()
+                                                    if isinstance(v, str)})
+        return []
+    return type(f"ActionAsk_{slot}", (Action,), {"name": lambda self: f"action_ask_{slot}", "run": run})
+
+
+ASK_ACTIONS = [_question_action(slot) for slot in (
+    "plan", "reason_text", "initial_provider", "initial_specialty", "initial_recommendation",
+    "initial_date", "requested_by", "network", "preferred_provider", "urgency")]
+
+
+class ActionAskConfirmed(Action):
+    """Read back the answers and what the plan requires for exactly this case."""
+
+    def name(self) -> Text:
+        return "action_ask_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("change_pending"):
+            say(dispatcher, tracker, "ask_which_change")
+            return []
+        draft = draft_from(tracker)
+        say(dispatcher, tracker, "request_summary", **summary_values(draft))
+        requirement = requirement_for(draft)
+        say(dispatcher, tracker, "requirement", plan_name=plan_name(draft.plan),
+            requirement=" ".join(requirement.sentences()), citation=requirement.citations[0].label)
+        say(dispatcher, tracker, "ask_confirmed")
+        return []
+
+
+def summary_values(draft: RequestDraft) -> Dict[str, str]:
+    situation = next(s for s in kb().situations() if s.id == draft.reason)
+    unknown = text("label_unknown")
+    return dict(
+        plan_name=plan_name(draft.plan), reason_label=situation.label, reason_text=draft.reason_text,
+        initial_provider=draft.initial_provider, initial_specialty=draft.initial_specialty or unknown,
+        initial_date=draft.initial_date_text or unknown,
+        initial_recommendation=draft.initial_recommendation,
+        requested_by_label=text(f"label_requested_by_{draft.requested_by}"),
+        network_label=text(f"label_{draft.network}"),
+        preferred_label=(text("label_preferred_provider", name=draft.preferred_provider)
+                         if draft.preferred_provider else text("label_no_preferred_provider")),
+        urgency_label=text(f"label_{draft.urgency}"))
+
+
+class ActionOpenRequest(Action):
+    def name(self) -> Text:
+        return "action_open_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        draft = draft_from(tracker)
+        opened = open_request(draft, conversation_id=tracker.sender_id,
+                              channel=tracker.get_latest_input_channel() or "rest")
+        if not opened.newly_opened:
+            say(dispatcher, tracker, "request_already_open", reference=opened.reference)
+            return [SlotSet("request_reference", opened.reference)]
+        say(dispatcher, tracker, "request_opened", reference=opened.reference)
+        req, name = opened.requirement, plan_name(draft.plan)
+        if not req.authorization_required:
+            say(dispatcher, tracker, "no_authorization_needed", next_steps=req.next_steps or "")
+        elif opened.decision_due_at is not None:
+            due = to_pacific(opened.decision_due_at).strftime(text("due_format"))
+            say(dispatcher, tracker, "decision_due", plan_name=name, due=due, timeline=req.timeline.text)
+        else:
+            say(dispatcher, tracker, "decision_no_date", timeline=req.timeline.text)
+        return [SlotSet("request_reference", opened.reference)]
+
+
+class ActionAfterAffirm(Action):
+    """A "yes" outside any question: most often a repeated confirmation."""
+
+    def name(self) -> Text:
+        return "action_after_affirm"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        reference = tracker.get_slot("request_reference")
+        if reference:
+            say(dispatcher, tracker, "request_already_open", reference=reference)
+        else:
+            dispatcher.utter_message(response="utter_how_can_help")
+        return []
+
+
+class ValidateSecondOpinionForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_second_opinion_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        if nlp.detect_danger(latest_text(tracker)):
+            dispatcher.utter_message(response="utter_emergency")    # before anything else, always
+        return await super().run(dispatcher, tracker, domain)
+
+    # -- shared handling of a message that is not an answer --------------------------
+    def _not_an_answer(self, slot: str, dispatcher: CollectingDispatcher,
+                       tracker: Tracker) -> Dict[Text, Any]:
+        """A question, a request for a person, or noise: respond, then ask again."""
+        message = latest_text(tracker)
+        topic = asked_topic(tracker, 0.6)
+        intent, confidence = latest_intent(tracker)
+        if topic and looks_like_question(message) and tracker.get_slot("plan"):
+            answer_rights(dispatcher, tracker, tracker.get_slot("plan"), topic)
+        elif intent == "human_handoff" and confidence >= 0.6:
+            say_member_services(dispatcher, tracker)
+            say(dispatcher, tracker, "member_services_continue")
+        elif not nlp.detect_danger(message):
+            say(dispatcher, tracker, "unclear_answer")
+        return {slot: None}
+
+    def _is_interruption(self, tracker: Tracker) -> bool:
+        message = latest_text(tracker)
+        intent, confidence = latest_intent(tracker)
+        if not message or nlp.looks_like_gibberish(message):
+            return True
+        if asked_topic(tracker, 0.6) and looks_like_question(message):
+            return True
+        return intent == "human_handoff" and confidence >= 0.8
+
+    def _free_text(self, slot: str, value: Any, dispatcher, tracker, limit: int = MAX_TEXT):
+        if not isinstance(value, str) or self._is_interruption(tracker):
+            return self._not_an_answer(slot, dispatcher, tracker)
+        return {slot: _clip(value, limit)}
+
+    # -- one validator per question ---------------------------------------------------
+    def validate_plan(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        plan = value if value in kb().plans else nlp.find_plan(str(value or ""))
+        if plan:
+            return {"plan": plan}
+        intent, _ = latest_intent(tracker)
+        if intent == "inform_plan":
+            say(dispatcher, tracker, "plan_not_served")
+            return {"plan": None}
+        return self._not_an_answer("plan", dispatcher, tracker)
+
+    def validate_reason_text(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        result = self._free_text("reason_text", value, dispatcher, tracker)
+        if result["reason_text"]:
+            result["reason"] = nlp.classify_reason(result["reason_text"])
+        return result
+
+    def validate_reason(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        reason = nlp.classify_reason(str(value or ""))
+        return {"reason": reason} if reason else self._not_an_answer("reason", dispatcher, tracker)
+
+    def validate_initial_provider(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        result = self._free_text("initial_provider", value, dispatcher, tracker, 200)
+        if result["initial_provider"]:
+            found = nlp.extract(result["initial_provider"])
+            if found.providers:
+                result["initial_provider"] = found.providers[0]
+            if found.specialties:
+                result["initial_specialty"] = found.specialties[0]
+        return result
+
+    def validate_initial_specialty(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        result = self._free_text("initial_specialty", value, dispatcher, tracker, 120)
+        if result["initial_specialty"]:
+            found = nlp.extract(result["initial_specialty"]).specialties
+            result["initial_specialty"] = found[0] if found else result["initial_specialty"]
+        return result
+
+    def validate_initial_recommendation(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return self._free_text("initial_recommendation", value, dispatcher, tracker)
+
+    def validate_initial_date(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return self._free_text("initial_date", value, dispatcher, tracker, 200)
+
+    def validate_requested_by(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        who = nlp.parse_requester(str(value or ""))
+        return {"requested_by": who} if who else self._not_an_answer("requested_by", dispatcher, tracker)
+
+    def validate_network(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        network = nlp.parse_network(str(value or ""))
+        if network == "unsure":
+            say(dispatcher, tracker, "network_unsure")
+            return {"network": "in_network"}
+        return {"network": network} if network else self._not_an_answer("network", dispatcher, tracker)
+
+    def validate_preferred_provider(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if isinstance(value, str) and nlp.parse_none(value):
+            return {"preferred_provider": NO_ONE}
+        result = self._free_text("preferred_provider", value, dispatcher, tracker, 200)
+        if result["preferred_provider"]:
+            found = nlp.extract(result["preferred_provider"]).providers
+            result["preferred_provider"] = found[0] if found else result["preferred_provider"]
+        return result
+
+    def validate_urgency(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        message = str(value or "")
+        urgency = nlp.parse_urgency(message)
+        if urgency:
+            return {"urgency": urgency}
+        if nlp.sounds_unsure(message):
+            say(dispatcher, tracker, "urgency_unsure")
+            return {"urgency": "routine"}
+        return self._not_an_answer("urgency", dispatcher, tracker)
+
+    def validate_confirmed(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        message = str(value or "")
+        if tracker.get_slot("change_pending"):
+            field, new_value = nlp.parse_correction(message)
+            return self._apply_change(field, new_value, dispatcher, tracker)
+        if nlp.parse_yes_no(message) is True:
+            return {"confirmed": "yes", "change_pending": False}
+        field, new_value = nlp.parse_correction(message)
+        if field:
+            return self._apply_change(field, new_value, dispatcher, tracker)
+        if nlp.parse_yes_no(message) is False:
+            return {"confirmed": None, "change_pending": True}
+        return self._not_an_answer("confirmed", dispatcher, tracker)
+
+    def _apply_change(self, field: Optional[str], new_value: Optional[str], dispatcher,
+                      tracker) -> Dict[Text, Any]:
+        if field is None:
+            say(dispatcher, tracker, "unclear_answer")
+            return {"confirmed": None, "change_pending": True}
+        if new_value is not None:
+            return {field: new_value, "confirmed": None, "change_pending": False}
+        cleared = {slot: None for slot in CLEARS.get(field, (field,))}
+        return {**cleared, "confirmed": None, "change_pending": False}
+

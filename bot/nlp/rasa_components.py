@@ -1,0 +1,59 @@
+"""Rasa NLU graph components backed by bot.nlp (spaCy EntityRuler, danger words).
+
+PolicyEntityExtractor adds `plan`, `specialty` and `provider` entities. SafetyOverride
+runs last: a message with danger words becomes intent `emergency` whatever the
+classifier thought, so 911/988 never depends on a model's confidence.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlp.pipeline import detect_danger, extract
+
+ENTITY_NAMES = {"PLAN": "plan", "SPECIALTY": "specialty", "PROVIDER": "provider"}
+
+
+class _Stateless(GraphComponent):
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> GraphComponent:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class PolicyEntityExtractor(_Stateless, EntityExtractorMixin):
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            found = [
+                {"entity": ENTITY_NAMES[label], "value": value, "start": start, "end": end,
+                 "confidence_entity": 1.0, "extractor": "PolicyEntityExtractor"}
+                for label, value, start, end, _ in extract(text).spans
+            ]
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class SafetyOverride(_Stateless):
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            if detect_danger(message.get(TEXT) or ""):
+                top = {"name": "emergency", "confidence": 1.0}
+                ranking = [top] + [r for r in message.get(INTENT_RANKING_KEY, []) or []
+                                   if r.get("name") != "emergency"]
+                message.set(INTENT, top, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages

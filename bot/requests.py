@@ -1,0 +1,89 @@
+"""Second-opinion requests: what the plan requires for a draft, and opening one.
+
+Rules come from bot.policy, dates from bot.deadlines, rows from bot.store. The
+same functions serve the assistant's actions, the API and the tests.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Optional
+
+from bot.deadlines import due_at, utcnow
+from bot.policy import Requirement, kb
+from bot.store import repository, session_scope
+
+REQUESTERS = ("member", "representative", "provider")
+
+
+@dataclass(frozen=True)
+class RequestDraft:
+    plan: str
+    reason: str
+    reason_text: str
+    initial_provider: str
+    initial_specialty: Optional[str]
+    initial_recommendation: str
+    initial_date_text: Optional[str]
+    initial_date: Optional[date]
+    requested_by: str
+    network: str
+    preferred_provider: Optional[str]
+    urgency: str
+
+    def validate(self) -> None:
+        kb().plan(self.plan)
+        if self.reason not in kb().situation_ids():
+            raise ValueError(f"unknown reason {self.reason!r}")
+        if self.requested_by not in REQUESTERS:
+            raise ValueError(f"unknown requester {self.requested_by!r}")
+        kb().requirement(self.plan, self.network, self.urgency)  # checks network/urgency
+
+    def submission_key(self) -> str:
+        payload = json.dumps(asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class OpenedRequest:
+    reference: str
+    requirement: Requirement
+    received_at: datetime
+    decision_due_at: Optional[datetime]
+    newly_opened: bool
+
+
+def requirement_for(draft: RequestDraft, lang: str = "en") -> Requirement:
+    return kb().requirement(draft.plan, draft.network, draft.urgency, lang)
+
+
+def open_request(draft: RequestDraft, conversation_id: str, channel: str,
+                 member_id: Optional[str] = None, now: Optional[datetime] = None,
+                 lang: str = "en") -> OpenedRequest:
+    """Store the request once per conversation and set of answers; a repeat returns
+    the request already opened."""
+    draft.validate()
+    requirement = requirement_for(draft, lang)
+    key = draft.submission_key()
+    with session_scope() as session:
+        existing = repository.find_submission(session, conversation_id, key)
+        if existing is not None:
+            return OpenedRequest(existing.reference, requirement, repository.as_utc(existing.received_at),
+                                 repository.as_utc(existing.decision_due_at), newly_opened=False)
+        received = now or utcnow()
+        timeline = requirement.timeline
+        due = due_at(received, timeline.unit, timeline.amount) if requirement.authorization_required else None
+        row = repository.add_request(
+            session, conversation_id=conversation_id, submission_key=key, channel=channel,
+            member_id=member_id, plan=draft.plan, reason=draft.reason, reason_text=draft.reason_text,
+            initial_provider=draft.initial_provider, initial_specialty=draft.initial_specialty,
+            initial_recommendation=draft.initial_recommendation,
+            initial_date_text=draft.initial_date_text, initial_date=draft.initial_date,
+            requested_by=draft.requested_by, network=draft.network,
+            preferred_provider=draft.preferred_provider, urgency=draft.urgency,
+            authorization_required=requirement.authorization_required, status="received",
+            received_at=received, decision_due_at=due)
+        return OpenedRequest(row.reference, requirement, received, due,
+                             newly_opened=row.received_at == received)

@@ -1,0 +1,2 @@
+"""Storage: SQLAlchemy models, one session per unit of work, Alembic migrations."""
+from bot.store.db import engine_for, migrate, session_scope  # noqa: F401

@@ -1,0 +1,83 @@
+"""Engine and unit-of-work sessions. SQLite file by default; DATABASE_URL overrides."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator, Optional
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'second_opinion.db'}"
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    # Heroku-style "postgres://" is not accepted by SQLAlchemy 1.4.
+    return "postgresql://" + url[len("postgres://"):] if url.startswith("postgres://") else url
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: Optional[str] = None) -> Engine:
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True,
+                         pool_size=int(os.environ.get("APP_DB_POOL_SIZE", "5")),
+                         max_overflow=int(os.environ.get("APP_DB_MAX_OVERFLOW", "5")))
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.close()
+
+
+@lru_cache(maxsize=8)
+def _sessionmaker(url: Optional[str]) -> sessionmaker:
+    return sessionmaker(bind=engine_for(url), future=True, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(url: Optional[str] = None) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on error, always close."""
+    session = _sessionmaker(url or database_url())()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def migrate(url: Optional[str] = None, revision: str = "head") -> None:
+    """Bring the schema to `revision` with Alembic (never create_all)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    cfg.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
+    command.upgrade(cfg, revision)
+
+
+def downgrade(url: Optional[str] = None, revision: str = "base") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    cfg.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
+    command.downgrade(cfg, revision)

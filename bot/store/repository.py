@@ -1,0 +1,58 @@
+"""Reads and writes of request rows. No plan rules here: callers pass decided values."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.store.models import SecondOpinionRequest
+
+# No 0/O, 1/I/L, to read aloud or text without confusion.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 8
+
+
+def new_reference() -> str:
+    """Random, so one reference tells nothing about another."""
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"SO-{body[:4]}-{body[4:]}"
+
+
+def find_submission(session: Session, conversation_id: str, submission_key: str) -> Optional[SecondOpinionRequest]:
+    return session.execute(
+        select(SecondOpinionRequest).where(
+            SecondOpinionRequest.conversation_id == conversation_id,
+            SecondOpinionRequest.submission_key == submission_key)).scalar_one_or_none()
+
+
+def get_by_reference(session: Session, reference: str) -> Optional[SecondOpinionRequest]:
+    return session.execute(
+        select(SecondOpinionRequest).where(SecondOpinionRequest.reference == reference.upper())
+    ).scalar_one_or_none()
+
+
+def add_request(session: Session, **fields) -> SecondOpinionRequest:
+    """Insert a request with a fresh reference (retrying the rare reference clash)."""
+    for _ in range(5):
+        row = SecondOpinionRequest(reference=new_reference(), **fields)
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+            return row
+        except IntegrityError:
+            existing = find_submission(session, fields["conversation_id"], fields["submission_key"])
+            if existing is not None:
+                return existing
+    raise RuntimeError("could not allocate a unique reference")
+
+
+def as_utc(moment: Optional[datetime]) -> Optional[datetime]:
+    """SQLite returns naive datetimes; they were stored as UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
