@@ -273,11 +273,7 @@ class ValidateSecondOpinionForm(FormValidationAction):
     def validate_preferred_provider(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if isinstance(value, str) and nlp.parse_none(value):
             return {"preferred_provider": NO_ONE}
-        result = self._free_text("preferred_provider", value, dispatcher, tracker, 200)
-        if result["preferred_provider"]:
-            found = nlp.extract(result["preferred_provider"]).providers
-            result["preferred_provider"] = found[0] if found else result["preferred_provider"]
-        return result
+        return self._free_text("preferred_provider", value, dispatcher, tracker, 200)
 
     def validate_urgency(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         message = str(value or "")
@@ -294,12 +290,15 @@ class ValidateSecondOpinionForm(FormValidationAction):
         if tracker.get_slot("change_pending"):
             field, new_value = nlp.parse_correction(message)
             return self._apply_change(field, new_value, dispatcher, tracker)
-        if nlp.parse_yes_no(message) is True:
-            return {"confirmed": "yes", "change_pending": False}
         field, new_value = nlp.parse_correction(message)
-        if field:
+        if field and new_value is not None:        # "actually it's urgent"
             return self._apply_change(field, new_value, dispatcher, tracker)
-        if nlp.parse_yes_no(message) is False:
+        answer = nlp.parse_yes_no(message)
+        if answer is True:
+            return {"confirmed": "yes", "change_pending": False}
+        if field:                                   # "change the doctor"
+            return self._apply_change(field, None, dispatcher, tracker)
+        if answer is False:
             return {"confirmed": None, "change_pending": True}
         return self._not_an_answer("confirmed", dispatcher, tracker)
 

@@ -144,7 +144,8 @@ class KnowledgeBase:
         if not texts:
             return None
         plan = self.plan(plan_id)
-        return " ".join(_pick(texts, lang).split()).replace("{plan}", plan.name)
+        text = " ".join(_pick(texts, lang).split())
+        return text.replace("{plan}", plan.name).replace("{plan_short}", plan.short_name)
 
     def answer(self, plan_id: str, topic: str, lang: str = DEFAULT_LANG) -> Answer:
         if topic not in TOPICS:

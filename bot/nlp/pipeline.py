@@ -26,7 +26,8 @@ NOT_NAMES = {"said", "says", "told", "tells", "wants", "want", "thinks", "think"
              "is", "was", "and", "at", "in", "of", "my", "the", "a", "an", "to", "for", "from",
              "recommended", "recommends", "diagnosed", "office", "visit", "appointment", "gave",
              "says", "suggested", "put", "has", "had", "does", "did", "will", "would", "me",
-             "i", "he", "she", "they", "it", "on", "with", "about", "but", "so", "because"}
+             "i", "he", "she", "they", "it", "on", "with", "about", "but", "so", "because",
+             "outside", "inside", "here", "there", "visit", "who's", "whos", "or", "not", "again"}
 
 
 @lru_cache(maxsize=1)
@@ -47,11 +48,14 @@ def ruler_patterns() -> List[dict]:
     for specialty, phrases in vocabulary()["specialties"].items():
         for phrase in phrases:
             patterns.append(_phrase_pattern("SPECIALTY", phrase, specialty))
-    title = {"LOWER": {"IN": ["dr", "dr.", "doctor", "doc", "dra", "dra."]}}
+    # "dr patel" (SMS, lower case) or "Doctor Patel"; "a doctor outside" is no name.
+    short_title = {"LOWER": {"IN": ["dr", "dr.", "dra", "dra."]}}
+    long_title = {"LOWER": {"IN": ["doctor", "doc"]}}
     name = {"IS_ALPHA": True, "LOWER": {"NOT_IN": sorted(NOT_NAMES)}}
-    patterns.append({"label": "PROVIDER", "id": "named", "pattern": [title, name]})
-    patterns.append({"label": "PROVIDER", "id": "named",
-                     "pattern": [title, name, {"IS_TITLE": True, "LOWER": {"NOT_IN": sorted(NOT_NAMES)}}]})
+    cap_name = {"IS_TITLE": True, "LOWER": {"NOT_IN": sorted(NOT_NAMES)}}
+    for pattern in ([short_title, name], [short_title, name, cap_name],
+                    [long_title, cap_name], [long_title, cap_name, cap_name]):
+        patterns.append({"label": "PROVIDER", "id": "named", "pattern": pattern})
     return patterns
 
 
@@ -100,7 +104,7 @@ def _provider_name(text: str) -> str:
 
 def _norm(text: str) -> str:
     text = text.lower().replace("’", "'")
-    text = re.sub(r"[^a-z0-9'/\- ]+", " ", text)
+    text = re.sub(r"[^\w'/\- ]+|_", " ", text)
     return " ".join(text.split())
 
 
@@ -135,7 +139,7 @@ PLAN_CHOICES = ("khs", "hpsj", "mvhp", "partnership", "health_net")
 
 
 def _has_phrase(text: str, phrase: str) -> bool:
-    return re.search(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z0-9])", text) is not None
+    return re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", text) is not None
 
 
 def _matches(text: str, phrases) -> List[str]:
@@ -279,10 +283,13 @@ _VOWELS = set("aeiouyáéíóú")
 
 
 def looks_like_gibberish(text: str) -> bool:
-    """Keyboard mash or noise: no word-like token at all."""
+    """Keyboard mash or noise: mostly tokens that are not word-like, and nothing we
+    recognise (plan acronyms like "HPSJ" have no vowels)."""
     tokens = re.findall(r"[^\W\d_]+", text.lower())
     if not tokens:
         return not re.search(r"\d", text)
+    if extract(text).spans:
+        return False
     def wordlike(tok: str) -> bool:
         if len(tok) == 1:
             return tok in {"a", "i", "y", "o"}

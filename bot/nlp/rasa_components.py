@@ -1,8 +1,9 @@
 """Rasa NLU graph components backed by bot.nlp (spaCy EntityRuler, danger words).
 
-PolicyEntityExtractor adds `plan`, `specialty` and `provider` entities. SafetyOverride
+PolicyEntityExtractor adds `plan`, `specialty` and `provider` entities. MessageGuard
 runs last: a message with danger words becomes intent `emergency` whatever the
-classifier thought, so 911/988 never depends on a model's confidence.
+classifier thought, so 911/988 never depends on a model's confidence; keyboard mash
+becomes `nlu_fallback`, since a classifier is confidently wrong on noise.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlp.pipeline import detect_danger, extract
+from bot.nlp.pipeline import detect_danger, extract, looks_like_gibberish
 
 ENTITY_NAMES = {"PLAN": "plan", "SPECIALTY": "specialty", "PROVIDER": "provider"}
 
@@ -47,13 +48,19 @@ class PolicyEntityExtractor(_Stateless, EntityExtractorMixin):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class SafetyOverride(_Stateless):
+class MessageGuard(_Stateless):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            if detect_danger(message.get(TEXT) or ""):
-                top = {"name": "emergency", "confidence": 1.0}
-                ranking = [top] + [r for r in message.get(INTENT_RANKING_KEY, []) or []
-                                   if r.get("name") != "emergency"]
-                message.set(INTENT, top, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            text = message.get(TEXT) or ""
+            if detect_danger(text):
+                _force_intent(message, "emergency")
+            elif looks_like_gibberish(text) and not text.startswith("/"):
+                _force_intent(message, "nlu_fallback")
         return messages
+
+
+def _force_intent(message: Message, name: str) -> None:
+    top = {"name": name, "confidence": 1.0}
+    ranking = [top] + [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != name]
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

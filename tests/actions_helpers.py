@@ -1,0 +1,43 @@
+"""Build rasa-sdk trackers and run actions the way the action server does."""
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+DOMAIN: Dict[str, Any] = {}
+
+
+def tracker(text: str = "", intent: Optional[str] = None, confidence: float = 0.95,
+            slots: Optional[Dict[str, Any]] = None, sender: str = "test-conv",
+            requested_slot: Optional[str] = None, active_loop: Optional[str] = None,
+            set_this_turn: Optional[Dict[str, Any]] = None) -> Tracker:
+    """set_this_turn: slots filled from this message (what the form will validate)."""
+    slots = {**(slots or {}), **(set_this_turn or {})}
+    if requested_slot:
+        slots["requested_slot"] = requested_slot
+    latest = {"text": text, "intent": {"name": intent, "confidence": confidence} if intent else {},
+              "entities": []}
+    events = [{"event": "user", "text": text}] + [
+        {"event": "slot", "name": k, "value": v} for k, v in (set_this_turn or {}).items()]
+    return Tracker(sender, slots, latest, events, False, None,
+                   {"name": active_loop} if active_loop else {}, "action_listen")
+
+
+async def run_messages(action, t: Tracker, domain=None):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, t, domain or DOMAIN)
+    return dispatcher.messages, events
+
+
+async def run(action, t: Tracker, domain=None):
+    """(everything said, as one text; events)"""
+    messages, events = await run_messages(action, t, domain)
+    return texts(messages), events
+
+
+def texts(messages: List[Dict[str, Any]]) -> str:
+    return "\n".join(m.get("text") or m.get("response") or "" for m in messages)
+
+
+def slots_set(events) -> Dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}

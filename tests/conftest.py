@@ -1,0 +1,24 @@
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Every test process gets its own database unless a test sets one itself.
+_TMP = Path(tempfile.mkdtemp(prefix="so-tests-"))
+os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'test.db'}"
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_database():
+    from bot.store import migrate
+    migrate()
+    yield os.environ["DATABASE_URL"]
+
+
+@pytest.fixture(scope="session")
+def trained_model():
+    """Train (or reuse, when nothing changed) the model the conversation tests run."""
+    from bot.train import train
+    return train()

@@ -1,0 +1,85 @@
+"""Run the real assistant for end-to-end tests: the trained model, the Rasa server
+with its REST channel and the action server, on free local ports and a temporary
+database. Logs are kept so tests can check what they contain."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List
+
+import httpx
+
+from bot.train import MODEL, ROOT, rasa_cmd, rasa_env, train
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Assistant:
+    url: str
+    database_url: str
+    logs: List[Path]
+    procs: List[subprocess.Popen] = field(default_factory=list)
+
+    def send(self, sender: str, message: str) -> List[str]:
+        """One member message; every text the assistant answered."""
+        r = httpx.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
+                       timeout=60)
+        r.raise_for_status()
+        return [m.get("text", "") for m in r.json()]
+
+    def log_text(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in self.logs if p.exists())
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def start(workdir: Path, database_url: str) -> Assistant:
+    if not MODEL.exists():
+        train()
+    env = {**rasa_env(), "DATABASE_URL": database_url}
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    logs = [workdir / "actions.log", workdir / "rasa.log"]
+    procs = [
+        subprocess.Popen(rasa_cmd("run", "actions", "--actions", "actions", "--port", str(action_port)),
+                         cwd=ROOT, env=env, stdout=logs[0].open("w"), stderr=subprocess.STDOUT),
+        subprocess.Popen(rasa_cmd("run", "--model", str(MODEL), "--interface", "127.0.0.1",
+                                  "--port", str(rasa_port), "--credentials", str(ROOT / "credentials.yml"),
+                                  "--endpoints", str(endpoints)),
+                         cwd=ROOT, env=env, stdout=logs[1].open("w"), stderr=subprocess.STDOUT),
+    ]
+    assistant = Assistant(f"http://127.0.0.1:{rasa_port}", database_url, logs, procs)
+    _wait_until_ready(assistant, action_port)
+    return assistant
+
+
+def _wait_until_ready(assistant: Assistant, action_port: int, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in assistant.procs):
+            raise RuntimeError("a server exited during start-up:\n" + assistant.log_text()[-3000:])
+        try:
+            httpx.get(f"http://127.0.0.1:{action_port}/health", timeout=2).raise_for_status()
+            if assistant.send("readiness-probe", "hello"):
+                return
+        except (httpx.HTTPError, OSError):
+            pass
+        time.sleep(1)
+    assistant.stop()
+    raise RuntimeError("the assistant did not become ready:\n" + assistant.log_text()[-3000:])

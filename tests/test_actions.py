@@ -1,0 +1,181 @@
+"""Actions, run as the action server runs them, against a real (temporary) database."""
+import pytest
+from sqlalchemy import func, select
+
+from actions.request import (ActionAfterAffirm, ActionAskConfirmed, ActionOpenRequest,
+                             ActionStartRequest, ValidateSecondOpinionForm)
+from actions.rights import ActionAnswerRights
+from bot.store import session_scope
+from bot.store.models import SecondOpinionRequest
+from tests.actions_helpers import run, run_messages, slots_set, tracker
+
+FORM = "second_opinion_form"
+COMPLETE = dict(plan="partnership", reason_text="my surgeon wants to fuse my spine and im not sure",
+                reason="surgery_necessity", initial_provider="Dr. Okafor", initial_specialty="orthopedics",
+                initial_recommendation="spinal fusion", initial_date="last month",
+                requested_by="member", network="out_of_network", preferred_provider="Dr. Lee",
+                urgency="routine", confirmed="yes")
+
+
+async def validate(slot, text, slots=None, intent="inform", confidence=0.9):
+    t = tracker(text, intent, confidence, slots=slots, set_this_turn={slot: text},
+                requested_slot=slot, active_loop=FORM)
+    domain = {"forms": {FORM: {"required_slots": list(COMPLETE)}}, "slots": {}}
+    said, events = await run(ValidateSecondOpinionForm(), t, domain)
+    return said, slots_set(events)
+
+
+# -- rights answers -------------------------------------------------------------------
+async def test_rights_answer_names_the_plans_policy():
+    said, events = await run(ActionAnswerRights(), tracker("does kern need approval?", "ask_authorization",
+                                                           slots={"plan": "khs"}))
+    assert "Chief Medical Officer" in said and "Kern Health Systems policy 3.09-P" in said
+
+
+async def test_rights_question_without_plan_asks_for_it_then_answers():
+    said, events = await run(ActionAnswerRights(), tracker("how much does it cost", "ask_cost"))
+    assert "Which health plan" in said and slots_set(events)["pending_topic"] == "cost"
+    said, events = await run(ActionAnswerRights(), tracker("2", "inform_plan", slots={"pending_topic": "cost"}))
+    assert "no cost" in said and "Health Plan of San Joaquin policy UM16" in said
+    assert slots_set(events)["plan"] == "hpsj"
+
+
+async def test_silent_policy_says_so_and_does_not_borrow():
+    said, _ = await run(ActionAnswerRights(), tracker("what if the doctors disagree", "ask_disagree",
+                                                      slots={"plan": "partnership"}))
+    assert "does not say" in said and "Chief Medical Officer" not in said
+
+
+async def test_unknown_plan_gets_the_plans_served():
+    said, _ = await run(ActionAnswerRights(), tracker("i have kaiser", "inform_plan"))
+    assert "Health Net" in said and "Kern" in said
+
+
+# -- the form's answers ---------------------------------------------------------------
+async def test_reason_in_own_words_is_kept_and_mapped():
+    said, slots = await validate("reason_text", "they cant figure out whats wrong and my tests conflict")
+    assert slots == {"reason_text": "they cant figure out whats wrong and my tests conflict",
+                     "reason": "unclear_diagnosis"}
+
+
+async def test_unclear_reason_leaves_the_category_to_ask():
+    _, slots = await validate("reason_text", "i just want one")
+    assert slots["reason_text"] == "i just want one" and slots["reason"] is None
+    _, slots = await validate("reason", "4")
+    assert slots == {"reason": "not_improving"}
+
+
+async def test_provider_answer_yields_name_and_specialty():
+    _, slots = await validate("initial_provider", "dr patel my cardiologist")
+    assert slots == {"initial_provider": "Dr. Patel", "initial_specialty": "cardiology"}
+
+
+@pytest.mark.parametrize("slot,text,expected", [
+    ("requested_by", "my daughter is asking for me", "representative"),
+    ("requested_by", "1", "member"),
+    ("network", "someone outside the plan at ucsf", "out_of_network"),
+    ("network", "2", "out_of_network"),
+    ("network", "not sure", "in_network"),
+    ("urgency", "yes he could lose his foot", "urgent"),
+    ("urgency", "no it can wait", "routine"),
+    ("preferred_provider", "no", "none"),
+    ("plan", "kern family", "khs"),
+    ("plan", "4", "partnership"),
+])
+async def test_parsed_answers(slot, text, expected):
+    _, slots = await validate(slot, text)
+    assert slots[slot] == expected
+
+
+async def test_gibberish_is_not_stored_and_gets_an_apology():
+    said, slots = await validate("initial_recommendation", "asdkjh qwrtzp")
+    assert slots == {"initial_recommendation": None} and "didn't catch" in said
+
+
+async def test_question_mid_form_is_answered_and_the_answer_not_stored():
+    said, slots = await validate("urgency", "how long will it take?", slots={"plan": "khs"},
+                                 intent="ask_timeline")
+    assert "72 hours" in said and slots == {"urgency": None}
+
+
+async def test_danger_words_mid_form_get_911_first():
+    t = tracker("she has chest pain and they want surgery", "emergency", 1.0,
+                set_this_turn={"reason_text": "she has chest pain and they want surgery"},
+                requested_slot="reason_text", active_loop=FORM)
+    messages, _ = await run_messages(ValidateSecondOpinionForm(), t,
+                            {"forms": {FORM: {"required_slots": list(COMPLETE)}}, "slots": {}})
+    assert messages[0].get("response") == "utter_emergency"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("actually it's urgent", {"urgency": "urgent", "confirmed": None, "change_pending": False}),
+    ("change the doctor", {"initial_provider": None, "initial_specialty": None, "confirmed": None,
+                           "change_pending": False}),
+    ("no", {"confirmed": None, "change_pending": True}),
+    ("yes", {"confirmed": "yes", "change_pending": False}),
+])
+async def test_confirmation_and_corrections(text, expected):
+    _, slots = await validate("confirmed", text, slots=COMPLETE)
+    assert slots == expected
+
+
+# -- read-back, open, idempotency -------------------------------------------------------
+async def test_read_back_states_what_the_plan_requires():
+    said, _ = await run(ActionAskConfirmed(), tracker(slots=COMPLETE))
+    assert "Partnership" in said and "prior authorization" in said
+    assert "5 business days" in said and "no qualified" in said and "Reply YES" in said
+
+
+async def test_open_request_stores_once_with_due_date():
+    t = tracker("yes", "affirm", slots=COMPLETE, sender="conv-open-once")
+    said, events = await run(ActionOpenRequest(), t)
+    reference = slots_set(events)["request_reference"]
+    assert reference in said and "should decide by" in said
+    said_again, _ = await run(ActionOpenRequest(), t)
+    assert "already in" in said_again and reference in said_again
+    with session_scope() as s:
+        rows = s.execute(select(SecondOpinionRequest).where(
+            SecondOpinionRequest.conversation_id == "conv-open-once")).scalars().all()
+        assert len(rows) == 1
+        row = rows[0]
+        assert (row.plan, row.reason, row.network, row.urgency, row.authorization_required) == \
+            ("partnership", "surgery_necessity", "out_of_network", "routine", True)
+        assert row.decision_due_at is not None
+
+
+async def test_in_network_partnership_needs_no_approval_and_has_no_due_date():
+    slots = {**COMPLETE, "network": "in_network"}
+    said, events = await run(ActionOpenRequest(), tracker("yes", "affirm", slots=slots, sender="conv-in-net"))
+    assert "No approval is needed" in said
+    with session_scope() as s:
+        row = s.execute(select(SecondOpinionRequest).where(
+            SecondOpinionRequest.conversation_id == "conv-in-net")).scalar_one()
+        assert row.authorization_required is False and row.decision_due_at is None
+
+
+async def test_health_net_has_no_date_and_says_so():
+    slots = {**COMPLETE, "plan": "health_net"}
+    said, _ = await run(ActionOpenRequest(), tracker("yes", "affirm", slots=slots, sender="conv-hn"))
+    assert "no number of hours or days" in said and "can't give you a date" in said
+
+
+async def test_a_second_yes_after_opening_repeats_the_reference():
+    said, _ = await run(ActionAfterAffirm(), tracker("yes", "affirm", slots={"request_reference": "SO-ABCD-EFGH"}))
+    assert "already in" in said and "SO-ABCD-EFGH" in said
+
+
+async def test_first_message_reason_is_kept():
+    msg = "im with kern family and my doctor wants to do knee surgery i dont think i need"
+    said, events = await run(ActionStartRequest(), tracker(msg, "request_second_opinion"))
+    slots = slots_set(events)
+    assert slots["reason"] == "surgery_necessity" and slots["plan"] == "khs"
+    assert slots["reason_text"] == msg
+
+
+async def test_references_are_unambiguous_and_distinct():
+    from bot.store.repository import REFERENCE_ALPHABET, new_reference
+    refs = {new_reference() for _ in range(2000)}
+    assert len(refs) == 2000
+    assert not set("01OIL") & set(REFERENCE_ALPHABET)
+    with session_scope() as s:
+        assert s.execute(select(func.count()).select_from(SecondOpinionRequest)).scalar() >= 1

@@ -1,0 +1,122 @@
+"""The whole assistant, end to end: trained model, Rasa's REST webhook and the action
+server, from a member's first message to a stored request."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.deadlines import to_pacific
+from bot.store import migrate, session_scope
+from bot.store.models import SecondOpinionRequest
+from bot.store.repository import as_utc
+from tests import harness
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def assistant(trained_model, tmp_path_factory):
+    work = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{work / 'e2e.db'}"
+    migrate(url)
+    running = harness.start(work, url)
+    yield running
+    running.stop()
+
+
+def chat(assistant, sender, *messages):
+    said = []
+    for message in messages:
+        said.append(" ".join(assistant.send(sender, message)))
+    return said
+
+
+def stored(assistant, sender):
+    with session_scope(assistant.database_url) as s:
+        return s.execute(select(SecondOpinionRequest).where(
+            SecondOpinionRequest.conversation_id == sender)).scalars().all()
+
+
+def test_kern_member_from_first_message_to_reference(assistant):
+    said = chat(assistant, "e2e-khs",
+                "hi",
+                "im with kern family and my doctor wants to do knee surgery but i dont think i need it",
+                "Dr. Patel, orthopedic surgeon",
+                "knee replacement",
+                "about 2 weeks ago",
+                "me",
+                "in network",
+                "no",
+                "no")
+    assert "Chief Medical Officer" in said[-1] and "7 calendar days" in said[-1]
+    final = chat(assistant, "e2e-khs", "yes")[0]
+    assert "reference number is SO-" in final and "should decide by" in final
+    (row,) = stored(assistant, "e2e-khs")
+    assert row.reference in final
+    assert (row.plan, row.reason, row.network, row.urgency, row.authorization_required) == \
+        ("khs", "surgery_necessity", "in_network", "routine", True)
+    assert row.initial_provider == "Dr. Patel" and row.initial_specialty == "orthopedics"
+    assert row.decision_due_at is not None
+    received, due = to_pacific(as_utc(row.received_at)), to_pacific(as_utc(row.decision_due_at))
+    assert due.date() == received.date() + timedelta(days=7)
+
+
+def test_partnership_out_of_network_urgent_with_a_correction_and_double_yes(assistant):
+    chat(assistant, "e2e-phc",
+         "i need a second opinion",
+         "partnership",
+         "they found a tumor and my oncologist wants surgery, i want to be sure",
+         "dr lee oncologist",
+         "remove the tumor next month",
+         "last week",
+         "my husband is asking for me",
+         "out of network",
+         "Dr. Chen at Stanford",
+         "no")
+    said = chat(assistant, "e2e-phc", "actually it's urgent")[0]
+    assert "72 hours" in said and "Urgent: yes" in said
+    first, second = chat(assistant, "e2e-phc", "yes", "yes")
+    assert "reference number is SO-" in first and "already in" in second
+    (row,) = stored(assistant, "e2e-phc")
+    assert (row.plan, row.network, row.urgency, row.requested_by, row.authorization_required) == \
+        ("partnership", "out_of_network", "urgent", "representative", True)
+    assert row.preferred_provider == "Dr. Chen at Stanford"
+    assert as_utc(row.decision_due_at) - as_utc(row.received_at) == timedelta(hours=72)
+
+
+def test_hpsj_in_network_needs_no_authorization(assistant):
+    chat(assistant, "e2e-hpsj", "i want a 2nd opinion, i have hpsj",
+         "my back pain is not getting better after 6 months of pt", "my pcp", "more physical therapy",
+         "in march", "1", "1", "no", "no")
+    final = chat(assistant, "e2e-hpsj", "yes")[0]
+    assert "No approval is needed" in final
+    (row,) = stored(assistant, "e2e-hpsj")
+    assert (row.plan, row.reason, row.authorization_required, row.decision_due_at) == \
+        ("hpsj", "not_improving", False, None)
+
+
+def test_rights_answers_name_their_policy(assistant):
+    said = chat(assistant, "e2e-rights", "does partnership need approval for an out of network second opinion?",
+                "what if the doctors disagree?")
+    assert "Partnership policy MPUP3078" in said[0] and "prior authorization" in said[0]
+    assert "does not say" in said[1]
+
+
+def test_danger_words_come_first(assistant):
+    said = chat(assistant, "e2e-danger", "i want a second opinion", "i cant breathe")
+    assert said[1].startswith("If this is an emergency, call 911") and "988" in said[1]
+
+
+def test_gibberish_start_over_and_a_person(assistant):
+    said = chat(assistant, "e2e-misc", "asdkjh qwe zxcv", "talk to a person", "start over")
+    assert "didn't understand" in said[0]
+    assert "Member Services" in said[1]
+    assert "start over" in said[2]
+
+
+def test_no_member_details_in_the_logs(assistant):
+    secrets = ["Patel", "knee replacement", "remove the tumor", "Stanford", "tumor"]
+    logs = assistant.log_text()
+    assert logs, "the servers wrote no log at all"
+    leaked = [s for s in secrets if s.lower() in logs.lower()]
+    assert not leaked, f"member details in the logs: {leaked}"

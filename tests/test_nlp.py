@@ -1,0 +1,75 @@
+"""The language tools, on member phrasing (SMS shorthand, typos, long messages)."""
+from datetime import date
+
+import pytest
+
+from bot import nlp
+
+
+@pytest.mark.parametrize("text,plan", [
+    ("im with Kern Family", "khs"), ("KFHC", "khs"), ("kern helth systems", "khs"),
+    ("HPSJ", "hpsj"), ("health plan of san joaquin", "hpsj"), ("mountain valley", "mvhp"),
+    ("Partnership", "partnership"), ("PHC member", "partnership"), ("partnrship", "partnership"),
+    ("health net", "health_net"), ("HealthNet medi-cal", "health_net"),
+    ("i have kaiser", None), ("blue shield", None), ("hello", None),
+])
+def test_plan_names_and_nicknames(text, plan):
+    assert nlp.find_plan(text) == plan
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("my dr wants to operate on my back and idk if its really necessary", "surgery_necessity"),
+    ("they found a tumor and want to start chemo next week", "surgery_necessity"),
+    ("i was diagnosed with lupus and i dont think the care plan is right", "serious_condition"),
+    ("nobody can figure out what's wrong with me, the tests say different things", "unclear_diagnosis"),
+    ("pt for 6 months and my shoulder is not getting better", "not_improving"),
+    ("i did everything they said and still have serious doubts about it", "serious_concerns"),
+    ("3", "unclear_diagnosis"),
+    ("hi", None),
+])
+def test_reason_maps_to_one_of_the_five_situations(text, reason):
+    assert nlp.classify_reason(text) == reason
+
+
+@pytest.mark.parametrize("text", ["I have chest pain", "i cant breathe", "i want to kill myself",
+                                  "thinking about suicide", "Chest pains since this morning",
+                                  "no puedo respirar"])
+def test_danger_words(text):
+    assert nlp.detect_danger(text)
+
+
+@pytest.mark.parametrize("text", ["my knee hurts", "i want a second opinion", "breathing is fine"])
+def test_no_false_alarm_on_ordinary_words(text):
+    assert not nlp.detect_danger(text)
+
+
+def test_yes_no_is_not_fooled_by_accents_or_contractions():
+    assert nlp.parse_yes_no("actually it's urgent") is None
+    assert nlp.parse_yes_no("sí") is True
+    assert nlp.parse_yes_no("nope") is False
+
+
+def test_provider_names_from_lowercase_sms():
+    found = nlp.extract("dr okafor the orthopedic surgeon")
+    assert found.providers == ["Dr. Okafor"] and "orthopedics" in found.specialties
+
+
+def test_rough_dates():
+    today = date(2026, 11, 22)
+    assert nlp.parse_date_hint("2 weeks ago", today) == date(2026, 11, 8)
+    assert nlp.parse_date_hint("back in march", today) == date(2026, 3, 1)
+    assert nlp.parse_date_hint("in december", today) == date(2025, 12, 1)
+    assert nlp.parse_date_hint("no idea", today) is None
+
+
+@pytest.mark.parametrize("text,gibberish", [("asdfjkl qwrtzp", True), ("xxxxxxx", True), ("...", True),
+                                            ("my knee", False), ("Dr. Lee", False), ("4/9/61", False),
+                                            ("hpsj", False), ("KFHC", False), ("mvhp", False)])
+def test_gibberish(text, gibberish):
+    assert nlp.looks_like_gibberish(text) is gibberish
+
+
+@pytest.mark.parametrize("text", ["can i go to a doctor outside health net", "the doctor said surgery",
+                                  "dr told me to wait"])
+def test_no_made_up_provider_names(text):
+    assert nlp.extract(text).providers == []
