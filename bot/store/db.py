@@ -21,13 +21,18 @@ def database_url() -> str:
     return "postgresql://" + url[len("postgres://"):] if url.startswith("postgres://") else url
 
 
-@lru_cache(maxsize=8)
-def engine_for(url: Optional[str] = None) -> Engine:
-    url = url or database_url()
+def _ensure_sqlite_dir(url: str) -> None:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: Optional[str] = None) -> Engine:
+    url = url or database_url()
+    _ensure_sqlite_dir(url)
+    if url.startswith("sqlite"):
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -62,22 +67,23 @@ def session_scope(url: Optional[str] = None) -> Iterator[Session]:
         session.close()
 
 
+def _alembic_config(url: Optional[str]):
+    from alembic.config import Config
+
+    url = url or database_url()
+    _ensure_sqlite_dir(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
 def migrate(url: Optional[str] = None, revision: str = "head") -> None:
     """Bring the schema to `revision` with Alembic (never create_all)."""
     from alembic import command
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
-    cfg.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
-    command.upgrade(cfg, revision)
+    command.upgrade(_alembic_config(url), revision)
 
 
 def downgrade(url: Optional[str] = None, revision: str = "base") -> None:
     from alembic import command
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
-    cfg.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
-    command.downgrade(cfg, revision)
+    command.downgrade(_alembic_config(url), revision)
