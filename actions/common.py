@@ -62,3 +62,16 @@ def plan_name(plan: Optional[str]) -> Optional[str]:
 def slot_events(values: Dict[Text, Any]) -> List[Dict[Text, Any]]:
     from rasa_sdk.events import SlotSet
     return [SlotSet(k, v) for k, v in values.items()]
+
+
+def member_plan_or_named(tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[str]:
+    """The plan whose rules apply: a verified member's plan from their record, else the
+    plan they named. If a verified member names another plan, say so instead of guessing."""
+    record_plan = tracker.get_slot("member_plan")
+    if not (tracker.get_slot("verified") and record_plan):
+        return tracker.get_slot("plan")
+    named = {e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == "plan"}
+    other = next((p for p in named if p != record_plan and p in kb().plans), None)
+    if other:
+        say(dispatcher, tracker, "plan_mismatch", plan_name=plan_name(record_plan), named_plan=plan_name(other))
+    return record_plan

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import AllSlotsReset
+from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import plan_name, say
@@ -26,7 +26,9 @@ class ActionStartOver(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         say(dispatcher, tracker, "start_over")
         dispatcher.utter_message(response="utter_how_can_help")
-        return [AllSlotsReset()]
+        # Starting over does not lift a verification lock, nor forget failed tries.
+        keep = {s: tracker.get_slot(s) for s in ("verification_locked", "verify_failures")}
+        return [AllSlotsReset()] + [SlotSet(k, v) for k, v in keep.items() if v]
 
 
 class ActionMemberServices(Action):

@@ -13,15 +13,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (answer_rights, asked_topic, latest_intent, latest_text, looks_like_question,
-                            plan_name, say)
+                            member_plan_or_named, plan_name, say)
 from actions.conversation import say_member_services
-from bot import nlp
+from bot import members, nlp
 from bot.deadlines import to_pacific, utcnow
 from bot.messages import text
 from bot.policy import kb
 from bot.requests import RequestDraft, open_request, requirement_for
 
-FORM_SLOTS = ("plan", "reason_text", "reason", "initial_provider", "initial_specialty",
+FORM_SLOTS = ("member_id", "dob", "plan", "reason_text", "reason", "initial_provider", "initial_specialty",
               "initial_recommendation", "initial_date", "requested_by", "network",
               "preferred_provider", "urgency", "confirmed")
 # Which slots to clear when the member wants to change one answer.
@@ -39,7 +39,7 @@ def draft_from(tracker: Tracker) -> RequestDraft:
     date_text = slot("initial_date")
     preferred = slot("preferred_provider")
     return RequestDraft(
-        plan=slot("plan"), reason=slot("reason"), reason_text=slot("reason_text"),
+        plan=slot("member_plan") or slot("plan"), reason=slot("reason"), reason_text=slot("reason_text"),
         initial_provider=slot("initial_provider"), initial_specialty=slot("initial_specialty"),
         initial_recommendation=slot("initial_recommendation"), initial_date_text=date_text,
         initial_date=nlp.parse_date_hint(date_text or "", to_pacific(utcnow()).date()),
@@ -58,7 +58,7 @@ class ActionStartRequest(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         events: List[Dict[Text, Any]] = []
         if tracker.get_slot("request_reference"):   # a new request after one was opened
-            events += [SlotSet(s, None) for s in FORM_SLOTS if s != "plan"]
+            events += [SlotSet(s, None) for s in FORM_SLOTS if s not in ("member_id", "dob", "plan")]
             events.append(SlotSet("request_reference", None))
         message = latest_text(tracker)
         reason = nlp.classify_reason(message)
@@ -96,7 +96,7 @@ def _question_action(slot: str):
 
 
 ASK_ACTIONS = [_question_action(slot) for slot in (
-    "plan", "reason_text", "initial_provider", "initial_specialty", "initial_recommendation",
+    "member_id", "dob", "plan", "reason_text", "initial_provider", "initial_specialty", "initial_recommendation",
     "initial_date", "requested_by", "network", "preferred_provider", "urgency")]
 
 
@@ -141,8 +141,13 @@ class ActionOpenRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if not tracker.get_slot("verified"):
+            key = "verify_locked" if tracker.get_slot("verification_locked") else "not_verified"
+            say(dispatcher, tracker, key)
+            say_member_services(dispatcher, tracker)
+            return []
         draft = draft_from(tracker)
-        opened = open_request(draft, conversation_id=tracker.sender_id,
+        opened = open_request(draft, conversation_id=tracker.sender_id, member_id=tracker.get_slot("member_id"),
                               channel=tracker.get_latest_input_channel() or "rest")
         if not opened.newly_opened:
             say(dispatcher, tracker, "request_already_open", reference=opened.reference)
@@ -185,6 +190,11 @@ class ValidateSecondOpinionForm(FormValidationAction):
             dispatcher.utter_message(response="utter_emergency")    # before anything else, always
         return await super().run(dispatcher, tracker, domain)
 
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        # Locked verification: nothing more to ask; the form ends and nothing is opened.
+        return [] if tracker.get_slot("verification_locked") else domain_slots
+
     # -- shared handling of a message that is not an answer --------------------------
     def _not_an_answer(self, slot: str, dispatcher: CollectingDispatcher,
                        tracker: Tracker) -> Dict[Text, Any]:
@@ -216,7 +226,44 @@ class ValidateSecondOpinionForm(FormValidationAction):
         return {slot: _clip(value, limit)}
 
     # -- one validator per question ---------------------------------------------------
+    def validate_member_id(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if self._is_interruption(tracker):
+            return self._not_an_answer("member_id", dispatcher, tracker)
+        member_id = members.normalize_member_id(str(value or ""))
+        if len(member_id) < 4 or not any(c.isdigit() for c in member_id):
+            say(dispatcher, tracker, "member_id_unclear")
+            return {"member_id": None}
+        return {"member_id": member_id}
+
+    def validate_dob(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        dob = members.parse_dob(str(value or ""))
+        if dob is None:
+            if self._is_interruption(tracker):
+                return self._not_an_answer("dob", dispatcher, tracker)
+            say(dispatcher, tracker, "dob_unclear")
+            return {"dob": None}
+        member = members.verify(tracker.get_slot("member_id") or "", dob)
+        if member is None:
+            return self._verification_failed(dispatcher, tracker)
+        say(dispatcher, tracker, "verified", first_name=member.first_name, plan_name=plan_name(member.plan))
+        named = tracker.get_slot("plan")
+        if named in kb().plans and named != member.plan:
+            say(dispatcher, tracker, "plan_mismatch", plan_name=plan_name(member.plan), named_plan=plan_name(named))
+        # The date of birth itself is not kept in the conversation's slots.
+        return {"dob": "verified", "verified": True, "member_plan": member.plan, "plan": member.plan}
+
+    def _verification_failed(self, dispatcher, tracker) -> Dict[Text, Any]:
+        failures = int(tracker.get_slot("verify_failures") or 0) + 1
+        if failures >= members.MAX_VERIFY_ATTEMPTS:
+            say(dispatcher, tracker, "verify_locked")
+            say_member_services(dispatcher, tracker)
+            return {"dob": None, "verify_failures": failures, "verification_locked": True}
+        say(dispatcher, tracker, "verify_failed", attempt=failures + 1, max_attempts=members.MAX_VERIFY_ATTEMPTS)
+        return {"member_id": None, "dob": None, "verify_failures": failures}
+
     def validate_plan(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if tracker.get_slot("verified") and tracker.get_slot("member_plan"):
+            return {"plan": member_plan_or_named(tracker, dispatcher)}
         plan = value if value in kb().plans else nlp.find_plan(str(value or ""))
         if plan:
             return {"plan": plan}

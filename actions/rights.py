@@ -7,7 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import answer_rights, asked_topic, latest_intent, latest_text, plan_name, say
+from actions.common import (answer_rights, asked_topic, latest_intent, latest_text,
+                            member_plan_or_named, plan_name, say)
 from bot.nlp import find_plan
 
 OVERVIEW = "situations"
@@ -25,7 +26,7 @@ class ActionAnswerRights(Action):
             topic = OVERVIEW
         if topic is None:
             topic = tracker.get_slot("pending_topic")
-        plan = tracker.get_slot("plan") or find_plan(latest_text(tracker))
+        plan = member_plan_or_named(tracker, dispatcher) or find_plan(latest_text(tracker))
 
         if plan is None:
             if intent == "inform_plan":

@@ -14,8 +14,22 @@ from typing import Optional
 from bot.deadlines import due_at, utcnow
 from bot.policy import Requirement, kb
 from bot.store import repository, session_scope
+from bot.store.models import RequestStatusChange, SecondOpinionRequest
 
 REQUESTERS = ("member", "representative", "provider")
+STATUSES = ("received", "in_review", "approved", "denied", "scheduled", "completed", "withdrawn")
+# Where a request may go next. Denied, completed and withdrawn are final.
+NEXT_STATUSES = {
+    "received": {"in_review", "approved", "denied", "withdrawn"},
+    "in_review": {"approved", "denied", "withdrawn"},
+    "approved": {"scheduled", "withdrawn"},
+    "scheduled": {"completed", "withdrawn"},
+    "denied": set(), "completed": set(), "withdrawn": set(),
+}
+
+
+class IllegalTransition(ValueError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -75,7 +89,7 @@ def open_request(draft: RequestDraft, conversation_id: str, channel: str,
         received = now or utcnow()
         timeline = requirement.timeline
         due = due_at(received, timeline.unit, timeline.amount) if requirement.authorization_required else None
-        row = repository.add_request(
+        row, created = repository.add_request(
             session, conversation_id=conversation_id, submission_key=key, channel=channel,
             member_id=member_id, plan=draft.plan, reason=draft.reason, reason_text=draft.reason_text,
             initial_provider=draft.initial_provider, initial_specialty=draft.initial_specialty,
@@ -85,5 +99,26 @@ def open_request(draft: RequestDraft, conversation_id: str, channel: str,
             preferred_provider=draft.preferred_provider, urgency=draft.urgency,
             authorization_required=requirement.authorization_required, status="received",
             received_at=received, decision_due_at=due)
-        return OpenedRequest(row.reference, requirement, received, due,
-                             newly_opened=row.received_at == received)
+        if created:
+            session.add(RequestStatusChange(request_id=row.id, from_status=None, to_status="received",
+                                            note=f"opened by the assistant ({channel})",
+                                            changed_by="assistant", changed_at=received))
+        return OpenedRequest(row.reference, requirement, repository.as_utc(row.received_at),
+                             repository.as_utc(row.decision_due_at), newly_opened=created)
+
+
+def change_status(session, reference: str, new_status: str, changed_by: str,
+                  note: Optional[str] = None) -> SecondOpinionRequest:
+    """Move a request along its workflow, keeping who did it and when."""
+    if new_status not in STATUSES:
+        raise IllegalTransition(f"unknown status {new_status!r}")
+    row = repository.get_by_reference(session, reference)
+    if row is None:
+        raise LookupError(reference)
+    if new_status not in NEXT_STATUSES[row.status]:
+        raise IllegalTransition(f"a {row.status} request cannot become {new_status}")
+    session.add(RequestStatusChange(request_id=row.id, from_status=row.status, to_status=new_status,
+                                    note=note, changed_by=changed_by, changed_at=utcnow()))
+    row.status = new_status
+    session.flush()
+    return row

@@ -12,8 +12,10 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 @pytest.fixture(scope="session", autouse=True)
 def migrated_database():
+    from bot.members import seed_demo_roster
     from bot.store import migrate
     migrate()
+    seed_demo_roster()
     yield os.environ["DATABASE_URL"]
 
 

@@ -2,7 +2,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from actions.request import (ActionAfterAffirm, ActionAskConfirmed, ActionOpenRequest,
+from actions.conversation import ActionStartOver
+from actions.request import (FORM_SLOTS, ActionAfterAffirm, ActionAskConfirmed, ActionOpenRequest,
                              ActionStartRequest, ValidateSecondOpinionForm)
 from actions.rights import ActionAnswerRights
 from bot.store import session_scope
@@ -10,7 +11,8 @@ from bot.store.models import SecondOpinionRequest
 from tests.actions_helpers import run, run_messages, slots_set, tracker
 
 FORM = "second_opinion_form"
-COMPLETE = dict(plan="partnership", reason_text="my surgeon wants to fuse my spine and im not sure",
+VERIFIED = dict(member_id="DEMO4004", dob="verified", verified=True, member_plan="partnership")
+COMPLETE = dict(**VERIFIED, plan="partnership", reason_text="my surgeon wants to fuse my spine and im not sure",
                 reason="surgery_necessity", initial_provider="Dr. Okafor", initial_specialty="orthopedics",
                 initial_recommendation="spinal fusion", initial_date="last month",
                 requested_by="member", network="out_of_network", preferred_provider="Dr. Lee",
@@ -20,7 +22,7 @@ COMPLETE = dict(plan="partnership", reason_text="my surgeon wants to fuse my spi
 async def validate(slot, text, slots=None, intent="inform", confidence=0.9):
     t = tracker(text, intent, confidence, slots=slots, set_this_turn={slot: text},
                 requested_slot=slot, active_loop=FORM)
-    domain = {"forms": {FORM: {"required_slots": list(COMPLETE)}}, "slots": {}}
+    domain = {"forms": {FORM: {"required_slots": list(FORM_SLOTS)}}, "slots": {}}
     said, events = await run(ValidateSecondOpinionForm(), t, domain)
     return said, slots_set(events)
 
@@ -103,7 +105,7 @@ async def test_danger_words_mid_form_get_911_first():
                 set_this_turn={"reason_text": "she has chest pain and they want surgery"},
                 requested_slot="reason_text", active_loop=FORM)
     messages, _ = await run_messages(ValidateSecondOpinionForm(), t,
-                            {"forms": {FORM: {"required_slots": list(COMPLETE)}}, "slots": {}})
+                            {"forms": {FORM: {"required_slots": list(FORM_SLOTS)}}, "slots": {}})
     assert messages[0].get("response") == "utter_emergency"
 
 
@@ -154,7 +156,7 @@ async def test_in_network_partnership_needs_no_approval_and_has_no_due_date():
 
 
 async def test_health_net_has_no_date_and_says_so():
-    slots = {**COMPLETE, "plan": "health_net"}
+    slots = {**COMPLETE, "plan": "health_net", "member_plan": "health_net", "member_id": "DEMO5005"}
     said, _ = await run(ActionOpenRequest(), tracker("yes", "affirm", slots=slots, sender="conv-hn"))
     assert "no number of hours or days" in said and "can't give you a date" in said
 
@@ -179,3 +181,49 @@ async def test_references_are_unambiguous_and_distinct():
     assert not set("01OIL") & set(REFERENCE_ALPHABET)
     with session_scope() as s:
         assert s.execute(select(func.count()).select_from(SecondOpinionRequest)).scalar() >= 1
+
+
+# -- verification ------------------------------------------------------------------------
+@pytest.mark.parametrize("written", ["1/30/50", "January 30 1950", "1950-01-30", "01-30-1950"])
+async def test_verification_accepts_the_ways_people_write_dates(written):
+    said, slots = await validate("dob", written, slots={"member_id": "DEMO4004"})
+    assert slots["verified"] is True and slots["member_plan"] == "partnership"
+    assert slots["dob"] == "verified", "the date of birth itself is not kept in the slots"
+    assert "Linh" in said
+
+
+async def test_named_plan_that_differs_from_the_record_is_pointed_out():
+    said, slots = await validate("dob", "1/30/1950", slots={"member_id": "demo-4004", "plan": "khs"})
+    assert slots["plan"] == "partnership"
+    assert "records show you're a Partnership HealthPlan of California member, not Kern" in said
+
+
+async def test_wrong_date_of_birth_counts_and_third_failure_locks():
+    said, slots = await validate("dob", "1/31/1950", slots={"member_id": "DEMO4004"})
+    assert slots == {"member_id": None, "dob": None, "verify_failures": 1} and "try 2 of 3" in said
+    said, slots = await validate("dob", "1/31/1950", slots={"member_id": "DEMO4004", "verify_failures": 2})
+    assert slots["verification_locked"] is True and "couldn't verify" in said
+
+
+async def test_unreadable_date_is_not_a_failed_try():
+    said, slots = await validate("dob", "sometime in the sixties", slots={"member_id": "DEMO4004"})
+    assert slots == {"dob": None} and "couldn't read that date" in said
+
+
+async def test_locked_conversation_opens_nothing_and_start_over_keeps_the_lock():
+    locked = {**COMPLETE, "verified": None, "verification_locked": True}
+    said, events = await run(ActionOpenRequest(), tracker("yes", "affirm", slots=locked, sender="conv-locked"))
+    assert "couldn't verify" in said and "request_reference" not in slots_set(events)
+    with session_scope() as s:
+        assert s.execute(select(SecondOpinionRequest).where(
+            SecondOpinionRequest.conversation_id == "conv-locked")).first() is None
+    _, events = await run(ActionStartOver(), tracker("start over", "start_over", slots=locked))
+    assert slots_set(events)["verification_locked"] is True
+
+
+async def test_opened_request_is_linked_to_the_verified_member():
+    said, events = await run(ActionOpenRequest(), tracker("yes", "affirm", slots=COMPLETE, sender="conv-member"))
+    with session_scope() as s:
+        row = s.execute(select(SecondOpinionRequest).where(
+            SecondOpinionRequest.conversation_id == "conv-member")).scalar_one()
+        assert row.member_id == "DEMO4004"

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.deadlines import to_pacific
+from bot.members import seed_demo_roster
 from bot.store import migrate, session_scope
 from bot.store.models import SecondOpinionRequest
 from bot.store.repository import as_utc
@@ -19,6 +20,7 @@ def assistant(trained_model, tmp_path_factory):
     work = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{work / 'e2e.db'}"
     migrate(url)
+    seed_demo_roster(url)
     running = harness.start(work, url)
     yield running
     running.stop()
@@ -41,6 +43,8 @@ def test_kern_member_from_first_message_to_reference(assistant):
     said = chat(assistant, "e2e-khs",
                 "hi",
                 "im with kern family and my doctor wants to do knee surgery but i dont think i need it",
+                "DEMO1001",
+                "4/9/61",
                 "Dr. Patel, orthopedic surgeon",
                 "knee replacement",
                 "about 2 weeks ago",
@@ -52,7 +56,7 @@ def test_kern_member_from_first_message_to_reference(assistant):
     final = chat(assistant, "e2e-khs", "yes")[0]
     assert "reference number is SO-" in final and "should decide by" in final
     (row,) = stored(assistant, "e2e-khs")
-    assert row.reference in final
+    assert row.reference in final and row.member_id == "DEMO1001"
     assert (row.plan, row.reason, row.network, row.urgency, row.authorization_required) == \
         ("khs", "surgery_necessity", "in_network", "routine", True)
     assert row.initial_provider == "Dr. Patel" and row.initial_specialty == "orthopedics"
@@ -64,7 +68,8 @@ def test_kern_member_from_first_message_to_reference(assistant):
 def test_partnership_out_of_network_urgent_with_a_correction_and_double_yes(assistant):
     chat(assistant, "e2e-phc",
          "i need a second opinion",
-         "partnership",
+         "demo 4004",
+         "January 30 1950",
          "they found a tumor and my oncologist wants surgery, i want to be sure",
          "dr lee oncologist",
          "remove the tumor next month",
@@ -85,7 +90,7 @@ def test_partnership_out_of_network_urgent_with_a_correction_and_double_yes(assi
 
 
 def test_hpsj_in_network_needs_no_authorization(assistant):
-    chat(assistant, "e2e-hpsj", "i want a 2nd opinion, i have hpsj",
+    chat(assistant, "e2e-hpsj", "i want a 2nd opinion, i have hpsj", "DEMO2002", "1975-12-02",
          "my back pain is not getting better after 6 months of pt", "my pcp", "more physical therapy",
          "in march", "1", "1", "no", "no")
     final = chat(assistant, "e2e-hpsj", "yes")[0]
@@ -93,6 +98,21 @@ def test_hpsj_in_network_needs_no_authorization(assistant):
     (row,) = stored(assistant, "e2e-hpsj")
     assert (row.plan, row.reason, row.authorization_required, row.decision_due_at) == \
         ("hpsj", "not_improving", False, None)
+
+
+def test_three_failed_verifications_open_nothing(assistant):
+    said = chat(assistant, "e2e-locked", "i want a second opinion",
+                "DEMO4004", "2/2/1950", "DEMO4004", "3/3/1950", "DEMO4004", "4/4/1950")
+    assert "try 2 of 3" in said[2] and "try 3 of 3" in said[4]
+    assert "couldn't verify" in said[6] and "Member Services" in said[6]
+    after = chat(assistant, "e2e-locked", "start over", "i want a second opinion", "yes")
+    assert not any("reference number" in s for s in after)
+    assert stored(assistant, "e2e-locked") == []
+
+
+def test_named_plan_differing_from_the_record_is_pointed_out(assistant):
+    said = chat(assistant, "e2e-mismatch", "im with health net and want a second opinion", "DEMO1001", "April 9 1961")
+    assert "records show you're a Kern Health Systems member, not Health Net" in said[-1]
 
 
 def test_rights_answers_name_their_policy(assistant):
@@ -115,7 +135,8 @@ def test_gibberish_start_over_and_a_person(assistant):
 
 
 def test_no_member_details_in_the_logs(assistant):
-    secrets = ["Patel", "knee replacement", "remove the tumor", "Stanford", "tumor"]
+    secrets = ["Patel", "knee replacement", "remove the tumor", "Stanford", "tumor", "DEMO1001", "DEMO4004",
+               "1961", "1950", "Maria", "Linh"]
     logs = assistant.log_text()
     assert logs, "the servers wrote no log at all"
     leaked = [s for s in secrets if s.lower() in logs.lower()]

@@ -1,7 +1,7 @@
 """Tables. A request is the system of record, not the tracker."""
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, Integer, String, Text,
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import declarative_base
 
@@ -36,3 +36,46 @@ class SecondOpinionRequest(Base):
     status = Column(String(32), nullable=False, default="received")
     received_at = Column(DateTime(timezone=True), nullable=False)
     decision_due_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id = Column(Integer, primary_key=True)
+    member_id = Column(String(32), nullable=False, unique=True)
+    first_name = Column(String(100), nullable=False)
+    last_name = Column(String(100), nullable=False)
+    dob = Column(Date, nullable=False)
+    plan = Column(String(32), nullable=False)
+    phone = Column(String(16), nullable=True)          # E.164
+    language = Column(String(8), nullable=False, default="en")
+    is_demo = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class RequestStatusChange(Base):
+    __tablename__ = "request_status_history"
+
+    id = Column(Integer, primary_key=True)
+    request_id = Column(Integer, ForeignKey("second_opinion_requests.id", ondelete="CASCADE"),
+                        nullable=False, index=True)
+    from_status = Column(String(32), nullable=True)
+    to_status = Column(String(32), nullable=False)
+    note = Column(Text, nullable=True)
+    changed_by = Column(String(100), nullable=False)
+    changed_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class AuditEntry(Base):
+    """Who read or changed a member's records. Keys only: never names, dates of birth
+    or diagnoses."""
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, index=True)
+    actor = Column(String(100), nullable=False)
+    action = Column(String(32), nullable=False)      # read | create | update | list
+    entity = Column(String(32), nullable=False)      # member | request
+    entity_key = Column(String(64), nullable=True)   # member ID or request reference
+    detail = Column(String(200), nullable=True)

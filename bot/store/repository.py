@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timezone
-from typing import Optional
+from typing import List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -35,20 +35,32 @@ def get_by_reference(session: Session, reference: str) -> Optional[SecondOpinion
     ).scalar_one_or_none()
 
 
-def add_request(session: Session, **fields) -> SecondOpinionRequest:
-    """Insert a request with a fresh reference (retrying the rare reference clash)."""
+def add_request(session: Session, **fields) -> Tuple[SecondOpinionRequest, bool]:
+    """Insert a request with a fresh reference; (row, created). If the same submission
+    was stored meanwhile (a retried call racing the first), that row is returned."""
     for _ in range(5):
         row = SecondOpinionRequest(reference=new_reference(), **fields)
         try:
             with session.begin_nested():
                 session.add(row)
                 session.flush()
-            return row
+            return row, True
         except IntegrityError:
             existing = find_submission(session, fields["conversation_id"], fields["submission_key"])
             if existing is not None:
-                return existing
+                return existing, False
     raise RuntimeError("could not allocate a unique reference")
+
+
+def list_requests(session: Session, member_id: Optional[str] = None, status: Optional[str] = None,
+                  limit: int = 200) -> List[SecondOpinionRequest]:
+    query = select(SecondOpinionRequest)
+    if member_id:
+        query = query.where(SecondOpinionRequest.member_id == member_id)
+    if status:
+        query = query.where(SecondOpinionRequest.status == status)
+    query = query.order_by(SecondOpinionRequest.received_at.desc(), SecondOpinionRequest.id.desc())
+    return list(session.execute(query.limit(limit)).scalars())
 
 
 def as_utc(moment: Optional[datetime]) -> Optional[datetime]:

@@ -1,0 +1,122 @@
+"""Members: the roster, and verification by member ID plus date of birth."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Optional
+
+import yaml
+from dateutil import parser as dateparser
+from sqlalchemy import select
+
+from bot.deadlines import utcnow
+from bot.store import session_scope
+from bot.store.models import Member
+
+DEMO_ROSTER = Path(__file__).resolve().parent / "store" / "demo_members.yml"
+MAX_VERIFY_ATTEMPTS = 3
+LANGUAGES = ("en", "es")
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+
+
+@dataclass(frozen=True)
+class MemberView:
+    member_id: str
+    first_name: str
+    last_name: str
+    dob: date
+    plan: str
+    phone: Optional[str]
+    language: str
+    is_demo: bool
+
+
+def _view(row: Member) -> MemberView:
+    return MemberView(row.member_id, row.first_name, row.last_name, row.dob, row.plan, row.phone,
+                      row.language, bool(row.is_demo))
+
+
+def normalize_member_id(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", text or "").upper()[:32]
+
+
+def parse_dob(text: str, today: Optional[date] = None) -> Optional[date]:
+    """Dates as people write them: 4/9/61, 04-09-1961, April 9 1961, 1961-04-09.
+    Month first (US). A two-digit year is the most recent past one."""
+    today = today or date.today()
+    text = (text or "").strip()
+    if not text or len(text) > 40:
+        return None
+    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", text)
+    if m:
+        return _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)), today)
+    m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})", text)
+    if m:
+        return _valid(_year(m.group(3), today), int(m.group(1)), int(m.group(2)), today)
+    if not re.search(r"[a-zA-Z]", text) or not re.search(r"\d{2,4}\s*$", text):
+        return None
+    try:
+        parsed = dateparser.parse(text, fuzzy=False, default=datetime(1900, 1, 1))
+    except (ValueError, OverflowError):
+        return None
+    year_text = re.search(r"(\d{2,4})\s*$", text).group(1)
+    return _valid(_year(year_text, today), parsed.month, parsed.day, today)
+
+
+def _year(text: str, today: date) -> int:
+    year = int(text)
+    if len(text) == 2:
+        year += 2000 if 2000 + year <= today.year else 1900
+    return year
+
+
+def _valid(year: int, month: int, day: int, today: date) -> Optional[date]:
+    try:
+        found = date(year, month, day)
+    except ValueError:
+        return None
+    return found if date(1900, 1, 1) <= found <= today else None
+
+
+def verify(member_id: str, dob: date) -> Optional[MemberView]:
+    """The member if the ID and date of birth match one record, else None."""
+    with session_scope() as session:
+        row = session.execute(select(Member).where(Member.member_id == normalize_member_id(member_id))
+                              ).scalar_one_or_none()
+        return _view(row) if row is not None and row.dob == dob else None
+
+
+def get(member_id: str) -> Optional[MemberView]:
+    with session_scope() as session:
+        row = session.execute(select(Member).where(Member.member_id == normalize_member_id(member_id))
+                              ).scalar_one_or_none()
+        return _view(row) if row else None
+
+
+def upsert(member_id: str, first_name: str, last_name: str, dob: date, plan: str,
+           phone: Optional[str] = None, language: str = "en", is_demo: bool = False,
+           database_url: Optional[str] = None) -> tuple:
+    """Create or update one member; returns (MemberView, created)."""
+    now = utcnow()
+    with session_scope(database_url) as session:
+        key = normalize_member_id(member_id)
+        row = session.execute(select(Member).where(Member.member_id == key)).scalar_one_or_none()
+        created = row is None
+        if created:
+            row = Member(member_id=key, created_at=now)
+            session.add(row)
+        row.first_name, row.last_name, row.dob, row.plan = first_name, last_name, dob, plan
+        row.phone, row.language, row.is_demo, row.updated_at = phone, language, is_demo, now
+        session.flush()
+        return _view(row), created
+
+
+def seed_demo_roster(database_url: Optional[str] = None) -> int:
+    """Load the fictional demo members (marked is_demo) so a new user can try it."""
+    roster = yaml.safe_load(DEMO_ROSTER.read_text(encoding="utf-8"))["members"]
+    for m in roster:
+        upsert(m["member_id"], m["first_name"], m["last_name"], date.fromisoformat(str(m["dob"])),
+               m["plan"], m.get("phone"), m.get("language", "en"), is_demo=True, database_url=database_url)
+    return len(roster)
