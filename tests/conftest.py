@@ -24,3 +24,30 @@ def trained_model():
     """Train (or reuse, when nothing changed) the model the conversation tests run."""
     from bot.train import train
     return train()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_databases():
+    yield
+    from tests.databases import drop_created
+    drop_created()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path, monkeypatch):
+    """A migrated database with the demo roster, on SQLite and on the local PostgreSQL;
+    bot code in the test uses it through DATABASE_URL."""
+    from bot.members import seed_demo_roster
+    from bot.store import migrate
+    from tests.databases import new_postgres_database, postgres_unavailable
+    if request.param == "postgresql":
+        reason = postgres_unavailable()
+        if reason:
+            pytest.skip(reason)
+        url = new_postgres_database("store")
+    else:
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    migrate(url)
+    seed_demo_roster(url)
+    return url

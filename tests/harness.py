@@ -12,7 +12,8 @@ from typing import List
 
 import httpx
 
-from bot.train import MODEL, ROOT, rasa_cmd, rasa_env, train
+from bot.runtime import rasa_cmd, service_env
+from bot.train import MODEL, ROOT, train
 
 
 def free_port() -> int:
@@ -27,6 +28,8 @@ class Assistant:
     database_url: str
     logs: List[Path]
     procs: List[subprocess.Popen] = field(default_factory=list)
+
+    tracker_url: str = ""
 
     def send(self, sender: str, message: str) -> List[str]:
         """One member message; every text the assistant answered."""
@@ -48,13 +51,16 @@ class Assistant:
                 p.kill()
 
 
-def start(workdir: Path, database_url: str) -> Assistant:
+def start(workdir: Path, database_url: str, tracker_url: str = None) -> Assistant:
     if not MODEL.exists():
         train()
-    env = {**rasa_env(), "DATABASE_URL": database_url}
+    if tracker_url is None:
+        tracker_url = database_url if database_url.startswith("postgresql") else f"sqlite:///{workdir / 'tracker.db'}"
+    env = service_env({"DATABASE_URL": database_url, "TRACKER_STORE_URL": tracker_url})
     action_port, rasa_port = free_port(), free_port()
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    endpoints = workdir / "endpoints.yml"    # the project's own, on this run's action port
+    endpoints.write_text((ROOT / "endpoints.yml").read_text().replace(
+        "http://localhost:5055/webhook", f"http://127.0.0.1:{action_port}/webhook"))
     logs = [workdir / "actions.log", workdir / "rasa.log"]
     procs = [
         subprocess.Popen(rasa_cmd("run", "actions", "--actions", "actions", "--port", str(action_port)),
@@ -64,7 +70,7 @@ def start(workdir: Path, database_url: str) -> Assistant:
                                   "--endpoints", str(endpoints)),
                          cwd=ROOT, env=env, stdout=logs[1].open("w"), stderr=subprocess.STDOUT),
     ]
-    assistant = Assistant(f"http://127.0.0.1:{rasa_port}", database_url, logs, procs)
+    assistant = Assistant(f"http://127.0.0.1:{rasa_port}", database_url, logs, procs, tracker_url)
     _wait_until_ready(assistant, action_port)
     return assistant
 

@@ -11,14 +11,23 @@ from bot.store import migrate, session_scope
 from bot.store.models import SecondOpinionRequest
 from bot.store.repository import as_utc
 from tests import harness
+from tests.databases import new_postgres_database, postgres_unavailable
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def assistant(trained_model, tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def assistant(request, trained_model, tmp_path_factory):
+    """The running assistant, once on SQLite files and once on the local PostgreSQL
+    (requests, members and Rasa's tracker store all in it)."""
     work = tmp_path_factory.mktemp("e2e")
-    url = f"sqlite:///{work / 'e2e.db'}"
+    if request.param == "postgresql":
+        reason = postgres_unavailable()
+        if reason:
+            pytest.skip(reason)
+        url = new_postgres_database("e2e")
+    else:
+        url = f"sqlite:///{work / 'e2e.db'}"
     migrate(url)
     seed_demo_roster(url)
     running = harness.start(work, url)
@@ -132,6 +141,15 @@ def test_gibberish_start_over_and_a_person(assistant):
     assert "didn't understand" in said[0]
     assert "Member Services" in said[1]
     assert "start over" in said[2]
+
+
+def test_conversations_are_kept_in_the_tracker_store(assistant):
+    from sqlalchemy import create_engine, text
+    engine = create_engine(assistant.tracker_url, future=True)
+    with engine.connect() as conn:
+        senders = {r[0] for r in conn.execute(text("SELECT DISTINCT sender_id FROM events"))}
+    engine.dispose()
+    assert {"e2e-khs", "e2e-phc"} <= senders
 
 
 def test_no_member_details_in_the_logs(assistant):

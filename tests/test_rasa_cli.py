@@ -5,13 +5,14 @@ import subprocess
 
 import pytest
 
-from bot.train import ROOT, rasa_cmd, rasa_env
+from bot.runtime import rasa_cmd, service_env
+from bot.train import ROOT
 
 pytestmark = pytest.mark.slow
 
 
 def _rasa(*args, timeout=900):
-    return subprocess.run(rasa_cmd(*args), cwd=ROOT, env=rasa_env(), capture_output=True, text=True,
+    return subprocess.run(rasa_cmd(*args), cwd=ROOT, env=service_env(), capture_output=True, text=True,
                           timeout=timeout)
 
 

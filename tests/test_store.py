@@ -1,12 +1,103 @@
-"""Storage: migrations up from empty and down again; one request per confirmation."""
-from sqlalchemy import create_engine, inspect
+"""Storage on SQLite and on the local PostgreSQL: migrations, one request per
+confirmation (also under concurrent retries), status history, tracker retention."""
+import threading
+from datetime import datetime, timedelta, timezone
 
+import pytest
+from sqlalchemy import create_engine, inspect, select, text
+
+from bot import members
+from bot.requests import IllegalTransition, RequestDraft, change_status, open_request
+from bot.store import session_scope
 from bot.store.db import downgrade, migrate
+from bot.store.models import RequestStatusChange, SecondOpinionRequest
+from bot.store.retention import purge_tracker_events
+
+TABLES = {"second_opinion_requests", "members", "request_status_history", "audit_log"}
+DRAFT = RequestDraft(plan="khs", reason="serious_condition", reason_text="they say it is cancer",
+                     initial_provider="Dr. Ruiz", initial_specialty="oncology",
+                     initial_recommendation="chemotherapy", initial_date_text="last week", initial_date=None,
+                     requested_by="member", network="in_network", preferred_provider=None, urgency="urgent")
 
 
-def test_migrations_up_from_empty_and_down_again(tmp_path):
-    url = f"sqlite:///{tmp_path / 'sub' / 'fresh.db'}"   # the folder does not exist yet
+def test_migrations_up_from_empty_and_down_again(database):
+    engine = create_engine(database)
+    assert TABLES <= set(inspect(engine).get_table_names())
+    downgrade(database)
+    assert not TABLES & set(inspect(engine).get_table_names())
+    migrate(database)
+    assert TABLES <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_sqlite_file_in_a_folder_that_does_not_exist_yet(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sub' / 'fresh.db'}"
     migrate(url)
-    assert "second_opinion_requests" in inspect(create_engine(url)).get_table_names()
-    downgrade(url)
-    assert "second_opinion_requests" not in inspect(create_engine(url)).get_table_names()
+    assert "members" in inspect(create_engine(url)).get_table_names()
+
+
+def test_confirming_twice_opens_one_request(database):
+    first = open_request(DRAFT, "conv-twice", "rest", member_id="DEMO1001")
+    second = open_request(DRAFT, "conv-twice", "rest", member_id="DEMO1001")
+    assert first.newly_opened and not second.newly_opened
+    assert first.reference == second.reference
+    assert first.decision_due_at - first.received_at == timedelta(hours=72)
+
+
+def test_concurrent_retries_of_one_confirmation_open_one_request(database):
+    results, errors = [], []
+
+    def confirm():
+        try:
+            results.append(open_request(DRAFT, "conv-race", "rest", member_id="DEMO1001").reference)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=confirm) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(set(results)) == 1
+    with session_scope() as s:
+        rows = s.execute(select(SecondOpinionRequest).where(
+            SecondOpinionRequest.conversation_id == "conv-race")).scalars().all()
+        assert len(rows) == 1
+        history = s.execute(select(RequestStatusChange).where(
+            RequestStatusChange.request_id == rows[0].id)).scalars().all()
+        assert [h.to_status for h in history] == ["received"]
+
+
+def test_status_moves_are_kept_and_illegal_ones_refused(database):
+    opened = open_request(DRAFT, "conv-status", "rest")
+    with session_scope() as s:
+        change_status(s, opened.reference, "approved", "api:alice", "ok")
+        change_status(s, opened.reference, "scheduled", "api:alice")
+    with session_scope() as s, pytest.raises(IllegalTransition):
+        change_status(s, opened.reference, "received", "api:alice")
+
+
+def test_members_and_verification(database):
+    assert members.verify("demo1001", datetime(1961, 4, 9).date()).plan == "khs"
+    assert members.verify("DEMO1001", datetime(1961, 4, 10).date()) is None
+    assert members.verify("NOPE123", datetime(1961, 4, 9).date()) is None
+    view, created = members.upsert("NEW0001", "A", "B", datetime(1990, 1, 2).date(), "mvhp", "+15595550100")
+    assert created and not members.upsert("NEW0001", "A", "B", view.dob, "hpsj")[1]
+    assert members.get("new0001").plan == "hpsj"
+
+
+def test_purge_removes_only_old_tracker_events(database):
+    engine = create_engine(database, future=True)
+    now = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), "
+                          "type_name VARCHAR(255), timestamp FLOAT)"))
+        for i, age in enumerate([40, 31, 29, 1]):
+            conn.execute(text("INSERT INTO events VALUES (:i, 'c', 'user', :t)"),
+                         {"i": i, "t": (now - timedelta(days=age)).timestamp()})
+    assert purge_tracker_events(database, 30, now) == 2
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 2
+    engine.dispose()
+    with pytest.raises(ValueError):
+        purge_tracker_events(database, 0, now)

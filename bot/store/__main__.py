@@ -1,17 +1,40 @@
-"""python -m bot.store migrate   # bring the database to the latest schema"""
+"""Database chores.
+
+  python -m bot.store migrate                  bring the database to the latest schema
+  python -m bot.store seed-demo                load the fictional demo members
+  python -m bot.store purge-trackers [--days N]
+                                               delete conversation events older than N days
+                                               (default TRACKER_RETENTION_DAYS, or 30)
+"""
+import argparse
 import sys
 
 from bot.store.db import database_url, migrate
 
 
 def main(argv) -> int:
-    if argv[1:2] == ["migrate"]:
+    parser = argparse.ArgumentParser(prog="python -m bot.store", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate")
+    sub.add_parser("seed-demo")
+    purge = sub.add_parser("purge-trackers")
+    purge.add_argument("--days", type=int, default=None)
+    args = parser.parse_args(argv[1:])
+
+    if args.command == "migrate":
         migrate()
-        scheme = database_url().split(":", 1)[0]
-        print(f"database schema is up to date ({scheme})")
-        return 0
-    print(__doc__)
-    return 2
+        print(f"database schema is up to date ({database_url().split(':', 1)[0]})")
+    elif args.command == "seed-demo":
+        from bot.members import seed_demo_roster
+        print(f"loaded {seed_demo_roster()} DEMO members (fictional; marked is_demo)")
+    else:
+        from bot.runtime import tracker_store_url
+        from bot.store.retention import purge_tracker_events, retention_days
+        days = args.days if args.days is not None else retention_days()
+        deleted = purge_tracker_events(tracker_store_url(), days)
+        print(f"deleted {deleted} conversation events older than {days} days")
+    return 0
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import os
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Dict, Iterator, Optional
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -28,9 +28,18 @@ def _ensure_sqlite_dir(url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-@lru_cache(maxsize=8)
+_ENGINES: Dict[str, Engine] = {}
+
+
 def engine_for(url: Optional[str] = None) -> Engine:
+    """One engine (and pool) per database URL for the whole process."""
     url = url or database_url()
+    if url not in _ENGINES:
+        _ENGINES[url] = _create_engine(url)
+    return _ENGINES[url]
+
+
+def _create_engine(url: str) -> Engine:
     _ensure_sqlite_dir(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 15})
@@ -41,6 +50,13 @@ def engine_for(url: Optional[str] = None) -> Engine:
                          max_overflow=int(os.environ.get("APP_DB_MAX_OVERFLOW", "5")))
 
 
+def dispose_engines() -> None:
+    """Close every pooled connection (tests drop their databases afterwards)."""
+    for url in list(_ENGINES):
+        _ENGINES.pop(url).dispose()
+    _sessionmaker.cache_clear()
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
@@ -48,7 +64,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def _sessionmaker(url: Optional[str]) -> sessionmaker:
     return sessionmaker(bind=engine_for(url), future=True, expire_on_commit=False)
 

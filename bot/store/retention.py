@@ -1,0 +1,33 @@
+"""Tracker retention: conversation events older than a period are deleted.
+The records (requests, members, audit) are not touched."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from typing import Optional
+
+from sqlalchemy import create_engine, inspect, text
+
+from bot.deadlines import utcnow
+
+DEFAULT_RETENTION_DAYS = 30
+
+
+def retention_days() -> int:
+    return int(os.environ.get("TRACKER_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+
+
+def purge_tracker_events(tracker_url: str, days: Optional[int] = None, now: Optional[datetime] = None) -> int:
+    """Delete Rasa tracker events older than `days`; returns how many were deleted."""
+    days = retention_days() if days is None else days
+    if days < 1:
+        raise ValueError("the retention period must be at least one day")
+    cutoff = ((now or utcnow()) - timedelta(days=days)).timestamp()
+    engine = create_engine(tracker_url, future=True)
+    try:
+        if "events" not in inspect(engine).get_table_names():
+            return 0
+        with engine.begin() as conn:
+            return conn.execute(text("DELETE FROM events WHERE timestamp < :cutoff"), {"cutoff": cutoff}).rowcount
+    finally:
+        engine.dispose()

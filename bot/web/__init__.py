@@ -1,0 +1,1 @@
+"""The gateway: FastAPI app for the member-services API (and, later, chat and console)."""

@@ -1,0 +1,95 @@
+"""The member-services API: members and second-opinion requests, for staff only.
+Every read or change of a member's records is written to the audit log."""
+from __future__ import annotations
+
+from typing import List, Optional
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import audit, members
+from bot.requests import IllegalTransition, change_status
+from bot.store import repository, session_scope
+from bot.store.models import RequestStatusChange, SecondOpinionRequest
+from bot.web.auth import staff_actor
+from bot.web.schemas import (InitialOpinion, MemberIn, MemberOut, RequestDetailOut, RequestOut, Status,
+                             StatusChangeOut, StatusPatch)
+
+router = APIRouter(prefix="/api", dependencies=[Depends(staff_actor)])
+
+
+def db() -> Session:
+    with session_scope() as session:
+        yield session
+
+
+def _request_out(row: SecondOpinionRequest) -> dict:
+    return dict(
+        reference=row.reference, member_id=row.member_id, plan=row.plan, reason=row.reason,
+        reason_text=row.reason_text,
+        initial_opinion=InitialOpinion(provider=row.initial_provider, specialty=row.initial_specialty,
+                                       recommendation=row.initial_recommendation, date=row.initial_date,
+                                       date_text=row.initial_date_text),
+        requested_by=row.requested_by, network=row.network, preferred_provider=row.preferred_provider,
+        urgency=row.urgency, authorization_required=row.authorization_required, status=row.status,
+        received_at=repository.as_utc(row.received_at),
+        decision_due_at=repository.as_utc(row.decision_due_at), channel=row.channel,
+        conversation_id=row.conversation_id)
+
+
+def _detail(session: Session, row: SecondOpinionRequest) -> RequestDetailOut:
+    history = session.execute(select(RequestStatusChange).where(RequestStatusChange.request_id == row.id)
+                              .order_by(RequestStatusChange.changed_at, RequestStatusChange.id)).scalars()
+    return RequestDetailOut(**_request_out(row), history=[
+        StatusChangeOut(from_status=h.from_status, to_status=h.to_status, note=h.note, changed_by=h.changed_by,
+                        changed_at=repository.as_utc(h.changed_at)) for h in history])
+
+
+@router.put("/members/{member_id}", response_model=MemberOut, responses={201: {"model": MemberOut}},
+            summary="Create or update a member")
+def put_member(member_id: str, body: MemberIn, response: Response, actor: str = Depends(staff_actor)):
+    key = members.normalize_member_id(member_id)
+    if len(key) < 4:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+                            detail=[{"loc": ["path", "member_id"], "msg": "must have at least 4 letters or digits",
+                                     "type": "value_error"}])
+    view, created = members.upsert(key, body.first_name, body.last_name, body.dob, body.plan.value,
+                                   body.phone, body.language)
+    with session_scope() as session:
+        audit.record(session, actor, "create" if created else "update", "member", key)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return MemberOut(**view.__dict__)
+
+
+@router.get("/requests", response_model=List[RequestOut], summary="Requests, newest first")
+def list_requests(member_id: Optional[str] = Query(None), status_: Optional[Status] = Query(None, alias="status"),
+                  actor: str = Depends(staff_actor), session: Session = Depends(db)):
+    key = members.normalize_member_id(member_id) if member_id else None
+    rows = repository.list_requests(session, key, status_.value if status_ else None)
+    audit.record(session, actor, "list", "request", key, f"status={status_.value if status_ else 'any'} n={len(rows)}")
+    return [RequestOut(**_request_out(r)) for r in rows]
+
+
+@router.get("/requests/{reference}", response_model=RequestDetailOut, summary="One request with its history")
+def get_request(reference: str, actor: str = Depends(staff_actor), session: Session = Depends(db)):
+    row = repository.get_by_reference(session, reference)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no request with that reference")
+    audit.record(session, actor, "read", "request", row.reference)
+    return _detail(session, row)
+
+
+@router.patch("/requests/{reference}", response_model=RequestDetailOut,
+              responses={409: {"description": "That status change is not allowed from the current status"}},
+              summary="Move a request to another status, with a note")
+def patch_request(reference: str, body: StatusPatch, actor: str = Depends(staff_actor),
+                  session: Session = Depends(db)):
+    try:
+        row = change_status(session, reference, body.status.value, actor, body.note)
+    except LookupError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no request with that reference") from None
+    except IllegalTransition as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+    audit.record(session, actor, "update", "request", row.reference, f"status->{body.status.value}")
+    return _detail(session, row)
