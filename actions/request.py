@@ -227,13 +227,20 @@ class ValidateSecondOpinionForm(FormValidationAction):
 
     # -- one validator per question ---------------------------------------------------
     def validate_member_id(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if self._is_interruption(tracker):
-            return self._not_an_answer("member_id", dispatcher, tracker)
-        member_id = members.normalize_member_id(str(value or ""))
-        if len(member_id) < 4 or not any(c.isdigit() for c in member_id):
-            say(dispatcher, tracker, "member_id_unclear")
+        # An ID is a code ("KHS-778899"), so the prose checks (gibberish) do not apply.
+        text_value = str(value or "")
+        if members.parse_dob(text_value):
+            say(dispatcher, tracker, "member_id_not_a_date")
             return {"member_id": None}
-        return {"member_id": member_id}
+        member_id = members.find_member_id(text_value)
+        if member_id:
+            return {"member_id": member_id}
+        intent, confidence = latest_intent(tracker)
+        if (asked_topic(tracker, 0.6) and looks_like_question(text_value)) or \
+                (intent == "human_handoff" and confidence >= 0.8):
+            return self._not_an_answer("member_id", dispatcher, tracker)
+        say(dispatcher, tracker, "member_id_unclear")
+        return {"member_id": None}
 
     def validate_dob(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         dob = members.parse_dob(str(value or ""))

@@ -42,6 +42,17 @@ def normalize_member_id(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", text or "").upper()[:32]
 
 
+def find_member_id(text: str) -> Optional[str]:
+    """A member ID as typed: "KHS-778899", "demo 4004", "my id is DEMO1001"."""
+    text = text or ""
+    whole = normalize_member_id(text)
+    if len(text.split()) <= 2 and len(whole) >= 4 and any(c.isdigit() for c in whole):
+        return whole
+    codes = [normalize_member_id(t) for t in re.findall(r"[A-Za-z0-9][A-Za-z0-9-]*", text)]
+    codes = [c for c in codes if len(c) >= 4 and any(ch.isdigit() for ch in c)]
+    return max(codes, key=len) if codes else None
+
+
 def parse_dob(text: str, today: Optional[date] = None) -> Optional[date]:
     """Dates as people write them: 4/9/61, 04-09-1961, April 9 1961, 1961-04-09.
     Month first (US). A two-digit year is the most recent past one."""

@@ -227,3 +227,16 @@ async def test_opened_request_is_linked_to_the_verified_member():
         row = s.execute(select(SecondOpinionRequest).where(
             SecondOpinionRequest.conversation_id == "conv-member")).scalar_one()
         assert row.member_id == "DEMO4004"
+
+
+@pytest.mark.parametrize("written,expected", [("KHS-778899", "KHS778899"), ("demo 4004", "DEMO4004"),
+                                              ("my id is DEMO1001", "DEMO1001")])
+async def test_member_ids_as_people_type_them(written, expected):
+    _, slots = await validate("member_id", written)
+    assert slots["member_id"] == expected
+
+
+@pytest.mark.parametrize("written", ["March 15 1972", "4/9/61", "hello", "what is a member id?"])
+async def test_not_a_member_id(written):
+    said, slots = await validate("member_id", written, intent="ask_who_can_request", confidence=0.3)
+    assert slots["member_id"] is None and said
