@@ -39,14 +39,8 @@ def database(request, tmp_path, monkeypatch):
     bot code in the test uses it through DATABASE_URL."""
     from bot.members import seed_demo_roster
     from bot.store import migrate
-    from tests.databases import new_postgres_database, postgres_unavailable
-    if request.param == "postgresql":
-        reason = postgres_unavailable()
-        if reason:
-            pytest.skip(reason)
-        url = new_postgres_database("store")
-    else:
-        url = f"sqlite:///{tmp_path / 'store.db'}"
+    from tests.databases import database_url_for
+    url = database_url_for(request.param, tmp_path, "store")
     monkeypatch.setenv("DATABASE_URL", url)
     migrate(url)
     seed_demo_roster(url)

@@ -32,6 +32,18 @@ def new_postgres_database(label: str) -> str:
     return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
+def database_url_for(kind: str, workdir, label: str) -> str:
+    """A fresh, empty database of `kind` ("sqlite" or "postgresql"); skips the test,
+    saying why, when the PostgreSQL server is absent."""
+    if kind == "postgresql":
+        reason = postgres_unavailable()
+        if reason:
+            import pytest
+            pytest.skip(reason)
+        return new_postgres_database(label)
+    return f"sqlite:///{workdir / (label + '.db')}"
+
+
 def drop_created() -> None:
     if not _created:
         return

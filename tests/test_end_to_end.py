@@ -11,7 +11,7 @@ from bot.store import migrate, session_scope
 from bot.store.models import SecondOpinionRequest
 from bot.store.repository import as_utc
 from tests import harness
-from tests.databases import new_postgres_database, postgres_unavailable
+from tests.databases import database_url_for
 
 pytestmark = pytest.mark.slow
 
@@ -21,13 +21,7 @@ def assistant(request, trained_model, tmp_path_factory):
     """The running assistant, once on SQLite files and once on the local PostgreSQL
     (requests, members and Rasa's tracker store all in it)."""
     work = tmp_path_factory.mktemp("e2e")
-    if request.param == "postgresql":
-        reason = postgres_unavailable()
-        if reason:
-            pytest.skip(reason)
-        url = new_postgres_database("e2e")
-    else:
-        url = f"sqlite:///{work / 'e2e.db'}"
+    url = database_url_for(request.param, work, "e2e")
     migrate(url)
     seed_demo_roster(url)
     running = harness.start(work, url)

@@ -73,3 +73,12 @@ def test_gibberish(text, gibberish):
                                   "dr told me to wait"])
 def test_no_made_up_provider_names(text):
     assert nlp.extract(text).providers == []
+
+
+@pytest.mark.parametrize("text,topic", [
+    ("is there any fee for that?", "cost"), ("they turned down my request, now what?", "refused"),
+    ("what if the 2 doctors say opposite things?", "disagree"), ("how soon would i hear?", "timeline"),
+    ("hello there", None),
+])
+def test_question_topic_backstop(text, topic):
+    assert nlp.question_topic(text) == topic

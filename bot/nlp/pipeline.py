@@ -155,6 +155,14 @@ def parse_choice(text: str, n: int) -> Optional[int]:
     return None
 
 
+def question_topic(text: str) -> Optional[str]:
+    """The rights topic a question is about, by keyword, or None."""
+    for topic, phrases in vocabulary()["topics"].items():
+        if _matches(text, phrases):
+            return topic
+    return None
+
+
 def detect_danger(text: str) -> bool:
     t = text.lower().replace("’", "'")
     return any(re.search(p, t) for p in vocabulary()["danger"])

@@ -3,7 +3,8 @@
 PolicyEntityExtractor adds `plan`, `specialty` and `provider` entities. MessageGuard
 runs last: a message with danger words becomes intent `emergency` whatever the
 classifier thought, so 911/988 never depends on a model's confidence; keyboard mash
-becomes `nlu_fallback`, since a classifier is confidently wrong on noise.
+becomes `nlu_fallback`, since a classifier is confidently wrong on noise; and a
+question the classifier was unsure of goes to the rights topic its keywords name.
 """
 from __future__ import annotations
 
@@ -18,7 +19,12 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlp.pipeline import detect_danger, extract, looks_like_gibberish
+import re
+
+from bot.nlp.pipeline import detect_danger, extract, looks_like_gibberish, question_topic
+
+QUESTION = re.compile(r"\?\s*$|^\s*(how|what|when|who|why|which|can|could|do|does|will|would|is|are|am|should)\b",
+                      re.I)
 
 ENTITY_NAMES = {"PLAN": "plan", "SPECIALTY": "specialty", "PROVIDER": "provider"}
 
@@ -56,11 +62,15 @@ class MessageGuard(_Stateless):
                 _force_intent(message, "emergency")
             elif looks_like_gibberish(text) and not text.startswith("/"):
                 _force_intent(message, "nlu_fallback")
+            elif (message.get(INTENT) or {}).get("name") == "nlu_fallback" and QUESTION.search(text):
+                topic = question_topic(text)    # an unsure classifier, a clear question
+                if topic:
+                    _force_intent(message, f"ask_{topic}", confidence=0.7)
         return messages
 
 
-def _force_intent(message: Message, name: str) -> None:
-    top = {"name": name, "confidence": 1.0}
+def _force_intent(message: Message, name: str, confidence: float = 1.0) -> None:
+    top = {"name": name, "confidence": confidence}
     ranking = [top] + [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != name]
     message.set(INTENT, top, add_to_output=True)
     message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
