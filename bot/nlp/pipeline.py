@@ -138,13 +138,18 @@ def find_plan(text: str) -> Optional[str]:
 PLAN_CHOICES = ("khs", "hpsj", "mvhp", "partnership", "health_net")
 
 
+@lru_cache(maxsize=4096)
+def _phrase_regex(phrase: str) -> "re.Pattern":
+    return re.compile(r"(?<!\w)" + re.escape(_norm(phrase)) + r"(?!\w)")
+
+
 def _has_phrase(text: str, phrase: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", text) is not None
+    return _phrase_regex(phrase).search(text) is not None
 
 
 def _matches(text: str, phrases) -> List[str]:
     t = _norm(text)
-    return [p for p in phrases if _has_phrase(t, _norm(p))]
+    return [p for p in phrases if _phrase_regex(p).search(t)]
 
 
 def parse_choice(text: str, n: int) -> Optional[int]:

@@ -1,0 +1,50 @@
+"""`make bench`: figures for the hot paths of a conversation turn. Prints numbers;
+passes or fails nothing (a slow machine is not a bug)."""
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+
+def _timeit(label: str, fn, n: int) -> None:
+    fn()  # warm up (caches, spaCy pipeline, engine)
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    p95 = samples[int(len(samples) * 0.95) - 1]
+    print(f"{label:<48} n={n:<5} median {statistics.median(samples):8.3f} ms   p95 {p95:8.3f} ms")
+
+
+def main() -> None:
+    import os
+    os.environ["DATABASE_URL"] = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    from bot import nlp
+    from bot.policy import kb
+    from bot.requests import RequestDraft, open_request
+    from bot.store import migrate
+    migrate()
+
+    message = "my doctor wants to do knee surgery and i dont think i need it, im with kern family, dr patel"
+    _timeit("policy: requirement(plan, network, urgency)", lambda: kb().requirement("partnership", "out_of_network", "routine"), 2000)
+    _timeit("policy: answer(plan, topic)", lambda: kb().answer("khs", "timeline"), 2000)
+    _timeit("nlp: extract entities (spaCy EntityRuler)", lambda: nlp.extract(message), 500)
+    _timeit("nlp: classify reason", lambda: nlp.classify_reason(message), 500)
+    _timeit("nlp: danger words", lambda: nlp.detect_danger(message), 2000)
+    counter = iter(range(10**9))
+
+    def open_one():
+        draft = RequestDraft(plan="khs", reason="surgery_necessity", reason_text=message, initial_provider="Dr. Patel",
+                             initial_specialty="orthopedics", initial_recommendation="knee replacement",
+                             initial_date_text="last week", initial_date=None, requested_by="member",
+                             network="in_network", preferred_provider=None, urgency="routine")
+        open_request(draft, f"bench-{next(counter)}", "rest")
+    _timeit("store: open a request (SQLite, one transaction)", open_one, 200)
+
+
+if __name__ == "__main__":
+    main()
