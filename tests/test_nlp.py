@@ -82,3 +82,12 @@ def test_no_made_up_provider_names(text):
 ])
 def test_question_topic_backstop(text, topic):
     assert nlp.question_topic(text) == topic
+
+
+@pytest.mark.parametrize("text,who", [
+    ("im her daughter", "representative"), ("my son is asking for me", "representative"),
+    ("I'm his wife", "representative"), ("me", "member"), ("myself", "member"),
+    ("my doctor", "provider"), ("the specialist is requesting it", "provider"), ("2", "representative"),
+])
+def test_who_is_asking(text, who):
+    assert nlp.parse_requester(text) == who
