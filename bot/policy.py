@@ -92,6 +92,17 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class RideKind:
+    mobility: str
+    mode: str                  # "nmt" | "nemt"
+    vehicle: str
+    description: str
+    pcs_required: bool         # a Physician Certification Statement is needed
+    pcs_text: Optional[str]
+    source: str
+
+
+@dataclass(frozen=True)
 class Situation:
     id: str
     number: int
@@ -109,12 +120,15 @@ class KnowledgeBase:
         self.policies: Dict[str, dict] = {}
         self.plans: Dict[str, Plan] = {}
         self.statute: dict = {}
+        self.general: Dict[str, dict] = {}     # general Medi-Cal rules, public sources
         for path in sorted(self.kb_dir.glob("*.yml")):
             doc = yaml.safe_load(path.read_text(encoding="utf-8"))
             if "statute" in doc:
                 self.statute = doc
             elif "policy" in doc:
                 self._add_policy(doc)
+            elif "general" in doc:
+                self.general[doc["general"]["id"]] = doc
 
     def _add_policy(self, doc: dict) -> None:
         pid = doc["policy"]["id"]
@@ -201,6 +215,39 @@ class KnowledgeBase:
 
     def situation_ids(self) -> Tuple[str, ...]:
         return tuple(s.id for s in self.situations())
+
+    # -- general Medi-Cal rules (grievances, appeals, rides) --------------------------
+    GRIEVANCE_RIGHTS_ORDER = ("grievance_any_time", "appeal_60_days", "state_hearing_120_days",
+                              "independent_medical_review", "expedited", "dmhc_help_center")
+
+    def grievance_rights(self, lang: str = DEFAULT_LANG) -> List[Tuple[str, str]]:
+        """(member-facing sentence, public source) for each grievance/appeal right."""
+        facts = self.general["medi_cal_grievance_rights"]["facts"]
+        return [(_pick(facts[k], lang).strip(), facts[k]["source"]) for k in self.GRIEVANCE_RIGHTS_ORDER]
+
+    def dmhc_statement(self, lang: str = DEFAULT_LANG) -> str:
+        fact = self.general["medi_cal_grievance_rights"]["facts"]["dmhc_statement"]
+        return " ".join(_pick(fact, lang).split())
+
+    def grievance_deadline(self, which: str) -> Tuple[str, int]:
+        """(unit, amount) for "acknowledge", "resolve" or "resolve_expedited"."""
+        rule = self.general["medi_cal_grievance_rights"]["deadlines"][which]
+        (unit, amount), = [(u, rule[u]) for u in TIMELINE_UNITS if u in rule]
+        return unit, int(amount)
+
+    def ride_for(self, mobility: str, lang: str = DEFAULT_LANG) -> "RideKind":
+        doc = self.general["medi_cal_transportation"]
+        how = doc["mobility"][mobility]
+        mode = doc["modes"][how["mode"]]
+        return RideKind(mobility=mobility, mode=how["mode"], vehicle=_pick(how["vehicle"], lang),
+                        description=_pick(mode, lang), pcs_required=bool(mode["pcs_required"]),
+                        pcs_text=_pick(mode["pcs"], lang) if mode.get("pcs") else None, source=mode["source"])
+
+    def ride_lead_business_days(self, plan_id: str) -> int:
+        return int(self.general["medi_cal_transportation"]["lead_time"]["business_days"][self.plan(plan_id).id])
+
+    def mobility_kinds(self) -> Tuple[str, ...]:
+        return tuple(self.general["medi_cal_transportation"]["mobility"])
 
     def all_quotes(self) -> Iterator[Tuple[str, str, str]]:
         """(source_file, quote, where) for every quote in the knowledge base."""

@@ -108,8 +108,9 @@ def open_request(draft: RequestDraft, conversation_id: str, channel: str,
 
 
 def change_status(session, reference: str, new_status: str, changed_by: str,
-                  note: Optional[str] = None) -> SecondOpinionRequest:
-    """Move a request along its workflow, keeping who did it and when."""
+                  note: Optional[str] = None, reasons: Optional[str] = None) -> SecondOpinionRequest:
+    """Move a request along its workflow, keeping who did it and when. A denial needs
+    its reasons and produces the member's notice from policies_kb."""
     if new_status not in STATUSES:
         raise IllegalTransition(f"unknown status {new_status!r}")
     row = repository.get_by_reference(session, reference)
@@ -117,6 +118,13 @@ def change_status(session, reference: str, new_status: str, changed_by: str,
         raise LookupError(reference)
     if new_status not in NEXT_STATUSES[row.status]:
         raise IllegalTransition(f"a {row.status} request cannot become {new_status}")
+    if new_status == "denied":
+        if not (reasons or "").strip():
+            raise IllegalTransition("a denial needs its reasons")
+        from bot.grievances import denial_notice
+        row.denial_reasons = reasons.strip()
+        row.denial_notice = denial_notice(row.plan, row.reference, reasons)
+        row.denial_notice_offered_at = None
     session.add(RequestStatusChange(request_id=row.id, from_status=row.status, to_status=new_status,
                                     note=note, changed_by=changed_by, changed_at=utcnow()))
     row.status = new_status

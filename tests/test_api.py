@@ -104,7 +104,8 @@ def test_patch_moves_status_keeps_history_and_refuses_illegal_moves(client):
     r = client.patch(f"/api/requests/{opened.reference}", json={"status": "in_review", "note": "looking"},
                      headers=alice)
     assert r.status_code == 200 and r.json()["status"] == "in_review"
-    r = client.patch(f"/api/requests/{opened.reference}", json={"status": "denied", "note": "not needed"},
+    r = client.patch(f"/api/requests/{opened.reference}",
+                     json={"status": "denied", "note": "not needed", "reasons": "A network provider is available."},
                      headers=AUTH)
     assert r.status_code == 200
     hist = r.json()["history"]

@@ -13,7 +13,8 @@ from bot.store.db import downgrade, migrate
 from bot.store.models import RequestStatusChange, SecondOpinionRequest
 from bot.store.retention import purge_tracker_events
 
-TABLES = {"second_opinion_requests", "members", "request_status_history", "audit_log"}
+TABLES = {"second_opinion_requests", "members", "request_status_history", "audit_log", "rides",
+          "grievances", "record_status_history"}
 DRAFT = RequestDraft(plan="khs", reason="serious_condition", reason_text="they say it is cancer",
                      initial_provider="Dr. Ruiz", initial_specialty="oncology",
                      initial_recommendation="chemotherapy", initial_date_text="last week", initial_date=None,

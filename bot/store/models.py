@@ -36,6 +36,9 @@ class SecondOpinionRequest(Base):
     status = Column(String(32), nullable=False, default="received")
     received_at = Column(DateTime(timezone=True), nullable=False)
     decision_due_at = Column(DateTime(timezone=True), nullable=True)
+    denial_reasons = Column(Text, nullable=True)
+    denial_notice = Column(Text, nullable=True)
+    denial_notice_offered_at = Column(DateTime(timezone=True), nullable=True)
 
 
 class Member(Base):
@@ -79,3 +82,58 @@ class AuditEntry(Base):
     entity = Column(String(32), nullable=False)      # member | request
     entity_key = Column(String(64), nullable=True)   # member ID or request reference
     detail = Column(String(200), nullable=True)
+
+
+class Ride(Base):
+    """A ride to a second-opinion visit, linked to its request."""
+    __tablename__ = "rides"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(16), nullable=False, unique=True)
+    request_id = Column(Integer, ForeignKey("second_opinion_requests.id"), nullable=True, index=True)
+    member_id = Column(String(32), nullable=True, index=True)
+    conversation_id = Column(String(128), nullable=False)
+    plan = Column(String(32), nullable=False)
+    appointment_at = Column(DateTime(timezone=True), nullable=True)   # None: not set yet
+    appointment_text = Column(String(200), nullable=True)
+    pickup_address = Column(Text, nullable=False)
+    companion = Column(Boolean, nullable=False, default=False)
+    mobility = Column(String(32), nullable=False)
+    mode = Column(String(8), nullable=False)            # nmt | nemt
+    pcs_required = Column(Boolean, nullable=False)
+    inside_lead_time = Column(Boolean, nullable=False)  # flagged urgent for staff
+    status = Column(String(16), nullable=False, default="requested")
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class Grievance(Base):
+    __tablename__ = "grievances"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(16), nullable=False, unique=True)
+    member_id = Column(String(32), nullable=True, index=True)
+    conversation_id = Column(String(128), nullable=False)
+    plan = Column(String(32), nullable=False)
+    request_id = Column(Integer, ForeignKey("second_opinion_requests.id"), nullable=True)
+    about = Column(String(32), nullable=False)          # denied_request | pcp_refused | handling | other
+    account_text = Column(Text, nullable=False)         # the member's own words
+    expedited = Column(Boolean, nullable=False)
+    status = Column(String(16), nullable=False, default="received")
+    received_at = Column(DateTime(timezone=True), nullable=False)
+    acknowledge_due_at = Column(DateTime(timezone=True), nullable=False)
+    resolve_due_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class RecordStatusChange(Base):
+    """Status history of rides and grievances (requests keep their own table)."""
+    __tablename__ = "record_status_history"
+
+    id = Column(Integer, primary_key=True)
+    entity = Column(String(16), nullable=False)          # ride | grievance
+    record_id = Column(Integer, nullable=False)
+    from_status = Column(String(16), nullable=True)
+    to_status = Column(String(16), nullable=False)
+    note = Column(Text, nullable=True)
+    changed_by = Column(String(100), nullable=False)
+    changed_at = Column(DateTime(timezone=True), nullable=False)

@@ -16,10 +16,25 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 8
 
 
-def new_reference() -> str:
-    """Random, so one reference tells nothing about another."""
+def new_reference(prefix: str = "SO") -> str:
+    """Random, so one reference tells nothing about another. SO- requests, RD- rides,
+    GR- grievances."""
     body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
-    return f"SO-{body[:4]}-{body[4:]}"
+    return f"{prefix}-{body[:4]}-{body[4:]}"
+
+
+def add_with_reference(session: Session, model, prefix: str, **fields):
+    """Insert a row under a fresh reference, retrying the (rare) clash."""
+    for _ in range(5):
+        row = model(reference=new_reference(prefix), **fields)
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+            return row
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not allocate a unique reference")
 
 
 def find_submission(session: Session, conversation_id: str, submission_key: str) -> Optional[SecondOpinionRequest]:

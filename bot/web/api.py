@@ -41,7 +41,7 @@ def _request_out(row: SecondOpinionRequest) -> dict:
 def _detail(session: Session, row: SecondOpinionRequest) -> RequestDetailOut:
     history = session.execute(select(RequestStatusChange).where(RequestStatusChange.request_id == row.id)
                               .order_by(RequestStatusChange.changed_at, RequestStatusChange.id)).scalars()
-    return RequestDetailOut(**_request_out(row), history=[
+    return RequestDetailOut(**_request_out(row), denial_notice=row.denial_notice, history=[
         StatusChangeOut(from_status=h.from_status, to_status=h.to_status, note=h.note, changed_by=h.changed_by,
                         changed_at=repository.as_utc(h.changed_at)) for h in history])
 
@@ -85,8 +85,12 @@ def get_request(reference: str, actor: str = Depends(staff_actor), session: Sess
               summary="Move a request to another status, with a note")
 def patch_request(reference: str, body: StatusPatch, actor: str = Depends(staff_actor),
                   session: Session = Depends(db)):
+    if body.status == Status.denied and not (body.reasons or "").strip():
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=[{
+            "loc": ["body", "reasons"], "msg": "required when denying: the member is told why",
+            "type": "value_error.missing"}])
     try:
-        row = change_status(session, reference, body.status.value, actor, body.note)
+        row = change_status(session, reference, body.status.value, actor, body.note, reasons=body.reasons)
     except LookupError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no request with that reference") from None
     except IllegalTransition as exc:

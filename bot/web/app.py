@@ -5,7 +5,7 @@ import os
 
 from fastapi import FastAPI
 
-from bot.web import api
+from bot.web import api, records_api
 
 DESCRIPTION = """Member-services API of the Second Opinion Assistant.
 
@@ -17,6 +17,7 @@ offset (UTC); members are shown them in Pacific time."""
 def create_app() -> FastAPI:
     app = FastAPI(title="Second Opinion Assistant", version="1.0", description=DESCRIPTION)
     app.include_router(api.router)
+    app.include_router(records_api.router)
 
     @app.on_event("startup")
     def _demo_roster() -> None:

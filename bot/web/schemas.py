@@ -113,8 +113,66 @@ class StatusChangeOut(BaseModel):
 
 class RequestDetailOut(RequestOut):
     history: List[StatusChangeOut]
+    denial_notice: Optional[str] = Field(None, description="The notice text for the member, once denied")
 
 
 class StatusPatch(BaseModel):
     status: Status
+    note: Optional[str] = Field(None, max_length=2000)
+    reasons: Optional[str] = Field(None, max_length=4000,
+                                   description="Required when status is denied: why, in words for the member")
+
+
+class RideStatus(str, Enum):
+    requested = "requested"
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+    completed = "completed"
+
+
+class RideOut(BaseModel):
+    reference: str
+    request: Optional[str] = Field(None, description="Reference of the second-opinion request")
+    member_id: Optional[str]
+    plan: PlanId
+    appointment_at: Optional[datetime]
+    appointment_text: Optional[str]
+    pickup_address: str
+    companion: bool
+    mobility: str
+    mode: str = Field(..., description="nmt (car, rideshare, bus) or nemt (wheelchair van, gurney van, ambulance)")
+    pcs_required: bool = Field(..., description="A Physician Certification Statement is needed")
+    inside_lead_time: bool = Field(..., description="Asked for inside the plan's lead time: urgent for staff")
+    status: RideStatus
+    created_at: datetime
+
+
+class GrievanceStatus(str, Enum):
+    received = "received"
+    acknowledged = "acknowledged"
+    resolved = "resolved"
+    withdrawn = "withdrawn"
+
+
+class GrievanceOut(BaseModel):
+    reference: str
+    member_id: Optional[str]
+    plan: PlanId
+    request: Optional[str]
+    about: str
+    account_text: str
+    expedited: bool
+    status: GrievanceStatus
+    received_at: datetime
+    acknowledge_due_at: datetime
+    resolve_due_at: datetime
+
+
+class RidePatch(BaseModel):
+    status: RideStatus
+    note: Optional[str] = Field(None, max_length=2000)
+
+
+class GrievancePatch(BaseModel):
+    status: GrievanceStatus
     note: Optional[str] = Field(None, max_length=2000)

@@ -1,0 +1,83 @@
+"""Grievances and denial notices. Rights and deadlines come from policies_kb/
+(general Medi-Cal rules, and each plan's own `refused` rule) through bot.policy."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import List, Optional
+
+from sqlalchemy.orm import Session
+
+from bot.deadlines import due_at, utcnow
+from bot.messages import text
+from bot.policy import kb
+from bot.store import repository, session_scope
+from bot.store.models import Grievance, RecordStatusChange
+
+ABOUT = ("denied_request", "pcp_refused", "handling", "other")
+GRIEVANCE_STATUSES = ("received", "acknowledged", "resolved", "withdrawn")
+NEXT_GRIEVANCE_STATUSES = {"received": {"acknowledged", "resolved", "withdrawn"},
+                           "acknowledged": {"resolved", "withdrawn"}, "resolved": set(), "withdrawn": set()}
+
+
+class IllegalGrievanceChange(ValueError):
+    pass
+
+
+def rights_sentences(plan: str, lang: str = "en") -> List[str]:
+    """What a member may do, in reading order: the plan's own refusal rule (with its
+    policy named), then the general Medi-Cal rights, each with its public source."""
+    own = kb().answer(plan, "refused", lang)
+    first = text("rights_answer", lang, answer=own.text, citation=own.citation.label,
+                 section=own.citation.section) if not own.silent else \
+        text("rights_answer_silent", lang, answer=own.text, citation=own.policy_label)
+    general = [text("general_rule", lang, rule=rule, source=source) for rule, source in kb().grievance_rights(lang)]
+    return [first] + general
+
+
+def file_grievance(plan: str, about: str, account_text: str, expedited: bool, conversation_id: str,
+                   member_id: Optional[str], request_reference: Optional[str] = None,
+                   now: Optional[datetime] = None) -> Grievance:
+    if about not in ABOUT:
+        raise ValueError(f"unknown grievance subject {about!r}")
+    now = now or utcnow()
+    ack_unit, ack_amount = kb().grievance_deadline("acknowledge")
+    res_unit, res_amount = kb().grievance_deadline("resolve_expedited" if expedited else "resolve")
+    with session_scope() as session:
+        request = repository.get_by_reference(session, request_reference) if request_reference else None
+        row = repository.add_with_reference(
+            session, Grievance, "GR", member_id=member_id, conversation_id=conversation_id, plan=plan,
+            request_id=request.id if request else None, about=about, account_text=account_text,
+            expedited=expedited, status="received", received_at=now,
+            acknowledge_due_at=due_at(now, ack_unit, ack_amount), resolve_due_at=due_at(now, res_unit, res_amount))
+        session.add(RecordStatusChange(entity="grievance", record_id=row.id, from_status=None, to_status="received",
+                                       note="filed in the conversation", changed_by="assistant", changed_at=now))
+        session.flush()
+        session.expunge(row)
+        return row
+
+
+def change_grievance_status(session: Session, reference: str, new_status: str, by: str,
+                            note: Optional[str] = None) -> Grievance:
+    from sqlalchemy import select
+    row = session.execute(select(Grievance).where(Grievance.reference == reference.upper())).scalar_one_or_none()
+    if row is None:
+        raise LookupError(reference)
+    if new_status not in NEXT_GRIEVANCE_STATUSES.get(row.status, set()):
+        raise IllegalGrievanceChange(f"a {row.status} grievance cannot become {new_status}")
+    session.add(RecordStatusChange(entity="grievance", record_id=row.id, from_status=row.status,
+                                   to_status=new_status, note=note, changed_by=by, changed_at=utcnow()))
+    row.status = new_status
+    session.flush()
+    return row
+
+
+def denial_notice(plan: str, reference: str, reasons: str, lang: str = "en") -> str:
+    """The member's written notice when staff deny a request: the reasons, the plan's
+    own rule on refusals, grievance and appeal rights and how to file, and the DMHC
+    statement (Health and Safety Code 1368.02(b))."""
+    parts = [text("denial_notice_intro", lang, plan_name=kb().plan(plan).name, reference=reference,
+                  reasons=reasons.strip()),
+             *rights_sentences(plan, lang),
+             text("denial_how_to_file", lang, plan_name=kb().plan(plan).name),
+             kb().dmhc_statement(lang)]
+    return "\n\n".join(parts)

@@ -1,0 +1,100 @@
+"""Rides to second-opinion visits: which kind of ride, lead time, and the ride records.
+The rules (ride kinds, lead time) come from policies_kb/ through bot.policy."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.deadlines import add_business_days, utcnow
+from bot.policy import RideKind, kb
+from bot.store import repository, session_scope
+from bot.store.models import RecordStatusChange, Ride, SecondOpinionRequest
+
+RIDE_STATUSES = ("requested", "scheduled", "cancelled", "completed")
+NEXT_RIDE_STATUSES = {"requested": {"scheduled", "cancelled"}, "scheduled": {"completed", "cancelled"},
+                      "cancelled": set(), "completed": set()}
+
+
+class IllegalRideChange(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class RideDraft:
+    plan: str
+    pickup_address: str
+    companion: bool
+    mobility: str
+    appointment_at: Optional[datetime]
+    appointment_text: Optional[str]
+
+
+def inside_lead_time(plan: str, appointment_at: Optional[datetime], now: datetime) -> bool:
+    """True when the visit is sooner than the plan's lead time allows to book calmly."""
+    if appointment_at is None:
+        return False
+    return appointment_at < add_business_days(now, kb().ride_lead_business_days(plan))
+
+
+def ride_kind(mobility: str) -> RideKind:
+    return kb().ride_for(mobility)
+
+
+def request_ride(draft: RideDraft, conversation_id: str, member_id: Optional[str],
+                 request_reference: Optional[str], now: Optional[datetime] = None) -> Ride:
+    now = now or utcnow()
+    kind = ride_kind(draft.mobility)
+    with session_scope() as session:
+        request = repository.get_by_reference(session, request_reference) if request_reference else None
+        row = repository.add_with_reference(
+            session, Ride, "RD", request_id=request.id if request else None, member_id=member_id,
+            conversation_id=conversation_id, plan=draft.plan, appointment_at=draft.appointment_at,
+            appointment_text=draft.appointment_text, pickup_address=draft.pickup_address,
+            companion=draft.companion, mobility=draft.mobility, mode=kind.mode,
+            pcs_required=kind.pcs_required,
+            inside_lead_time=inside_lead_time(draft.plan, draft.appointment_at, now),
+            status="requested", created_at=now, updated_at=now)
+        _history(session, row, None, "requested", "asked for in the conversation", "assistant", now)
+        session.expunge(row)
+        return row
+
+
+def _history(session: Session, row: Ride, old: Optional[str], new: str, note: Optional[str], by: str,
+             at: datetime) -> None:
+    session.add(RecordStatusChange(entity="ride", record_id=row.id, from_status=old, to_status=new,
+                                   note=note, changed_by=by, changed_at=at))
+
+
+def member_rides(member_id: str) -> List[Ride]:
+    with session_scope() as session:
+        rows = list(session.execute(select(Ride).where(Ride.member_id == member_id)
+                                    .order_by(Ride.created_at.desc(), Ride.id.desc())).scalars())
+        for r in rows:
+            session.expunge(r)
+        return rows
+
+
+def change_ride_status(session: Session, reference: str, new_status: str, by: str,
+                       note: Optional[str] = None, member_id: Optional[str] = None) -> Ride:
+    """Move a ride along; with member_id, only that member's ride can be found."""
+    query = select(Ride).where(Ride.reference == reference.upper())
+    if member_id is not None:
+        query = query.where(Ride.member_id == member_id)
+    row = session.execute(query).scalar_one_or_none()
+    if row is None:
+        raise LookupError(reference)
+    if new_status not in NEXT_RIDE_STATUSES.get(row.status, set()):
+        raise IllegalRideChange(f"a {row.status} ride cannot become {new_status}")
+    now = utcnow()
+    _history(session, row, row.status, new_status, note, by, now)
+    row.status, row.updated_at = new_status, now
+    session.flush()
+    return row
+
+
+def request_of(session: Session, ride: Ride) -> Optional[SecondOpinionRequest]:
+    return session.get(SecondOpinionRequest, ride.request_id) if ride.request_id else None
