@@ -39,3 +39,18 @@ class ActionMemberServices(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         say_member_services(dispatcher, tracker)
         return []
+
+
+class ActionStopForm(Action):
+    """The member changed their mind: stop, file nothing."""
+
+    def name(self) -> Text:
+        return "action_stop_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say(dispatcher, tracker, "stopped")
+        dispatcher.utter_message(response="utter_how_can_help")
+        keep = ("ride_", "grievance_")
+        return [SlotSet(s, None) for s in tracker.slots if s.startswith(keep)] + \
+               [SlotSet("pending_action", None), SlotSet("ride_replaces", None)]

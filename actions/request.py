@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
-from actions.common import (answer_rights, asked_topic, latest_intent, latest_text, looks_like_question,
-                            member_plan_or_named, plan_name, say)
+from actions.common import (latest_intent, latest_text, member_plan_or_named, plan_name, say)
 from actions.conversation import say_member_services
-from bot import members, nlp
+from actions.forms import MemberForm, clip, question_action
+from bot import nlp
 from bot.deadlines import to_pacific, utcnow
 from bot.messages import text
 from bot.policy import kb
@@ -27,11 +26,6 @@ FORM_SLOTS = ("member_id", "dob", "plan", "reason_text", "reason", "initial_prov
 # Which slots to clear when the member wants to change one answer.
 CLEARS = {"reason": ("reason_text", "reason"), "initial_provider": ("initial_provider", "initial_specialty")}
 NO_ONE = "none"
-MAX_TEXT = 1000
-
-
-def _clip(value: str, limit: int = MAX_TEXT) -> str:
-    return " ".join(value.split())[:limit]
 
 
 def draft_from(tracker: Tracker) -> RequestDraft:
@@ -63,7 +57,7 @@ class ActionStartRequest(Action):
         message = latest_text(tracker)
         reason = nlp.classify_reason(message)
         if reason and len(message.split()) >= 6 and not tracker.get_slot("reason_text"):
-            events += [SlotSet("reason_text", _clip(message)), SlotSet("reason", reason)]
+            events += [SlotSet("reason_text", clip(message)), SlotSet("reason", reason)]
         if not tracker.get_slot("plan"):
             plan = nlp.find_plan(message)
             if plan:
@@ -86,16 +80,7 @@ class ActionAskReason(Action):
         return []
 
 
-def _question_action(slot: str):
-    """action_ask_<slot>: say the catalog question for one form slot."""
-    async def run(self, dispatcher, tracker, domain):
-        say(dispatcher, tracker, f"ask_{slot}", **{k: v for k, v in tracker.current_slot_values().items()
-                                                    if isinstance(v, str)})
-        return []
-    return type(f"ActionAsk_{slot}", (Action,), {"name": lambda self: f"action_ask_{slot}", "run": run})
-
-
-ASK_ACTIONS = [_question_action(slot) for slot in (
+ASK_ACTIONS = [question_action(slot) for slot in (
     "member_id", "dob", "plan", "reason_text", "initial_provider", "initial_specialty", "initial_recommendation",
     "initial_date", "requested_by", "network", "preferred_provider", "urgency")]
 
@@ -161,6 +146,7 @@ class ActionOpenRequest(Action):
             say(dispatcher, tracker, "decision_due", plan_name=name, due=due, timeline=req.timeline.text)
         else:
             say(dispatcher, tracker, "decision_no_date", timeline=req.timeline.text)
+        say(dispatcher, tracker, "ride_offer")
         return [SlotSet("request_reference", opened.reference)]
 
 
@@ -180,94 +166,11 @@ class ActionAfterAffirm(Action):
         return []
 
 
-class ValidateSecondOpinionForm(FormValidationAction):
+class ValidateSecondOpinionForm(MemberForm):
     def name(self) -> Text:
         return "validate_second_opinion_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
-        if nlp.detect_danger(latest_text(tracker)):
-            dispatcher.utter_message(response="utter_emergency")    # before anything else, always
-        return await super().run(dispatcher, tracker, domain)
-
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> List[Text]:
-        # Locked verification: nothing more to ask; the form ends and nothing is opened.
-        return [] if tracker.get_slot("verification_locked") else domain_slots
-
-    # -- shared handling of a message that is not an answer --------------------------
-    def _not_an_answer(self, slot: str, dispatcher: CollectingDispatcher,
-                       tracker: Tracker) -> Dict[Text, Any]:
-        """A question, a request for a person, or noise: respond, then ask again."""
-        message = latest_text(tracker)
-        topic = asked_topic(tracker, 0.6)
-        intent, confidence = latest_intent(tracker)
-        if topic and looks_like_question(message) and tracker.get_slot("plan"):
-            answer_rights(dispatcher, tracker, tracker.get_slot("plan"), topic)
-        elif intent == "human_handoff" and confidence >= 0.6:
-            say_member_services(dispatcher, tracker)
-            say(dispatcher, tracker, "member_services_continue")
-        elif not nlp.detect_danger(message):
-            say(dispatcher, tracker, "unclear_answer")
-        return {slot: None}
-
-    def _is_interruption(self, tracker: Tracker) -> bool:
-        message = latest_text(tracker)
-        intent, confidence = latest_intent(tracker)
-        if not message or nlp.looks_like_gibberish(message):
-            return True
-        if asked_topic(tracker, 0.6) and looks_like_question(message):
-            return True
-        return intent == "human_handoff" and confidence >= 0.8
-
-    def _free_text(self, slot: str, value: Any, dispatcher, tracker, limit: int = MAX_TEXT):
-        if not isinstance(value, str) or self._is_interruption(tracker):
-            return self._not_an_answer(slot, dispatcher, tracker)
-        return {slot: _clip(value, limit)}
-
     # -- one validator per question ---------------------------------------------------
-    def validate_member_id(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        # An ID is a code ("KHS-778899"), so the prose checks (gibberish) do not apply.
-        text_value = str(value or "")
-        if members.parse_dob(text_value):
-            say(dispatcher, tracker, "member_id_not_a_date")
-            return {"member_id": None}
-        member_id = members.find_member_id(text_value)
-        if member_id:
-            return {"member_id": member_id}
-        intent, confidence = latest_intent(tracker)
-        if (asked_topic(tracker, 0.6) and looks_like_question(text_value)) or \
-                (intent == "human_handoff" and confidence >= 0.8):
-            return self._not_an_answer("member_id", dispatcher, tracker)
-        say(dispatcher, tracker, "member_id_unclear")
-        return {"member_id": None}
-
-    def validate_dob(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        dob = members.parse_dob(str(value or ""))
-        if dob is None:
-            if self._is_interruption(tracker):
-                return self._not_an_answer("dob", dispatcher, tracker)
-            say(dispatcher, tracker, "dob_unclear")
-            return {"dob": None}
-        member = members.verify(tracker.get_slot("member_id") or "", dob)
-        if member is None:
-            return self._verification_failed(dispatcher, tracker)
-        say(dispatcher, tracker, "verified", first_name=member.first_name, plan_name=plan_name(member.plan))
-        named = tracker.get_slot("plan")
-        if named in kb().plans and named != member.plan:
-            say(dispatcher, tracker, "plan_mismatch", plan_name=plan_name(member.plan), named_plan=plan_name(named))
-        # The date of birth itself is not kept in the conversation's slots.
-        return {"dob": "verified", "verified": True, "member_plan": member.plan, "plan": member.plan}
-
-    def _verification_failed(self, dispatcher, tracker) -> Dict[Text, Any]:
-        failures = int(tracker.get_slot("verify_failures") or 0) + 1
-        if failures >= members.MAX_VERIFY_ATTEMPTS:
-            say(dispatcher, tracker, "verify_locked")
-            say_member_services(dispatcher, tracker)
-            return {"dob": None, "verify_failures": failures, "verification_locked": True}
-        say(dispatcher, tracker, "verify_failed", attempt=failures + 1, max_attempts=members.MAX_VERIFY_ATTEMPTS)
-        return {"member_id": None, "dob": None, "verify_failures": failures}
-
     def validate_plan(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if tracker.get_slot("verified") and tracker.get_slot("member_plan"):
             return {"plan": member_plan_or_named(tracker, dispatcher)}

@@ -40,4 +40,6 @@ class ActionAnswerRights(Action):
         answer_rights(dispatcher, tracker, plan, topic)
         if intent == "ask_rights_overview" or topic == OVERVIEW:
             say(dispatcher, tracker, "rights_menu")
+        if topic == "transportation":
+            say(dispatcher, tracker, "ride_offer")
         return [SlotSet("plan", plan), SlotSet("pending_topic", None)]

@@ -130,3 +130,22 @@ def change_status(session, reference: str, new_status: str, changed_by: str,
     row.status = new_status
     session.flush()
     return row
+
+
+def latest_request_for(member_id: str) -> Optional[str]:
+    """The reference of a member's most recent request, if any."""
+    with session_scope() as session:
+        rows = repository.list_requests(session, member_id=member_id, limit=1)
+        return rows[0].reference if rows else None
+
+
+def take_denial_to_offer(member_id: str) -> Optional[tuple]:
+    """(reference, reasons) of a denial the member has not been offered help with yet;
+    marks it offered, so the next conversation starts with it once."""
+    with session_scope() as session:
+        rows = repository.list_requests(session, member_id=member_id, status="denied", limit=20)
+        for row in rows:
+            if row.denial_notice and row.denial_notice_offered_at is None:
+                row.denial_notice_offered_at = utcnow()
+                return row.reference, row.denial_reasons
+    return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -353,3 +353,64 @@ def parse_correction(text: str) -> Tuple[Optional[str], Optional[str]]:
                 return field_name, parse_requester(text.replace("asking", ""))
             return field_name, None
     return None, None
+
+
+MOBILITY_CHOICES = ("walks", "cane_walker", "wheelchair", "cannot_sit_up")
+GRIEVANCE_CHOICES = ("denied_request", "pcp_refused", "handling", "other")
+
+
+def _first_kind(text: str, table: str, choices: Tuple[str, ...]) -> Optional[str]:
+    choice = parse_choice(text, len(choices))
+    if choice:
+        return choices[choice - 1]
+    for kind, phrases in vocabulary()[table].items():   # file order: most specific first
+        if _matches(text, phrases):
+            return kind
+    return None
+
+
+def parse_mobility(text: str) -> Optional[str]:
+    """walks / cane_walker / wheelchair / cannot_sit_up."""
+    return _first_kind(text, "mobility", MOBILITY_CHOICES)
+
+
+def parse_grievance_about(text: str) -> str:
+    """What a grievance is about; "other" when no words say."""
+    return _first_kind(text, "grievance_about", GRIEVANCE_CHOICES) or "other"
+
+
+def parse_appointment(text: str, now: datetime) -> Tuple[Optional[datetime], bool]:
+    """(when, known). "not yet", "don't know" -> (None, True): a ride can be asked for
+    before the visit is set. A date without a time is taken at 9:00 Pacific."""
+    t = _norm(text)
+    if sounds_unsure(text) or _matches(t, ["not yet", "no appointment", "not scheduled", "none yet",
+                                           "no date", "not set", "dont have one", "don't have one"]):
+        return None, True
+    weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    weekday = next((i for i, d in enumerate(weekdays) if d in t.split()), None)
+    if not re.search(r"\d", t) and not any(w in MONTHS for w in t.split()) and "tomorrow" not in t \
+            and weekday is None:
+        return None, False
+    from dateutil import parser as dateparser
+    from bot.deadlines import PACIFIC
+    local_now = now.astimezone(PACIFIC)
+    base = local_now.replace(hour=9, minute=0, second=0, microsecond=0, tzinfo=None)
+    cleaned = re.sub(r"\b(at|on|the|around|about|my|appointment|is|its|it's|visit|next|this)\b", " ",
+                     text.lower())
+    if "tomorrow" in cleaned:
+        base = base + timedelta(days=1)
+        cleaned = cleaned.replace("tomorrow", " ")
+    if weekday is not None:
+        base = base + timedelta(days=(weekday - base.weekday() - 1) % 7 + 1)
+        cleaned = cleaned.replace(weekdays[weekday], " ")
+    try:
+        parsed = dateparser.parse(cleaned, default=base, fuzzy=True) if cleaned.strip() else base
+    except (ValueError, OverflowError):
+        return None, False
+    when = parsed.replace(tzinfo=PACIFIC)
+    if when < local_now - timedelta(hours=1):
+        if when.replace(year=when.year + 1) > local_now and not re.search(r"\b\d{4}\b", t):
+            when = when.replace(year=when.year + 1)     # "jan 5" said in December
+        else:
+            return None, False
+    return when, True

@@ -1,0 +1,78 @@
+"""What every member form shares: danger words answered first, questions and requests
+for a person handled mid-form, free-text answers clipped, verification (member ID and
+date of birth), and the per-slot question actions."""
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import answer_rights, asked_topic, latest_intent, latest_text, looks_like_question, say
+from actions.conversation import say_member_services
+from actions.verification import VerificationValidators
+from bot import nlp
+
+MAX_TEXT = 1000
+
+
+def clip(value: str, limit: int = MAX_TEXT) -> str:
+    return " ".join(value.split())[:limit]
+
+
+def question_action(slot: str):
+    """action_ask_<slot>: say the catalog question for one form slot."""
+    async def run(self, dispatcher, tracker, domain):
+        say(dispatcher, tracker, f"ask_{slot}", **{k: v for k, v in tracker.current_slot_values().items()
+                                                    if isinstance(v, str)})
+        return []
+    return type(f"ActionAsk_{slot}", (Action,), {"name": lambda self: f"action_ask_{slot}", "run": run})
+
+
+class MemberForm(VerificationValidators, FormValidationAction):
+    @abstractmethod
+    def name(self) -> Text:
+        ...
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        if nlp.detect_danger(latest_text(tracker)):
+            dispatcher.utter_message(response="utter_emergency")    # before anything else, always
+        return await super().run(dispatcher, tracker, domain)
+
+    def _not_an_answer(self, slot: str, dispatcher: CollectingDispatcher,
+                       tracker: Tracker) -> Dict[Text, Any]:
+        """A question, a request for a person, or noise: respond, then ask again."""
+        message = latest_text(tracker)
+        topic = asked_topic(tracker, 0.6)
+        intent, confidence = latest_intent(tracker)
+        if topic and looks_like_question(message) and tracker.get_slot("plan"):
+            answer_rights(dispatcher, tracker, tracker.get_slot("plan"), topic)
+        elif intent == "human_handoff" and confidence >= 0.6:
+            say_member_services(dispatcher, tracker)
+            say(dispatcher, tracker, "member_services_continue")
+        elif not nlp.detect_danger(message):
+            say(dispatcher, tracker, "unclear_answer")
+        return {slot: None}
+
+    def _is_interruption(self, tracker: Tracker) -> bool:
+        message = latest_text(tracker)
+        intent, confidence = latest_intent(tracker)
+        if not message or nlp.looks_like_gibberish(message):
+            return True
+        if asked_topic(tracker, 0.6) and looks_like_question(message):
+            return True
+        return intent == "human_handoff" and confidence >= 0.8
+
+    def _free_text(self, slot: str, value: Any, dispatcher, tracker, limit: int = MAX_TEXT):
+        if not isinstance(value, str) or self._is_interruption(tracker):
+            return self._not_an_answer(slot, dispatcher, tracker)
+        return {slot: clip(value, limit)}
+
+    def _yes_no(self, slot: str, value: Any, dispatcher, tracker) -> Dict[Text, Any]:
+        answer = nlp.parse_yes_no(str(value or ""))
+        if answer is None:
+            return self._not_an_answer(slot, dispatcher, tracker)
+        return {slot: "yes" if answer else "no"}

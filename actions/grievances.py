@@ -1,0 +1,113 @@
+"""Grievances: rights first (with sources), then the member's account, then filing."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import plan_name, say
+from actions.forms import MemberForm, question_action
+from bot import nlp
+from bot.deadlines import to_pacific
+from bot.grievances import file_grievance, rights_sentences
+from bot.messages import text
+from bot.policy import kb
+from bot.requests import latest_request_for
+
+GRIEVANCE_SLOTS = ("grievance_about", "grievance_text", "grievance_expedited", "grievance_confirmed")
+ASK_ACTIONS = [question_action(slot) for slot in ("grievance_about", "grievance_text", "grievance_expedited")]
+DUE_FORMAT = "%a %b %-d, %Y, %-I:%M %p"
+
+
+class ActionStartGrievance(Action):
+    """Explain the member's rights before collecting anything."""
+
+    def name(self) -> Text:
+        return "action_start_grievance"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say(dispatcher, tracker, "grievance_intro")
+        plan = tracker.get_slot("member_plan") or tracker.get_slot("plan")
+        if plan in kb().plans:
+            for sentence in rights_sentences(plan):
+                dispatcher.utter_message(text=sentence)
+        else:
+            for rule, source in kb().grievance_rights():
+                say(dispatcher, tracker, "general_rule", rule=rule, source=source)
+            say(dispatcher, tracker, "grievance_plan_rule_later")
+        return [SlotSet(s, None) for s in GRIEVANCE_SLOTS]
+
+
+class ValidateGrievanceForm(MemberForm):
+    def name(self) -> Text:
+        return "validate_grievance_form"
+
+    def validate_dob(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        result = super().validate_dob(value, dispatcher, tracker, domain)
+        if result.get("verified") and not tracker.get_slot("member_plan"):
+            own = kb().answer(result["member_plan"], "refused")     # the plan's own rule, now known
+            key = "rights_answer_silent" if own.silent else "rights_answer"
+            extra = {"citation": own.policy_label} if own.silent else \
+                {"citation": own.citation.label, "section": own.citation.section}
+            say(dispatcher, tracker, key, answer=own.text, **extra)
+        return result
+
+    def validate_grievance_about(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if self._is_interruption(tracker):
+            return self._not_an_answer("grievance_about", dispatcher, tracker)
+        return {"grievance_about": nlp.parse_grievance_about(str(value or ""))}
+
+    def validate_grievance_text(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return self._free_text("grievance_text", value, dispatcher, tracker, 4000)
+
+    def validate_grievance_expedited(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        message = str(value or "")
+        if nlp.detect_danger(message) or nlp.parse_urgency(message) == "urgent":
+            return {"grievance_expedited": "yes"}
+        return self._yes_no("grievance_expedited", value, dispatcher, tracker)
+
+    def validate_grievance_confirmed(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if nlp.parse_yes_no(str(value or "")) is True:
+            return {"grievance_confirmed": "yes"}
+        return self._not_an_answer("grievance_confirmed", dispatcher, tracker)
+
+
+class ActionAskGrievanceConfirmed(Action):
+    def name(self) -> Text:
+        return "action_ask_grievance_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        plan = tracker.get_slot("member_plan") or tracker.get_slot("plan")
+        say(dispatcher, tracker, "grievance_summary", plan_name=plan_name(plan),
+            about=text(f"label_about_{tracker.get_slot('grievance_about')}"),
+            account=tracker.get_slot("grievance_text"),
+            expedited=text(f"label_{tracker.get_slot('grievance_expedited')}"))
+        say(dispatcher, tracker, "grievance_ask_confirmed")
+        return []
+
+
+class ActionFileGrievance(Action):
+    def name(self) -> Text:
+        return "action_file_grievance"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if not tracker.get_slot("verified"):
+            say(dispatcher, tracker, "verify_locked" if tracker.get_slot("verification_locked") else "not_verified")
+            return []
+        member_id = tracker.get_slot("member_id")
+        plan = tracker.get_slot("member_plan") or tracker.get_slot("plan")
+        about = tracker.get_slot("grievance_about")
+        linked = tracker.get_slot("request_reference") or (
+            latest_request_for(member_id) if about == "denied_request" else None)
+        row = file_grievance(plan, about, tracker.get_slot("grievance_text"),
+                             tracker.get_slot("grievance_expedited") == "yes", tracker.sender_id, member_id, linked)
+        say(dispatcher, tracker, "grievance_filed", reference=row.reference, plan_name=plan_name(plan),
+            ack_due=to_pacific(row.acknowledge_due_at).strftime(DUE_FORMAT),
+            resolve_due=to_pacific(row.resolve_due_at).strftime(DUE_FORMAT))
+        say(dispatcher, tracker, "grievance_help_center")
+        return [SlotSet(s, None) for s in GRIEVANCE_SLOTS]

@@ -1,0 +1,215 @@
+"""Rides to the second-opinion visit: ask for one, check, change or cancel it."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import latest_intent, plan_name, say
+from actions.forms import MemberForm, clip, question_action
+from bot import nlp
+from bot.deadlines import to_pacific, utcnow
+from bot.messages import text
+from bot.policy import kb
+from bot.requests import latest_request_for
+from bot.store import session_scope
+from bot.transport import (IllegalRideChange, RideDraft, change_ride_status, inside_lead_time, member_rides,
+                           request_ride, ride_kind)
+
+RIDE_SLOTS = ("ride_appointment", "ride_appointment_at", "ride_pickup", "ride_companion", "ride_mobility",
+              "ride_confirmed")
+ASK_ACTIONS = [question_action(slot) for slot in ("ride_appointment", "ride_pickup", "ride_companion",
+                                                   "ride_mobility")]
+WHEN_FORMAT = "%a %b %-d, %-I:%M %p"
+
+
+def _appointment(tracker: Tracker):
+    from datetime import datetime
+    iso = tracker.get_slot("ride_appointment_at")
+    return datetime.fromisoformat(iso) if iso else None
+
+
+def _appointment_label(when) -> str:
+    return to_pacific(when).strftime(WHEN_FORMAT) if when else text("ride_appointment_not_set")
+
+
+class ActionStartRide(Action):
+    def name(self) -> Text:
+        return "action_start_ride"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say(dispatcher, tracker, "ride_intro")
+        return [SlotSet(s, None) for s in RIDE_SLOTS]
+
+
+class ActionAskRideConfirmed(Action):
+    """Read the ride back, with what the kind of ride needs and any lead-time warning."""
+
+    def name(self) -> Text:
+        return "action_ask_ride_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kind = ride_kind(tracker.get_slot("ride_mobility"))
+        plan = tracker.get_slot("member_plan") or tracker.get_slot("plan")
+        when = _appointment(tracker)
+        say(dispatcher, tracker, "ride_summary", appointment=_appointment_label(when),
+            pickup=tracker.get_slot("ride_pickup"),
+            companion=text(f"label_{tracker.get_slot('ride_companion')}"), vehicle=kind.vehicle)
+        if kind.pcs_required:
+            say(dispatcher, tracker, "ride_nemt_form", pcs_text=kind.pcs_text)
+        if inside_lead_time(plan, when, utcnow()):
+            say(dispatcher, tracker, "ride_inside_lead_time", days=kb().ride_lead_business_days(plan))
+        answer = kb().answer(plan, "transportation")
+        if not answer.silent:
+            say(dispatcher, tracker, "ride_plan_arranges", plan_name=plan_name(plan), citation=answer.citation.label)
+        say(dispatcher, tracker, "ride_ask_confirmed")
+        return []
+
+
+class ValidateRideForm(MemberForm):
+    def name(self) -> Text:
+        return "validate_ride_form"
+
+    def validate_ride_appointment(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        when, known = nlp.parse_appointment(str(value or ""), utcnow())
+        if not known:
+            if self._is_interruption(tracker):
+                return self._not_an_answer("ride_appointment", dispatcher, tracker)
+            say(dispatcher, tracker, "ride_appointment_unclear")
+            return {"ride_appointment": None}
+        return {"ride_appointment": clip(str(value), 200),
+                "ride_appointment_at": when.isoformat() if when else None}
+
+    def validate_ride_pickup(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        result = self._free_text("ride_pickup", value, dispatcher, tracker, 300)
+        if result["ride_pickup"] and len(result["ride_pickup"]) < 5:
+            say(dispatcher, tracker, "unclear_answer")
+            return {"ride_pickup": None}
+        return result
+
+    def validate_ride_companion(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return self._yes_no("ride_companion", value, dispatcher, tracker)
+
+    def validate_ride_mobility(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        mobility = nlp.parse_mobility(str(value or ""))
+        return {"ride_mobility": mobility} if mobility else self._not_an_answer("ride_mobility", dispatcher, tracker)
+
+    def validate_ride_confirmed(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        message = str(value or "")
+        answer = nlp.parse_yes_no(message)
+        if answer is True:
+            return {"ride_confirmed": "yes"}
+        change = _ride_change(message)
+        if change:
+            return {**{s: None for s in change}, "ride_confirmed": None}
+        if answer is False:
+            say(dispatcher, tracker, "ride_what_to_change")
+            return {"ride_confirmed": None}
+        return self._not_an_answer("ride_confirmed", dispatcher, tracker)
+
+
+def _ride_change(message: str) -> Optional[tuple]:
+    """Which ride answers to ask again, from "change the time", "wrong address", ..."""
+    t = message.lower()
+    for words, slots in ((("time", "date", "when", "appointment", "day"), ("ride_appointment", "ride_appointment_at")),
+                         (("address", "pick", "where"), ("ride_pickup",)),
+                         (("ride along", "rides along", "with me", "companion", "anyone", "someone"),
+                          ("ride_companion",)),
+                         (("walk", "wheelchair", "cane", "walker", "get around", "sit up", "mobility"),
+                          ("ride_mobility",))):
+        if any(w in t for w in words):
+            return slots
+    return None
+
+
+class ActionRequestRide(Action):
+    def name(self) -> Text:
+        return "action_request_ride"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if not tracker.get_slot("verified"):
+            say(dispatcher, tracker, "verify_locked" if tracker.get_slot("verification_locked") else "not_verified")
+            return []
+        member_id = tracker.get_slot("member_id")
+        plan = tracker.get_slot("member_plan") or tracker.get_slot("plan")
+        draft = RideDraft(plan=plan, pickup_address=tracker.get_slot("ride_pickup"),
+                          companion=tracker.get_slot("ride_companion") == "yes",
+                          mobility=tracker.get_slot("ride_mobility"), appointment_at=_appointment(tracker),
+                          appointment_text=tracker.get_slot("ride_appointment"))
+        request_reference = tracker.get_slot("request_reference") or latest_request_for(member_id)
+        ride = request_ride(draft, tracker.sender_id, member_id, request_reference)
+        replaced = tracker.get_slot("ride_replaces")
+        if replaced:
+            with session_scope() as session:
+                try:
+                    change_ride_status(session, replaced, "cancelled", "member",
+                                       f"replaced by {ride.reference}", member_id=member_id)
+                except (LookupError, IllegalRideChange):
+                    pass
+        say(dispatcher, tracker, "ride_requested", reference=ride.reference)
+        return [SlotSet(s, None) for s in RIDE_SLOTS] + [SlotSet("ride_replaces", None)]
+
+
+class ActionPrepareRideLookup(Action):
+    """Remember what the member wants done with their ride while they verify."""
+
+    def name(self) -> Text:
+        return "action_prepare_ride_lookup"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        intent, _ = latest_intent(tracker)
+        return [SlotSet("pending_action", intent)]
+
+
+class ValidateVerifyForm(MemberForm):
+    def name(self) -> Text:
+        return "validate_verify_form"
+
+
+class ActionRideLookup(Action):
+    """After verification: the member's ride status, a cancellation, or a change."""
+
+    def name(self) -> Text:
+        return "action_ride_lookup"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if not tracker.get_slot("verified"):
+            say(dispatcher, tracker, "verify_locked" if tracker.get_slot("verification_locked") else "not_verified")
+            return [SlotSet("pending_action", None)]
+        wanted = tracker.get_slot("pending_action") or "ride_status"
+        rides = member_rides(tracker.get_slot("member_id"))
+        active = [r for r in rides if r.status in ("requested", "scheduled")]
+        events: List[Dict[Text, Any]] = [SlotSet("pending_action", None)]
+        if wanted == "ride_status":
+            if not rides:
+                say(dispatcher, tracker, "ride_none_found")
+            for r in rides[:3]:
+                say(dispatcher, tracker, "ride_status_line", reference=r.reference,
+                    appointment=_appointment_label(r.appointment_at and _aware(r.appointment_at)),
+                    status=text(f"ride_status_{r.status}"))
+            return events
+        if not active:
+            say(dispatcher, tracker, "ride_none_found")
+            return events
+        ride = active[0]
+        if wanted == "cancel_ride":
+            with session_scope() as session:
+                change_ride_status(session, ride.reference, "cancelled", "member", "cancelled by the member",
+                                   member_id=tracker.get_slot("member_id"))
+            say(dispatcher, tracker, "ride_cancelled", reference=ride.reference)
+            return events
+        say(dispatcher, tracker, "ride_change_intro", reference=ride.reference)
+        return events + [SlotSet(s, None) for s in RIDE_SLOTS] + [SlotSet("ride_replaces", ride.reference),
+                                                                  FollowupAction("ride_form")]
+
+
+def _aware(moment):
+    from bot.store.repository import as_utc
+    return as_utc(moment)
