@@ -153,3 +153,61 @@ def test_no_member_details_in_the_logs(assistant):
     assert logs, "the servers wrote no log at all"
     leaked = [s for s in secrets if s.lower() in logs.lower()]
     assert not leaked, f"member details in the logs: {leaked}"
+
+
+def _api(assistant, monkeypatch):
+    from fastapi.testclient import TestClient
+    from bot.web.app import create_app
+    monkeypatch.setenv("DATABASE_URL", assistant.database_url)
+    monkeypatch.setenv("STAFF_API_TOKEN", "e2e-token-1234567890")
+    return TestClient(create_app()), {"Authorization": "Bearer e2e-token-1234567890"}
+
+
+def test_request_then_a_wheelchair_ride_visible_through_the_api(assistant, monkeypatch):
+    said = chat(assistant, "e2e-ride", "i want a second opinion", "DEMO3003", "7/15/1988",
+                "my leg is not healing after months and they want to amputate", "Dr. Haddad vascular surgeon",
+                "amputation", "last week", "me", "in network", "no", "yes", "no", "yes")
+    assert "reference number is SO-" in said[-1] and "I need a ride" in said[-1]
+    said = chat(assistant, "e2e-ride", "I need a ride to my second opinion appointment", "not yet",
+                "45 Oak Ave, Modesto", "yes", "3")
+    assert "wheelchair van" in said[-1] and "Physician Certification Statement" in said[-1]
+    assert "UM16, section III.F" in said[-1]
+    final = chat(assistant, "e2e-ride", "yes")[0]
+    assert "Ride reference: RD-" in final
+    client, auth = _api(assistant, monkeypatch)
+    (request,) = client.get("/api/requests", params={"member_id": "DEMO3003"}, headers=auth).json()
+    rides = client.get("/api/rides", params={"request": request["reference"]}, headers=auth).json()
+    assert len(rides) == 1 and rides[0]["reference"] in final
+    assert (rides[0]["mode"], rides[0]["pcs_required"], rides[0]["companion"]) == ("nemt", True, True)
+
+
+def test_grievance_filed_in_the_conversation_with_dates_and_visible_through_the_api(assistant, monkeypatch):
+    said = chat(assistant, "e2e-griev", "i want to file a grievance")
+    assert "42 CFR 438.402" in said[0] and "1-888-466-2219" in said[0]
+    said = chat(assistant, "e2e-griev", "DEMO5005", "11/11/1969", "3",
+                "I asked about my second opinion two weeks ago and nobody ever called me back", "no")
+    assert "Member Services Department" in said[1]      # Health Net's own rule, once verified
+    assert "Fast (expedited) handling: no" in said[-1]
+    final = chat(assistant, "e2e-griev", "yes")[0]
+    assert "Reference: GR-" in final and "acknowledge it by" in final and "resolve it by" in final
+    client, auth = _api(assistant, monkeypatch)
+    (g,) = client.get("/api/grievances", params={"member_id": "DEMO5005"}, headers=auth).json()
+    assert g["reference"] in final and g["about"] == "handling" and g["expedited"] is False
+    assert "nobody ever called me back" in g["account_text"]
+
+
+def test_a_denial_is_offered_at_the_start_of_the_next_conversation(assistant, monkeypatch):
+    chat(assistant, "e2e-deny-1", "i want a second opinion", "DEMO2002", "12/2/1975",
+         "the tests conflict and nobody knows whats wrong", "Dr. Sato", "internist", "more tests", "in june",
+         "me", "out of network", "Dr. Ruiz at UCSF", "no")
+    opened = chat(assistant, "e2e-deny-1", "yes")[0]
+    client, auth = _api(assistant, monkeypatch)
+    (request,) = client.get("/api/requests", params={"member_id": "DEMO2002"}, headers=auth).json()
+    r = client.patch(f"/api/requests/{request['reference']}",
+                     json={"status": "denied", "reasons": "A qualified network specialist is available."},
+                     headers=auth)
+    assert r.status_code == 200 and "1368.02" not in r.json()["denial_notice"][:20]
+    said = chat(assistant, "e2e-deny-2", "is my ride booked", "DEMO2002", "12/2/1975")
+    assert request["reference"] in said[-1] and "A qualified network specialist is available." in said[-1]
+    assert "file a grievance" in said[-1]
+    assert request["reference"] in opened
