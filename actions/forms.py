@@ -42,6 +42,14 @@ class MemberForm(VerificationValidators, FormValidationAction):
             dispatcher.utter_message(response="utter_emergency")    # before anything else, always
         return await super().run(dispatcher, tracker, domain)
 
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[Dict[Text, Any]]:
+        # The SDK validates every slot set since the member's message, including those a
+        # start action just cleared to None; a cleared slot is not an answer.
+        set_this_turn = tracker.slots_to_validate
+        tracker.slots_to_validate = lambda: {k: v for k, v in set_this_turn().items() if v is not None}
+        return await super().get_validation_events(dispatcher, tracker, domain)
+
     def _not_an_answer(self, slot: str, dispatcher: CollectingDispatcher,
                        tracker: Tracker) -> Dict[Text, Any]:
         """A question, a request for a person, or noise: respond, then ask again."""

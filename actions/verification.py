@@ -11,6 +11,9 @@ from bot.policy import kb
 from bot.requests import take_denial_to_offer
 
 
+VERIFIED = "verified"   # what the dob slot holds once checked: never the date itself
+
+
 class VerificationValidators:
     """Mixin for a FormValidationAction whose form starts with member_id and dob.
     It needs `_not_an_answer(slot, dispatcher, tracker)` from the form."""
@@ -32,6 +35,9 @@ class VerificationValidators:
         return {"member_id": None}
 
     def validate_dob(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if value == VERIFIED and tracker.get_slot("verified"):
+            # A form being activated re-validates slots already filled: stay verified.
+            return {"dob": VERIFIED}
         dob = members.parse_dob(str(value or ""))
         if dob is None:
             intent, confidence = latest_intent(tracker)
@@ -51,7 +57,7 @@ class VerificationValidators:
         if denial:
             say(dispatcher, tracker, "denial_offer", reference=denial[0], reasons=denial[1])
         # The date of birth itself is not kept in the conversation's slots.
-        return {"dob": "verified", "verified": True, "member_plan": member.plan, "plan": member.plan}
+        return {"dob": VERIFIED, "verified": True, "member_plan": member.plan, "plan": member.plan}
 
     def _verification_failed(self, dispatcher, tracker) -> Dict[Text, Any]:
         failures = int(tracker.get_slot("verify_failures") or 0) + 1

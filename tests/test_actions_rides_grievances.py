@@ -86,3 +86,16 @@ async def test_grievance_expedited_and_filed_with_due_dates():
         g = s.execute(select(Grievance).where(Grievance.conversation_id == "gr-act")).scalar_one()
         assert g.expedited and g.account_text == "my doctor refuses to refer me"
         assert (g.resolve_due_at - g.received_at) == timedelta(hours=72)
+
+
+async def test_a_verified_member_stays_verified_when_another_form_starts():
+    said, slots = await validate(ValidateRideForm(), "dob", "verified")
+    assert slots == {"dob": "verified"} and said == ""
+
+
+async def test_answers_cleared_by_a_start_action_are_not_validated():
+    from actions.grievances import ValidateGrievanceForm
+    t = tracker("i want to file a grievance", "file_grievance", slots=VERIFIED, active_loop="grievance_form",
+                set_this_turn={"grievance_about": None, "grievance_text": None, "grievance_expedited": None})
+    said, events = await run(ValidateGrievanceForm(), t)
+    assert said == "" and "grievance_about" not in slots_set(events)

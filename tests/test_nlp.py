@@ -25,6 +25,8 @@ def test_plan_names_and_nicknames(text, plan):
     ("pt for 6 months and my shoulder is not getting better", "not_improving"),
     ("i did everything they said and still have serious doubts about it", "serious_concerns"),
     ("3", "unclear_diagnosis"),
+    ("the tests conflict and nobody knows whats wrong", "unclear_diagnosis"),
+    ("the doctors don't know what it is", "unclear_diagnosis"),
     ("hi", None),
 ])
 def test_reason_maps_to_one_of_the_five_situations(text, reason):
