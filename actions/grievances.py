@@ -8,6 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import plan_name, say
+from actions.verification import record_plan, refused_unverified
 from actions.forms import MemberForm, question_action
 from bot import nlp
 from bot.deadlines import to_pacific
@@ -30,7 +31,7 @@ class ActionStartGrievance(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         say(dispatcher, tracker, "grievance_intro")
-        plan = tracker.get_slot("member_plan") or tracker.get_slot("plan")
+        plan = record_plan(tracker)
         if plan in kb().plans:
             for sentence in rights_sentences(plan):
                 dispatcher.utter_message(text=sentence)
@@ -81,7 +82,7 @@ class ActionAskGrievanceConfirmed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        plan = tracker.get_slot("member_plan") or tracker.get_slot("plan")
+        plan = record_plan(tracker)
         say(dispatcher, tracker, "grievance_summary", plan_name=plan_name(plan),
             about=text(f"label_about_{tracker.get_slot('grievance_about')}"),
             account=tracker.get_slot("grievance_text"),
@@ -96,11 +97,10 @@ class ActionFileGrievance(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if not tracker.get_slot("verified"):
-            say(dispatcher, tracker, "verify_locked" if tracker.get_slot("verification_locked") else "not_verified")
+        if refused_unverified(dispatcher, tracker):
             return []
         member_id = tracker.get_slot("member_id")
-        plan = tracker.get_slot("member_plan") or tracker.get_slot("plan")
+        plan = record_plan(tracker)
         about = tracker.get_slot("grievance_about")
         linked = tracker.get_slot("request_reference") or (
             latest_request_for(member_id) if about == "denied_request" else None)

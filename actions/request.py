@@ -12,8 +12,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (latest_intent, latest_text, member_plan_or_named, plan_name, say)
-from actions.conversation import say_member_services
 from actions.forms import MemberForm, clip, question_action
+from actions.verification import record_plan, refused_unverified
 from bot import nlp
 from bot.deadlines import to_pacific, utcnow
 from bot.messages import text
@@ -33,7 +33,7 @@ def draft_from(tracker: Tracker) -> RequestDraft:
     date_text = slot("initial_date")
     preferred = slot("preferred_provider")
     return RequestDraft(
-        plan=slot("member_plan") or slot("plan"), reason=slot("reason"), reason_text=slot("reason_text"),
+        plan=record_plan(tracker), reason=slot("reason"), reason_text=slot("reason_text"),
         initial_provider=slot("initial_provider"), initial_specialty=slot("initial_specialty"),
         initial_recommendation=slot("initial_recommendation"), initial_date_text=date_text,
         initial_date=nlp.parse_date_hint(date_text or "", to_pacific(utcnow()).date()),
@@ -126,10 +126,7 @@ class ActionOpenRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if not tracker.get_slot("verified"):
-            key = "verify_locked" if tracker.get_slot("verification_locked") else "not_verified"
-            say(dispatcher, tracker, key)
-            say_member_services(dispatcher, tracker)
+        if refused_unverified(dispatcher, tracker):
             return []
         draft = draft_from(tracker)
         opened = open_request(draft, conversation_id=tracker.sender_id, member_id=tracker.get_slot("member_id"),

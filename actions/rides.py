@@ -8,6 +8,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, plan_name, say
+from actions.verification import record_plan, refused_unverified
 from actions.forms import MemberForm, clip, question_action
 from bot import nlp
 from bot.deadlines import to_pacific, utcnow
@@ -54,7 +55,7 @@ class ActionAskRideConfirmed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         kind = ride_kind(tracker.get_slot("ride_mobility"))
-        plan = tracker.get_slot("member_plan") or tracker.get_slot("plan")
+        plan = record_plan(tracker)
         when = _appointment(tracker)
         say(dispatcher, tracker, "ride_summary", appointment=_appointment_label(when),
             pickup=tracker.get_slot("ride_pickup"),
@@ -132,11 +133,10 @@ class ActionRequestRide(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if not tracker.get_slot("verified"):
-            say(dispatcher, tracker, "verify_locked" if tracker.get_slot("verification_locked") else "not_verified")
+        if refused_unverified(dispatcher, tracker):
             return []
         member_id = tracker.get_slot("member_id")
-        plan = tracker.get_slot("member_plan") or tracker.get_slot("plan")
+        plan = record_plan(tracker)
         draft = RideDraft(plan=plan, pickup_address=tracker.get_slot("ride_pickup"),
                           companion=tracker.get_slot("ride_companion") == "yes",
                           mobility=tracker.get_slot("ride_mobility"), appointment_at=_appointment(tracker),
@@ -180,8 +180,7 @@ class ActionRideLookup(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if not tracker.get_slot("verified"):
-            say(dispatcher, tracker, "verify_locked" if tracker.get_slot("verification_locked") else "not_verified")
+        if refused_unverified(dispatcher, tracker):
             return [SlotSet("pending_action", None)]
         wanted = tracker.get_slot("pending_action") or "ride_status"
         rides = member_rides(tracker.get_slot("member_id"))

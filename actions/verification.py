@@ -14,6 +14,20 @@ from bot.requests import take_denial_to_offer
 VERIFIED = "verified"   # what the dob slot holds once checked: never the date itself
 
 
+def refused_unverified(dispatcher, tracker) -> bool:
+    """Say why nothing can be done for an unverified member; True if so."""
+    if tracker.get_slot("verified"):
+        return False
+    say(dispatcher, tracker, "verify_locked" if tracker.get_slot("verification_locked") else "not_verified")
+    say_member_services(dispatcher, tracker)
+    return True
+
+
+def record_plan(tracker) -> str:
+    """A verified member's plan from their record, else the plan they named."""
+    return tracker.get_slot("member_plan") or tracker.get_slot("plan")
+
+
 class VerificationValidators:
     """Mixin for a FormValidationAction whose form starts with member_id and dob.
     It needs `_not_an_answer(slot, dispatcher, tracker)` from the form."""

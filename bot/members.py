@@ -42,13 +42,18 @@ def normalize_member_id(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", text or "").upper()[:32]
 
 
+FILLER_WORDS = {"my", "member", "id", "number", "num", "no", "is", "its", "it", "s", "the", "card", "plan",
+                "i", "think", "um", "uh", "here", "ok", "okay", "sure", "mine", "medi", "cal", "medical", "and",
+                "on", "says", "her", "his", "their"}
+
+
 def find_member_id(text: str) -> Optional[str]:
-    """A member ID as typed: "KHS-778899", "demo 4004", "my id is DEMO1001"."""
-    text = text or ""
-    whole = normalize_member_id(text)
-    if len(text.split()) <= 2 and len(whole) >= 4 and any(c.isdigit() for c in whole):
-        return whole
-    codes = [normalize_member_id(t) for t in re.findall(r"[A-Za-z0-9][A-Za-z0-9-]*", text)]
+    """A member ID as typed: "KHS-778899", "demo 4004", "my id is KHS 778 899"."""
+    words = re.findall(r"[A-Za-z0-9]+", text or "")
+    kept = normalize_member_id("".join(w for w in words if w.lower() not in FILLER_WORDS))
+    if 4 <= len(kept) <= 20 and any(c.isdigit() for c in kept):
+        return kept
+    codes = [normalize_member_id(w) for w in words]
     codes = [c for c in codes if len(c) >= 4 and any(ch.isdigit() for ch in c)]
     return max(codes, key=len) if codes else None
 

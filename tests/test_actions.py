@@ -230,7 +230,9 @@ async def test_opened_request_is_linked_to_the_verified_member():
 
 
 @pytest.mark.parametrize("written,expected", [("KHS-778899", "KHS778899"), ("demo 4004", "DEMO4004"),
-                                              ("my id is DEMO1001", "DEMO1001")])
+                                              ("my id is DEMO1001", "DEMO1001"),
+                                              ("My member ID is KHS 778 899", "KHS778899"),
+                                              ("it's demo-5005", "DEMO5005")])
 async def test_member_ids_as_people_type_them(written, expected):
     _, slots = await validate("member_id", written)
     assert slots["member_id"] == expected

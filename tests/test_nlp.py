@@ -93,3 +93,13 @@ def test_question_topic_backstop(text, topic):
 ])
 def test_who_is_asking(text, who):
     assert nlp.parse_requester(text) == who
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("where is my ride", "ride_status"), ("please cancel the ride i booked", "cancel_ride"),
+    ("my appointment time changed, can you fix the ride", "change_ride"),
+    ("i don't need transportation anymore", "cancel_ride"), ("i need a ride", "request_ride"),
+    ("did you book my transportation yet", "ride_status"), ("my knee hurts", None),
+])
+def test_ride_operations_by_keyword(text, intent):
+    assert nlp.ride_intent(text) == intent

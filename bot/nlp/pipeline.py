@@ -168,6 +168,19 @@ def question_topic(text: str) -> Optional[str]:
     return None
 
 
+RIDE_INTENTS = ("request_ride", "ride_status", "cancel_ride", "change_ride")
+
+
+def ride_intent(text: str) -> Optional[str]:
+    """Which ride operation a message asks for, by keyword, or None if no ride words."""
+    if not _matches(text, vocabulary()["ride_words"]):
+        return None
+    for intent, phrases in vocabulary()["ride_operations"].items():
+        if _matches(text, phrases):
+            return intent
+    return "request_ride"
+
+
 def detect_danger(text: str) -> bool:
     t = text.lower().replace("’", "'")
     return any(re.search(p, t) for p in vocabulary()["danger"])

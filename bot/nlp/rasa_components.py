@@ -21,7 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import re
 
-from bot.nlp.pipeline import detect_danger, extract, looks_like_gibberish, question_topic
+from bot.nlp.pipeline import RIDE_INTENTS, detect_danger, extract, looks_like_gibberish, question_topic, ride_intent
 
 QUESTION = re.compile(r"\?\s*$|^\s*(how|what|when|who|why|which|can|could|do|does|will|would|is|are|am|should)\b",
                       re.I)
@@ -64,8 +64,15 @@ class MessageGuard(_Stateless):
                 _force_intent(message, "nlu_fallback")
             elif (message.get(INTENT) or {}).get("name") == "nlu_fallback" and QUESTION.search(text):
                 topic = question_topic(text)    # an unsure classifier, a clear question
-                if topic:
+                ride = ride_intent(text)
+                if ride and ride != "request_ride":
+                    _force_intent(message, ride, confidence=0.7)
+                elif topic:
                     _force_intent(message, f"ask_{topic}", confidence=0.7)
+            elif (message.get(INTENT) or {}).get("name") in RIDE_INTENTS + ("nlu_fallback",):
+                ride = ride_intent(text)          # which ride operation: keywords decide
+                if ride:
+                    _force_intent(message, ride, confidence=0.8)
         return messages
 
 
