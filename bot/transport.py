@@ -3,7 +3,7 @@ The rules (ride kinds, lead time) come from policies_kb/ through bot.policy."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import List, Optional
 
 from sqlalchemy import select
@@ -52,7 +52,8 @@ def request_ride(draft: RideDraft, conversation_id: str, member_id: Optional[str
         request = repository.get_by_reference(session, request_reference) if request_reference else None
         row = repository.add_with_reference(
             session, Ride, "RD", request_id=request.id if request else None, member_id=member_id,
-            conversation_id=conversation_id, plan=draft.plan, appointment_at=draft.appointment_at,
+            conversation_id=conversation_id, plan=draft.plan,
+            appointment_at=draft.appointment_at and draft.appointment_at.astimezone(timezone.utc),
             appointment_text=draft.appointment_text, pickup_address=draft.pickup_address,
             companion=draft.companion, mobility=draft.mobility, mode=kind.mode,
             pcs_required=kind.pcs_required,

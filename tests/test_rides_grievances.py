@@ -140,3 +140,14 @@ def test_rides_and_grievances_api(client):
     assert client.patch(f"/api/grievances/{g.reference}", json={"status": "acknowledged"},
                         headers=AUTH).status_code == 409
     assert client.get(f"/api/grievances/{g.reference}", headers=AUTH).json()["status"] == "resolved"
+
+
+def test_appointment_is_stored_in_utc_and_read_back_in_pacific(database):
+    visit = datetime(2026, 12, 3, 10, 0, tzinfo=PACIFIC)
+    ride = _ride("walks", visit, "ride-tz")
+    with session_scope() as s:
+        from bot.store.models import Ride
+        from bot.store.repository import as_utc
+        stored = as_utc(s.get(Ride, ride.id).appointment_at)
+    assert stored == datetime(2026, 12, 3, 18, 0, tzinfo=timezone.utc)
+    assert to_pacific(stored).hour == 10
