@@ -2,7 +2,7 @@
 (general Medi-Cal rules, and each plan's own `refused` rule) through bot.policy."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import List, Optional
 
 from sqlalchemy.orm import Session
@@ -39,7 +39,7 @@ def file_grievance(plan: str, about: str, account_text: str, expedited: bool, co
                    now: Optional[datetime] = None) -> Grievance:
     if about not in ABOUT:
         raise ValueError(f"unknown grievance subject {about!r}")
-    now = now or utcnow()
+    now = (now or utcnow()).astimezone(timezone.utc)
     ack_unit, ack_amount = kb().grievance_deadline("acknowledge")
     res_unit, res_amount = kb().grievance_deadline("resolve_expedited" if expedited else "resolve")
     with session_scope() as session:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Optional
 
 from bot.deadlines import due_at, utcnow
@@ -86,7 +86,7 @@ def open_request(draft: RequestDraft, conversation_id: str, channel: str,
         if existing is not None:
             return OpenedRequest(existing.reference, requirement, repository.as_utc(existing.received_at),
                                  repository.as_utc(existing.decision_due_at), newly_opened=False)
-        received = now or utcnow()
+        received = (now or utcnow()).astimezone(timezone.utc)
         timeline = requirement.timeline
         due = due_at(received, timeline.unit, timeline.amount) if requirement.authorization_required else None
         row, created = repository.add_request(

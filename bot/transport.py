@@ -46,7 +46,7 @@ def ride_kind(mobility: str) -> RideKind:
 
 def request_ride(draft: RideDraft, conversation_id: str, member_id: Optional[str],
                  request_reference: Optional[str], now: Optional[datetime] = None) -> Ride:
-    now = now or utcnow()
+    now = (now or utcnow()).astimezone(timezone.utc)
     kind = ride_kind(draft.mobility)
     with session_scope() as session:
         request = repository.get_by_reference(session, request_reference) if request_reference else None

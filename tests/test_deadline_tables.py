@@ -38,3 +38,17 @@ def test_decision_due(plan, network, urgency, due):
     opened = open_request(draft, f"table-{plan}-{network}-{urgency}", "rest", now=RECEIVED)
     got = opened.decision_due_at
     assert (to_pacific(got).replace(tzinfo=None) if got else None) == due
+
+
+def test_received_time_round_trips_in_utc():
+    from bot.store import session_scope
+    from bot.store.repository import as_utc, get_by_reference
+    draft = RequestDraft(plan="khs", reason="not_improving", reason_text="x", initial_provider="Dr. A",
+                         initial_specialty=None, initial_recommendation="rest", initial_date_text=None,
+                         initial_date=None, requested_by="member", network="in_network", preferred_provider=None,
+                         urgency="urgent")
+    opened = open_request(draft, "table-roundtrip", "rest", now=RECEIVED)
+    with session_scope() as s:
+        row = get_by_reference(s, opened.reference)
+        assert as_utc(row.received_at) == RECEIVED
+        assert as_utc(row.decision_due_at) - as_utc(row.received_at) == __import__("datetime").timedelta(hours=72)
