@@ -26,6 +26,7 @@ run: $(STAMP)
 	@scripts/run
 
 test: $(STAMP)
+	@scripts/ensure-browser
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -85,7 +85,8 @@ class ActionAskGrievanceConfirmed(Action):
         plan = record_plan(tracker)
         say(dispatcher, tracker, "grievance_summary", plan_name=plan_name(plan),
             about=text(f"label_about_{tracker.get_slot('grievance_about')}"),
-            account=tracker.get_slot("grievance_text"),
+            account=(text("sms_details_withheld") if tracker.get_latest_input_channel() == "sms"
+                     else tracker.get_slot("grievance_text")),
             expedited=text(f"label_{tracker.get_slot('grievance_expedited')}"))
         say(dispatcher, tracker, "grievance_ask_confirmed")
         return []

@@ -97,7 +97,9 @@ class ActionAskConfirmed(Action):
             say(dispatcher, tracker, "ask_which_change")
             return []
         draft = draft_from(tracker)
-        say(dispatcher, tracker, "request_summary", **summary_values(draft))
+        # By text, no health details are repeated back (texts are not encrypted).
+        summary = "sms_request_summary" if tracker.get_latest_input_channel() == "sms" else "request_summary"
+        say(dispatcher, tracker, summary, **summary_values(draft))
         requirement = requirement_for(draft)
         say(dispatcher, tracker, "requirement", plan_name=plan_name(draft.plan),
             requirement=" ".join(requirement.sentences()), citation=requirement.citations[0].label)

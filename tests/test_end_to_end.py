@@ -215,3 +215,39 @@ def test_a_denial_is_offered_at_the_start_of_the_next_conversation(assistant, mo
     assert "file a grievance" in said[-1]
     again = chat(assistant, "e2e-deny-3", "is my ride booked", "DEMO2002", "12/2/1975")
     assert reference not in again[-1], "the denial is offered once"
+
+
+def test_a_whole_request_by_sms_through_the_gateway(assistant, monkeypatch):
+    from fastapi.testclient import TestClient
+    from tests.sms_helpers import PATH, signed, sms_env, texts_of
+    from bot.web.app import create_app
+    sms_env(monkeypatch, RASA_URL=assistant.url, SMS_REPLY_TIMEOUT="60")
+    monkeypatch.setenv("DATABASE_URL", assistant.database_url)
+    phone = "+15595550142"
+    replies, pieces = [], []
+    with TestClient(create_app()) as gateway:
+        for body in ["I need a second opinion", "DEMO4004", "1/30/1950",
+                     "my surgeon wants to do a spinal fusion and i'm not sure i need it",
+                     "Dr. Okafor orthopedic surgeon", "spinal fusion", "last month", "1", "2",
+                     "Dr. Chen at Stanford", "no", "yes"]:
+            params, headers = signed(body, phone=phone)
+            r = gateway.post(PATH, data=params, headers=headers)
+            assert r.status_code == 200
+            pieces += texts_of(r.text)
+            replies.append(" ".join(texts_of(r.text)))
+    assert "not encrypted" in replies[0]
+    assert "Reply YES" in replies[-2] and "Partnership" in replies[-2]
+    assert "reference number is SO-" in replies[-1]
+    everything = " ".join(replies)
+    assert "spinal fusion" not in everything.lower()      # no diagnosis repeated by text
+    assert "DEMO4004" not in everything                     # nor the member ID
+    assert all(0 < len(p) <= 1600 for p in pieces)
+    rows = [r for r in stored_by_channel(assistant, "sms") if r.member_id == "DEMO4004"]
+    assert len(rows) == 1 and rows[0].conversation_id.startswith("sms-")
+    assert "5595550142" not in rows[0].conversation_id
+    assert (rows[0].network, rows[0].requested_by) == ("out_of_network", "member")
+
+
+def stored_by_channel(assistant, channel):
+    with session_scope(assistant.database_url) as s:
+        return s.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.channel == channel)).scalars().all()

@@ -15,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-import spacy
 import yaml
 
 from bot.policy import kb
@@ -61,6 +60,7 @@ def ruler_patterns() -> List[dict]:
 
 @lru_cache(maxsize=1)
 def nlp():
+    import spacy    # here, not at import: spaCy's thinc probes for TensorFlow, slow to load
     pipe = spacy.blank("en")
     ruler = pipe.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     ruler.add_patterns(ruler_patterns())

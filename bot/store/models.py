@@ -137,3 +137,25 @@ class RecordStatusChange(Base):
     note = Column(Text, nullable=True)
     changed_by = Column(String(100), nullable=False)
     changed_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class SmsContact(Base):
+    """One texting number, known only by a keyed hash of it."""
+    __tablename__ = "sms_contacts"
+
+    id = Column(Integer, primary_key=True)
+    phone_hash = Column(String(64), nullable=False, unique=True)
+    opted_out = Column(Boolean, nullable=False, default=False)
+    opted_out_at = Column(DateTime(timezone=True), nullable=True)
+    opted_in_at = Column(DateTime(timezone=True), nullable=True)
+    privacy_notice_at = Column(DateTime(timezone=True), nullable=True)
+    last_choices = Column(Text, nullable=True)          # JSON list of payloads offered as 1, 2, ...
+
+
+class SmsInbound(Base):
+    """Twilio MessageSids seen, so a retried webhook is answered once."""
+    __tablename__ = "sms_inbound"
+
+    id = Column(Integer, primary_key=True)
+    message_sid = Column(String(64), nullable=False, unique=True)
+    received_at = Column(DateTime(timezone=True), nullable=False)

@@ -3,9 +3,15 @@ from __future__ import annotations
 
 import os
 
-from fastapi import FastAPI
+from pathlib import Path
 
-from bot.web import api, records_api
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from bot.web import api, chat, records_api, sms
+
+STATIC = Path(__file__).resolve().parent / "static"
 
 DESCRIPTION = """Member-services API of the Second Opinion Assistant.
 
@@ -18,6 +24,17 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Second Opinion Assistant", version="1.0", description=DESCRIPTION)
     app.include_router(api.router)
     app.include_router(records_api.router)
+    app.include_router(sms.router)
+    app.include_router(chat.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def demo_page() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    @app.on_event("startup")
+    async def _sms_sender() -> None:
+        sms.start_outbox(app)
 
     @app.on_event("startup")
     def _demo_roster() -> None:

@@ -1,0 +1,224 @@
+"""SMS through Twilio: the webhook, checked and answered, and a background sender.
+
+Members never reach Rasa directly: this gateway checks Twilio's signature against the
+public URL, answers a repeated MessageSid once, honours opt-out words, answers HELP,
+says texts are not encrypted on a number's first text, turns a leading "/" into
+plain text (no forged intents), maps "1", "2" to the choices offered, and splits
+long replies at sentence ends. A reply not ready in time goes out later through
+Twilio's REST API from a background task, never blocking the event loop.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+from typing import Dict, List, Tuple
+
+import httpx
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.deadlines import utcnow
+from bot.messages import text
+from bot.nlp import parse_choice
+from bot.store import session_scope
+from bot.store.models import SmsContact, SmsInbound
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+SMS_LIMIT = 1600
+OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPT OUT", "OPTOUT"}
+OPT_IN = {"START", "UNSTOP", "YES"}
+HELP = {"HELP", "INFO"}
+WEBHOOK_PATH = "/webhooks/twilio/sms"
+
+
+def settings() -> Dict[str, str]:
+    return {"auth_token": os.environ.get("TWILIO_AUTH_TOKEN", ""),
+            "account_sid": os.environ.get("TWILIO_ACCOUNT_SID", ""),
+            "from_number": os.environ.get("TWILIO_FROM_NUMBER", ""),
+            "public_base_url": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+            "rasa_url": os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+            "id_key": os.environ.get("SMS_ID_KEY", ""),
+            "reply_timeout": os.environ.get("SMS_REPLY_TIMEOUT", "10"),
+            "api_base": os.environ.get("TWILIO_API_BASE", "")}
+
+
+def conversation_id(phone: str, key: str) -> str:
+    """The tracker's ID for a texting member: a keyed hash of the number, not the number."""
+    return "sms-" + hmac.new(key.encode(), phone.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def split_message(body: str, limit: int = SMS_LIMIT) -> List[str]:
+    """Split at sentence ends (then at spaces) into pieces of at most `limit` characters."""
+    pieces, current = [], ""
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", body.strip()):
+        while len(sentence) > limit:
+            cut = sentence.rfind(" ", 0, limit) if " " in sentence[:limit] else limit
+            head, sentence = sentence[:cut].rstrip(), sentence[cut:].lstrip()
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(head)
+        joined = f"{current} {sentence}".strip() if current else sentence
+        if len(joined) <= limit:
+            current = joined
+        else:
+            pieces.append(current)
+            current = sentence
+    if current:
+        pieces.append(current)
+    return [p for p in pieces if p]
+
+
+def as_sms(messages: List[dict]) -> Tuple[str, List[str]]:
+    """One text from Rasa's messages, with buttons as numbered choices; and the
+    payloads those numbers stand for."""
+    parts, payloads = [], []
+    for m in messages:
+        if m.get("text"):
+            parts.append(m["text"])
+        for button in m.get("buttons") or []:
+            payloads.append(button["payload"])
+            parts.append(text("sms_choice_line", number=len(payloads), title=button["title"]))
+    return "\n".join(parts), payloads
+
+
+def _signed_url(request: Request, public_base: str) -> str:
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{public_base}{request.url.path}{query}"
+
+
+def _first_time(session, phone_hash: str) -> Tuple[SmsContact, bool]:
+    contact = session.execute(select(SmsContact).where(SmsContact.phone_hash == phone_hash)).scalar_one_or_none()
+    if contact is None:
+        contact = SmsContact(phone_hash=phone_hash, opted_out=False)
+        session.add(contact)
+        session.flush()
+    return contact, contact.privacy_notice_at is None
+
+
+def _twiml(bodies: List[str]) -> Response:
+    reply = MessagingResponse()
+    for body in bodies:
+        reply.message(body)
+    return Response(content=str(reply), media_type="application/xml")
+
+
+async def ask_rasa(sender: str, message: str, rasa_url: str) -> List[dict]:
+    async with httpx.AsyncClient(timeout=60) as client:
+        r = await client.post(f"{rasa_url}/webhooks/rest/webhook",
+                              json={"sender": sender, "message": message, "input_channel": "sms"})
+        r.raise_for_status()
+        return r.json()
+
+
+@router.post(WEBHOOK_PATH, include_in_schema=False)
+async def twilio_sms(request: Request) -> Response:
+    cfg = settings()
+    form = dict((await request.form()).items())
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not (cfg["auth_token"] and cfg["public_base_url"] and signature and
+            RequestValidator(cfg["auth_token"]).validate(_signed_url(request, cfg["public_base_url"]), form, signature)):
+        return Response(status_code=403)
+
+    sid, phone, body = form.get("MessageSid", ""), form.get("From", ""), (form.get("Body") or "").strip()
+    phone_hash = conversation_id(phone, cfg["id_key"] or cfg["auth_token"])
+    word = re.sub(r"[^A-Z ]", "", body.upper()).strip()
+    with session_scope() as session:
+        if session.execute(select(SmsInbound).where(SmsInbound.message_sid == sid)).first():
+            return _twiml([])                                  # a retried webhook: answered once
+        session.add(SmsInbound(message_sid=sid, received_at=utcnow()))
+        contact, first_time = _first_time(session, phone_hash)
+        if word in OPT_OUT:
+            contact.opted_out, contact.opted_out_at = True, utcnow()
+            return _twiml([])                                  # Twilio confirms the opt-out itself
+        if word in OPT_IN and contact.opted_out:
+            contact.opted_out, contact.opted_in_at = False, utcnow()
+            return _twiml([text("sms_started")])
+        if contact.opted_out:
+            return _twiml([])                                  # nothing to a number that said STOP
+        if word in HELP:
+            return _twiml([text("sms_help")])
+        if first_time:
+            contact.privacy_notice_at = utcnow()
+        offered = json.loads(contact.last_choices or "[]")
+
+    choice = parse_choice(body, len(offered)) if offered else None
+    message = offered[choice - 1] if choice else body.lstrip("/").strip() or body
+    lead = [text("sms_privacy")] if first_time else []
+    reply_task = asyncio.ensure_future(_converse(phone, phone_hash, message, cfg))
+    try:
+        reply = await asyncio.wait_for(asyncio.shield(reply_task), float(cfg["reply_timeout"]))
+    except asyncio.TimeoutError:
+        outbox = request.app.state.sms_outbox
+        reply_task.add_done_callback(lambda t: _send_later(t, phone, outbox))
+        return _twiml(lead)
+    return _twiml(lead + split_message(reply) if reply else lead)
+
+
+async def _converse(phone: str, phone_hash: str, message: str, cfg: Dict[str, str]) -> str:
+    messages = await ask_rasa(phone_hash, message, cfg["rasa_url"])
+    body, payloads = as_sms(messages)
+    with session_scope() as session:
+        contact = session.execute(select(SmsContact).where(SmsContact.phone_hash == phone_hash)).scalar_one()
+        contact.last_choices = json.dumps(payloads) if payloads else None
+    return body
+
+
+def _send_later(task: "asyncio.Future", phone: str, outbox: "asyncio.Queue") -> None:
+    if task.cancelled() or task.exception() or not task.result():
+        return
+    outbox.put_nowait((phone, task.result()))
+
+
+# -- outbound: a background task sends queued texts through Twilio's REST API -----------
+
+
+def twilio_client(cfg: Dict[str, str]):
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
+    class _Client(TwilioHttpClient):
+        """Twilio's own client, optionally aimed at another base URL (tests' fake Twilio)."""
+        def request(self, method, url, *args, **kwargs):
+            if cfg["api_base"]:
+                url = re.sub(r"^https://[^/]+", cfg["api_base"].rstrip("/"), url)
+            return super().request(method, url, *args, **kwargs)
+
+    return Client(cfg["account_sid"], cfg["auth_token"], http_client=_Client())
+
+
+def start_outbox(app) -> None:
+    """At start-up: the app's queue of texts to send, and the task that sends them."""
+    app.state.sms_outbox = asyncio.Queue()
+    app.state.sms_sender = asyncio.get_running_loop().create_task(outbound_worker(app.state.sms_outbox))
+
+
+async def outbound_worker(outbox: "asyncio.Queue") -> None:
+    """Send queued texts (a later reply, and from the handoff issue an agent's words).
+    Opted-out numbers get nothing."""
+    while True:
+        phone, body = await outbox.get()
+        try:
+            cfg = settings()
+            key = cfg["id_key"] or cfg["auth_token"]
+            with session_scope() as session:
+                contact = session.execute(select(SmsContact).where(
+                    SmsContact.phone_hash == conversation_id(phone, key))).scalar_one_or_none()
+                if contact is not None and contact.opted_out:
+                    continue
+            client = twilio_client(cfg)
+            for piece in split_message(body):
+                await asyncio.to_thread(client.messages.create, to=phone, from_=cfg["from_number"], body=piece)
+        except Exception:  # noqa: BLE001 - one failed text must not stop the sender
+            log.exception("sending a text failed")
+        finally:
+            outbox.task_done()

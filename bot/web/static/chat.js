@@ -1,0 +1,133 @@
+/* Second Opinion Assistant web chat. No framework, no CDN. */
+(function () {
+  "use strict";
+  var KEY = "so-chat";
+  var state = load();
+  var ws = null, retry = 0, openBtn = byId("chat-open"), panel = byId("chat-panel");
+  var log = byId("chat-log"), form = byId("chat-form"), input = byId("chat-input");
+  var typing = byId("chat-typing"), statusEl = byId("chat-status");
+
+  function byId(id) { return document.getElementById(id); }
+  function load() {
+    try { return JSON.parse(localStorage.getItem(KEY)) || fresh(); } catch (e) { return fresh(); }
+  }
+  function fresh() { return { session: null, open: false, transcript: [], pending: [] }; }
+  function save() { localStorage.setItem(KEY, JSON.stringify(state)); }
+  function newId() {
+    var a = new Uint8Array(12); crypto.getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // Text with links: built from nodes, never innerHTML.
+  function withLinks(node, text) {
+    var re = /\b((?:https?:\/\/|www\.)[^\s)]+[^\s).,])/g, last = 0, m;
+    while ((m = re.exec(text))) {
+      node.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var a = document.createElement("a");
+      a.href = m[1].indexOf("http") === 0 ? m[1] : "https://" + m[1];
+      a.textContent = m[1]; a.target = "_blank"; a.rel = "noopener";
+      node.appendChild(a); last = re.lastIndex;
+    }
+    node.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function render(entry, live) {
+    var p = document.createElement("p");
+    p.className = "msg " + (entry.from === "me" ? "me" : "bot");
+    var who = document.createElement("span"); who.className = "who";
+    who.textContent = entry.from === "me" ? "You said: " : "Assistant: ";
+    p.appendChild(who); withLinks(p, entry.text);
+    log.appendChild(p);
+    if (entry.buttons && entry.buttons.length && live) {
+      var group = document.createElement("div"); group.className = "choices";
+      group.setAttribute("role", "group"); group.setAttribute("aria-label", "Choices");
+      entry.buttons.forEach(function (b) {
+        var btn = document.createElement("button"); btn.type = "button"; btn.textContent = b.title;
+        btn.addEventListener("click", function () { send(b.title, b.payload); });
+        group.appendChild(btn);
+      });
+      log.appendChild(group);
+    }
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function renderAll() {
+    log.textContent = "";
+    state.transcript.forEach(function (e, i) { render(e, i === state.transcript.length - 1); });
+  }
+
+  function removeChoices() {
+    Array.prototype.forEach.call(log.querySelectorAll(".choices"), function (g) { g.remove(); });
+  }
+
+  function send(text, payload) {
+    var msg = { id: newId(), text: text, payload: payload || null };
+    state.transcript.push({ from: "me", text: text }); state.pending.push(msg); save();
+    removeChoices(); render({ from: "me", text: text }, false);
+    transmit(msg);
+  }
+
+  function transmit(msg) {
+    if (ws && ws.readyState === 1) {
+      ws.send(JSON.stringify({ type: "message", id: msg.id, text: msg.text, payload: msg.payload }));
+    }
+  }
+
+  function connect() {
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/chat";
+    ws = new WebSocket(url);
+    ws.onopen = function () {
+      retry = 0; statusEl.textContent = "";
+      ws.send(JSON.stringify({ type: "hello", session: state.session }));
+    };
+    ws.onmessage = function (ev) {
+      var data = JSON.parse(ev.data);
+      if (data.type === "welcome") {
+        state.session = data.session; save();
+        state.pending.forEach(transmit);            // resent after a drop: answered once
+        if (!state.transcript.length && !state.pending.length) { send("hi"); }
+      } else if (data.type === "typing") {
+        typing.hidden = false;
+      } else if (data.type === "bot") {
+        typing.hidden = true;
+        var before = state.pending.length;
+        state.pending = state.pending.filter(function (m) { return m.id !== data.reply_to; });
+        if (state.pending.length === before) { return; }   // an answer already shown
+        removeChoices();
+        data.messages.forEach(function (m, i) {
+          var entry = { from: "bot", text: m.text, buttons: m.buttons };
+          state.transcript.push(entry); render(entry, i === data.messages.length - 1);
+        });
+        save();
+      }
+    };
+    ws.onclose = function () {
+      typing.hidden = true;
+      statusEl.textContent = "Connection lost. Reconnecting…";
+      retry = Math.min(retry + 1, 5);
+      setTimeout(connect, 500 * retry);
+    };
+  }
+
+  function open() {
+    panel.hidden = false; openBtn.setAttribute("aria-expanded", "true");
+    state.open = true; save(); input.focus();
+    if (!ws) { connect(); }
+  }
+  function close() {
+    panel.hidden = true; openBtn.setAttribute("aria-expanded", "false");
+    state.open = false; save(); openBtn.focus();
+  }
+
+  openBtn.addEventListener("click", open);
+  byId("chat-close").addEventListener("click", close);
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { close(); } });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (text) { send(text); input.value = ""; }
+  });
+
+  renderAll();
+  if (state.open) { open(); }
+})();

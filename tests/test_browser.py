@@ -1,0 +1,174 @@
+"""The website chat in a real browser: Debian's Chromium, headless, driven by Playwright,
+against the gateway (uvicorn) and the trained assistant. Screenshots go to
+tests/artifacts/ (git-ignored)."""
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.members import seed_demo_roster
+from bot.runtime import service_env
+from bot.store import migrate
+from bot.train import ROOT
+from tests import harness
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+if not Path(CHROMIUM).exists():
+    pytest.skip("no Chromium at /usr/bin/chromium (scripts/ensure-browser installs it as root)",
+                allow_module_level=True)
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+class Gateway:
+    def __init__(self, env):
+        self.port, self.env, self.proc = harness.free_port(), env, None
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen([str(Path(os.sys.executable).with_name("uvicorn")), "bot.web.app:app",
+                                      "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+                                     cwd=ROOT, env=self.env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("gateway did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def site(trained_model, tmp_path_factory):
+    work = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{work / 'browser.db'}"
+    migrate(url)
+    seed_demo_roster(url)
+    assistant = harness.start(work, url)
+    gateway = Gateway(service_env({"DATABASE_URL": url, "RASA_URL": assistant.url, "WEB_ID_KEY": "browser-test"}))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield gateway
+    gateway.stop()
+    assistant.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+def bot_says(page, text, timeout=60000):
+    """Wait for the assistant to say `text` (exact case: Playwright's plain has_text is not)."""
+    page.locator("#chat-log .msg.bot", has_text=re.compile(re.escape(text))).last.wait_for(timeout=timeout)
+
+
+def say(page, text):
+    page.fill("#chat-input", text)
+    page.keyboard.press("Enter")
+
+
+def test_chat_by_typing_and_buttons_through_a_reload_and_a_dropped_connection(site, browser):
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(site.url)
+    page.screenshot(path=str(ARTIFACTS / "01-page.png"))
+    page.keyboard.press("Tab")                       # skip link
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")                       # the chat button, by keyboard only
+    assert page.evaluate("document.activeElement.id") == "chat-open"
+    page.keyboard.press("Enter")
+    bot_says(page, "What would you like to do?")
+    assert page.evaluate("document.activeElement.id") == "chat-input"
+    page.get_by_role("button", name="Start a request").click()         # a quick reply
+    bot_says(page, "What is your member ID?")
+    for text, expect in [("DEMO3003", "date of birth"), ("7/15/1988", "You're verified"),
+                         ("my knee is not getting better after a year of therapy", "Who gave you the first opinion")]:
+        say(page, text)
+        bot_says(page, expect)
+    page.screenshot(path=str(ARTIFACTS / "02-mid-conversation.png"))
+
+    page.reload()                                    # the conversation survives a reload
+    bot_says(page, "Who gave you the first opinion")
+    assert page.locator("#chat-log .msg.me", has_text="DEMO3003").count() == 1
+    for text, expect in [("Dr. Lopez, orthopedic surgeon", "What did they diagnose"),
+                         ("more physical therapy", "About when"), ("last spring", "Who is asking")]:
+        say(page, text)
+        bot_says(page, expect)
+
+    site.stop()                                      # the connection drops ...
+    say(page, "me")
+    page.locator("#chat-status", has_text="Reconnecting").wait_for(timeout=20000)
+    site.start()                                     # ... and comes back: sent once, answered once
+    bot_says(page, "in your plan's network, or outside")
+    assert page.locator("#chat-log .msg.me", has_text="me").filter(has_text="me").count() >= 1
+    assert page.locator("#chat-log .msg.bot", has_text="in your plan's network, or outside").count() == 1
+    for text, expect in [("1", "provider in mind"), ("no", "serious threat"), ("no", "Reply YES")]:
+        say(page, text)
+        bot_says(page, expect)
+    page.screenshot(path=str(ARTIFACTS / "03-read-back.png"))
+    say(page, "yes")
+    bot_says(page, "Your reference number is SO-")
+    link_page = page.locator("#chat-log .msg.bot a")
+    page.screenshot(path=str(ARTIFACTS / "04-reference.png"), full_page=True)
+    assert page.locator("#chat-log .msg.bot", has_text="Your reference number is SO-").count() == 1
+    assert link_page.count() == 0 or link_page.first.get_attribute("rel") == "noopener"
+
+
+def test_links_render_as_links_and_text_as_text(site, browser):
+    page = browser.new_context().new_page()
+    page.goto(site.url)
+    page.click("#chat-open")
+    bot_says(page, "What would you like to do?")
+    say(page, "i want to file a grievance")
+    bot_says(page, "www.dmhc.ca.gov")
+    link = page.locator("#chat-log a[href='https://www.dmhc.ca.gov']").first
+    assert link.count() == 1
+    say(page, "<b>not bold</b>")
+    assert page.locator("#chat-log .msg.me b").count() == 0
+
+
+def test_usable_on_a_360px_phone_and_at_200_percent_text(site, browser):
+    page = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+    page.goto(site.url)
+    page.click("#chat-open")
+    bot_says(page, "What would you like to do?")
+    box = page.locator("#chat-panel").bounding_box()
+    assert box["width"] <= 360 and page.locator("#chat-input").is_visible()
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    assert page.locator("#chat-input").is_visible() and page.locator("button[type=submit]").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(ARTIFACTS / "05-phone-200pct.png"))
+
+
+def test_no_serious_or_critical_accessibility_violations(site, browser):
+    if not AXE.exists():
+        pytest.skip("axe-core not installed (scripts/ensure-browser runs npm ci)")
+    page = browser.new_context().new_page()
+    page.goto(site.url)
+    page.click("#chat-open")
+    bot_says(page, "What would you like to do?")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+           for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, bad
+    assert page.locator("#chat-log[role=log][aria-live=polite]").count() == 1

@@ -1,0 +1,148 @@
+"""The SMS webhook: signatures, replays, opt-out, HELP, privacy, splitting, choices and
+outbound texts through (a local stand-in for) Twilio's REST API. The assistant behind
+the gateway is replaced here by a recorded exchange; the full SMS conversation with
+the real assistant is in test_end_to_end.py."""
+import asyncio
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.web import sms
+from tests.sms_helpers import PATH, FakeTwilio, signed, sms_env, texts_of
+
+ASSISTANT_SAID = [{"text": "Hi, I'm the Second Opinion Assistant."},
+                  {"text": "What would you like to do?",
+                   "buttons": [{"title": "Ask about my rights", "payload": "/ask_rights_overview"},
+                               {"title": "Start a request", "payload": "/request_second_opinion"}]}]
+
+
+@pytest.fixture()
+def gateway(monkeypatch):
+    sms_env(monkeypatch)
+    received = []
+
+    async def assistant(sender, message, rasa_url):
+        received.append((sender, message))
+        return ASSISTANT_SAID
+    monkeypatch.setattr(sms, "ask_rasa", assistant)
+    from bot.web.app import create_app
+    with TestClient(create_app()) as client:
+        client.received = received
+        yield client
+
+
+def post(client, body, **kw):
+    params, headers = signed(body, **kw)
+    return client.post(PATH, data=params, headers=headers)
+
+
+def test_forged_and_missing_signatures_get_403(gateway):
+    params, _ = signed("hi")
+    assert gateway.post(PATH, data=params).status_code == 403
+    params, headers = signed("hi", token="another-token")
+    assert gateway.post(PATH, data=params, headers=headers).status_code == 403
+    params, headers = signed("hi")
+    params["Body"] = "tampered"
+    assert gateway.post(PATH, data=params, headers=headers).status_code == 403
+    assert gateway.received == []
+
+
+def test_first_text_says_texts_are_not_encrypted_then_numbers_map_to_choices(gateway):
+    first = texts_of(post(gateway, "hi", phone="+15595550001").text)
+    assert "not encrypted" in first[0] and "Reply 2 for Start a request" in " ".join(first)
+    second = texts_of(post(gateway, "2", phone="+15595550001").text)
+    assert not any("not encrypted" in t for t in second)
+    assert gateway.received[-1][1] == "/request_second_opinion"
+
+
+def test_conversation_id_is_a_keyed_hash_not_the_number(gateway):
+    post(gateway, "hello", phone="+15595550123")
+    sender = gateway.received[-1][0]
+    assert sender.startswith("sms-") and "5595550123" not in sender
+    assert sender == sms.conversation_id("+15595550123", "test-id-key")
+    assert sender != sms.conversation_id("+15595550123", "another-key")
+
+
+def test_a_leading_slash_is_text_never_an_intent(gateway):
+    post(gateway, "/request_second_opinion")
+    assert gateway.received[-1][1] == "request_second_opinion"
+
+
+def test_a_replayed_message_sid_is_answered_once(gateway):
+    params, headers = signed("hello", sid="SMreplay0000000000000000000000001")
+    first = gateway.post(PATH, data=params, headers=headers)
+    again = gateway.post(PATH, data=params, headers=headers)
+    assert texts_of(first.text) and texts_of(again.text) == []
+    assert len(gateway.received) == 1
+
+
+def test_stop_then_nothing_until_start(gateway):
+    phone = "+15595550999"
+    post(gateway, "hello", phone=phone)
+    assert texts_of(post(gateway, "STOP", phone=phone).text) == []
+    for body in ("hello?", "I want a second opinion", "HELP"):
+        assert texts_of(post(gateway, body, phone=phone).text) == []
+    assert len(gateway.received) == 1
+    started = texts_of(post(gateway, "START", phone=phone).text)
+    assert "again" in started[0]
+    assert texts_of(post(gateway, "hi", phone=phone).text)
+
+
+@pytest.mark.parametrize("word", ["stop", "STOPALL", "Unsubscribe", "cancel", "END", "quit", "REVOKE", "opt out"])
+def test_every_opt_out_word(gateway, word):
+    phone = f"+1559555{abs(hash(word)) % 10000:04d}"
+    post(gateway, word, phone=phone)
+    assert texts_of(post(gateway, "hello", phone=phone).text) == []
+
+
+def test_help(gateway):
+    (reply,) = texts_of(post(gateway, "HELP", phone="+15595550777").text)
+    assert "Second Opinion Assistant" in reply and "Msg & data rates may apply" in reply
+    assert "STOP" in reply and "Member Services" in reply
+
+
+def test_a_5000_character_message_gets_an_answer_in_pieces_under_1600(gateway, monkeypatch):
+    long_reply = " ".join(f"Sentence number {i} of a long answer." for i in range(200))
+
+    async def assistant(sender, message, rasa_url):
+        gateway.received.append((sender, message))
+        return [{"text": long_reply}]
+    monkeypatch.setattr(sms, "ask_rasa", assistant)
+    r = post(gateway, "x" * 10 + " my story " * 500)
+    assert r.status_code == 200
+    pieces = texts_of(r.text)
+    assert all(len(p) <= 1600 for p in pieces) and len(pieces) >= 3
+    assert " ".join(pieces[1:]).replace("  ", " ") .endswith("Sentence number 199 of a long answer.")
+    assert len(gateway.received[-1][1]) >= 5000          # the member's words reach the assistant whole
+
+
+def test_split_message_keeps_sentences_whole():
+    body = "First sentence. " * 150
+    pieces = sms.split_message(body)
+    assert all(len(p) <= 1600 and p.endswith(".") for p in pieces)
+    assert sum(p.count("First sentence.") for p in pieces) == 150
+
+
+def test_a_late_reply_goes_out_through_twilio_rest(monkeypatch):
+    fake = FakeTwilio()
+    sms_env(monkeypatch, SMS_REPLY_TIMEOUT="0.05", TWILIO_API_BASE=fake.url)
+
+    async def slow_assistant(sender, message, rasa_url):
+        await asyncio.sleep(0.5)
+        return [{"text": "Here is the answer that took a while."}]
+    monkeypatch.setattr(sms, "ask_rasa", slow_assistant)
+    from bot.web.app import create_app
+    try:
+        with TestClient(create_app()) as client:
+            first = texts_of(post(client, "how much does it cost?", phone="+15595550456").text)
+            assert first == [t for t in first if "not encrypted" in t]    # only the notice, now
+            deadline = time.monotonic() + 10
+            while not fake.sent and time.monotonic() < deadline:
+                time.sleep(0.05)
+        (sent,) = fake.sent
+        assert sent["path"] == "/2010-04-01/Accounts/ACtest/Messages.json"
+        assert (sent["To"], sent["From"], sent["Body"]) == ("+15595550456", "+15550001111",
+                                                            "Here is the answer that took a while.")
+    finally:
+        fake.close()
