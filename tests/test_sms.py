@@ -22,7 +22,7 @@ def gateway(monkeypatch):
     sms_env(monkeypatch)
     received = []
 
-    async def assistant(sender, message, rasa_url):
+    async def assistant(sender, message):
         received.append((sender, message))
         return ASSISTANT_SAID
     monkeypatch.setattr(sms, "ask_rasa", assistant)
@@ -105,7 +105,7 @@ def test_help(gateway):
 def test_a_5000_character_message_gets_an_answer_in_pieces_under_1600(gateway, monkeypatch):
     long_reply = " ".join(f"Sentence number {i} of a long answer." for i in range(200))
 
-    async def assistant(sender, message, rasa_url):
+    async def assistant(sender, message):
         gateway.received.append((sender, message))
         return [{"text": long_reply}]
     monkeypatch.setattr(sms, "ask_rasa", assistant)
@@ -128,7 +128,7 @@ def test_a_late_reply_goes_out_through_twilio_rest(monkeypatch):
     fake = FakeTwilio()
     sms_env(monkeypatch, SMS_REPLY_TIMEOUT="0.05", TWILIO_API_BASE=fake.url)
 
-    async def slow_assistant(sender, message, rasa_url):
+    async def slow_assistant(sender, message):
         await asyncio.sleep(0.5)
         return [{"text": "Here is the answer that took a while."}]
     monkeypatch.setattr(sms, "ask_rasa", slow_assistant)

@@ -7,15 +7,14 @@ offered in its last answer; anything else the member sends is text ("/..." inclu
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import secrets
 from collections import OrderedDict
 from typing import Dict, List
 
-import httpx
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from bot.web.assistant import ask_rasa, keyed_id
 
 router = APIRouter()
 MAX_TEXT = 5000
@@ -32,17 +31,7 @@ SESSIONS: Dict[str, Session] = {}
 
 
 def _sender(token: str) -> str:
-    key = os.environ.get("WEB_ID_KEY") or os.environ.get("SMS_ID_KEY") or "web"
-    return "web-" + hmac.new(key.encode(), token.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-async def ask_rasa(sender: str, message: str) -> List[dict]:
-    rasa_url = os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
-    async with httpx.AsyncClient(timeout=60) as client:
-        r = await client.post(f"{rasa_url}/webhooks/rest/webhook",
-                              json={"sender": sender, "message": message, "input_channel": "web"})
-        r.raise_for_status()
-        return r.json()
+    return keyed_id("web", token, os.environ.get("WEB_ID_KEY") or os.environ.get("SMS_ID_KEY") or "web")
 
 
 def _for_browser(messages: List[dict]) -> List[dict]:
@@ -78,7 +67,7 @@ async def chat(ws: WebSocket) -> None:
             if not message:
                 continue
             await ws.send_json({"type": "typing"})
-            reply = _for_browser(await ask_rasa(_sender(token), message))
+            reply = _for_browser(await ask_rasa(_sender(token), message, "web"))
             session.offered = {b["payload"]: b["title"] for m in reply for b in m["buttons"]}
             session.answers[message_id] = reply
             while len(session.answers) > REMEMBERED_ANSWERS:

@@ -10,15 +10,12 @@ Twilio's REST API from a background task, never blocking the event loop.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 import os
 import re
 from typing import Dict, List, Tuple
 
-import httpx
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
@@ -29,6 +26,8 @@ from bot.messages import text
 from bot.nlp import parse_choice
 from bot.store import session_scope
 from bot.store.models import SmsContact, SmsInbound
+from bot.web import assistant
+from bot.web.assistant import keyed_id
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -45,7 +44,6 @@ def settings() -> Dict[str, str]:
             "account_sid": os.environ.get("TWILIO_ACCOUNT_SID", ""),
             "from_number": os.environ.get("TWILIO_FROM_NUMBER", ""),
             "public_base_url": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
-            "rasa_url": os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
             "id_key": os.environ.get("SMS_ID_KEY", ""),
             "reply_timeout": os.environ.get("SMS_REPLY_TIMEOUT", "10"),
             "api_base": os.environ.get("TWILIO_API_BASE", "")}
@@ -53,7 +51,7 @@ def settings() -> Dict[str, str]:
 
 def conversation_id(phone: str, key: str) -> str:
     """The tracker's ID for a texting member: a keyed hash of the number, not the number."""
-    return "sms-" + hmac.new(key.encode(), phone.encode(), hashlib.sha256).hexdigest()[:32]
+    return keyed_id("sms", phone, key)
 
 
 def split_message(body: str, limit: int = SMS_LIMIT) -> List[str]:
@@ -112,12 +110,8 @@ def _twiml(bodies: List[str]) -> Response:
     return Response(content=str(reply), media_type="application/xml")
 
 
-async def ask_rasa(sender: str, message: str, rasa_url: str) -> List[dict]:
-    async with httpx.AsyncClient(timeout=60) as client:
-        r = await client.post(f"{rasa_url}/webhooks/rest/webhook",
-                              json={"sender": sender, "message": message, "input_channel": "sms"})
-        r.raise_for_status()
-        return r.json()
+async def ask_rasa(sender: str, message: str) -> List[dict]:
+    return await assistant.ask_rasa(sender, message, "sms")
 
 
 @router.post(WEBHOOK_PATH, include_in_schema=False)
@@ -165,7 +159,7 @@ async def twilio_sms(request: Request) -> Response:
 
 
 async def _converse(phone: str, phone_hash: str, message: str, cfg: Dict[str, str]) -> str:
-    messages = await ask_rasa(phone_hash, message, cfg["rasa_url"])
+    messages = await ask_rasa(phone_hash, message)
     body, payloads = as_sms(messages)
     with session_scope() as session:
         contact = session.execute(select(SmsContact).where(SmsContact.phone_hash == phone_hash)).scalar_one()

@@ -1,0 +1,24 @@
+"""How the gateway reaches the assistant: Rasa's REST channel on localhost, and the
+conversation IDs it uses (keyed hashes, never a phone number or a browser token)."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from typing import List
+
+import httpx
+
+
+def keyed_id(prefix: str, value: str, key: str) -> str:
+    return f"{prefix}-" + hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+async def ask_rasa(sender: str, message: str, channel: str) -> List[dict]:
+    """One member message in; every message the assistant answered, out."""
+    rasa_url = os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
+    async with httpx.AsyncClient(timeout=60) as client:
+        r = await client.post(f"{rasa_url}/webhooks/rest/webhook",
+                              json={"sender": sender, "message": message, "input_channel": channel})
+        r.raise_for_status()
+        return r.json()
