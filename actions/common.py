@@ -3,7 +3,7 @@ latest message, and answering a rights question (also used mid-form)."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -57,11 +57,6 @@ def answer_rights(dispatcher: CollectingDispatcher, tracker: Tracker, plan: str,
 
 def plan_name(plan: Optional[str]) -> Optional[str]:
     return kb().plan(plan).name if plan in kb().plans else None
-
-
-def slot_events(values: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-    from rasa_sdk.events import SlotSet
-    return [SlotSet(k, v) for k, v in values.items()]
 
 
 def member_plan_or_named(tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[str]:

@@ -19,7 +19,6 @@ from bot.requests import latest_request_for
 
 GRIEVANCE_SLOTS = ("grievance_about", "grievance_text", "grievance_expedited", "grievance_confirmed")
 ASK_ACTIONS = [question_action(slot) for slot in ("grievance_about", "grievance_text", "grievance_expedited")]
-DUE_FORMAT = "%a %b %-d, %Y, %-I:%M %p"
 
 
 class ActionStartGrievance(Action):
@@ -108,7 +107,7 @@ class ActionFileGrievance(Action):
         row = file_grievance(plan, about, tracker.get_slot("grievance_text"),
                              tracker.get_slot("grievance_expedited") == "yes", tracker.sender_id, member_id, linked)
         say(dispatcher, tracker, "grievance_filed", reference=row.reference, plan_name=plan_name(plan),
-            ack_due=to_pacific(row.acknowledge_due_at).strftime(DUE_FORMAT),
-            resolve_due=to_pacific(row.resolve_due_at).strftime(DUE_FORMAT))
+            ack_due=to_pacific(row.acknowledge_due_at).strftime(text("short_due_format")),
+            resolve_due=to_pacific(row.resolve_due_at).strftime(text("short_due_format")))
         say(dispatcher, tracker, "grievance_help_center")
         return [SlotSet(s, None) for s in GRIEVANCE_SLOTS]

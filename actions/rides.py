@@ -16,14 +16,14 @@ from bot.messages import text
 from bot.policy import kb
 from bot.requests import latest_request_for
 from bot.store import session_scope
-from bot.transport import (IllegalRideChange, RideDraft, change_ride_status, inside_lead_time, member_rides,
+from bot.workflow import IllegalTransition
+from bot.transport import (RideDraft, change_ride_status, inside_lead_time, member_rides,
                            request_ride, ride_kind)
 
 RIDE_SLOTS = ("ride_appointment", "ride_appointment_at", "ride_pickup", "ride_companion", "ride_mobility",
               "ride_confirmed")
 ASK_ACTIONS = [question_action(slot) for slot in ("ride_appointment", "ride_pickup", "ride_companion",
                                                    "ride_mobility")]
-WHEN_FORMAT = "%a %b %-d, %-I:%M %p"
 
 
 def _appointment(tracker: Tracker):
@@ -33,7 +33,7 @@ def _appointment(tracker: Tracker):
 
 
 def _appointment_label(when) -> str:
-    return to_pacific(when).strftime(WHEN_FORMAT) if when else text("ride_appointment_not_set")
+    return to_pacific(when).strftime(text("when_format")) if when else text("ride_appointment_not_set")
 
 
 class ActionStartRide(Action):
@@ -66,7 +66,8 @@ class ActionAskRideConfirmed(Action):
             say(dispatcher, tracker, "ride_inside_lead_time", days=kb().ride_lead_business_days(plan))
         answer = kb().answer(plan, "transportation")
         if not answer.silent:
-            say(dispatcher, tracker, "ride_plan_arranges", plan_name=plan_name(plan), citation=answer.citation.label)
+            say(dispatcher, tracker, "ride_plan_arranges", plan_name=plan_name(plan), citation=answer.citation.label,
+                section=answer.citation.section)
         say(dispatcher, tracker, "ride_ask_confirmed")
         return []
 
@@ -149,7 +150,7 @@ class ActionRequestRide(Action):
                 try:
                     change_ride_status(session, replaced, "cancelled", "member",
                                        f"replaced by {ride.reference}", member_id=member_id)
-                except (LookupError, IllegalRideChange):
+                except (LookupError, IllegalTransition):
                     pass
         say(dispatcher, tracker, "ride_requested", reference=ride.reference)
         return [SlotSet(s, None) for s in RIDE_SLOTS] + [SlotSet("ride_replaces", None)]

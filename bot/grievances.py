@@ -12,15 +12,13 @@ from bot.messages import text
 from bot.policy import kb
 from bot.store import repository, session_scope
 from bot.store.models import Grievance, RecordStatusChange
+from bot.workflow import check_move, statuses
 
 ABOUT = ("denied_request", "pcp_refused", "handling", "other")
-GRIEVANCE_STATUSES = ("received", "acknowledged", "resolved", "withdrawn")
 NEXT_GRIEVANCE_STATUSES = {"received": {"acknowledged", "resolved", "withdrawn"},
                            "acknowledged": {"resolved", "withdrawn"}, "resolved": set(), "withdrawn": set()}
 
-
-class IllegalGrievanceChange(ValueError):
-    pass
+GRIEVANCE_STATUSES = statuses(NEXT_GRIEVANCE_STATUSES)
 
 
 def rights_sentences(plan: str, lang: str = "en") -> List[str]:
@@ -62,8 +60,7 @@ def change_grievance_status(session: Session, reference: str, new_status: str, b
     row = session.execute(select(Grievance).where(Grievance.reference == reference.upper())).scalar_one_or_none()
     if row is None:
         raise LookupError(reference)
-    if new_status not in NEXT_GRIEVANCE_STATUSES.get(row.status, set()):
-        raise IllegalGrievanceChange(f"a {row.status} grievance cannot become {new_status}")
+    check_move(NEXT_GRIEVANCE_STATUSES, "grievance", row.status, new_status)
     session.add(RecordStatusChange(entity="grievance", record_id=row.id, from_status=row.status,
                                    to_status=new_status, note=note, changed_by=by, changed_at=utcnow()))
     row.status = new_status

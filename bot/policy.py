@@ -246,9 +246,6 @@ class KnowledgeBase:
     def ride_lead_business_days(self, plan_id: str) -> int:
         return int(self.general["medi_cal_transportation"]["lead_time"]["business_days"][self.plan(plan_id).id])
 
-    def mobility_kinds(self) -> Tuple[str, ...]:
-        return tuple(self.general["medi_cal_transportation"]["mobility"])
-
     def all_quotes(self) -> Iterator[Tuple[str, str, str]]:
         """(source_file, quote, where) for every quote in the knowledge base."""
         for pid, doc in self.policies.items():

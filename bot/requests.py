@@ -15,9 +15,9 @@ from bot.deadlines import due_at, utcnow
 from bot.policy import Requirement, kb
 from bot.store import repository, session_scope
 from bot.store.models import RequestStatusChange, SecondOpinionRequest
+from bot.workflow import IllegalTransition, check_move, statuses  # noqa: F401 (re-exported)
 
 REQUESTERS = ("member", "representative", "provider")
-STATUSES = ("received", "in_review", "approved", "denied", "scheduled", "completed", "withdrawn")
 # Where a request may go next. Denied, completed and withdrawn are final.
 NEXT_STATUSES = {
     "received": {"in_review", "approved", "denied", "withdrawn"},
@@ -28,8 +28,7 @@ NEXT_STATUSES = {
 }
 
 
-class IllegalTransition(ValueError):
-    pass
+STATUSES = statuses(NEXT_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -111,13 +110,10 @@ def change_status(session, reference: str, new_status: str, changed_by: str,
                   note: Optional[str] = None, reasons: Optional[str] = None) -> SecondOpinionRequest:
     """Move a request along its workflow, keeping who did it and when. A denial needs
     its reasons and produces the member's notice from policies_kb."""
-    if new_status not in STATUSES:
-        raise IllegalTransition(f"unknown status {new_status!r}")
     row = repository.get_by_reference(session, reference)
     if row is None:
         raise LookupError(reference)
-    if new_status not in NEXT_STATUSES[row.status]:
-        raise IllegalTransition(f"a {row.status} request cannot become {new_status}")
+    check_move(NEXT_STATUSES, "request", row.status, new_status)
     if new_status == "denied":
         if not (reasons or "").strip():
             raise IllegalTransition("a denial needs its reasons")

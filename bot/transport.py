@@ -12,15 +12,13 @@ from sqlalchemy.orm import Session
 from bot.deadlines import add_business_days, utcnow
 from bot.policy import RideKind, kb
 from bot.store import repository, session_scope
-from bot.store.models import RecordStatusChange, Ride, SecondOpinionRequest
+from bot.store.models import RecordStatusChange, Ride
+from bot.workflow import check_move, statuses
 
-RIDE_STATUSES = ("requested", "scheduled", "cancelled", "completed")
 NEXT_RIDE_STATUSES = {"requested": {"scheduled", "cancelled"}, "scheduled": {"completed", "cancelled"},
                       "cancelled": set(), "completed": set()}
 
-
-class IllegalRideChange(ValueError):
-    pass
+RIDE_STATUSES = statuses(NEXT_RIDE_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -88,14 +86,10 @@ def change_ride_status(session: Session, reference: str, new_status: str, by: st
     row = session.execute(query).scalar_one_or_none()
     if row is None:
         raise LookupError(reference)
-    if new_status not in NEXT_RIDE_STATUSES.get(row.status, set()):
-        raise IllegalRideChange(f"a {row.status} ride cannot become {new_status}")
+    check_move(NEXT_RIDE_STATUSES, "ride", row.status, new_status)
     now = utcnow()
     _history(session, row, row.status, new_status, note, by, now)
     row.status, row.updated_at = new_status, now
     session.flush()
     return row
 
-
-def request_of(session: Session, ride: Ride) -> Optional[SecondOpinionRequest]:
-    return session.get(SecondOpinionRequest, ride.request_id) if ride.request_id else None

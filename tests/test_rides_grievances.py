@@ -9,6 +9,7 @@ from bot import grievances, transport
 from bot.deadlines import PACIFIC, to_pacific
 from bot.requests import RequestDraft, open_request
 from bot.store import session_scope
+from bot.workflow import IllegalTransition
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=PACIFIC)        # Monday before Thanksgiving
 TOKEN = "records-token-" + "y" * 20
@@ -53,7 +54,7 @@ def test_member_cancels_their_ride_and_cannot_cancel_twice():
     with session_scope() as s:
         assert transport.change_ride_status(s, ride.reference, "cancelled", "member", member_id="DEMO1001").status \
             == "cancelled"
-    with session_scope() as s, pytest.raises(transport.IllegalRideChange):
+    with session_scope() as s, pytest.raises(IllegalTransition):
         transport.change_ride_status(s, ride.reference, "cancelled", "member", member_id="DEMO1001")
     with session_scope() as s, pytest.raises(LookupError):     # another member's ride is not found
         transport.change_ride_status(s, ride.reference, "scheduled", "member", member_id="DEMO2002")

@@ -23,8 +23,9 @@ def new_reference(prefix: str = "SO") -> str:
     return f"{prefix}-{body[:4]}-{body[4:]}"
 
 
-def add_with_reference(session: Session, model, prefix: str, **fields):
-    """Insert a row under a fresh reference, retrying the (rare) clash."""
+def add_with_reference(session: Session, model, prefix: str, on_clash=None, **fields):
+    """Insert a row under a fresh reference, retrying the (rare) reference clash.
+    `on_clash()` may return a row that makes the insert unnecessary (then returned)."""
     for _ in range(5):
         row = model(reference=new_reference(prefix), **fields)
         try:
@@ -33,7 +34,9 @@ def add_with_reference(session: Session, model, prefix: str, **fields):
                 session.flush()
             return row
         except IntegrityError:
-            continue
+            existing = on_clash() if on_clash else None
+            if existing is not None:
+                return existing
     raise RuntimeError("could not allocate a unique reference")
 
 
@@ -53,18 +56,13 @@ def get_by_reference(session: Session, reference: str) -> Optional[SecondOpinion
 def add_request(session: Session, **fields) -> Tuple[SecondOpinionRequest, bool]:
     """Insert a request with a fresh reference; (row, created). If the same submission
     was stored meanwhile (a retried call racing the first), that row is returned."""
-    for _ in range(5):
-        row = SecondOpinionRequest(reference=new_reference(), **fields)
-        try:
-            with session.begin_nested():
-                session.add(row)
-                session.flush()
-            return row, True
-        except IntegrityError:
-            existing = find_submission(session, fields["conversation_id"], fields["submission_key"])
-            if existing is not None:
-                return existing, False
-    raise RuntimeError("could not allocate a unique reference")
+    existing = []
+
+    def stored_meanwhile():
+        existing[:] = [find_submission(session, fields["conversation_id"], fields["submission_key"])]
+        return existing[0]
+    row = add_with_reference(session, SecondOpinionRequest, "SO", on_clash=stored_meanwhile, **fields)
+    return row, not (existing and existing[0] is row)
 
 
 def list_requests(session: Session, member_id: Optional[str] = None, status: Optional[str] = None,

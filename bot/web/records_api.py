@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from bot import audit, members
 from bot.deadlines import utcnow
-from bot.grievances import IllegalGrievanceChange, change_grievance_status
+from bot.grievances import change_grievance_status
 from bot.store import repository
 from bot.store.models import Grievance, Ride, SecondOpinionRequest
-from bot.transport import IllegalRideChange, change_ride_status
+from bot.transport import change_ride_status
+from bot.workflow import IllegalTransition
 from bot.web.api import db
 from bot.web.auth import staff_actor
 from bot.web.schemas import (GrievanceOut, GrievancePatch, GrievanceStatus, RideOut, RidePatch)
@@ -77,7 +78,7 @@ def patch_ride(reference: str, body: RidePatch, actor: str = Depends(staff_actor
     _ride(session, reference)
     try:
         row = change_ride_status(session, reference, body.status.value, actor, body.note)
-    except IllegalRideChange as exc:
+    except IllegalTransition as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
     audit.record(session, actor, "update", "ride", row.reference, f"status->{body.status.value}")
     return _ride_out(session, row)
@@ -120,7 +121,7 @@ def patch_grievance(reference: str, body: GrievancePatch, actor: str = Depends(s
         row = change_grievance_status(session, reference, body.status.value, actor, body.note)
     except LookupError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no grievance with that reference") from None
-    except IllegalGrievanceChange as exc:
+    except IllegalTransition as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
     audit.record(session, actor, "update", "grievance", row.reference, f"status->{body.status.value}")
     return _grievance_out(session, row)

@@ -8,7 +8,10 @@ from typing import List, Optional
 
 from pydantic import BaseModel, Field, validator
 
+from bot.grievances import GRIEVANCE_STATUSES
 from bot.members import E164, LANGUAGES
+from bot.requests import STATUSES
+from bot.transport import RIDE_STATUSES
 
 
 class PlanId(str, Enum):
@@ -19,14 +22,12 @@ class PlanId(str, Enum):
     health_net = "health_net"
 
 
-class Status(str, Enum):
-    received = "received"
-    in_review = "in_review"
-    approved = "approved"
-    denied = "denied"
-    scheduled = "scheduled"
-    completed = "completed"
-    withdrawn = "withdrawn"
+def _enum(name: str, values) -> type:
+    """An API enum derived from a workflow table: the statuses are written once."""
+    return Enum(name, {v: v for v in values}, type=str)
+
+
+Status = _enum("Status", STATUSES)
 
 
 class MemberIn(BaseModel):
@@ -123,11 +124,7 @@ class StatusPatch(BaseModel):
                                    description="Required when status is denied: why, in words for the member")
 
 
-class RideStatus(str, Enum):
-    requested = "requested"
-    scheduled = "scheduled"
-    cancelled = "cancelled"
-    completed = "completed"
+RideStatus = _enum("RideStatus", RIDE_STATUSES)
 
 
 class RideOut(BaseModel):
@@ -147,11 +144,7 @@ class RideOut(BaseModel):
     created_at: datetime
 
 
-class GrievanceStatus(str, Enum):
-    received = "received"
-    acknowledged = "acknowledged"
-    resolved = "resolved"
-    withdrawn = "withdrawn"
+GrievanceStatus = _enum("GrievanceStatus", GRIEVANCE_STATUSES)
 
 
 class GrievanceOut(BaseModel):
