@@ -31,16 +31,6 @@ class ActionStartOver(Action):
         return [AllSlotsReset()] + [SlotSet(k, v) for k, v in keep.items() if v]
 
 
-class ActionMemberServices(Action):
-    def name(self) -> Text:
-        return "action_member_services"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        say_member_services(dispatcher, tracker)
-        return []
-
-
 class ActionStopForm(Action):
     """The member changed their mind: stop, file nothing."""
 

@@ -7,11 +7,12 @@ from abc import abstractmethod
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import answer_rights, asked_topic, latest_intent, latest_text, looks_like_question, say
-from actions.conversation import say_member_services
+from actions.handoff import hand_off, misunderstood_last_turn
 from actions.verification import VerificationValidators
 from bot import nlp
 
@@ -40,7 +41,12 @@ class MemberForm(VerificationValidators, FormValidationAction):
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         if nlp.detect_danger(latest_text(tracker)):
             dispatcher.utter_message(response="utter_emergency")    # before anything else, always
-        return await super().run(dispatcher, tracker, domain)
+        events = await super().run(dispatcher, tracker, domain)
+        reason = next((e["value"] for e in events if e.get("event") == "slot" and
+                       e.get("name") == "handoff_reason" and e.get("value")), None)
+        if reason:   # a person takes over: the form ends here, its answers kept for the agent
+            events += hand_off(dispatcher, tracker, reason) + [SlotSet("requested_slot", None)]
+        return events
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[Dict[Text, Any]]:
@@ -59,8 +65,9 @@ class MemberForm(VerificationValidators, FormValidationAction):
         if topic and looks_like_question(message) and tracker.get_slot("plan"):
             answer_rights(dispatcher, tracker, tracker.get_slot("plan"), topic)
         elif intent == "human_handoff" and confidence >= 0.6:
-            say_member_services(dispatcher, tracker)
-            say(dispatcher, tracker, "member_services_continue")
+            return {slot: None, "handoff_reason": "asked"}
+        elif misunderstood_last_turn(tracker):
+            return {slot: None, "handoff_reason": "not_understood"}
         elif not nlp.detect_danger(message):
             say(dispatcher, tracker, "unclear_answer")
         return {slot: None}

@@ -11,7 +11,7 @@ from bot.policy import kb
 from bot.requests import take_denial_to_offer
 
 
-VERIFIED = "verified"   # what the dob slot holds once checked: never the date itself
+VERIFIED = members.VERIFIED_MARKER   # what the dob slot holds once checked: never the date itself
 
 
 def refused_unverified(dispatcher, tracker) -> bool:
@@ -76,9 +76,9 @@ class VerificationValidators:
     def _verification_failed(self, dispatcher, tracker) -> Dict[Text, Any]:
         failures = int(tracker.get_slot("verify_failures") or 0) + 1
         if failures >= members.MAX_VERIFY_ATTEMPTS:
-            say(dispatcher, tracker, "verify_locked")
-            say_member_services(dispatcher, tracker)
-            return {"dob": None, "verify_failures": failures, "verification_locked": True}
+            say(dispatcher, tracker, "verify_locked_now")
+            return {"dob": None, "verify_failures": failures, "verification_locked": True,
+                    "handoff_reason": "locked"}
         say(dispatcher, tracker, "verify_failed", attempt=failures + 1, max_attempts=members.MAX_VERIFY_ATTEMPTS)
         return {"member_id": None, "dob": None, "verify_failures": failures}
 

@@ -34,7 +34,7 @@ def rights_sentences(plan: str, lang: str = "en") -> List[str]:
 
 def file_grievance(plan: str, about: str, account_text: str, expedited: bool, conversation_id: str,
                    member_id: Optional[str], request_reference: Optional[str] = None,
-                   now: Optional[datetime] = None) -> Grievance:
+                   now: Optional[datetime] = None, by: str = "assistant") -> Grievance:
     if about not in ABOUT:
         raise ValueError(f"unknown grievance subject {about!r}")
     now = (now or utcnow()).astimezone(timezone.utc)
@@ -48,7 +48,7 @@ def file_grievance(plan: str, about: str, account_text: str, expedited: bool, co
             expedited=expedited, status="received", received_at=now,
             acknowledge_due_at=due_at(now, ack_unit, ack_amount), resolve_due_at=due_at(now, res_unit, res_amount))
         session.add(RecordStatusChange(entity="grievance", record_id=row.id, from_status=None, to_status="received",
-                                       note="filed in the conversation", changed_by="assistant", changed_at=now))
+                                       note="filed in the conversation", changed_by=by, changed_at=now))
         session.flush()
         session.expunge(row)
         return row

@@ -21,6 +21,10 @@ LANGUAGES = ("en", "es")
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
 
+# What a conversation keeps in place of a date of birth once it has been checked.
+VERIFIED_MARKER = "verified"
+
+
 @dataclass(frozen=True)
 class MemberView:
     member_id: str

@@ -246,6 +246,18 @@ class KnowledgeBase:
     def ride_lead_business_days(self, plan_id: str) -> int:
         return int(self.general["medi_cal_transportation"]["lead_time"]["business_days"][self.plan(plan_id).id])
 
+    def member_services_hours(self, plan_id: Optional[str]) -> Tuple[str, str]:
+        """(opens, closes) as "HH:MM" Pacific, on business days. Plan configuration."""
+        hours = self.general["member_services"]["hours"]
+        row = hours.get(plan_id) if plan_id in self.plans else hours["unknown_plan"]
+        return row["opens"], row["closes"]
+
+    def member_services_phone(self, plan_id: Optional[str]) -> Optional[str]:
+        return self.general["member_services"]["phone"].get(plan_id) if plan_id in self.plans else None
+
+    def handoff_claim_timeout_minutes(self) -> float:
+        return float(self.general["member_services"]["claim_timeout_minutes"])
+
     def all_quotes(self) -> Iterator[Tuple[str, str, str]]:
         """(source_file, quote, where) for every quote in the knowledge base."""
         for pid, doc in self.policies.items():

@@ -74,7 +74,7 @@ def requirement_for(draft: RequestDraft, lang: str = "en") -> Requirement:
 
 def open_request(draft: RequestDraft, conversation_id: str, channel: str,
                  member_id: Optional[str] = None, now: Optional[datetime] = None,
-                 lang: str = "en") -> OpenedRequest:
+                 lang: str = "en", opened_by: str = "assistant") -> OpenedRequest:
     """Store the request once per conversation and set of answers; a repeat returns
     the request already opened."""
     draft.validate()
@@ -100,8 +100,8 @@ def open_request(draft: RequestDraft, conversation_id: str, channel: str,
             received_at=received, decision_due_at=due)
         if created:
             session.add(RequestStatusChange(request_id=row.id, from_status=None, to_status="received",
-                                            note=f"opened by the assistant ({channel})",
-                                            changed_by="assistant", changed_at=received))
+                                            note=f"opened in the conversation ({channel})",
+                                            changed_by=opened_by, changed_at=received))
         return OpenedRequest(row.reference, requirement, repository.as_utc(row.received_at),
                              repository.as_utc(row.decision_due_at), newly_opened=created)
 

@@ -43,7 +43,7 @@ def ride_kind(mobility: str) -> RideKind:
 
 
 def request_ride(draft: RideDraft, conversation_id: str, member_id: Optional[str],
-                 request_reference: Optional[str], now: Optional[datetime] = None) -> Ride:
+                 request_reference: Optional[str], now: Optional[datetime] = None, by: str = "assistant") -> Ride:
     now = (now or utcnow()).astimezone(timezone.utc)
     kind = ride_kind(draft.mobility)
     with session_scope() as session:
@@ -57,7 +57,7 @@ def request_ride(draft: RideDraft, conversation_id: str, member_id: Optional[str
             pcs_required=kind.pcs_required,
             inside_lead_time=inside_lead_time(draft.plan, draft.appointment_at, now),
             status="requested", created_at=now, updated_at=now)
-        _history(session, row, None, "requested", "asked for in the conversation", "assistant", now)
+        _history(session, row, None, "requested", "asked for in the conversation", by, now)
         session.expunge(row)
         return row
 

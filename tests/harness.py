@@ -3,6 +3,7 @@ with its REST channel and the action server, on free local ports and a temporary
 database. Logs are kept so tests can check what they contain."""
 from __future__ import annotations
 
+import secrets
 import socket
 import subprocess
 import time
@@ -30,6 +31,7 @@ class Assistant:
     procs: List[subprocess.Popen] = field(default_factory=list)
 
     tracker_url: str = ""
+    token: str = ""                 # Rasa's HTTP API token (the gateway hands conversations back with it)
 
     def send(self, sender: str, message: str) -> List[str]:
         """One member message; every text the assistant answered."""
@@ -51,12 +53,15 @@ class Assistant:
                 p.kill()
 
 
-def start(workdir: Path, database_url: str, tracker_url: str = None) -> Assistant:
+def start(workdir: Path, database_url: str, tracker_url: str = None, extra_env: dict = None) -> Assistant:
     if not MODEL.exists():
         train()
     if tracker_url is None:
         tracker_url = database_url if database_url.startswith("postgresql") else f"sqlite:///{workdir / 'tracker.db'}"
-    env = service_env({"DATABASE_URL": database_url, "TRACKER_STORE_URL": tracker_url})
+    token = secrets.token_urlsafe(16)
+    # Member-services hours follow the clock; tests say whether agents are on duty.
+    env = service_env({"DATABASE_URL": database_url, "TRACKER_STORE_URL": tracker_url,
+                       "MEMBER_SERVICES_HOURS": "never", **(extra_env or {})})
     action_port, rasa_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"    # the project's own, on this run's action port
     endpoints.write_text((ROOT / "endpoints.yml").read_text().replace(
@@ -67,10 +72,10 @@ def start(workdir: Path, database_url: str, tracker_url: str = None) -> Assistan
                          cwd=ROOT, env=env, stdout=logs[0].open("w"), stderr=subprocess.STDOUT),
         subprocess.Popen(rasa_cmd("run", "--model", str(MODEL), "--interface", "127.0.0.1",
                                   "--port", str(rasa_port), "--credentials", str(ROOT / "credentials.yml"),
-                                  "--endpoints", str(endpoints)),
+                                  "--endpoints", str(endpoints), "--enable-api", "--auth-token", token),
                          cwd=ROOT, env=env, stdout=logs[1].open("w"), stderr=subprocess.STDOUT),
     ]
-    assistant = Assistant(f"http://127.0.0.1:{rasa_port}", database_url, logs, procs, tracker_url)
+    assistant = Assistant(f"http://127.0.0.1:{rasa_port}", database_url, logs, procs, tracker_url, token)
     _wait_until_ready(assistant, action_port)
     return assistant
 

@@ -427,3 +427,13 @@ def parse_appointment(text: str, now: datetime) -> Tuple[Optional[datetime], boo
         else:
             return None, False
     return when, True
+
+
+def parse_phone(text: str) -> Optional[str]:
+    """A U.S. phone number as E.164 (+1 and 10 digits), or None."""
+    digits = re.sub(r"\D", "", text or "")
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
+        return None
+    return "+1" + digits

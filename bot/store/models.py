@@ -1,8 +1,8 @@
 """Tables. A request is the system of record, not the tracker."""
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -159,3 +159,86 @@ class SmsInbound(Base):
     id = Column(Integer, primary_key=True)
     message_sid = Column(String(64), nullable=False, unique=True)
     received_at = Column(DateTime(timezone=True), nullable=False)
+
+
+OPEN_HANDOFF = text("status IN ('waiting', 'held')")
+
+
+class Handoff(Base):
+    """A conversation handed to a person. At most one open (waiting or held) per
+    conversation, and a held one has exactly one agent: both enforced by the database."""
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("uq_open_handoff_per_conversation", "conversation_id", unique=True,
+                            sqlite_where=OPEN_HANDOFF, postgresql_where=OPEN_HANDOFF),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(16), nullable=False)         # web | sms
+    plan = Column(String(32), nullable=True)
+    reason = Column(String(32), nullable=False)          # see bot.handoff.REASONS
+    status = Column(String(16), nullable=False)          # waiting | held | returned | unclaimed
+    summary = Column(Text, nullable=False, default="{}")  # JSON: what the assistant collected
+    agent_slots = Column(Text, nullable=False, default="{}")  # JSON: what agents set, for the assistant
+    reply_to = Column(String(32), nullable=True)         # SMS only: the number, cleared when closed
+    agent = Column(String(64), nullable=True)              # the holding agent's username
+    agent_name = Column(String(100), nullable=True)        # and the name the member sees
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    claimed_at = Column(DateTime(timezone=True), nullable=True)
+    closed_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class HandoffMessage(Base):
+    """The transcript an agent reads: the assistant's conversation up to the handoff,
+    then every member and agent message, in the order they arrived (id)."""
+    __tablename__ = "handoff_messages"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    sender = Column(String(16), nullable=False)          # member | assistant | agent | system
+    agent_name = Column(String(100), nullable=True)
+    body = Column(Text, nullable=False)
+    at = Column(DateTime(timezone=True), nullable=False)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    display_name = Column(String(100), nullable=False)
+    password_hash = Column(String(200), nullable=False)
+    is_demo = Column(Boolean, nullable=False, default=False)
+    failed_attempts = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class AgentSession(Base):
+    """A signed-in console session. The cookie holds a random token; only its hash is
+    stored, with the session's CSRF token."""
+    __tablename__ = "agent_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    agent_id = Column(Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class CallbackTask(Base):
+    """A member asked to be called back: when no agent was on duty or none claimed in time."""
+    __tablename__ = "callback_tasks"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False)
+    channel = Column(String(16), nullable=False)
+    plan = Column(String(32), nullable=True)
+    reason = Column(String(32), nullable=False)
+    phone = Column(String(16), nullable=False)           # E.164, for the call
+    preferred_time = Column(String(200), nullable=False)  # the member's own words
+    status = Column(String(16), nullable=False, default="open")   # open | done
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    done_by = Column(String(64), nullable=True)
+    done_at = Column(DateTime(timezone=True), nullable=True)

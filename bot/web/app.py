@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from bot.web import api, chat, records_api, sms
+from bot.web import api, chat, console, records_api, sms
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -26,6 +26,7 @@ def create_app() -> FastAPI:
     app.include_router(records_api.router)
     app.include_router(sms.router)
     app.include_router(chat.router)
+    console.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -39,8 +40,10 @@ def create_app() -> FastAPI:
     @app.on_event("startup")
     def _demo_roster() -> None:
         if os.environ.get("DEMO_DATA", "0") == "1":
+            from bot.agents import seed_demo_agents
             from bot.members import seed_demo_roster
             seed_demo_roster()
+            seed_demo_agents()
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:

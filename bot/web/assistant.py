@@ -22,3 +22,14 @@ async def ask_rasa(sender: str, message: str, channel: str) -> List[dict]:
                               json={"sender": sender, "message": message, "input_channel": channel})
         r.raise_for_status()
         return r.json()
+
+
+async def run_assistant_action(sender: str, action: str) -> List[dict]:
+    """Have the assistant run one action in a conversation (Rasa's HTTP API, token
+    protected, localhost only): taking the conversation back after a handoff."""
+    rasa_url = os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
+    async with httpx.AsyncClient(timeout=60) as client:
+        r = await client.post(f"{rasa_url}/conversations/{sender}/execute",
+                              params={"token": os.environ.get("RASA_TOKEN", "")}, json={"name": action})
+        r.raise_for_status()
+        return r.json().get("messages") or []

@@ -4,16 +4,21 @@ The browser keeps a session token (localStorage) and gives every message an ID. 
 gateway answers each ID once: a message resent after a dropped connection gets the
 answer already given, never a second one. A button sends only a payload the assistant
 offered in its last answer; anything else the member sends is text ("/..." included).
+
+While a person holds the conversation (bot.handoff), the member's messages go to the
+agent console instead of the assistant, and the agent's words come back here.
 """
 from __future__ import annotations
 
 import os
 import secrets
 from collections import OrderedDict
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from bot import handoff
+from bot.web import live
 from bot.web.assistant import ask_rasa, keyed_id
 
 router = APIRouter()
@@ -23,7 +28,7 @@ REMEMBERED_ANSWERS = 50
 
 class Session:
     def __init__(self) -> None:
-        self.answers: "OrderedDict[str, List[dict]]" = OrderedDict()   # message id -> reply
+        self.answers: "OrderedDict[str, Optional[List[dict]]]" = OrderedDict()   # id -> reply (None: to an agent)
         self.offered: Dict[str, str] = {}                               # payload -> title
 
 
@@ -42,22 +47,23 @@ def _for_browser(messages: List[dict]) -> List[dict]:
 @router.websocket("/ws/chat")
 async def chat(ws: WebSocket) -> None:
     await ws.accept()
-    token, session = None, None
+    token, session, sender = None, None, None
     try:
         while True:
             data = await ws.receive_json()
             if data.get("type") == "hello":
                 token = data.get("session") if isinstance(data.get("session"), str) and \
                     len(data["session"]) >= 16 else secrets.token_urlsafe(24)
-                session = SESSIONS.setdefault(token, Session())
+                session, sender = SESSIONS.setdefault(token, Session()), _sender(token)
+                live.HUB.members[sender].add(ws)
                 await ws.send_json({"type": "welcome", "session": token})
+                await _agent_messages_missed(ws, sender, data.get("last_agent"))
                 continue
             if session is None or data.get("type") != "message":
                 continue
             message_id = str(data.get("id") or "")[:64]
             if message_id in session.answers:                  # resent after a reconnect
-                await ws.send_json({"type": "bot", "reply_to": message_id,
-                                    "messages": session.answers[message_id]})
+                await _answer(ws, message_id, session.answers[message_id])
                 continue
             payload = data.get("payload")
             if payload and payload in session.offered:
@@ -66,12 +72,40 @@ async def chat(ws: WebSocket) -> None:
                 message = str(data.get("text") or "")[:MAX_TEXT].lstrip("/").strip()
             if not message:
                 continue
-            await ws.send_json({"type": "typing"})
-            reply = _for_browser(await ask_rasa(_sender(token), message, "web"))
-            session.offered = {b["payload"]: b["title"] for m in reply for b in m["buttons"]}
-            session.answers[message_id] = reply
+            session.answers[message_id] = await _converse(ws, session, sender, message)
+            await _answer(ws, message_id, session.answers[message_id])
             while len(session.answers) > REMEMBERED_ANSWERS:
                 session.answers.popitem(last=False)
-            await ws.send_json({"type": "bot", "reply_to": message_id, "messages": reply})
     except WebSocketDisconnect:
         return
+    finally:
+        if sender:
+            live.HUB.members[sender].discard(ws)
+
+
+async def _converse(ws: WebSocket, session: Session, sender: str, message: str) -> Optional[List[dict]]:
+    """The assistant's reply; None when the message went to the agent holding the chat."""
+    held = handoff.add_member_message(sender, message)
+    if held is not None:
+        await live.queue_changed(held.handoff_id)
+        return None
+    await ws.send_json({"type": "typing"})
+    reply = _for_browser(await ask_rasa(sender, message, "web"))
+    session.offered = {b["payload"]: b["title"] for m in reply for b in m["buttons"]}
+    opened = handoff.open_for(sender)
+    if opened is not None:                                     # the assistant just handed off
+        await live.queue_changed(opened.id)
+    return reply
+
+
+async def _answer(ws: WebSocket, message_id: str, reply: Optional[List[dict]]) -> None:
+    if reply is None:
+        await ws.send_json({"type": "held", "reply_to": message_id})
+    else:
+        await ws.send_json({"type": "bot", "reply_to": message_id, "messages": reply})
+
+
+async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen) -> None:
+    after = last_seen if isinstance(last_seen, int) and last_seen >= 0 else 0
+    for m in handoff.agent_messages_since(sender, after):
+        await ws.send_json({"type": "agent", "id": m.id, "name": m.agent_name, "text": m.body})

@@ -21,12 +21,13 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot import handoff
 from bot.deadlines import utcnow
 from bot.messages import text
 from bot.nlp import parse_choice
 from bot.store import session_scope
 from bot.store.models import SmsContact, SmsInbound
-from bot.web import assistant
+from bot.web import assistant, live
 from bot.web.assistant import keyed_id
 
 log = logging.getLogger(__name__)
@@ -145,9 +146,14 @@ async def twilio_sms(request: Request) -> Response:
             contact.privacy_notice_at = utcnow()
         offered = json.loads(contact.last_choices or "[]")
 
+    lead = [text("sms_privacy")] if first_time else []
+    held = handoff.add_member_message(phone_hash, body or text("sms_no_text"))
+    if held is not None:                                       # a person has this conversation
+        handoff.set_reply_to(held.handoff_id, phone)
+        await live.queue_changed(held.handoff_id)
+        return _twiml(lead)
     choice = parse_choice(body, len(offered)) if offered else None
     message = offered[choice - 1] if choice else body.lstrip("/").strip() or body
-    lead = [text("sms_privacy")] if first_time else []
     reply_task = asyncio.ensure_future(_converse(phone, phone_hash, message, cfg))
     try:
         reply = await asyncio.wait_for(asyncio.shield(reply_task), float(cfg["reply_timeout"]))
@@ -164,6 +170,10 @@ async def _converse(phone: str, phone_hash: str, message: str, cfg: Dict[str, st
     with session_scope() as session:
         contact = session.execute(select(SmsContact).where(SmsContact.phone_hash == phone_hash)).scalar_one()
         contact.last_choices = json.dumps(payloads) if payloads else None
+    opened = handoff.open_for(phone_hash)
+    if opened is not None:                                     # the assistant just handed off
+        handoff.set_reply_to(opened.id, phone)
+        await live.queue_changed(opened.id)
     return body
 
 
@@ -197,7 +207,7 @@ def start_outbox(app) -> None:
 
 
 async def outbound_worker(outbox: "asyncio.Queue") -> None:
-    """Send queued texts (a later reply, and from the handoff issue an agent's words).
+    """Send queued texts (a later reply, an agent's words, a handoff notice).
     Opted-out numbers get nothing."""
     while True:
         phone, body = await outbox.get()

@@ -11,7 +11,7 @@
   function load() {
     try { return JSON.parse(localStorage.getItem(KEY)) || fresh(); } catch (e) { return fresh(); }
   }
-  function fresh() { return { session: null, open: false, transcript: [], pending: [] }; }
+  function fresh() { return { session: null, open: false, transcript: [], pending: [], lastAgent: 0 }; }
   function save() { localStorage.setItem(KEY, JSON.stringify(state)); }
   function newId() {
     var a = new Uint8Array(12); crypto.getRandomValues(a);
@@ -33,9 +33,11 @@
 
   function render(entry, live) {
     var p = document.createElement("p");
-    p.className = "msg " + (entry.from === "me" ? "me" : "bot");
+    p.className = "msg " + ({ me: "me", agent: "agent", notice: "notice" }[entry.from] || "bot");
     var who = document.createElement("span"); who.className = "who";
-    who.textContent = entry.from === "me" ? "You said: " : "Assistant: ";
+    who.textContent = entry.from === "me" ? "You said: " :
+      entry.from === "agent" ? entry.name + " (a person, Member Services): " :
+      entry.from === "notice" ? "" : "Assistant: ";
     p.appendChild(who); withLinks(p, entry.text);
     log.appendChild(p);
     if (entry.buttons && entry.buttons.length && live) {
@@ -49,6 +51,10 @@
       log.appendChild(group);
     }
     log.scrollTop = log.scrollHeight;
+  }
+
+  function addEntry(entry) {
+    state.transcript.push(entry); save(); render(entry, true);
   }
 
   function renderAll() {
@@ -78,7 +84,7 @@
     ws = new WebSocket(url);
     ws.onopen = function () {
       retry = 0; statusEl.textContent = "";
-      ws.send(JSON.stringify({ type: "hello", session: state.session }));
+      ws.send(JSON.stringify({ type: "hello", session: state.session, last_agent: state.lastAgent || 0 }));
     };
     ws.onmessage = function (ev) {
       var data = JSON.parse(ev.data);
@@ -88,6 +94,18 @@
         if (!state.transcript.length && !state.pending.length) { send("hi"); }
       } else if (data.type === "typing") {
         typing.hidden = false;
+      } else if (data.type === "held") {           // went to the person holding the chat
+        typing.hidden = true;
+        state.pending = state.pending.filter(function (m) { return m.id !== data.reply_to; }); save();
+      } else if (data.type === "agent") {
+        if (data.id <= (state.lastAgent || 0)) { return; }   // already shown
+        state.lastAgent = data.id;
+        addEntry({ from: "agent", name: data.name, text: data.text });
+      } else if (data.type === "notice") {
+        addEntry({ from: "notice", text: data.text });
+      } else if (data.type === "push") {            // the assistant taking the chat back
+        removeChoices();
+        data.messages.forEach(function (m) { addEntry({ from: "bot", text: m.text, buttons: m.buttons }); });
       } else if (data.type === "bot") {
         typing.hidden = true;
         var before = state.pending.length;

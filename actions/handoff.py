@@ -1,0 +1,130 @@
+"""Handing the conversation to a person, and the callback when nobody can join.
+
+`hand_off` is the one way in: the member asked, the assistant failed to understand
+twice in a row, verification locked, or a clinical question or a complaint about a
+provider's conduct. Within member-services hours the conversation is queued for the
+agent console and Rasa's tracker paused (the gateway routes the member's messages to
+the agent meanwhile); otherwise the member is offered a callback.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, ConversationPaused, ConversationResumed, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import latest_intent, say
+from bot import handoff
+from bot.messages import text
+from bot.policy import kb
+
+REASON_BY_INTENT = {"human_handoff": "asked", "ask_clinical": "clinical", "provider_conduct": "conduct"}
+SUMMARY_SLOTS = ("verified", "member_id", "member_plan", "plan", "reason", "reason_text", "initial_provider",
+                 "initial_specialty", "initial_recommendation", "initial_date", "requested_by", "network",
+                 "preferred_provider", "urgency", "request_reference", "verification_locked")
+NOT_UNDERSTOOD = ("not_understood", "unclear_answer")
+# What an agent may settle for the assistant to go on with.
+HANDED_BACK_SLOTS = ("verified", "member_id", "member_plan", "plan", "dob", "request_reference")
+
+
+def phone_line(tracker: Tracker) -> str:
+    plan = tracker.get_slot("member_plan") or tracker.get_slot("plan")
+    return kb().member_services_phone(plan) or text("member_services_phone_card")
+
+
+def misunderstood_last_turn(tracker: Tracker) -> bool:
+    """Did the assistant answer the member's previous message with "I didn't understand"?"""
+    said = {text(key) for key in NOT_UNDERSTOOD}
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif event.get("event") == "bot" and users == 1 and (event.get("text") or "") in said:
+            return True
+    return False
+
+
+def transcript_of(tracker: Tracker, said_now: List[dict]) -> List[tuple]:
+    """(sender, text, at) of the conversation so far, for the agent. The member's answer
+    to the date-of-birth question is hidden: the agent verifies for themselves."""
+    lines, asking = [], None
+    for event in tracker.events:
+        kind, at = event.get("event"), datetime.fromtimestamp(event.get("timestamp") or 0, timezone.utc)
+        if kind == "slot" and event.get("name") == "requested_slot":
+            asking = event.get("value")
+        elif kind == "user" and event.get("text"):
+            lines.append(("member", "(date of birth, hidden)" if asking == "dob" else event["text"], at))
+        elif kind == "bot" and event.get("text"):
+            lines.append(("assistant", event["text"], at))
+    now = datetime.now(timezone.utc)
+    return lines + [("assistant", m["text"], now) for m in said_now if m.get("text")]
+
+
+def summary_of(tracker: Tracker) -> Dict[str, Any]:
+    return {slot: tracker.get_slot(slot) for slot in SUMMARY_SLOTS if tracker.get_slot(slot) not in (None, "")}
+
+
+def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[Dict[Text, Any]]:
+    plan = tracker.get_slot("member_plan") or tracker.get_slot("plan")
+    say(dispatcher, tracker, f"handoff_{reason}")
+    if handoff.on_duty(plan):
+        say(dispatcher, tracker, "handoff_waiting")
+        handoff.open_handoff(tracker.sender_id, tracker.get_latest_input_channel() or "web", plan, reason,
+                             summary_of(tracker), transcript_of(tracker, dispatcher.messages))
+        return [SlotSet("handoff_reason", reason), ConversationPaused()]
+    say(dispatcher, tracker, "handoff_closed", phone=phone_line(tracker))
+    return [SlotSet("handoff_reason", reason), FollowupAction("callback_form")]
+
+
+class ActionHandOff(Action):
+    def name(self) -> Text:
+        return "action_hand_off"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
+        return hand_off(dispatcher, tracker, REASON_BY_INTENT.get(latest_intent(tracker)[0], "asked"))
+
+
+class ActionNotUnderstood(Action):
+    """The first time: say so and how to go on. The second time in a row: a person."""
+
+    def name(self) -> Text:
+        return "action_not_understood"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
+        if misunderstood_last_turn(tracker):
+            return hand_off(dispatcher, tracker, "not_understood")
+        say(dispatcher, tracker, "not_understood")
+        return []
+
+
+class ActionHandoffUnclaimed(Action):
+    """Run by the gateway when nobody claimed the conversation in time: the assistant
+    takes the conversation back and asks for a callback number (the callback form is
+    active from here, so the member's next message is the number)."""
+
+    def name(self) -> Text:
+        return "action_handoff_unclaimed"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
+        say(dispatcher, tracker, "handoff_unclaimed", phone=phone_line(tracker))
+        say(dispatcher, tracker, "ask_callback_phone")
+        return [ConversationResumed(), ActiveLoop("callback_form"), SlotSet("requested_slot", "callback_phone")]
+
+
+class ActionAgentHandedBack(Action):
+    """Run by the gateway when an agent hands back: the assistant resumes, with what
+    the agent settled (a verified member, their plan, a request's reference)."""
+
+    def name(self) -> Text:
+        return "action_agent_handed_back"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
+        closed = handoff.last_closed(tracker.sender_id)
+        settled = closed.agent_slots if closed else {}
+        say(dispatcher, tracker, "agent_handed_back", agent_name=(closed and closed.agent_name) or text("agent_generic"))
+        return [ConversationResumed(), SlotSet("handoff_reason", None)] + \
+            [SlotSet(slot, value) for slot, value in settled.items() if slot in HANDED_BACK_SLOTS]

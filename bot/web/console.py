@@ -1,0 +1,459 @@
+"""The member-services agent console at /console: sign-in, the queue of conversations
+waiting for a person, claiming one, the transcript and what the assistant collected,
+replying, the member's records, and handing back to the assistant.
+
+Server-rendered (Jinja2); a WebSocket only tells open pages to fetch fresh fragments.
+Every form carries the session's CSRF token; every agent action is audited.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Dict, Optional
+
+import httpx
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import or_, select
+
+from bot import agents, audit, handoff, members, nlp, records
+from bot.agents import ConsoleSession
+from bot.deadlines import to_pacific, utcnow
+from bot.grievances import ABOUT, file_grievance
+from bot.handoff import HandoffView, NotHolder
+from bot.messages import text
+from bot.policy import NETWORKS, URGENCIES, kb
+from bot.requests import REQUESTERS, RequestDraft, open_request
+from bot.store import session_scope
+from bot.store.models import Grievance, Ride, SecondOpinionRequest
+from bot.transport import RideDraft, request_ride
+from bot.web import live
+from bot.web.assistant import run_assistant_action
+from bot.workflow import IllegalTransition
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/console", include_in_schema=False)
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+COOKIE = "so_console"
+LOGIN_COOKIE = "so_console_login"          # the sign-in form's CSRF token (double submit)
+REASON_LABELS = {"asked": "Asked for a person", "not_understood": "The assistant did not understand twice",
+                 "locked": "Verification locked", "clinical": "Clinical question",
+                 "conduct": "Complaint about a provider's conduct"}
+MOBILITY = ("walks", "cane_walker", "wheelchair", "cannot_sit_up")
+
+
+class SignInRequired(Exception):
+    pass
+
+
+class FormRefused(Exception):
+    """A posted form without the session's CSRF token."""
+
+
+class NoSuchConversation(Exception):
+    pass
+
+
+class NotHolding(Exception):
+    def __init__(self, handoff_id: int) -> None:
+        super().__init__(handoff_id)
+        self.handoff_id = handoff_id
+
+
+def install(app) -> None:
+    """Add the console to the gateway app: routes, its error pages, the sweeper."""
+    app.include_router(router)
+    app.add_exception_handler(SignInRequired, lambda request, exc: RedirectResponse("/console/login", 303))
+    app.add_exception_handler(FormRefused, lambda request, exc: HTMLResponse(
+        "<!doctype html><title>Refused</title><p>This form could not be checked (its security token is "
+        "missing or old). Go back, reload the page and try again.</p>", status_code=403))
+    app.add_exception_handler(NoSuchConversation, lambda request, exc: HTMLResponse(
+        "<!doctype html><title>Not found</title><p>No such conversation. <a href='/console'>Back to the "
+        "queue</a></p>", status_code=404))
+    app.add_exception_handler(NotHolding, lambda request, exc: _back(
+        exc.handoff_id, error="Only the agent holding this conversation can do that."))
+    app.add_event_handler("startup", lambda: start_sweeper(app))
+
+
+def _secure(request: Request) -> bool:
+    """Secure cookies, except for plain http on this machine (the local demo)."""
+    return not (request.url.scheme == "http" and request.url.hostname in ("127.0.0.1", "localhost", "::1"))
+
+
+def _signed_in(request: Request) -> ConsoleSession:
+    console = agents.session_for(request.cookies.get(COOKIE))
+    if console is None:
+        raise SignInRequired()
+    return console
+
+
+async def _checked_form(request: Request, expected: Optional[str]) -> Dict[str, str]:
+    """The posted form; FormRefused when its CSRF token is missing or wrong."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    given = form.get("csrf", "")
+    if not (expected and given and secrets.compare_digest(given.encode(), expected.encode())):
+        raise FormRefused()
+    return form
+
+
+def _page(request: Request, name: str, console: Optional[ConsoleSession], status_code: int = 200, **context):
+    return TEMPLATES.TemplateResponse(request, name, {"console": console, "plan_name": _plan_name,
+                                                      "reason_label": REASON_LABELS.get, "when": _when,
+                                                      "waited": _waited, **context}, status_code=status_code)
+
+
+def _plan_name(plan: Optional[str]) -> str:
+    return kb().plan(plan).name if plan in kb().plans else "Plan not known yet"
+
+
+def _when(moment) -> str:
+    return to_pacific(moment).strftime("%b %-d, %-I:%M %p") if moment else ""
+
+
+def _waited(view: HandoffView) -> str:
+    minutes = int(view.waited().total_seconds() // 60)
+    return "under a minute" if minutes < 1 else f"{minutes} min"
+
+
+# -- signing in and out ------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_page(request: Request, error: str = ""):
+    token = secrets.token_urlsafe(32)
+    response = _page(request, "login.html", None, csrf=token, error=error)
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, secure=_secure(request), samesite="strict",
+                        path="/console")
+    return response
+
+
+@router.post("/login")
+async def login(request: Request):
+    form = await _checked_form(request, request.cookies.get(LOGIN_COOKIE))
+    agent, outcome = await asyncio.to_thread(agents.authenticate, form.get("username", ""), form.get("password", ""))
+    if agent is None:
+        message = ("Too many failed sign-ins: this account is locked for a while. Ask a supervisor if it is urgent."
+                   if outcome == "locked" else "That username and password do not match.")
+        token = secrets.token_urlsafe(32)
+        response = _page(request, "login.html", None, status_code=401, csrf=token, error=message)
+        response.set_cookie(LOGIN_COOKIE, token, httponly=True, secure=_secure(request), samesite="strict",
+                            path="/console")
+        return response
+    session_token, _ = agents.start_session(agent)
+    response = RedirectResponse("/console", status_code=303)
+    response.set_cookie(COOKIE, session_token, httponly=True, secure=_secure(request), samesite="strict",
+                        path="/console", max_age=agents.SESSION_HOURS * 3600)
+    response.delete_cookie(LOGIN_COOKIE, path="/console")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request):
+    console = _signed_in(request)
+    await _checked_form(request, console.csrf_token)
+    agents.end_session(request.cookies.get(COOKIE))
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/console")
+    return response
+
+
+# -- the queue ---------------------------------------------------------------------------
+
+
+@router.get("")
+def queue_page(request: Request, notice: str = ""):
+    console = _signed_in(request)
+    return _page(request, "queue.html", console, notice=notice, **_queue_context())
+
+
+@router.get("/queue.part")
+def queue_part(request: Request):
+    console = _signed_in(request)
+    return _page(request, "_queue.html", console, **_queue_context())
+
+
+def _queue_context() -> dict:
+    views = handoff.queue()
+    return {"waiting": [v for v in views if v.status == "waiting"],
+            "held": [v for v in views if v.status == "held"], "callbacks": handoff.open_callbacks()}
+
+
+@router.post("/callbacks/{callback_id}/done")
+async def callback_done(request: Request, callback_id: int):
+    console = _signed_in(request)
+    await _checked_form(request, console.csrf_token)
+    handoff.finish_callback(callback_id, console.agent.username)
+    await live.queue_changed()
+    return RedirectResponse("/console", status_code=303)
+
+
+# -- one conversation --------------------------------------------------------------------
+
+
+def _found(handoff_id: int) -> HandoffView:
+    view = handoff.get(handoff_id)
+    if view is None:
+        raise NoSuchConversation()
+    return view
+
+
+@router.get("/handoffs/{handoff_id}")
+def conversation_page(request: Request, handoff_id: int, notice: str = "", error: str = ""):
+    console = _signed_in(request)
+    view = _found(handoff_id)
+    with session_scope() as session:
+        audit.record(session, f"agent:{console.agent.username}", "read", "conversation", str(handoff_id))
+    return _page(request, "conversation.html", console, view=view, notice=notice, error=error,
+                 **_conversation_context(view, console))
+
+
+@router.get("/handoffs/{handoff_id}/live.part")
+def conversation_part(request: Request, handoff_id: int):
+    console = _signed_in(request)
+    view = _found(handoff_id)
+    return _page(request, "_conversation_live.html", console, view=view, **_conversation_context(view, console))
+
+
+def _conversation_context(view: HandoffView, console: ConsoleSession) -> dict:
+    collected = {**view.summary, **view.agent_slots}
+    member_id = collected.get("member_id") if collected.get("verified") else None
+    return {"collected": collected, "member_id": member_id, "mine": view.status == "held" and
+            view.agent == console.agent.username, "transcript": handoff.transcript(view.id),
+            "situations": kb().situations(), "requesters": REQUESTERS, "networks": NETWORKS,
+            "urgencies": URGENCIES, "mobility": MOBILITY, "grievance_about": ABOUT,
+            "next_statuses": records.next_statuses, **_records_of(view, member_id)}
+
+
+def _records_of(view: HandoffView, member_id: Optional[str]) -> dict:
+    """The member's requests, rides and grievances (by member ID once verified, else
+    those opened in this conversation)."""
+    def mine(model):
+        return or_(model.member_id == member_id, model.conversation_id == view.conversation_id) if member_id \
+            else model.conversation_id == view.conversation_id
+    with session_scope() as session:
+        found = {}
+        for key, model, newest in (("requests", SecondOpinionRequest, SecondOpinionRequest.received_at),
+                                   ("rides", Ride, Ride.created_at), ("grievances", Grievance, Grievance.received_at)):
+            rows = list(session.execute(select(model).where(mine(model)).order_by(newest.desc()).limit(20)).scalars())
+            for r in rows:
+                session.expunge(r)
+            found[key] = rows
+        return found
+
+
+@router.post("/handoffs/{handoff_id}/claim")
+async def claim(request: Request, handoff_id: int):
+    console = _signed_in(request)
+    await _checked_form(request, console.csrf_token)
+    _found(handoff_id)
+    result = handoff.claim(handoff_id, console.agent.username, console.agent.display_name)
+    if not result.won:
+        view = handoff.get(handoff_id)
+        who = f"{result.holder} has this conversation." if result.holder else "This conversation is closed."
+        return _page(request, "conversation.html", console, status_code=409, view=view, notice="",
+                     error=f"Already taken: {who}", **_conversation_context(view, console))
+    view = handoff.get(handoff_id)
+    await live.notice(request.app, view, text("agent_joined", agent_name=console.agent.display_name))
+    await live.queue_changed(handoff_id)
+    return RedirectResponse(f"/console/handoffs/{handoff_id}", status_code=303)
+
+
+async def _holding(request: Request, handoff_id: int):
+    """(console, form, view) for a form posted by the agent holding the conversation."""
+    console = _signed_in(request)
+    form = await _checked_form(request, console.csrf_token)
+    view = _found(handoff_id)
+    if not (view.status == "held" and view.agent == console.agent.username):
+        raise NotHolding(handoff_id)
+    return console, form, view
+
+
+def _back(handoff_id: int, notice: str = "", error: str = "") -> RedirectResponse:
+    from urllib.parse import urlencode
+    query = urlencode({k: v for k, v in (("notice", notice), ("error", error)) if v})
+    return RedirectResponse(f"/console/handoffs/{handoff_id}" + (f"?{query}" if query else ""), status_code=303)
+
+
+@router.post("/handoffs/{handoff_id}/reply")
+async def reply(request: Request, handoff_id: int):
+    console, form, view = await _holding(request, handoff_id)
+    try:
+        message = handoff.post_agent_message(handoff_id, console.agent.username, console.agent.display_name,
+                                             form.get("body", ""))
+    except NotHolder:
+        raise NotHolding(handoff_id) from None
+    except ValueError:
+        return _back(handoff_id, error="Write a message first.")
+    await live.agent_said(request.app, view, message)
+    await live.queue_changed(handoff_id)
+    return _back(handoff_id)
+
+
+@router.post("/handoffs/{handoff_id}/hand-back")
+async def hand_back(request: Request, handoff_id: int):
+    console, form, view = await _holding(request, handoff_id)
+    try:
+        closed = handoff.hand_back(handoff_id, console.agent.username)
+    except NotHolder:
+        raise NotHolding(handoff_id) from None
+    await assistant_takes_over(request.app, closed, "action_agent_handed_back")
+    await live.queue_changed(handoff_id)
+    return RedirectResponse("/console?notice=Handed+back+to+the+assistant.", status_code=303)
+
+
+async def assistant_takes_over(app, view: HandoffView, action: str) -> None:
+    """The assistant resumes the conversation (Rasa runs `action`) and its words reach
+    the member on their channel."""
+    try:
+        messages = await run_assistant_action(view.conversation_id, action)
+    except httpx.HTTPError:
+        log.error("the assistant could not take back handoff %s", view.id)
+        return
+    await live.assistant_said(app, view, messages)
+
+
+# -- the member's records, through the same bot/ services as the assistant -------------
+
+
+def _agent_actor(console: ConsoleSession) -> str:
+    return f"agent:{console.agent.username}"
+
+
+@router.post("/handoffs/{handoff_id}/verify")
+async def verify(request: Request, handoff_id: int):
+    console, form, view = await _holding(request, handoff_id)
+    dob = members.parse_dob(form.get("dob", ""))
+    member = members.verify(members.normalize_member_id(form.get("member_id", "")), dob) if dob else None
+    with session_scope() as session:
+        audit.record(session, _agent_actor(console), "verify", "member", member.member_id if member else None,
+                     "verified" if member else "no match")
+    if member is None:
+        return _back(handoff_id, error="No member matches that ID and date of birth.")
+    handoff.set_agent_slots(handoff_id, console.agent.username, verified=True, member_id=member.member_id,
+                            member_plan=member.plan, plan=member.plan, dob=members.VERIFIED_MARKER)
+    return _back(handoff_id, notice=f"Verified: member {member.member_id} ({_plan_name(member.plan)}).")
+
+
+def _verified_member(view: HandoffView) -> Optional[str]:
+    collected = {**view.summary, **view.agent_slots}
+    return collected.get("member_id") if collected.get("verified") else None
+
+
+@router.post("/handoffs/{handoff_id}/request")
+async def new_request(request: Request, handoff_id: int):
+    console, form, view = await _holding(request, handoff_id)
+    member_id = _verified_member(view)
+    if not member_id:
+        return _back(handoff_id, error="Verify the member first.")
+    plan = {**view.summary, **view.agent_slots}.get("member_plan") or view.plan
+    date_text = form.get("initial_date", "").strip() or None
+    try:
+        draft = RequestDraft(plan=plan, reason=form.get("reason", ""), reason_text=form.get("reason_text", "").strip(),
+                             initial_provider=form.get("initial_provider", "").strip(),
+                             initial_specialty=form.get("initial_specialty", "").strip() or None,
+                             initial_recommendation=form.get("initial_recommendation", "").strip(),
+                             initial_date_text=date_text,
+                             initial_date=nlp.parse_date_hint(date_text or "", to_pacific(utcnow()).date()),
+                             requested_by=form.get("requested_by", ""), network=form.get("network", ""),
+                             preferred_provider=form.get("preferred_provider", "").strip() or None,
+                             urgency=form.get("urgency", ""))
+        if not (draft.reason_text and draft.initial_provider and draft.initial_recommendation):
+            raise ValueError("the reason, the first provider and what they recommended are needed")
+        opened = open_request(draft, view.conversation_id, view.channel, member_id=member_id,
+                              opened_by=_agent_actor(console))
+    except (ValueError, KeyError) as exc:
+        return _back(handoff_id, error=f"Not opened: {exc}")
+    with session_scope() as session:
+        audit.record(session, _agent_actor(console), "create", "request", opened.reference)
+    handoff.set_agent_slots(handoff_id, console.agent.username, request_reference=opened.reference)
+    return _back(handoff_id, notice=f"Request {opened.reference} opened.")
+
+
+@router.post("/handoffs/{handoff_id}/ride")
+async def new_ride(request: Request, handoff_id: int):
+    console, form, view = await _holding(request, handoff_id)
+    member_id = _verified_member(view)
+    if not member_id or form.get("mobility") not in MOBILITY or not form.get("pickup_address", "").strip():
+        return _back(handoff_id, error="Verify the member, and give the pickup address and how they get around.")
+    plan = {**view.summary, **view.agent_slots}.get("member_plan") or view.plan
+    when_text = form.get("appointment", "").strip()
+    when, _ = nlp.parse_appointment(when_text, utcnow()) if when_text else (None, True)
+    ride = request_ride(RideDraft(plan=plan, pickup_address=form["pickup_address"].strip()[:500],
+                                  companion=form.get("companion") == "yes", mobility=form["mobility"],
+                                  appointment_at=when, appointment_text=when_text or None),
+                        view.conversation_id, member_id, form.get("request_reference") or None,
+                        by=_agent_actor(console))
+    with session_scope() as session:
+        audit.record(session, _agent_actor(console), "create", "ride", ride.reference)
+    return _back(handoff_id, notice=f"Ride {ride.reference} asked for.")
+
+
+@router.post("/handoffs/{handoff_id}/grievance")
+async def new_grievance(request: Request, handoff_id: int):
+    console, form, view = await _holding(request, handoff_id)
+    member_id = _verified_member(view)
+    if not member_id or form.get("about") not in ABOUT or not form.get("account_text", "").strip():
+        return _back(handoff_id, error="Verify the member, and give what the grievance is about in their words.")
+    plan = {**view.summary, **view.agent_slots}.get("member_plan") or view.plan
+    row = file_grievance(plan, form["about"], form["account_text"].strip()[:4000], form.get("expedited") == "yes",
+                         view.conversation_id, member_id, form.get("request_reference") or None,
+                         by=_agent_actor(console))
+    with session_scope() as session:
+        audit.record(session, _agent_actor(console), "create", "grievance", row.reference)
+    return _back(handoff_id, notice=f"Grievance {row.reference} filed.")
+
+
+@router.post("/handoffs/{handoff_id}/status")
+async def move_record(request: Request, handoff_id: int):
+    console, form, view = await _holding(request, handoff_id)
+    try:
+        reference = records.move(form.get("kind", ""), form.get("reference", ""), form.get("status", ""),
+                                 _agent_actor(console), form.get("note") or None, form.get("reasons") or None)
+    except LookupError:
+        return _back(handoff_id, error="No such record.")
+    except IllegalTransition as exc:
+        return _back(handoff_id, error=f"Not changed: {exc}.")
+    return _back(handoff_id, notice=f"{reference} is now {form.get('status')}.")
+
+
+# -- live updates ------------------------------------------------------------------------
+
+
+@router.websocket("/live")
+async def live_updates(ws: WebSocket) -> None:
+    if agents.session_for(ws.cookies.get(COOKIE)) is None:
+        await ws.close(code=4401)
+        return
+    await ws.accept()
+    live.HUB.consoles.add(ws)
+    try:
+        while True:
+            await ws.receive_text()
+    except WebSocketDisconnect:
+        pass
+    finally:
+        live.HUB.consoles.discard(ws)
+
+
+# -- nobody claimed in time ------------------------------------------------------------
+
+
+async def sweep_unclaimed(app, every_seconds: float) -> None:
+    """Hand back to the assistant what nobody claimed in time; it offers a callback."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            for view in await asyncio.to_thread(handoff.expire_unclaimed):
+                await assistant_takes_over(app, view, "action_handoff_unclaimed")
+                await live.queue_changed(view.id)
+        except Exception:  # noqa: BLE001 - the sweeper must keep running
+            log.exception("sweeping unclaimed handoffs failed")
+
+
+def start_sweeper(app) -> None:
+    every = float(os.environ.get("HANDOFF_SWEEP_SECONDS", "15"))
+    app.state.handoff_sweeper = asyncio.get_running_loop().create_task(sweep_unclaimed(app, every))
