@@ -58,13 +58,14 @@ def _view(row: Agent) -> AgentView:
     return AgentView(row.id, row.username, row.display_name, row.is_demo)
 
 
-def create_agent(username: str, display_name: str, password: str, is_demo: bool = False) -> AgentView:
+def create_agent(username: str, display_name: str, password: str, is_demo: bool = False,
+                 database_url: Optional[str] = None) -> AgentView:
     username = username.strip().lower()
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
         raise ValueError("a username is letters, digits, '.', '_' or '-'")
     if len(password) < MIN_PASSWORD and not is_demo:
         raise ValueError(f"a password needs at least {MIN_PASSWORD} characters")
-    with session_scope() as session:
+    with session_scope(database_url) as session:
         if session.execute(select(Agent).where(Agent.username == username)).first():
             raise ValueError(f"there is already an agent {username!r}")
         row = Agent(username=username, display_name=display_name.strip()[:100] or username,

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot import agents
 from bot.members import seed_demo_roster
 from bot.runtime import service_env
 from bot.store import migrate
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "tests" / "artifacts"
+AGENT, AGENT_PASSWORD = "maria.b", "browser test password"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 
@@ -60,8 +62,10 @@ def site(trained_model, tmp_path_factory):
     url = f"sqlite:///{work / 'browser.db'}"
     migrate(url)
     seed_demo_roster(url)
-    assistant = harness.start(work, url)
-    gateway = Gateway(service_env({"DATABASE_URL": url, "RASA_URL": assistant.url, "WEB_ID_KEY": "browser-test"}))
+    agents.create_agent(AGENT, "Maria", AGENT_PASSWORD, database_url=url)
+    assistant = harness.start(work, url, extra_env={"MEMBER_SERVICES_HOURS": "always"})
+    gateway = Gateway(service_env({"DATABASE_URL": url, "RASA_URL": assistant.url, "RASA_TOKEN": assistant.token,
+                                   "WEB_ID_KEY": "browser-test", "HANDOFF_SWEEP_SECONDS": "1"}))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     yield gateway
     gateway.stop()
@@ -172,3 +176,62 @@ def test_no_serious_or_critical_accessibility_violations(site, browser):
            for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert not bad, bad
     assert page.locator("#chat-log[role=log][aria-live=polite]").count() == 1
+
+
+def test_a_person_takes_over_and_hands_back(site, browser):
+    """Two browsers: a member on the web chat and an agent on the console."""
+    member = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    member.goto(site.url)
+    member.click("#chat-open")
+    bot_says(member, "What would you like to do?")
+    say(member, "i want a second opinion, i have partnership")
+    bot_says(member, "What is your member ID?")
+    say(member, "DEMO4004")
+    bot_says(member, "date of birth")
+    say(member, "1/30/1950")
+    bot_says(member, "You're verified")
+    say(member, "I want to talk to a real person")
+    bot_says(member, "An agent will join this chat soon")
+    member.screenshot(path=str(ARTIFACTS / "10-member-asks-for-a-person.png"))
+
+    agent = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    agent.goto(site.url + "/console")
+    assert agent.url.endswith("/console/login")                     # no session: sign in first
+    agent.fill("#username", AGENT)
+    agent.fill("#password", AGENT_PASSWORD)
+    agent.click("button[type=submit]")
+    row = agent.locator("tr.waiting", has_text="Web chat").first
+    row.wait_for(timeout=20000)
+    assert "Asked for a person" in row.inner_text() and "Partnership" in row.inner_text()
+    agent.screenshot(path=str(ARTIFACTS / "11-agent-queue.png"))
+    row.get_by_role("button").click()                                # claim
+    agent.locator("#summary").wait_for()
+    summary = agent.locator("#summary").inner_text()
+    assert "Yes: member DEMO4004" in summary and "Partnership HealthPlan of California" in summary
+    assert "I want to talk to a real person" in agent.locator("#transcript").inner_text()
+    assert "1/30/1950" not in agent.locator("#transcript").inner_text()   # the date of birth is hidden
+    member.locator("#chat-log .msg.notice", has_text="Maria from member services has joined").wait_for(timeout=20000)
+
+    agent.fill("#body", "Hi, I'm Maria from member services. How can I help?")
+    agent.click("#reply-form button[type=submit]")
+    person = member.locator("#chat-log .msg.agent", has_text="How can I help?")
+    person.wait_for(timeout=20000)
+    assert "Maria (a person, Member Services)" in person.inner_text()
+    say(member, "My surgeon was rude and I want to be sure my request goes in.")
+    agent.locator("#transcript li.from-member", has_text="My surgeon was rude").wait_for(timeout=20000)  # live
+    agent.screenshot(path=str(ARTIFACTS / "12-agent-conversation.png"), full_page=True)
+    member.screenshot(path=str(ARTIFACTS / "13-member-sees-the-person.png"))
+    assert member.locator("#chat-log .msg.bot").filter(has_text="surgeon").count() == 0
+
+    agent.get_by_role("button", name="Hand back to the assistant").click()
+    agent.locator(".notice", has_text="Handed back").wait_for()
+    bot_says(member, "You're back with the assistant")
+    say(member, "does partnership need approval for an out of network second opinion?")
+    bot_says(member, "Partnership policy MPUP3078")
+    member.screenshot(path=str(ARTIFACTS / "14-assistant-resumes.png"))
+    if AXE.exists():
+        agent.goto(site.url + "/console")
+        agent.add_script_tag(path=str(AXE))
+        result = agent.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        bad = [(v["id"], v["impact"]) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        assert not bad, bad

@@ -131,6 +131,16 @@ def test_danger_words_come_first(assistant):
     assert said[1].startswith("If this is an emergency, call 911") and "988" in said[1]
 
 
+def test_misunderstood_twice_a_clinical_question_or_a_conduct_complaint_reach_a_person(assistant):
+    # The harness runs outside member-services hours: the member is offered a callback.
+    said = chat(assistant, "e2e-lost", "asdkjh qwe zxcv", "qwpoeiru zmxncb")
+    assert "didn't understand" in said[0] and "trouble understanding" in said[1] and "call you back" in said[1]
+    said = chat(assistant, "e2e-clinical", "hi", "is it ok to stop taking my blood pressure pills")
+    assert "can't answer medical questions" in said[1] and "What phone number" in said[1]
+    said = chat(assistant, "e2e-conduct", "the surgeon yelled at me and was really rude", "209 555 0142", "after 3pm")
+    assert "sorry that happened" in said[0] and "When is a good time" in said[1] and "ending in 0142" in said[2]
+
+
 def test_gibberish_start_over_and_a_person(assistant):
     said = chat(assistant, "e2e-misc", "asdkjh qwe zxcv", "talk to a person", "start over")
     assert "didn't understand" in said[0]

@@ -28,8 +28,13 @@ async def run_assistant_action(sender: str, action: str) -> List[dict]:
     """Have the assistant run one action in a conversation (Rasa's HTTP API, token
     protected, localhost only): taking the conversation back after a handoff."""
     rasa_url = os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
+    auth = {"token": os.environ.get("RASA_TOKEN", "")}
     async with httpx.AsyncClient(timeout=60) as client:
-        r = await client.post(f"{rasa_url}/conversations/{sender}/execute",
-                              params={"token": os.environ.get("RASA_TOKEN", "")}, json={"name": action})
+        r = await client.post(f"{rasa_url}/conversations/{sender}/execute", params=auth, json={"name": action})
         r.raise_for_status()
+        # Then listen, as after any action Rasa predicts itself: the member's next message
+        # must follow action_listen for the policies to read the conversation right.
+        listen = await client.post(f"{rasa_url}/conversations/{sender}/tracker/events", params=auth,
+                                   json=[{"event": "action", "name": "action_listen"}])
+        listen.raise_for_status()
         return r.json().get("messages") or []
