@@ -45,6 +45,17 @@ def main() -> None:
         open_request(draft, f"bench-{next(counter)}", "rest")
     _timeit("store: open a request (SQLite, one transaction)", open_one, 200)
 
+    from bot import handoff
+    held = handoff.open_handoff("bench-held", "web", "khs", "asked", {}, [])
+    handoff.claim(held, "bench", "Bench")
+    _timeit("handoff: a member message routed to the agent", lambda: handoff.add_member_message("bench-held", "hi"), 500)
+    _timeit("handoff: queue (oldest first)", handoff.queue, 200)
+
+    def open_and_claim():
+        hid = handoff.open_handoff(f"bench-{next(counter)}", "web", "khs", "asked", {}, [("member", message, None)])
+        handoff.claim(hid, "bench", "Bench")
+    _timeit("handoff: open and claim (SQLite)", open_and_claim, 200)
+
 
 if __name__ == "__main__":
     main()

@@ -12,7 +12,7 @@ import logging
 import os
 import secrets
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import httpx
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
@@ -205,8 +205,7 @@ def _found(handoff_id: int) -> HandoffView:
 def conversation_page(request: Request, handoff_id: int, notice: str = "", error: str = ""):
     console = _signed_in(request)
     view = _found(handoff_id)
-    with session_scope() as session:
-        audit.record(session, f"agent:{console.agent.username}", "read", "conversation", str(handoff_id))
+    _audit(console, "read", "conversation", str(handoff_id))
     return _page(request, "conversation.html", console, view=view, notice=notice, error=error,
                  **_conversation_context(view, console))
 
@@ -219,8 +218,8 @@ def conversation_part(request: Request, handoff_id: int):
 
 
 def _conversation_context(view: HandoffView, console: ConsoleSession) -> dict:
-    collected = {**view.summary, **view.agent_slots}
-    member_id = collected.get("member_id") if collected.get("verified") else None
+    collected = _collected(view)
+    member_id = _verified_member(view)[0]
     return {"collected": collected, "member_id": member_id, "mine": view.status == "held" and
             view.agent == console.agent.username, "transcript": handoff.transcript(view.id),
             "situations": kb().situations(), "requesters": REQUESTERS, "networks": NETWORKS,
@@ -328,9 +327,7 @@ async def verify(request: Request, handoff_id: int):
     console, form, view = await _holding(request, handoff_id)
     dob = members.parse_dob(form.get("dob", ""))
     member = members.verify(members.normalize_member_id(form.get("member_id", "")), dob) if dob else None
-    with session_scope() as session:
-        audit.record(session, _agent_actor(console), "verify", "member", member.member_id if member else None,
-                     "verified" if member else "no match")
+    _audit(console, "verify", "member", member.member_id if member else None, "verified" if member else "no match")
     if member is None:
         return _back(handoff_id, error="No member matches that ID and date of birth.")
     handoff.set_agent_slots(handoff_id, console.agent.username, verified=True, member_id=member.member_id,
@@ -338,18 +335,30 @@ async def verify(request: Request, handoff_id: int):
     return _back(handoff_id, notice=f"Verified: member {member.member_id} ({_plan_name(member.plan)}).")
 
 
-def _verified_member(view: HandoffView) -> Optional[str]:
-    collected = {**view.summary, **view.agent_slots}
-    return collected.get("member_id") if collected.get("verified") else None
+def _collected(view: HandoffView) -> dict:
+    """What the assistant collected, with what agents settled since."""
+    return {**view.summary, **view.agent_slots}
+
+
+def _verified_member(view: HandoffView) -> Tuple[Optional[str], Optional[str]]:
+    """(member ID, plan from their record) once verified, else (None, None)."""
+    collected = _collected(view)
+    if not collected.get("verified"):
+        return None, None
+    return collected.get("member_id"), collected.get("member_plan") or view.plan
+
+
+def _audit(console: ConsoleSession, action: str, entity: str, key: Optional[str], detail: str = None) -> None:
+    with session_scope() as session:
+        audit.record(session, _agent_actor(console), action, entity, key, detail)
 
 
 @router.post("/handoffs/{handoff_id}/request")
 async def new_request(request: Request, handoff_id: int):
     console, form, view = await _holding(request, handoff_id)
-    member_id = _verified_member(view)
+    member_id, plan = _verified_member(view)
     if not member_id:
         return _back(handoff_id, error="Verify the member first.")
-    plan = {**view.summary, **view.agent_slots}.get("member_plan") or view.plan
     date_text = form.get("initial_date", "").strip() or None
     try:
         draft = RequestDraft(plan=plan, reason=form.get("reason", ""), reason_text=form.get("reason_text", "").strip(),
@@ -367,8 +376,7 @@ async def new_request(request: Request, handoff_id: int):
                               opened_by=_agent_actor(console))
     except (ValueError, KeyError) as exc:
         return _back(handoff_id, error=f"Not opened: {exc}")
-    with session_scope() as session:
-        audit.record(session, _agent_actor(console), "create", "request", opened.reference)
+    _audit(console, "create", "request", opened.reference)
     handoff.set_agent_slots(handoff_id, console.agent.username, request_reference=opened.reference)
     return _back(handoff_id, notice=f"Request {opened.reference} opened.")
 
@@ -376,10 +384,9 @@ async def new_request(request: Request, handoff_id: int):
 @router.post("/handoffs/{handoff_id}/ride")
 async def new_ride(request: Request, handoff_id: int):
     console, form, view = await _holding(request, handoff_id)
-    member_id = _verified_member(view)
+    member_id, plan = _verified_member(view)
     if not member_id or form.get("mobility") not in MOBILITY or not form.get("pickup_address", "").strip():
         return _back(handoff_id, error="Verify the member, and give the pickup address and how they get around.")
-    plan = {**view.summary, **view.agent_slots}.get("member_plan") or view.plan
     when_text = form.get("appointment", "").strip()
     when, _ = nlp.parse_appointment(when_text, utcnow()) if when_text else (None, True)
     ride = request_ride(RideDraft(plan=plan, pickup_address=form["pickup_address"].strip()[:500],
@@ -387,23 +394,20 @@ async def new_ride(request: Request, handoff_id: int):
                                   appointment_at=when, appointment_text=when_text or None),
                         view.conversation_id, member_id, form.get("request_reference") or None,
                         by=_agent_actor(console))
-    with session_scope() as session:
-        audit.record(session, _agent_actor(console), "create", "ride", ride.reference)
+    _audit(console, "create", "ride", ride.reference)
     return _back(handoff_id, notice=f"Ride {ride.reference} asked for.")
 
 
 @router.post("/handoffs/{handoff_id}/grievance")
 async def new_grievance(request: Request, handoff_id: int):
     console, form, view = await _holding(request, handoff_id)
-    member_id = _verified_member(view)
+    member_id, plan = _verified_member(view)
     if not member_id or form.get("about") not in ABOUT or not form.get("account_text", "").strip():
         return _back(handoff_id, error="Verify the member, and give what the grievance is about in their words.")
-    plan = {**view.summary, **view.agent_slots}.get("member_plan") or view.plan
     row = file_grievance(plan, form["about"], form["account_text"].strip()[:4000], form.get("expedited") == "yes",
                          view.conversation_id, member_id, form.get("request_reference") or None,
                          by=_agent_actor(console))
-    with session_scope() as session:
-        audit.record(session, _agent_actor(console), "create", "grievance", row.reference)
+    _audit(console, "create", "grievance", row.reference)
     return _back(handoff_id, notice=f"Grievance {row.reference} filed.")
 
 
