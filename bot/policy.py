@@ -15,7 +15,10 @@ from typing import Dict, Iterator, List, Optional, Tuple
 import yaml
 
 KB_DIR = Path(os.environ.get("POLICIES_KB", Path(__file__).resolve().parent.parent / "policies_kb"))
-SEEDS_DIR = Path(os.environ.get("POLICY_SEEDS", Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"))
+# The plans' policies, copied from the project's shared seeds (../shared/seeds) into the
+# repository so a clone alone can check every quote; a test keeps the copy identical.
+SEEDS_DIR = Path(os.environ.get("POLICY_SEEDS", KB_DIR / "sources"))
+SHARED_SEEDS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 
 TOPICS = ("situations", "who_can_request", "authorization", "cost", "timeline",
           "who_gives", "report", "disagree", "refused", "transportation")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bot.policy import SEEDS_DIR, kb
+from bot.policy import SEEDS_DIR, SHARED_SEEDS_DIR, kb
 
 
 def _norm(text: str) -> str:
@@ -45,3 +45,12 @@ def test_non_silent_answers_carry_a_citation_and_silent_ones_say_so():
                 assert "does not" in ans.text, (plan, topic)
             else:
                 assert ans.citation and ans.citation.section and ans.citation.quote
+
+
+def test_the_copied_sources_are_the_shared_seeds():
+    if not SHARED_SEEDS_DIR.is_dir():
+        pytest.skip(f"no shared seeds at {SHARED_SEEDS_DIR} to compare the copy in {SEEDS_DIR} with")
+    shared = sorted(p.name for p in SHARED_SEEDS_DIR.glob("*.txt"))
+    assert shared == sorted(p.name for p in SEEDS_DIR.glob("*.txt"))
+    for name in shared:
+        assert (SEEDS_DIR / name).read_bytes() == (SHARED_SEEDS_DIR / name).read_bytes(), name
