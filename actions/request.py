@@ -15,31 +15,20 @@ from actions.common import (latest_intent, latest_text, member_plan_or_named, pl
 from actions.forms import MemberForm, clip, question_action
 from actions.verification import record_plan, refused_unverified
 from bot import nlp
-from bot.deadlines import to_pacific, utcnow
+from bot.deadlines import to_pacific
 from bot.messages import text
 from bot.policy import kb
-from bot.requests import RequestDraft, open_request, requirement_for
+from bot.requests import ANSWERS, NO_PREFERRED, RequestDraft, draft_from_answers, open_request, requirement_for
 
 FORM_SLOTS = ("member_id", "dob", "plan", "reason_text", "reason", "initial_provider", "initial_specialty",
               "initial_recommendation", "initial_date", "requested_by", "network",
               "preferred_provider", "urgency", "confirmed")
 # Which slots to clear when the member wants to change one answer.
 CLEARS = {"reason": ("reason_text", "reason"), "initial_provider": ("initial_provider", "initial_specialty")}
-NO_ONE = "none"
 
 
 def draft_from(tracker: Tracker) -> RequestDraft:
-    slot = tracker.get_slot
-    date_text = slot("initial_date")
-    preferred = slot("preferred_provider")
-    return RequestDraft(
-        plan=record_plan(tracker), reason=slot("reason"), reason_text=slot("reason_text"),
-        initial_provider=slot("initial_provider"), initial_specialty=slot("initial_specialty"),
-        initial_recommendation=slot("initial_recommendation"), initial_date_text=date_text,
-        initial_date=nlp.parse_date_hint(date_text or "", to_pacific(utcnow()).date()),
-        requested_by=slot("requested_by"), network=slot("network"),
-        preferred_provider=None if preferred in (None, NO_ONE) else preferred,
-        urgency=slot("urgency"))
+    return draft_from_answers(record_plan(tracker), {slot: tracker.get_slot(slot) for slot in ANSWERS})
 
 
 class ActionStartRequest(Action):
@@ -228,7 +217,7 @@ class ValidateSecondOpinionForm(MemberForm):
 
     def validate_preferred_provider(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if isinstance(value, str) and nlp.parse_none(value):
-            return {"preferred_provider": NO_ONE}
+            return {"preferred_provider": NO_PREFERRED}
         return self._free_text("preferred_provider", value, dispatcher, tracker, 200)
 
     def validate_urgency(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:

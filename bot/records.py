@@ -1,33 +1,34 @@
 """Staff moves on a member's records (requests, rides, grievances), audited. The rules
-stay with each record's module; this only picks the module and writes the audit line."""
+stay with each record's module; this only picks the module and writes the audit line.
+The API and the agent console both move records through here."""
 from __future__ import annotations
 
 from typing import Dict, Optional, Set
 
+from sqlalchemy.orm import Session
+
 from bot import audit
 from bot.grievances import NEXT_GRIEVANCE_STATUSES, change_grievance_status
 from bot.requests import NEXT_STATUSES, change_status
-from bot.store import session_scope
 from bot.transport import NEXT_RIDE_STATUSES, change_ride_status
 
 NEXT: Dict[str, Dict[str, Set[str]]] = {"request": NEXT_STATUSES, "ride": NEXT_RIDE_STATUSES,
                                         "grievance": NEXT_GRIEVANCE_STATUSES}
 
 
-def move(kind: str, reference: str, new_status: str, actor: str, note: Optional[str] = None,
-         reasons: Optional[str] = None) -> str:
-    """Raise LookupError (no such record) or IllegalTransition (not allowed now)."""
-    with session_scope() as session:
-        if kind == "request":
-            row = change_status(session, reference, new_status, actor, note, reasons=reasons)
-        elif kind == "ride":
-            row = change_ride_status(session, reference, new_status, actor, note)
-        elif kind == "grievance":
-            row = change_grievance_status(session, reference, new_status, actor, note)
-        else:
-            raise LookupError(kind)
-        audit.record(session, actor, "update", kind, row.reference, f"status->{new_status}")
-        return row.reference
+def move(session: Session, kind: str, reference: str, new_status: str, actor: str, note: Optional[str] = None,
+         reasons: Optional[str] = None):
+    """The moved row. Raises LookupError (no such record) or IllegalTransition (not allowed now)."""
+    if kind == "request":
+        row = change_status(session, reference, new_status, actor, note, reasons=reasons)
+    elif kind == "ride":
+        row = change_ride_status(session, reference, new_status, actor, note)
+    elif kind == "grievance":
+        row = change_grievance_status(session, reference, new_status, actor, note)
+    else:
+        raise LookupError(kind)
+    audit.record(session, actor, "update", kind, row.reference, f"status->{new_status}")
+    return row
 
 
 def next_statuses(kind: str, current: str) -> list:

@@ -9,9 +9,10 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
-from typing import Optional
+from typing import Mapping, Optional
 
-from bot.deadlines import due_at, utcnow
+from bot.deadlines import due_at, to_pacific, utcnow
+from bot.nlp import parse_date_hint
 from bot.policy import Requirement, kb
 from bot.store import repository, session_scope
 from bot.store.models import RequestStatusChange, SecondOpinionRequest
@@ -47,6 +48,8 @@ class RequestDraft:
     urgency: str
 
     def validate(self) -> None:
+        if not (self.reason_text and self.initial_provider and self.initial_recommendation):
+            raise ValueError("the reason, the first provider and what they recommended are needed")
         kb().plan(self.plan)
         if self.reason not in kb().situation_ids():
             raise ValueError(f"unknown reason {self.reason!r}")
@@ -57,6 +60,26 @@ class RequestDraft:
     def submission_key(self) -> str:
         payload = json.dumps(asdict(self), sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+ANSWERS = ("reason", "reason_text", "initial_provider", "initial_specialty", "initial_recommendation",
+           "initial_date", "requested_by", "network", "preferred_provider", "urgency")
+NO_PREFERRED = "none"          # the member has no provider in mind
+
+
+def draft_from_answers(plan: str, answers: Mapping[str, Optional[str]]) -> RequestDraft:
+    """A draft from the answers as the form's slots (or the console's fields) hold them."""
+    def answer(key: str) -> Optional[str]:
+        value = (answers.get(key) or "").strip()
+        return value or None
+    date_text, preferred = answer("initial_date"), answer("preferred_provider")
+    return RequestDraft(
+        plan=plan, reason=answer("reason"), reason_text=answer("reason_text"),
+        initial_provider=answer("initial_provider"), initial_specialty=answer("initial_specialty"),
+        initial_recommendation=answer("initial_recommendation"), initial_date_text=date_text,
+        initial_date=parse_date_hint(date_text or "", to_pacific(utcnow()).date()),
+        requested_by=answer("requested_by"), network=answer("network"),
+        preferred_provider=None if preferred == NO_PREFERRED else preferred, urgency=answer("urgency"))
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import audit, members
-from bot.requests import IllegalTransition, change_status
+from bot import audit, members, records
+from bot.workflow import IllegalTransition
 from bot.store import repository, session_scope
 from bot.store.models import RequestStatusChange, SecondOpinionRequest
 from bot.web.auth import staff_actor
@@ -89,11 +89,15 @@ def patch_request(reference: str, body: StatusPatch, actor: str = Depends(staff_
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=[{
             "loc": ["body", "reasons"], "msg": "required when denying: the member is told why",
             "type": "value_error.missing"}])
+    return _detail(session, moved(session, "request", reference, body.status.value, actor, body.note, body.reasons))
+
+
+def moved(session: Session, kind: str, reference: str, new_status: str, actor: str, note: Optional[str],
+          reasons: Optional[str] = None):
+    """records.move, with 404 for no such record and 409 for a move the workflow refuses."""
     try:
-        row = change_status(session, reference, body.status.value, actor, body.note, reasons=body.reasons)
+        return records.move(session, kind, reference, new_status, actor, note, reasons)
     except LookupError:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no request with that reference") from None
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no {kind} with that reference") from None
     except IllegalTransition as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
-    audit.record(session, actor, "update", "request", row.reference, f"status->{body.status.value}")
-    return _detail(session, row)

@@ -27,7 +27,7 @@ from bot.grievances import ABOUT, file_grievance
 from bot.handoff import HandoffView, NotHolder
 from bot.messages import text
 from bot.policy import NETWORKS, URGENCIES, kb
-from bot.requests import REQUESTERS, RequestDraft, open_request
+from bot.requests import REQUESTERS, draft_from_answers, open_request
 from bot.store import session_scope
 from bot.store.models import Grievance, Ride, SecondOpinionRequest
 from bot.transport import RideDraft, request_ride
@@ -359,19 +359,8 @@ async def new_request(request: Request, handoff_id: int):
     member_id, plan = _verified_member(view)
     if not member_id:
         return _back(handoff_id, error="Verify the member first.")
-    date_text = form.get("initial_date", "").strip() or None
     try:
-        draft = RequestDraft(plan=plan, reason=form.get("reason", ""), reason_text=form.get("reason_text", "").strip(),
-                             initial_provider=form.get("initial_provider", "").strip(),
-                             initial_specialty=form.get("initial_specialty", "").strip() or None,
-                             initial_recommendation=form.get("initial_recommendation", "").strip(),
-                             initial_date_text=date_text,
-                             initial_date=nlp.parse_date_hint(date_text or "", to_pacific(utcnow()).date()),
-                             requested_by=form.get("requested_by", ""), network=form.get("network", ""),
-                             preferred_provider=form.get("preferred_provider", "").strip() or None,
-                             urgency=form.get("urgency", ""))
-        if not (draft.reason_text and draft.initial_provider and draft.initial_recommendation):
-            raise ValueError("the reason, the first provider and what they recommended are needed")
+        draft = draft_from_answers(plan, form)
         opened = open_request(draft, view.conversation_id, view.channel, member_id=member_id,
                               opened_by=_agent_actor(console))
     except (ValueError, KeyError) as exc:
@@ -415,8 +404,10 @@ async def new_grievance(request: Request, handoff_id: int):
 async def move_record(request: Request, handoff_id: int):
     console, form, view = await _holding(request, handoff_id)
     try:
-        reference = records.move(form.get("kind", ""), form.get("reference", ""), form.get("status", ""),
-                                 _agent_actor(console), form.get("note") or None, form.get("reasons") or None)
+        with session_scope() as session:
+            reference = records.move(session, form.get("kind", ""), form.get("reference", ""), form.get("status", ""),
+                                     _agent_actor(console), form.get("note") or None,
+                                     form.get("reasons") or None).reference
     except LookupError:
         return _back(handoff_id, error="No such record.")
     except IllegalTransition as exc:

@@ -10,12 +10,9 @@ from sqlalchemy.orm import Session
 
 from bot import audit, members
 from bot.deadlines import utcnow
-from bot.grievances import change_grievance_status
 from bot.store import repository
 from bot.store.models import Grievance, Ride, SecondOpinionRequest
-from bot.transport import change_ride_status
-from bot.workflow import IllegalTransition
-from bot.web.api import db
+from bot.web.api import db, moved
 from bot.web.auth import staff_actor
 from bot.web.schemas import (GrievanceOut, GrievancePatch, GrievanceStatus, RideOut, RidePatch)
 
@@ -75,13 +72,7 @@ def get_ride(reference: str, actor: str = Depends(staff_actor), session: Session
 @router.patch("/rides/{reference}", response_model=RideOut, responses={409: {"description": "Not allowed now"}},
               summary="Move a ride to another status, with a note")
 def patch_ride(reference: str, body: RidePatch, actor: str = Depends(staff_actor), session: Session = Depends(db)):
-    _ride(session, reference)
-    try:
-        row = change_ride_status(session, reference, body.status.value, actor, body.note)
-    except IllegalTransition as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
-    audit.record(session, actor, "update", "ride", row.reference, f"status->{body.status.value}")
-    return _ride_out(session, row)
+    return _ride_out(session, moved(session, "ride", reference, body.status.value, actor, body.note))
 
 
 @router.get("/grievances", response_model=List[GrievanceOut], summary="Grievances, newest first")
@@ -117,11 +108,4 @@ def get_grievance(reference: str, actor: str = Depends(staff_actor), session: Se
               responses={409: {"description": "Not allowed now"}}, summary="Move a grievance to another status")
 def patch_grievance(reference: str, body: GrievancePatch, actor: str = Depends(staff_actor),
                     session: Session = Depends(db)):
-    try:
-        row = change_grievance_status(session, reference, body.status.value, actor, body.note)
-    except LookupError:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no grievance with that reference") from None
-    except IllegalTransition as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
-    audit.record(session, actor, "update", "grievance", row.reference, f"status->{body.status.value}")
-    return _grievance_out(session, row)
+    return _grievance_out(session, moved(session, "grievance", reference, body.status.value, actor, body.note))
