@@ -15,8 +15,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused, ConversationResumed, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, say
+from actions.common import lang_of, latest_intent, say
 from bot import handoff
+from bot.handoff import HANDOFF_OPENED
 from bot.messages import text
 from bot.policy import kb
 
@@ -36,7 +37,7 @@ def phone_line(tracker: Tracker) -> str:
 
 def misunderstood_last_turn(tracker: Tracker) -> bool:
     """Did the assistant answer the member's previous message with "I didn't understand"?"""
-    said = {text(key) for key in NOT_UNDERSTOOD}
+    said = {text(key, lang_of(tracker)) for key in NOT_UNDERSTOOD}
     users = 0
     for event in reversed(tracker.events):
         if event.get("event") == "user":
@@ -73,8 +74,9 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) ->
     say(dispatcher, tracker, f"handoff_{reason}")
     if handoff.on_duty(plan):
         say(dispatcher, tracker, "handoff_waiting")
-        handoff.open_handoff(tracker.sender_id, tracker.get_latest_input_channel() or "web", plan, reason,
-                             summary_of(tracker), transcript_of(tracker, dispatcher.messages))
+        opened = handoff.open_handoff(tracker.sender_id, tracker.get_latest_input_channel() or "web", plan, reason,
+                                      summary_of(tracker), transcript_of(tracker, dispatcher.messages))
+        dispatcher.utter_message(json_message={HANDOFF_OPENED: opened})   # for the gateway, never shown
         return [SlotSet("handoff_reason", reason), ConversationPaused()]
     say(dispatcher, tracker, "handoff_closed", phone=phone_line(tracker))
     return [SlotSet("handoff_reason", reason), FollowupAction("callback_form")]

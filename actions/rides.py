@@ -1,6 +1,7 @@
 """Rides to the second-opinion visit: ask for one, check, change or cancel it."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -17,7 +18,8 @@ from bot.policy import kb
 from bot.requests import latest_request_for
 from bot.store import session_scope
 from bot.workflow import IllegalTransition
-from bot.transport import (RideDraft, change_ride_status, inside_lead_time, member_rides,
+from bot.store.repository import as_utc
+from bot.transport import (ACTIVE_RIDE_STATUSES, RideDraft, change_ride_status, inside_lead_time, member_rides,
                            request_ride, ride_kind)
 
 RIDE_SLOTS = ("ride_appointment", "ride_appointment_at", "ride_pickup", "ride_companion", "ride_mobility",
@@ -26,8 +28,7 @@ ASK_ACTIONS = [question_action(slot) for slot in ("ride_appointment", "ride_pick
                                                    "ride_mobility")]
 
 
-def _appointment(tracker: Tracker):
-    from datetime import datetime
+def _appointment(tracker: Tracker) -> Optional[datetime]:
     iso = tracker.get_slot("ride_appointment_at")
     return datetime.fromisoformat(iso) if iso else None
 
@@ -185,14 +186,14 @@ class ActionRideLookup(Action):
             return [SlotSet("pending_action", None)]
         wanted = tracker.get_slot("pending_action") or "ride_status"
         rides = member_rides(tracker.get_slot("member_id"))
-        active = [r for r in rides if r.status in ("requested", "scheduled")]
+        active = [r for r in rides if r.status in ACTIVE_RIDE_STATUSES]
         events: List[Dict[Text, Any]] = [SlotSet("pending_action", None)]
         if wanted == "ride_status":
             if not rides:
                 say(dispatcher, tracker, "ride_none_found")
             for r in rides[:3]:
                 say(dispatcher, tracker, "ride_status_line", reference=r.reference,
-                    appointment=_appointment_label(r.appointment_at and _aware(r.appointment_at)),
+                    appointment=_appointment_label(as_utc(r.appointment_at)),
                     status=text(f"ride_status_{r.status}"))
             return events
         if not active:
@@ -208,8 +209,3 @@ class ActionRideLookup(Action):
         say(dispatcher, tracker, "ride_change_intro", reference=ride.reference)
         return events + [SlotSet(s, None) for s in RIDE_SLOTS] + [SlotSet("ride_replaces", ride.reference),
                                                                   FollowupAction("ride_form")]
-
-
-def _aware(moment):
-    from bot.store.repository import as_utc
-    return as_utc(moment)

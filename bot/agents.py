@@ -154,14 +154,6 @@ def end_session(token: Optional[str]) -> None:
             session.execute(delete(AgentSession).where(AgentSession.token_hash == _token_hash(token)))
 
 
-def display_name(username: Optional[str]) -> Optional[str]:
-    if not username:
-        return None
-    with session_scope() as session:
-        row = session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
-        return row.display_name if row else username
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.agents", description="Member-services agent accounts")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -23,6 +23,9 @@ from bot.store import session_scope
 from bot.store.models import CallbackTask, Handoff, HandoffMessage
 from bot.store.repository import as_utc
 
+# The key of the custom payload with which the assistant tells the gateway it opened a
+# handoff in this reply (so the gateway need not look it up on every turn).
+HANDOFF_OPENED = "handoff_opened"
 REASONS = ("asked", "not_understood", "locked", "clinical", "conduct")
 OPEN = ("waiting", "held")
 MAX_BODY = 2000

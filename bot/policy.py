@@ -246,6 +246,10 @@ class KnowledgeBase:
                         description=_pick(mode, lang), pcs_required=bool(mode["pcs_required"]),
                         pcs_text=_pick(mode["pcs"], lang) if mode.get("pcs") else None, source=mode["source"])
 
+    def ride_mobilities(self) -> Tuple[str, ...]:
+        """How a member may get around, each deciding a kind of ride."""
+        return tuple(self.general["medi_cal_transportation"]["mobility"])
+
     def ride_lead_business_days(self, plan_id: str) -> int:
         return int(self.general["medi_cal_transportation"]["lead_time"]["business_days"][self.plan(plan_id).id])
 

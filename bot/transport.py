@@ -19,6 +19,7 @@ NEXT_RIDE_STATUSES = {"requested": {"scheduled", "cancelled"}, "scheduled": {"co
                       "cancelled": set(), "completed": set()}
 
 RIDE_STATUSES = statuses(NEXT_RIDE_STATUSES)
+ACTIVE_RIDE_STATUSES = tuple(s for s, moves in NEXT_RIDE_STATUSES.items() if "cancelled" in moves)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot import agents, handoff
 from bot.store import session_scope
 from bot.store.models import AuditEntry
-from bot.web import chat, console
+from bot.web import chat, live
 
 PASSWORD = "console test password"
 
@@ -36,7 +36,7 @@ def app(monkeypatch):
         executed.append((sender, action))
         return [{"text": "You're back with the assistant. How can I help?"}]
     monkeypatch.setattr(chat, "ask_rasa", assistant)
-    monkeypatch.setattr(console, "run_assistant_action", take_back)
+    monkeypatch.setattr(live, "run_assistant_action", take_back)
     from bot.web.app import create_app
     application = create_app()
     application.asked, application.executed = asked, executed
@@ -149,7 +149,8 @@ def test_web_member_and_agent_talk_through_the_gateway_then_the_assistant_resume
         assert page.index("are you there?") < page.index("my knee hurts") < page.index("hello?")
         client.post(f"/console/handoffs/{hid}/reply", data={"csrf": csrf_of(page), "body": "Hi, I'm Maria. I can help."})
         said = member.receive_json()
-        assert (said["type"], said["name"], said["text"]) == ("agent", "Maria C", "Hi, I'm Maria. I can help.")
+        assert (said["type"], said["label"], said["text"]) == ("agent", "Maria C (a person, Member Services): ",
+                                                              "Hi, I'm Maria. I can help.")
         r = client.post(f"/console/handoffs/{hid}/hand-back", data={"csrf": csrf_of(page)}, follow_redirects=False)
         assert r.headers["location"].startswith("/console")
         assert app.executed == [(sender, "action_agent_handed_back")]

@@ -368,7 +368,6 @@ def parse_correction(text: str) -> Tuple[Optional[str], Optional[str]]:
     return None, None
 
 
-MOBILITY_CHOICES = ("walks", "cane_walker", "wheelchair", "cannot_sit_up")
 GRIEVANCE_CHOICES = ("denied_request", "pcp_refused", "handling", "other")
 
 
@@ -384,7 +383,7 @@ def _first_kind(text: str, table: str, choices: Tuple[str, ...]) -> Optional[str
 
 def parse_mobility(text: str) -> Optional[str]:
     """walks / cane_walker / wheelchair / cannot_sit_up."""
-    return _first_kind(text, "mobility", MOBILITY_CHOICES)
+    return _first_kind(text, "mobility", kb().ride_mobilities())
 
 
 def parse_grievance_about(text: str) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from typing import List
+from typing import List, Optional
 
 import httpx
+
+from bot.handoff import HANDOFF_OPENED
 
 
 def keyed_id(prefix: str, value: str, key: str) -> str:
@@ -38,3 +40,9 @@ async def run_assistant_action(sender: str, action: str) -> List[dict]:
                                    json=[{"event": "action", "name": "action_listen"}])
         listen.raise_for_status()
         return r.json().get("messages") or []
+
+
+def handoff_opened(messages: List[dict]) -> Optional[int]:
+    """The handoff the assistant opened in this reply, if any (its custom payload)."""
+    return next((m["custom"][HANDOFF_OPENED] for m in messages
+                 if isinstance(m.get("custom"), dict) and HANDOFF_OPENED in m["custom"]), None)

@@ -19,7 +19,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from bot import handoff
 from bot.web import live
-from bot.web.assistant import ask_rasa, keyed_id
+from bot.web.assistant import ask_rasa, handoff_opened, keyed_id
 
 router = APIRouter()
 MAX_TEXT = 5000
@@ -41,7 +41,8 @@ def _sender(token: str) -> str:
 
 def _for_browser(messages: List[dict]) -> List[dict]:
     return [{"text": m.get("text", ""), "buttons": [{"title": b["title"], "payload": b["payload"]}
-                                                    for b in m.get("buttons") or []]} for m in messages]
+                                                    for b in m.get("buttons") or []]}
+            for m in messages if m.get("text") or m.get("buttons")]
 
 
 @router.websocket("/ws/chat")
@@ -90,11 +91,12 @@ async def _converse(ws: WebSocket, session: Session, sender: str, message: str) 
         await live.queue_changed(held.handoff_id)
         return None
     await ws.send_json({"type": "typing"})
-    reply = _for_browser(await ask_rasa(sender, message, "web"))
+    said = await ask_rasa(sender, message, "web")
+    reply = _for_browser(said)
     session.offered = {b["payload"]: b["title"] for m in reply for b in m["buttons"]}
-    opened = handoff.open_for(sender)
+    opened = handoff_opened(said)
     if opened is not None:                                     # the assistant just handed off
-        await live.queue_changed(opened.id)
+        await live.queue_changed(opened)
     return reply
 
 
@@ -108,4 +110,4 @@ async def _answer(ws: WebSocket, message_id: str, reply: Optional[List[dict]]) -
 async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen) -> None:
     after = last_seen if isinstance(last_seen, int) and last_seen >= 0 else 0
     for m in handoff.agent_messages_since(sender, after):
-        await ws.send_json({"type": "agent", "id": m.id, "name": m.agent_name, "text": m.body})
+        await ws.send_json(live.agent_message_for_chat(m))

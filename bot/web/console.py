@@ -8,13 +8,10 @@ Every form carries the session's CSRF token; every agent action is audited.
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
 import secrets
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
-import httpx
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
@@ -32,10 +29,8 @@ from bot.store import session_scope
 from bot.store.models import Grievance, Ride, SecondOpinionRequest
 from bot.transport import RideDraft, request_ride
 from bot.web import live
-from bot.web.assistant import run_assistant_action
 from bot.workflow import IllegalTransition
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/console", include_in_schema=False)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 COOKIE = "so_console"
@@ -43,7 +38,6 @@ LOGIN_COOKIE = "so_console_login"          # the sign-in form's CSRF token (doub
 REASON_LABELS = {"asked": "Asked for a person", "not_understood": "The assistant did not understand twice",
                  "locked": "Verification locked", "clinical": "Clinical question",
                  "conduct": "Complaint about a provider's conduct"}
-MOBILITY = ("walks", "cane_walker", "wheelchair", "cannot_sit_up")
 
 
 class SignInRequired(Exception):
@@ -76,7 +70,7 @@ def install(app) -> None:
         "queue</a></p>", status_code=404))
     app.add_exception_handler(NotHolding, lambda request, exc: _back(
         exc.handoff_id, error="Only the agent holding this conversation can do that."))
-    app.add_event_handler("startup", lambda: start_sweeper(app))
+    app.add_event_handler("startup", lambda: live.start_sweeper(app))
 
 
 def _secure(request: Request) -> bool:
@@ -223,7 +217,7 @@ def _conversation_context(view: HandoffView, console: ConsoleSession) -> dict:
     return {"collected": collected, "member_id": member_id, "mine": view.status == "held" and
             view.agent == console.agent.username, "transcript": handoff.transcript(view.id),
             "situations": kb().situations(), "requesters": REQUESTERS, "networks": NETWORKS,
-            "urgencies": URGENCIES, "mobility": MOBILITY, "grievance_about": ABOUT,
+            "urgencies": URGENCIES, "mobility": kb().ride_mobilities(), "grievance_about": ABOUT,
             "next_statuses": records.next_statuses, **_records_of(view, member_id)}
 
 
@@ -252,7 +246,7 @@ async def claim(request: Request, handoff_id: int):
     result = handoff.claim(handoff_id, console.agent.username, console.agent.display_name)
     if not result.won:
         view = handoff.get(handoff_id)
-        who = f"{result.holder} has this conversation." if result.holder else "This conversation is closed."
+        who = f"{result.holder} has this conversation." if result.status == "held" else "This conversation is closed."
         return _page(request, "conversation.html", console, status_code=409, view=view, notice="",
                      error=f"Already taken: {who}", **_conversation_context(view, console))
     view = handoff.get(handoff_id)
@@ -299,20 +293,9 @@ async def hand_back(request: Request, handoff_id: int):
         closed = handoff.hand_back(handoff_id, console.agent.username)
     except NotHolder:
         raise NotHolding(handoff_id) from None
-    await assistant_takes_over(request.app, closed, "action_agent_handed_back")
+    await live.assistant_takes_over(request.app, closed, "action_agent_handed_back")
     await live.queue_changed(handoff_id)
     return RedirectResponse("/console?notice=Handed+back+to+the+assistant.", status_code=303)
-
-
-async def assistant_takes_over(app, view: HandoffView, action: str) -> None:
-    """The assistant resumes the conversation (Rasa runs `action`) and its words reach
-    the member on their channel."""
-    try:
-        messages = await run_assistant_action(view.conversation_id, action)
-    except httpx.HTTPError:
-        log.error("the assistant could not take back handoff %s", view.id)
-        return
-    await live.assistant_said(app, view, messages)
 
 
 # -- the member's records, through the same bot/ services as the assistant -------------
@@ -374,7 +357,7 @@ async def new_request(request: Request, handoff_id: int):
 async def new_ride(request: Request, handoff_id: int):
     console, form, view = await _holding(request, handoff_id)
     member_id, plan = _verified_member(view)
-    if not member_id or form.get("mobility") not in MOBILITY or not form.get("pickup_address", "").strip():
+    if not member_id or form.get("mobility") not in kb().ride_mobilities() or not form.get("pickup_address", "").strip():
         return _back(handoff_id, error="Verify the member, and give the pickup address and how they get around.")
     when_text = form.get("appointment", "").strip()
     when, _ = nlp.parse_appointment(when_text, utcnow()) if when_text else (None, True)
@@ -432,23 +415,3 @@ async def live_updates(ws: WebSocket) -> None:
         pass
     finally:
         live.HUB.consoles.discard(ws)
-
-
-# -- nobody claimed in time ------------------------------------------------------------
-
-
-async def sweep_unclaimed(app, every_seconds: float) -> None:
-    """Hand back to the assistant what nobody claimed in time; it offers a callback."""
-    while True:
-        await asyncio.sleep(every_seconds)
-        try:
-            for view in await asyncio.to_thread(handoff.expire_unclaimed):
-                await assistant_takes_over(app, view, "action_handoff_unclaimed")
-                await live.queue_changed(view.id)
-        except Exception:  # noqa: BLE001 - the sweeper must keep running
-            log.exception("sweeping unclaimed handoffs failed")
-
-
-def start_sweeper(app) -> None:
-    every = float(os.environ.get("HANDOFF_SWEEP_SECONDS", "15"))
-    app.state.handoff_sweeper = asyncio.get_running_loop().create_task(sweep_unclaimed(app, every))

@@ -1,19 +1,24 @@
 """Live delivery inside the gateway: members' open web chats and agents' open consoles,
-and the one way to reach a member during a handoff, whatever their channel (web chat
-push, or a text through the SMS sender's queue).
+the one way to reach a member during a handoff, whatever their channel (web chat push,
+or a text through the SMS sender's queue), and the assistant taking a conversation
+back (after hand back, or when nobody claimed it in time).
 
 In memory: one gateway process. Several would need a shared channel (e.g. Redis)."""
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections import defaultdict
 from typing import Dict, List, Set
 
+import httpx
 from fastapi import WebSocket
 
+from bot import handoff
 from bot.handoff import HandoffView, MessageView
 from bot.messages import text
+from bot.web.assistant import run_assistant_action
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +56,13 @@ async def agent_said(app, view: HandoffView, message: MessageView) -> None:
             _outbox(app).put_nowait((view.reply_to, text("agent_sms", agent_name=message.agent_name,
                                                          body=message.body)))
         return
-    await HUB.to_member(view.conversation_id, {"type": "agent", "id": message.id, "name": message.agent_name,
-                                               "text": message.body})
+    await HUB.to_member(view.conversation_id, agent_message_for_chat(message))
+
+
+def agent_message_for_chat(message: MessageView) -> dict:
+    """An agent's words as the web chat shows them: labelled as from a person."""
+    return {"type": "agent", "id": message.id, "label": text("agent_chat_label", agent_name=message.agent_name),
+            "text": message.body}
 
 
 async def notice(app, view: HandoffView, body: str) -> None:
@@ -79,3 +89,31 @@ async def assistant_said(app, view: HandoffView, messages: List[dict]) -> None:
 
 async def queue_changed(handoff_id: int = None) -> None:
     await HUB.to_consoles({"type": "queue", "handoff": handoff_id})
+
+
+async def assistant_takes_over(app, view: HandoffView, action: str) -> None:
+    """The assistant resumes the conversation (Rasa runs `action`) and its words reach
+    the member on their channel."""
+    try:
+        messages = await run_assistant_action(view.conversation_id, action)
+    except httpx.HTTPError:
+        log.error("the assistant could not take back handoff %s", view.id)
+        return
+    await assistant_said(app, view, messages)
+
+
+async def sweep_unclaimed(app, every_seconds: float) -> None:
+    """Hand back to the assistant what nobody claimed in time; it offers a callback."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            for view in await asyncio.to_thread(handoff.expire_unclaimed):
+                await assistant_takes_over(app, view, "action_handoff_unclaimed")
+                await queue_changed(view.id)
+        except Exception:  # noqa: BLE001 - the sweeper must keep running
+            log.exception("sweeping unclaimed handoffs failed")
+
+
+def start_sweeper(app) -> None:
+    every = float(os.environ.get("HANDOFF_SWEEP_SECONDS", "15"))
+    app.state.handoff_sweeper = asyncio.get_running_loop().create_task(sweep_unclaimed(app, every))

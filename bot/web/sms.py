@@ -170,10 +170,10 @@ async def _converse(phone: str, phone_hash: str, message: str, cfg: Dict[str, st
     with session_scope() as session:
         contact = session.execute(select(SmsContact).where(SmsContact.phone_hash == phone_hash)).scalar_one()
         contact.last_choices = json.dumps(payloads) if payloads else None
-    opened = handoff.open_for(phone_hash)
+    opened = assistant.handoff_opened(messages)
     if opened is not None:                                     # the assistant just handed off
-        handoff.set_reply_to(opened.id, phone)
-        await live.queue_changed(opened.id)
+        handoff.set_reply_to(opened, phone)
+        await live.queue_changed(opened)
     return body
 
 

@@ -36,7 +36,7 @@
     p.className = "msg " + ({ me: "me", agent: "agent", notice: "notice" }[entry.from] || "bot");
     var who = document.createElement("span"); who.className = "who";
     who.textContent = entry.from === "me" ? "You said: " :
-      entry.from === "agent" ? entry.name + " (a person, Member Services): " :
+      entry.from === "agent" ? entry.label :
       entry.from === "notice" ? "" : "Assistant: ";
     p.appendChild(who); withLinks(p, entry.text);
     log.appendChild(p);
@@ -100,7 +100,7 @@
       } else if (data.type === "agent") {
         if (data.id <= (state.lastAgent || 0)) { return; }   // already shown
         state.lastAgent = data.id;
-        addEntry({ from: "agent", name: data.name, text: data.text });
+        addEntry({ from: "agent", label: data.label, text: data.text });
       } else if (data.type === "notice") {
         addEntry({ from: "notice", text: data.text });
       } else if (data.type === "push") {            // the assistant taking the chat back
