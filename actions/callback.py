@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, FormValidationAction
+from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
 
 from actions.common import say
-from actions.forms import clip, question_action
+from actions.forms import SafeForm, clip, question_action
 from actions.handoff import phone_line
 from bot import handoff, nlp
 
 ASK_ACTIONS = [question_action(slot) for slot in ("callback_phone", "callback_time")]
 
 
-class ValidateCallbackForm(FormValidationAction):
+class ValidateCallbackForm(SafeForm):
+    FREE_TEXT = frozenset({"callback_time"})
+
     def name(self) -> Text:
         return "validate_callback_form"
 

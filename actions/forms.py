@@ -1,6 +1,6 @@
-"""What every member form shares: danger words answered first, questions and requests
-for a person handled mid-form, free-text answers clipped, verification (member ID and
-date of birth), and the per-slot question actions."""
+"""What every member form shares: a crisis answered first, questions and requests for a
+person handled mid-form, free-text answers clipped, verification (member ID and date
+of birth), and the per-slot question actions."""
 from __future__ import annotations
 
 from abc import abstractmethod
@@ -13,8 +13,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import answer_rights, asked_topic, latest_intent, latest_text, looks_like_question, say
 from actions.handoff import hand_off, misunderstood_last_turn
+from actions.safety import answer_crisis, crisis_in
 from actions.verification import VerificationValidators
-from bot import nlp
+from bot import nlp, safety
+from bot.messages import text
 
 MAX_TEXT = 1000
 
@@ -32,15 +34,50 @@ def question_action(slot: str):
     return type(f"ActionAsk_{slot}", (Action,), {"name": lambda self: f"action_ask_{slot}", "run": run})
 
 
-class MemberForm(VerificationValidators, FormValidationAction):
+class SafeForm(FormValidationAction):
+    """Every form's validation. A crisis in the member's message is answered first (988
+    or 911, in their language), and the form goes on at the same question: only what
+    the message says besides the crisis is read as the answer ("4/9/61, and i want to
+    die" still answers the date of birth), never for a question that takes any words."""
+    FREE_TEXT: frozenset = frozenset()
+
     @abstractmethod
     def name(self) -> Text:
         ...
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        if nlp.detect_danger(latest_text(tracker)):
-            dispatcher.utter_message(response="utter_emergency")    # before anything else, always
+        crisis = crisis_in(tracker)
+        if crisis is None:
+            return await super().run(dispatcher, tracker, domain)
+        answer_crisis(dispatcher, tracker, crisis, "form")
+        dispatcher.utter_message(text=text("safety_then_form", crisis.lang))
+        asked = tracker.get_slot("requested_slot")
+        message = latest_text(tracker)
+        rest = "" if asked in self.FREE_TEXT else safety.without_crisis(message)
+        candidates = tracker.slots_to_validate
+        tracker.slots_to_validate = lambda: {k: (rest or None) if v == message else v
+                                             for k, v in candidates().items()}
+        quiet = CollectingDispatcher()       # "I didn't catch that" would only get in the way
+        events = await super().run(quiet, tracker, domain)
+        answered = {e.get("name"): e.get("value") for e in events if e.get("event") == "slot"}
+        if answered.get(asked) is not None:
+            dispatcher.messages.extend(quiet.messages)
+        elif asked and asked not in answered:
+            events.append(SlotSet(asked, None))    # not the crisis text: the same question again
+        return events
+
+
+class MemberForm(VerificationValidators, SafeForm):
+    FREE_TEXT = frozenset({"reason_text", "initial_provider", "initial_specialty", "initial_recommendation",
+                           "initial_date", "preferred_provider", "ride_pickup", "grievance_text"})
+
+    @abstractmethod
+    def name(self) -> Text:
+        ...
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
         events = await super().run(dispatcher, tracker, domain)
         reason = next((e["value"] for e in events if e.get("event") == "slot" and
                        e.get("name") == "handoff_reason" and e.get("value")), None)
@@ -68,7 +105,7 @@ class MemberForm(VerificationValidators, FormValidationAction):
             return {slot: None, "handoff_reason": "asked"}
         elif misunderstood_last_turn(tracker):
             return {slot: None, "handoff_reason": "not_understood"}
-        elif not nlp.detect_danger(message):
+        else:
             say(dispatcher, tracker, "unclear_answer")
         return {slot: None}
 

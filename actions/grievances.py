@@ -65,7 +65,7 @@ class ValidateGrievanceForm(MemberForm):
 
     def validate_grievance_expedited(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         message = str(value or "")
-        if nlp.detect_danger(message) or nlp.parse_urgency(message) == "urgent":
+        if nlp.parse_urgency(message) == "urgent":
             return {"grievance_expedited": "yes"}
         return self._yes_no("grievance_expedited", value, dispatcher, tracker)
 

@@ -3,8 +3,10 @@
 `hand_off` is the one way in: the member asked, the assistant failed to understand
 twice in a row, verification locked, or a clinical question or a complaint about a
 provider's conduct. Within member-services hours the conversation is queued for the
-agent console and Rasa's tracker paused (the gateway routes the member's messages to
-the agent meanwhile); otherwise the member is offered a callback.
+agent console and the slot `handoff_open` set: the gateway routes the member's messages
+to the agent meanwhile, and the assistant itself answers nothing but a crisis (the
+SafetyPolicy), so 911/988 still come first on any channel. Otherwise the member is
+offered a callback.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, ConversationPaused, ConversationResumed, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationResumed, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import lang_of, latest_intent, say
@@ -21,6 +23,7 @@ from bot.handoff import HANDOFF_OPENED
 from bot.messages import text
 from bot.policy import kb
 
+HANDOFF_OPEN = "handoff_open"     # a person holds the conversation (ConversationResumed: for older ones paused)
 REASON_BY_INTENT = {"human_handoff": "asked", "ask_clinical": "clinical", "provider_conduct": "conduct"}
 SUMMARY_SLOTS = ("verified", "member_id", "member_plan", "plan", "reason", "reason_text", "initial_provider",
                  "initial_specialty", "initial_recommendation", "initial_date", "requested_by", "network",
@@ -77,7 +80,7 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) ->
         opened = handoff.open_handoff(tracker.sender_id, tracker.get_latest_input_channel() or "web", plan, reason,
                                       summary_of(tracker), transcript_of(tracker, dispatcher.messages))
         dispatcher.utter_message(json_message={HANDOFF_OPENED: opened})   # for the gateway, never shown
-        return [SlotSet("handoff_reason", reason), ConversationPaused()]
+        return [SlotSet("handoff_reason", reason), SlotSet(HANDOFF_OPEN, True)]
     say(dispatcher, tracker, "handoff_closed", phone=phone_line(tracker))
     return [SlotSet("handoff_reason", reason), FollowupAction("callback_form")]
 
@@ -114,7 +117,8 @@ class ActionHandoffUnclaimed(Action):
     async def run(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
         say(dispatcher, tracker, "handoff_unclaimed", phone=phone_line(tracker))
         say(dispatcher, tracker, "ask_callback_phone")
-        return [ConversationResumed(), ActiveLoop("callback_form"), SlotSet("requested_slot", "callback_phone")]
+        return [ConversationResumed(), SlotSet(HANDOFF_OPEN, False), ActiveLoop("callback_form"),
+                SlotSet("requested_slot", "callback_phone")]
 
 
 class ActionAgentHandedBack(Action):
@@ -128,5 +132,5 @@ class ActionAgentHandedBack(Action):
         closed = handoff.last_closed(tracker.sender_id)
         settled = closed.agent_slots if closed else {}
         say(dispatcher, tracker, "agent_handed_back", agent_name=(closed and closed.agent_name) or text("agent_generic"))
-        return [ConversationResumed(), SlotSet("handoff_reason", None)] + \
+        return [ConversationResumed(), SlotSet(HANDOFF_OPEN, False), SlotSet("handoff_reason", None)] + \
             [SlotSet(slot, value) for slot, value in settled.items() if slot in HANDED_BACK_SLOTS]

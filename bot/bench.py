@@ -23,7 +23,7 @@ def _timeit(label: str, fn, n: int) -> None:
 def main() -> None:
     import os
     os.environ["DATABASE_URL"] = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
-    from bot import nlp
+    from bot import nlp, safety
     from bot.policy import kb
     from bot.requests import RequestDraft, open_request
     from bot.store import migrate
@@ -34,7 +34,7 @@ def main() -> None:
     _timeit("policy: answer(plan, topic)", lambda: kb().answer("khs", "timeline"), 2000)
     _timeit("nlp: extract entities (spaCy EntityRuler)", lambda: nlp.extract(message), 500)
     _timeit("nlp: classify reason", lambda: nlp.classify_reason(message), 500)
-    _timeit("nlp: danger words", lambda: nlp.detect_danger(message), 2000)
+    _timeit("safety check", lambda: safety.check(message), 2000)
     counter = iter(range(10**9))
 
     def open_one():

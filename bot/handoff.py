@@ -50,6 +50,8 @@ class HandoffView:
     reply_to: Optional[str]
     summary: Dict
     agent_slots: Dict
+    crisis_at: Optional[datetime] = None
+    crisis_category: Optional[str] = None
 
     def waited(self, now: Optional[datetime] = None) -> timedelta:
         return (self.claimed_at or now or utcnow()) - self.created_at
@@ -75,7 +77,8 @@ class ClaimResult:
 def _view(row: Handoff) -> HandoffView:
     return HandoffView(row.id, row.conversation_id, row.channel, row.plan, row.reason, row.status, row.agent,
                        row.agent_name, as_utc(row.created_at), as_utc(row.claimed_at), row.reply_to,
-                       json.loads(row.summary or "{}"), json.loads(row.agent_slots or "{}"))
+                       json.loads(row.summary or "{}"), json.loads(row.agent_slots or "{}"),
+                       as_utc(row.crisis_at), row.crisis_category)
 
 
 def _message(row: HandoffMessage) -> MessageView:
@@ -173,11 +176,29 @@ def add_member_message(conversation_id: str, body: str, now: Optional[datetime] 
 # -- the agent's side -----------------------------------------------------------------
 
 
+def flag_crisis(conversation_id: str, category: str, said: Sequence[str] = (),
+                now: Optional[datetime] = None) -> Optional[int]:
+    """The member of an open handoff spoke of a crisis and was answered at once (`said`,
+    kept in the transcript): the conversation goes to the top of the queue, flagged.
+    Audited; None if no handoff is open."""
+    now = now or utcnow()
+    with session_scope() as session:
+        row = _open(session, conversation_id)
+        if row is None:
+            return None
+        row.crisis_at, row.crisis_category = now, category
+        for body in said:
+            session.add(HandoffMessage(handoff_id=row.id, conversation_id=conversation_id, sender="assistant",
+                                       body=body[:MAX_BODY], at=now))
+        audit.record(session, "assistant", "crisis_flag", "conversation", str(row.id), category)
+        return row.id
+
+
 def queue() -> List[HandoffView]:
-    """Open handoffs, oldest first."""
+    """Open handoffs: those whose member spoke of a crisis first, then oldest first."""
     with session_scope() as session:
         rows = session.execute(select(Handoff).where(Handoff.status.in_(OPEN))
-                               .order_by(Handoff.created_at, Handoff.id)).scalars()
+                               .order_by(Handoff.crisis_at.is_(None), Handoff.created_at, Handoff.id)).scalars()
         return [_view(r) for r in rows]
 
 

@@ -51,7 +51,7 @@ async def test_asking_for_a_person_queues_the_conversation_and_pauses_the_assist
                      slots={"verified": True, "member_id": "DEMO1001", "member_plan": "khs", "plan": "khs"})
     said, events = await run(ActionHandOff(), t)
     assert "get you a person" in said and "An agent will join this chat soon" in said
-    assert events_of(events, "pause") and slots_set(events)["handoff_reason"] == "asked"
+    assert slots_set(events)["handoff_open"] is True and slots_set(events)["handoff_reason"] == "asked"
     view = handoff.open_for("web-ask")
     assert (view.channel, view.plan, view.reason, view.status) == ("web", "khs", "asked", "waiting")
     assert view.summary["verified"] is True and view.summary["member_id"] == "DEMO1001"
@@ -66,7 +66,7 @@ async def test_outside_hours_the_member_is_offered_a_callback_and_nothing_is_que
     assert "No one from member services is available right now" in said and "call you back" in said
     assert "member ID card" in said                     # no number in the seeds: never an invented one
     assert [e["name"] for e in events_of(events, "followup")] == ["callback_form"]
-    assert not events_of(events, "pause") and handoff.open_for("web-night") is None
+    assert not slots_set(events).get("handoff_open") and handoff.open_for("web-night") is None
 
 
 @pytest.mark.parametrize("intent, reason, words", [("ask_clinical", "clinical", "can't answer medical questions"),
@@ -83,7 +83,7 @@ async def test_not_understood_twice_in_a_row_hands_off(on_duty):
     second = conversation("web-lost", [("member", "asdf qwer", None), ("bot", text("not_understood"), None),
                                        ("member", "zxcv bnm", None)], intent="nlu_fallback")
     said, events = await run(ActionNotUnderstood(), second)
-    assert "trouble understanding" in said and events_of(events, "pause")
+    assert "trouble understanding" in said and slots_set(events)["handoff_open"] is True
     assert handoff.open_for("web-lost").reason == "not_understood"
     understood_between = conversation("web-fine", [("member", "asdf", None), ("bot", text("not_understood"), None),
                                                    ("member", "what does it cost", None), ("bot", "No cost.", None),
@@ -99,7 +99,7 @@ async def test_asking_for_a_person_mid_form_ends_the_form_and_hands_off(on_duty)
     domain = {"forms": {FORM: {"required_slots": list(FORM_SLOTS)}}, "slots": {}}
     said, events = await run(ValidateSecondOpinionForm(), t, domain)
     assert "An agent will join" in said
-    assert slots_set(events)["requested_slot"] is None and events_of(events, "pause")
+    assert slots_set(events)["requested_slot"] is None and slots_set(events)["handoff_open"] is True
     assert handoff.open_for("web-midform").reason == "asked"
 
 
@@ -146,5 +146,5 @@ async def test_unclaimed_and_handed_back_resume_the_assistant(on_duty):
     handoff.hand_back(hid, "maria")
     said, events = await run(ActionAgentHandedBack(), tracker("", sender="web-back"))
     assert "Maria has left the chat" in said and events_of(events, "resume")
-    assert slots_set(events) == {"handoff_reason": None, "verified": True, "member_id": "DEMO1001",
+    assert slots_set(events) == {"handoff_open": False, "handoff_reason": None, "verified": True, "member_id": "DEMO1001",
                                  "member_plan": "khs", "plan": "khs", "dob": "verified"}

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from bot import nlp
+from bot import nlp, safety
 
 
 @pytest.mark.parametrize("text,plan", [
@@ -37,12 +37,12 @@ def test_reason_maps_to_one_of_the_five_situations(text, reason):
                                   "thinking about suicide", "Chest pains since this morning",
                                   "no puedo respirar"])
 def test_danger_words(text):
-    assert nlp.detect_danger(text)
+    assert safety.check(text)
 
 
 @pytest.mark.parametrize("text", ["my knee hurts", "i want a second opinion", "breathing is fine"])
 def test_no_false_alarm_on_ordinary_words(text):
-    assert not nlp.detect_danger(text)
+    assert not safety.check(text)
 
 
 def test_yes_no_is_not_fooled_by_accents_or_contractions():

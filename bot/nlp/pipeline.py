@@ -1,4 +1,4 @@
-"""Recognise plans, specialties, provider names, danger words and the member's reason.
+"""Recognise plans, specialties, provider names and the member's reason.
 
 spaCy does the entity work: an EntityRuler over `spacy.blank("en")`, its plan patterns
 generated from the aliases in policies_kb/ and its specialty patterns from
@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
+from bot import safety
 from bot.policy import kb
 
 VOCAB_PATH = Path(__file__).with_name("vocabulary.yml")
@@ -181,11 +182,6 @@ def ride_intent(text: str) -> Optional[str]:
     return "request_ride"
 
 
-def detect_danger(text: str) -> bool:
-    t = text.lower().replace("’", "'")
-    return any(re.search(p, t) for p in vocabulary()["danger"])
-
-
 def classify_reason(text: str) -> Optional[str]:
     """Which of the five situations the member's words describe, or None if unclear."""
     order = kb().situation_ids()
@@ -242,12 +238,12 @@ def parse_yes_no(text: str) -> Optional[bool]:
 
 
 def parse_urgency(text: str) -> Optional[str]:
-    """urgent / routine / None (unclear). Danger words count as urgent."""
+    """urgent / routine / None (unclear). A crisis (bot.safety) counts as urgent."""
     t = _norm(text)
     if _matches(t, ["not urgent", "non urgent", "nonurgent", "routine", "can wait", "no rush",
                     "not an emergency", "not serious", "no hurry"]):
         return "routine"
-    if detect_danger(text) or _matches(t, ["urgent", "emergency", "asap", "right away", "serious threat",
+    if safety.check(text) or _matches(t, ["urgent", "emergency", "asap", "right away", "serious threat",
                                            "life or death", "cant wait", "can't wait", "cannot wait"]):
         return "urgent"
     answer = parse_yes_no(text)

@@ -1,8 +1,11 @@
-"""Rasa NLU graph components backed by bot.nlp (spaCy EntityRuler, danger words).
+"""Rasa graph components backed by bot/: entities, the safety check, and the policy
+that answers a crisis first.
 
 PolicyEntityExtractor adds `plan`, `specialty` and `provider` entities. MessageGuard
-runs last: a message with danger words becomes intent `emergency` whatever the
-classifier thought, so 911/988 never depends on a model's confidence; keyboard mash
+runs last: a message the safety check (bot.safety) finds a crisis in becomes intent
+`emergency`, carrying the crisis (`safety`: category and language) in its parse
+data, whatever the classifier thought, so 911/988 never depends on a model's
+confidence; keyboard mash
 becomes `nlu_fallback`, since a classifier is confidently wrong on noise; and a
 question the classifier was unsure of goes to the rights topic its keywords name.
 """
@@ -21,11 +24,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import re
 
-from bot.nlp.pipeline import RIDE_INTENTS, detect_danger, extract, looks_like_gibberish, question_topic, ride_intent
+from bot import safety
+from bot.nlp.pipeline import RIDE_INTENTS, extract, looks_like_gibberish, question_topic, ride_intent
 
 QUESTION = re.compile(r"\?\s*$|^\s*(how|what|when|who|why|which|can|could|do|does|will|would|is|are|am|should)\b",
                       re.I)
 
+SAFETY = "safety"   # the key of the crisis in a message's parse data
 ENTITY_NAMES = {"PLAN": "plan", "SPECIALTY": "specialty", "PROVIDER": "provider"}
 
 
@@ -55,11 +60,19 @@ class PolicyEntityExtractor(_Stateless, EntityExtractorMixin):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class MessageGuard(_Stateless):
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> GraphComponent:
+        safety.warm_up()        # the classifier trains once, at start-up, not on a member's turn
+        return cls()
+
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if detect_danger(text):
+            crisis = safety.check(text)
+            if crisis:
                 _force_intent(message, "emergency")
+                message.set(SAFETY, {"category": crisis.category, "lang": crisis.lang}, add_to_output=True)
             elif looks_like_gibberish(text) and not text.startswith("/"):
                 _force_intent(message, "nlu_fallback")
             elif (message.get(INTENT) or {}).get("name") == "nlu_fallback" and QUESTION.search(text):

@@ -185,6 +185,8 @@ class Handoff(Base):
     created_at = Column(DateTime(timezone=True), nullable=False)
     claimed_at = Column(DateTime(timezone=True), nullable=True)
     closed_at = Column(DateTime(timezone=True), nullable=True)
+    crisis_at = Column(DateTime(timezone=True), nullable=True)    # the member spoke of a crisis (bot.safety)
+    crisis_category = Column(String(16), nullable=True)          # which kind; never the words
 
 
 class HandoffMessage(Base):
