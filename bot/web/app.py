@@ -1,6 +1,7 @@
 """The gateway's FastAPI app. `uvicorn bot.web.app:app --port 8000`."""
 from __future__ import annotations
 
+import asyncio
 import os
 
 from pathlib import Path
@@ -9,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from bot import safety
 from bot.web import api, chat, console, records_api, sms
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -36,6 +38,11 @@ def create_app() -> FastAPI:
     @app.on_event("startup")
     async def _sms_sender() -> None:
         sms.start_outbox(app)
+
+    @app.on_event("startup")
+    async def _safety_check() -> None:
+        # Trained in the background: a member's message to a held chat need not wait for it.
+        asyncio.get_running_loop().run_in_executor(None, safety.warm_up)
 
     @app.on_event("startup")
     def _demo_roster() -> None:

@@ -85,11 +85,13 @@ async def chat(ws: WebSocket) -> None:
 
 
 async def _converse(ws: WebSocket, session: Session, sender: str, message: str) -> Optional[List[dict]]:
-    """The assistant's reply; None when the message went to the agent holding the chat."""
+    """The assistant's reply; None when the message went to the agent holding the chat
+    (unless it spoke of a crisis: that is answered at once, whoever holds the chat)."""
     held = handoff.add_member_message(sender, message)
     if held is not None:
+        answer = live.answer_if_crisis(sender, message)
         await live.queue_changed(held.handoff_id)
-        return None
+        return [{"text": line, "buttons": []} for line in answer] or None
     await ws.send_json({"type": "typing"})
     said = await ask_rasa(sender, message, "web")
     reply = _for_browser(said)

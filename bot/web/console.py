@@ -25,6 +25,7 @@ from bot.handoff import HandoffView, NotHolder
 from bot.messages import text
 from bot.policy import NETWORKS, URGENCIES, kb
 from bot.requests import REQUESTERS, draft_from_answers, open_request
+from bot.safety import answers as safety_answers
 from bot.store import session_scope
 from bot.store.models import Grievance, Ride, SecondOpinionRequest
 from bot.transport import RideDraft, request_ride
@@ -38,6 +39,8 @@ LOGIN_COOKIE = "so_console_login"          # the sign-in form's CSRF token (doub
 REASON_LABELS = {"asked": "Asked for a person", "not_understood": "The assistant did not understand twice",
                  "locked": "Verification locked", "clinical": "Clinical question",
                  "conduct": "Complaint about a provider's conduct"}
+CRISIS_LABELS = {"suicide": "Crisis: suicide", "self_harm": "Crisis: self-harm", "overdose": "Crisis: overdose",
+                 "medical": "Crisis: medical emergency"}
 
 
 class SignInRequired(Exception):
@@ -97,6 +100,7 @@ async def _checked_form(request: Request, expected: Optional[str]) -> Dict[str, 
 def _page(request: Request, name: str, console: Optional[ConsoleSession], status_code: int = 200, **context):
     return TEMPLATES.TemplateResponse(request, name, {"console": console, "plan_name": _plan_name,
                                                       "reason_label": REASON_LABELS.get, "when": _when,
+                                                      "crisis_label": CRISIS_LABELS.get,
                                                       "waited": _waited, **context}, status_code=status_code)
 
 
@@ -173,7 +177,8 @@ def queue_part(request: Request):
 def _queue_context() -> dict:
     views = handoff.queue()
     return {"waiting": [v for v in views if v.status == "waiting"],
-            "held": [v for v in views if v.status == "held"], "callbacks": handoff.open_callbacks()}
+            "held": [v for v in views if v.status == "held"], "callbacks": handoff.open_callbacks(),
+            "safety_counts": safety_answers.counts()}
 
 
 @router.post("/callbacks/{callback_id}/done")

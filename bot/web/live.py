@@ -15,9 +15,10 @@ from typing import Dict, List, Set
 import httpx
 from fastapi import WebSocket
 
-from bot import handoff
+from bot import handoff, safety
 from bot.handoff import HandoffView, MessageView
 from bot.messages import text
+from bot.safety.answers import held_answer, record_answer
 from bot.web.assistant import run_assistant_action
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,19 @@ async def assistant_said(app, view: HandoffView, messages: List[dict]) -> None:
         return
     await HUB.to_member(view.conversation_id, {"type": "push", "messages": [
         {"text": m.get("text", ""), "buttons": []} for m in messages if m.get("text")]})
+
+
+def answer_if_crisis(conversation_id: str, body: str) -> List[str]:
+    """A member's message to a conversation a person holds (or is about to): a crisis in
+    it is answered at once with 911/988, in the member's language, and the conversation
+    is flagged at the top of the queue (audited). The answer, or nothing."""
+    crisis = safety.check(body)
+    if crisis is None:
+        return []
+    said = held_answer(crisis)
+    record_answer(conversation_id, crisis, "held")
+    handoff.flag_crisis(conversation_id, crisis.category, said)
+    return said
 
 
 async def queue_changed(handoff_id: int = None) -> None:

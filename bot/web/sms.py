@@ -150,8 +150,9 @@ async def twilio_sms(request: Request) -> Response:
     held = handoff.add_member_message(phone_hash, body or text("sms_no_text"))
     if held is not None:                                       # a person has this conversation
         handoff.set_reply_to(held.handoff_id, phone)
+        answer = live.answer_if_crisis(phone_hash, body)             # 911/988 at once, whoever holds it
         await live.queue_changed(held.handoff_id)
-        return _twiml(lead)
+        return _twiml(lead + answer)
     choice = parse_choice(body, len(offered)) if offered else None
     message = offered[choice - 1] if choice else body.lstrip("/").strip() or body
     reply_task = asyncio.ensure_future(_converse(phone, phone_hash, message, cfg))
