@@ -2,7 +2,7 @@
 action server) behind the gateway and Twilio's REST API stood in for locally.
 
 While the agent holds the conversation, the member's texts reach the console in order
-and never the assistant (Rasa's tracker stays paused, without them); the agent's words
+and never the assistant (it holds its words, a slot the SafetyPolicy reads); the agent's words
 go out by text, marked as from a person; after hand back the assistant goes on with
 what the agent settled. Nobody claiming in time gets the member a callback offer."""
 import re
@@ -16,8 +16,9 @@ from sqlalchemy import select, update
 
 from bot import agents
 from bot.members import seed_demo_roster
+from bot.messages import text as text_of
 from bot.store import migrate, session_scope
-from bot.store.models import CallbackTask, Handoff
+from bot.store.models import AuditEntry, CallbackTask, Handoff
 from bot.web import sms
 from tests import harness
 from tests.sms_helpers import PATH, FakeTwilio, signed, sms_env, texts_of
@@ -108,12 +109,12 @@ def test_a_texting_member_is_answered_by_an_agent_then_by_the_assistant_again(wo
 
     tracker = tracker_of(world, conversation_id)
     user_texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
-    assert tracker["paused"] is True
+    assert tracker["slots"]["handoff_open"] is True                  # the assistant holds its words
     assert not {"hello?", "is anyone there", "my knee still hurts after surgery"} & set(user_texts)
 
     client.post(f"/console/handoffs/{handoff_id}/hand-back", data={"csrf": token})
     texted(world, PHONE, "You're back with the assistant")
-    assert tracker_of(world, conversation_id)["paused"] is False
+    assert tracker_of(world, conversation_id)["slots"]["handoff_open"] is False
     said = text(world, "i want a second opinion")
     assert "why do you want a second opinion" in said and "member ID" not in said   # the agent verified them
 
@@ -131,3 +132,60 @@ def test_nobody_claims_in_time_so_the_member_gets_a_callback(world):
     with session_scope() as session:
         task = session.execute(select(CallbackTask).where(CallbackTask.conversation_id == conversation_id)).scalar_one()
     assert (task.phone, task.preferred_time, task.status) == ("+12095550134", "weekday mornings", "open")
+
+
+# -- safety first, through the gateway ------------------------------------------------
+
+
+def sign_in(world):
+    token = csrf_of(world.client.get("/console/login").text)
+    world.client.post("/console/login", data={"csrf": token, "username": "maria.l", "password": PASSWORD})
+
+
+def test_a_texting_member_in_crisis_mid_request_hears_988_first_in_spanish_then_the_same_question(world):
+    phone = "+15595550999"
+    params, headers = signed("i want a second opinion", phone=phone)
+    first = texts_of(world.client.post(PATH, data=params, headers=headers).text)
+    assert first[0] == text_of("sms_privacy") and first[-1].endswith(text_of("ask_member_id"))
+    params, headers = signed("ya no quiero vivir, perdon por todo", phone=phone)
+    said = texts_of(world.client.post(PATH, data=params, headers=headers).text)
+    assert said[0].startswith(text_of("safety_mental", "es"))      # 988 first, in Spanish
+    assert said[-1].endswith(text_of("ask_member_id"))               # then the same question again
+
+
+def test_a_web_member_in_crisis_while_an_agent_holds_the_chat_is_answered_at_once_and_flagged(world):
+    client = world.client
+    with client.websocket_connect("/ws/chat") as member:
+        member.send_json({"type": "hello", "session": "safety-live-session-0001"})
+        assert member.receive_json()["type"] == "welcome"
+        member.send_json({"type": "message", "id": "a1", "text": "can i talk to a real person"})
+        assert member.receive_json()["type"] == "typing"
+        assert "An agent will join" in " ".join(m["text"] for m in member.receive_json()["messages"])
+        sign_in(world)
+        queue = client.get("/console").text
+        handoff_id = re.findall(r"Claim #(\d+)", queue)[-1]
+        client.post(f"/console/handoffs/{handoff_id}/claim", data={"csrf": csrf_of(queue)})
+        assert member.receive_json()["type"] == "notice"             # Maria L joined
+        member.send_json({"type": "message", "id": "a2", "text": "sorry i cant do this anymore, i have the pills right here"})
+        reply = member.receive_json()
+        assert reply["type"] == "bot" and reply["messages"][0]["text"] == text_of("safety_mental")
+        assert reply["messages"][1]["text"] == text_of("safety_then_held")
+    page = client.get(f"/console/handoffs/{handoff_id}").text
+    assert "Crisis: suicide" in page and "told at once to call 988" in page
+    assert "Crisis: suicide" in client.get("/console/queue.part").text
+    with session_scope(world.assistant.database_url) as s:
+        flags = s.execute(select(AuditEntry.detail).where(AuditEntry.action == "crisis_flag",
+                                                          AuditEntry.entity_key == handoff_id)).scalars().all()
+        answers = s.execute(select(AuditEntry.detail).where(AuditEntry.action == "safety_answer",
+                                                            AuditEntry.detail.like("% held"))).scalars().all()
+    assert flags == ["suicide"] and answers
+    assert "pills right here" not in world.assistant.log_text()
+
+
+def test_a_texting_member_waiting_for_a_person_gets_911_at_once(world):
+    phone = "+15595550321"
+    text(world, "agent", phone=phone)
+    said = text(world, "my wife just collapsed and shes not breathing", phone=phone)
+    assert said.startswith(text_of("safety_medical"))
+    sign_in(world)
+    assert "Crisis: medical emergency" in world.client.get("/console/queue.part").text
