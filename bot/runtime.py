@@ -9,6 +9,7 @@ for migrations, psql and a purge job.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Dict, List
@@ -46,6 +47,8 @@ def service_env(extra: Dict[str, str] = None) -> Dict[str, str]:
                 os.environ.pop("DATABASE_URL", None)
             else:
                 os.environ["DATABASE_URL"] = saved
+    # The secret Rasa sends the action server (endpoints.yml); both get this same env.
+    env.setdefault("ACTION_SERVER_TOKEN", secrets.token_urlsafe(32))
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -56,10 +59,14 @@ def rasa_cmd(*args: str) -> List[str]:
     return [str(Path(sys.executable).with_name("rasa")), *args]
 
 
+def action_server_cmd(port: int) -> List[str]:
+    return [sys.executable, "-m", "bot.action_server", "--port", str(port)]
+
+
 if __name__ == "__main__":
     # `eval "$(python -m bot.runtime)"` exports the environment for a shell script.
     import shlex
     env = service_env()
-    for key in ("PYTHONPATH", "DATABASE_URL", "TRACKER_STORE_URL", *POOL_DEFAULTS,
+    for key in ("PYTHONPATH", "DATABASE_URL", "TRACKER_STORE_URL", "ACTION_SERVER_TOKEN", *POOL_DEFAULTS,
                 "SQLALCHEMY_SILENCE_UBER_WARNING", "TF_CPP_MIN_LOG_LEVEL", "RASA_TELEMETRY_ENABLED"):
         print(f"export {key}={shlex.quote(env[key])}")

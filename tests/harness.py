@@ -13,7 +13,7 @@ from typing import List
 
 import httpx
 
-from bot.runtime import rasa_cmd, service_env
+from bot.runtime import action_server_cmd, rasa_cmd, service_env
 from bot.train import MODEL, ROOT, train
 
 
@@ -53,26 +53,27 @@ class Assistant:
                 p.kill()
 
 
-def start(workdir: Path, database_url: str, tracker_url: str = None, extra_env: dict = None) -> Assistant:
+def start(workdir: Path, database_url: str, tracker_url: str = None, extra_env: dict = None,
+          token: str = None) -> Assistant:
     if not MODEL.exists():
         train()
     if tracker_url is None:
         tracker_url = database_url if database_url.startswith("postgresql") else f"sqlite:///{workdir / 'tracker.db'}"
-    token = secrets.token_urlsafe(16)
+    token = token or secrets.token_urlsafe(16)     # may begin with "-": passed as --auth-token=...
     # Member-services hours follow the clock; tests say whether agents are on duty.
     env = service_env({"DATABASE_URL": database_url, "TRACKER_STORE_URL": tracker_url,
                        "MEMBER_SERVICES_HOURS": "never", **(extra_env or {})})
     action_port, rasa_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"    # the project's own, on this run's action port
     endpoints.write_text((ROOT / "endpoints.yml").read_text().replace(
-        "http://localhost:5055/webhook", f"http://127.0.0.1:{action_port}/webhook"))
+        "http://127.0.0.1:5055/webhook", f"http://127.0.0.1:{action_port}/webhook"))
     logs = [workdir / "actions.log", workdir / "rasa.log"]
     procs = [
-        subprocess.Popen(rasa_cmd("run", "actions", "--actions", "actions", "--port", str(action_port)),
+        subprocess.Popen(action_server_cmd(action_port),
                          cwd=ROOT, env=env, stdout=logs[0].open("w"), stderr=subprocess.STDOUT),
         subprocess.Popen(rasa_cmd("run", "--model", str(MODEL), "--interface", "127.0.0.1",
                                   "--port", str(rasa_port), "--credentials", str(ROOT / "credentials.yml"),
-                                  "--endpoints", str(endpoints), "--enable-api", "--auth-token", token),
+                                  "--endpoints", str(endpoints), "--enable-api", f"--auth-token={token}"),
                          cwd=ROOT, env=env, stdout=logs[1].open("w"), stderr=subprocess.STDOUT),
     ]
     assistant = Assistant(f"http://127.0.0.1:{rasa_port}", database_url, logs, procs, tracker_url, token)
@@ -84,6 +85,7 @@ def _wait_until_ready(assistant: Assistant, action_port: int, timeout: float = 2
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in assistant.procs):
+            assistant.stop()                    # the other one too: nothing left running
             raise RuntimeError("a server exited during start-up:\n" + assistant.log_text()[-3000:])
         try:
             httpx.get(f"http://127.0.0.1:{action_port}/health", timeout=2).raise_for_status()
