@@ -22,6 +22,7 @@ from bot import handoff
 from bot.handoff import HANDOFF_OPENED
 from bot.messages import text
 from bot.policy import kb
+from bot.store.redaction import redacted
 
 HANDOFF_OPEN = "handoff_open"     # a person holds the conversation (ConversationResumed: for older ones paused)
 REASON_BY_INTENT = {"human_handoff": "asked", "ask_clinical": "clinical", "provider_conduct": "conduct"}
@@ -54,14 +55,13 @@ def misunderstood_last_turn(tracker: Tracker) -> bool:
 
 def transcript_of(tracker: Tracker, said_now: List[dict]) -> List[tuple]:
     """(sender, text, at) of the conversation so far, for the agent. The member's answer
-    to the date-of-birth question is hidden: the agent verifies for themselves."""
-    lines, asking = [], None
-    for event in tracker.events:
+    to the date-of-birth question is hidden (bot.store.redaction): the agent verifies
+    for themselves."""
+    lines = []
+    for event in redacted(tracker.events):
         kind, at = event.get("event"), datetime.fromtimestamp(event.get("timestamp") or 0, timezone.utc)
-        if kind == "slot" and event.get("name") == "requested_slot":
-            asking = event.get("value")
-        elif kind == "user" and event.get("text"):
-            lines.append(("member", "(date of birth, hidden)" if asking == "dob" else event["text"], at))
+        if kind == "user" and event.get("text"):
+            lines.append(("member", event["text"], at))
         elif kind == "bot" and event.get("text"):
             lines.append(("assistant", event["text"], at))
     now = datetime.now(timezone.utc)

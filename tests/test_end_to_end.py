@@ -261,3 +261,29 @@ def test_a_whole_request_by_sms_through_the_gateway(assistant, monkeypatch):
 def stored_by_channel(assistant, channel):
     with session_scope(assistant.database_url) as s:
         return s.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.channel == channel)).scalars().all()
+
+
+# The dates of birth members typed in this module, as they typed them.
+TYPED_DOBS = ("4/9/61", "January 30 1950", "1975-12-02", "2/2/1950", "3/3/1950", "4/4/1950", "April 9 1961",
+              "7/15/1988", "11/11/1969", "12/2/1975", "1/30/1950")
+
+
+def test_no_date_of_birth_a_member_typed_is_kept_anywhere(assistant):
+    """Runs last in this module: every table of the records' and the conversations'
+    databases (but the roster's own record), and the servers' logs."""
+    from sqlalchemy import create_engine, inspect, text
+    found = []
+    for url in {assistant.database_url, assistant.tracker_url}:
+        engine = create_engine(url, future=True)
+        with engine.connect() as conn:
+            for table in inspect(engine).get_table_names():
+                if table in ("members", "alembic_version"):
+                    continue
+                for row in conn.execute(text(f'SELECT * FROM "{table}"')):
+                    found += [(table, dob) for dob in TYPED_DOBS if dob in " ".join(map(str, row))]
+        engine.dispose()
+    assert found == []
+    logs = assistant.log_text()
+    assert not [dob for dob in TYPED_DOBS if dob in logs]
+    hidden = chat(assistant, "e2e-khs", "what did i tell you my birthday was?")
+    assert "4/9/61" not in " ".join(hidden)

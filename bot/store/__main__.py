@@ -5,6 +5,8 @@
   python -m bot.store purge-trackers [--days N]
                                                delete conversation events older than N days
                                                (default TRACKER_RETENTION_DAYS, or 30)
+  python -m bot.store redact-trackers          hide every date-of-birth answer the conversations
+                                               already hold (new ones are hidden as they are written)
 """
 import argparse
 import sys
@@ -20,6 +22,7 @@ def main(argv) -> int:
     sub.add_parser("seed-demo")
     purge = sub.add_parser("purge-trackers")
     purge.add_argument("--days", type=int, default=None)
+    sub.add_parser("redact-trackers")
     args = parser.parse_args(argv[1:])
 
     if args.command == "migrate":
@@ -28,6 +31,10 @@ def main(argv) -> int:
     elif args.command == "seed-demo":
         from bot.members import seed_demo_roster
         print(f"loaded {seed_demo_roster()} DEMO members (fictional; marked is_demo)")
+    elif args.command == "redact-trackers":
+        from bot.runtime import tracker_store_url
+        from bot.store.redaction import redact_tracker_store
+        print(f"hid the date of birth in {redact_tracker_store(tracker_store_url())} conversation events")
     else:
         from bot.runtime import tracker_store_url
         from bot.store.retention import purge_tracker_events, retention_days

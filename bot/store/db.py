@@ -21,11 +21,20 @@ def database_url() -> str:
     return "postgresql://" + url[len("postgres://"):] if url.startswith("postgres://") else url
 
 
-def _ensure_sqlite_dir(url: str) -> None:
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+def make_private(url: str) -> None:
+    """A SQLite file holds member data: its folder (var/) is 0700 and the file 0600,
+    whoever creates it (SQLite gives its -wal and -shm files the file's mode)."""
+    if not url.startswith("sqlite"):
+        return
+    path = url.split("///", 1)[-1]
+    if not path or path == ":memory:":
+        return
+    folder = Path(path).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if folder == ROOT / "var":
+        folder.chmod(0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    Path(path).chmod(0o600)
 
 
 _ENGINES: Dict[str, Engine] = {}
@@ -40,7 +49,7 @@ def engine_for(url: Optional[str] = None) -> Engine:
 
 
 def _create_engine(url: str) -> Engine:
-    _ensure_sqlite_dir(url)
+    make_private(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -87,7 +96,7 @@ def _alembic_config(url: Optional[str]):
     from alembic.config import Config
 
     url = url or database_url()
-    _ensure_sqlite_dir(url)
+    make_private(url)
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
