@@ -20,15 +20,19 @@ from typing import Optional, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from bot import audit
 from bot.deadlines import utcnow
 from bot.store import session_scope
-from bot.store.models import Agent, AgentSession
+from bot.store.models import Agent, AgentSession, AuditEntry
 from bot.store.repository import as_utc
 
-MAX_FAILURES = 5
+# One source (a client address) may fail a few times; an account locks only after more
+# failures than any one source may make, so nobody can lock a real agent out from one place.
+SOURCE_MAX_FAILURES = 5
+SOURCE_WINDOW_MINUTES = 15
+MAX_FAILURES = 20
 LOCK_MINUTES = 15
 SESSION_HOURS = 8
 MIN_PASSWORD = 12
@@ -88,19 +92,25 @@ def seed_demo_agents() -> int:
     return made
 
 
-def authenticate(username: str, password: str, now: Optional[datetime] = None) -> Tuple[Optional[AgentView], str]:
-    """(agent, "ok") or (None, "invalid" | "locked"). Unknown names and wrong passwords
-    look the same, and cost the same time."""
+def authenticate(username: str, password: str, source: str = "",
+                 now: Optional[datetime] = None) -> Tuple[Optional[AgentView], str]:
+    """(agent, "ok") or (None, "invalid" | "locked" | "slow_down"). Unknown names and
+    wrong passwords cost the same work and are counted the same way, per source."""
     now = now or utcnow()
     with session_scope() as session:
+        if source and _failures_from(session, source, now) >= SOURCE_MAX_FAILURES:
+            _verify(_NO_SUCH_USER, password)
+            return None, "slow_down"
         row = session.execute(select(Agent).where(Agent.username == username.strip().lower())).scalar_one_or_none()
         if row is None:
             _verify(_NO_SUCH_USER, password)
+            _failed_from(session, source)
             return None, "invalid"
         if row.locked_until and as_utc(row.locked_until) > now:
             audit.record(session, f"agent:{row.username}", "sign_in", "agent", row.username, "refused: locked")
             return None, "locked"
         if not _verify(row.password_hash, password):
+            _failed_from(session, source)
             row.failed_attempts = (row.failed_attempts or 0) + 1
             locked = row.failed_attempts >= MAX_FAILURES
             if locked:
@@ -113,6 +123,22 @@ def authenticate(username: str, password: str, now: Optional[datetime] = None) -
             row.password_hash = _hasher.hash(password)
         audit.record(session, f"agent:{row.username}", "sign_in", "agent", row.username)
         return _view(row), "ok"
+
+
+def _source_key(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()[:32]
+
+
+def _failed_from(session, source: str) -> None:
+    if source:
+        audit.record(session, "console", "sign_in_failed", "source", _source_key(source))
+
+
+def _failures_from(session, source: str, now: datetime) -> int:
+    since = now - timedelta(minutes=SOURCE_WINDOW_MINUTES)
+    return session.execute(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "sign_in_failed", AuditEntry.entity_key == _source_key(source),
+        AuditEntry.at >= since)).scalar_one()
 
 
 def _verify(password_hash: str, password: str) -> bool:

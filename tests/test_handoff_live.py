@@ -44,7 +44,7 @@ def world(trained_model, tmp_path_factory):
                                "HANDOFF_SWEEP_SECONDS": "0.5"}.items():
                 env.setenv(key, value)
             from bot.web.app import create_app
-            with TestClient(create_app(), base_url="http://127.0.0.1") as client:
+            with TestClient(create_app(), base_url="https://127.0.0.1") as client:
                 yield SimpleNamespace(client=client, fake=fake, assistant=assistant)
     finally:
         assistant.stop()

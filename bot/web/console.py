@@ -8,6 +8,7 @@ Every form carries the session's CSRF token; every agent action is audited.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 from pathlib import Path
 from typing import Dict, Optional, Tuple
@@ -77,8 +78,16 @@ def install(app) -> None:
 
 
 def _secure(request: Request) -> bool:
-    """Secure cookies, except for plain http on this machine (the local demo)."""
-    return not (request.url.scheme == "http" and request.url.hostname in ("127.0.0.1", "localhost", "::1"))
+    """Secure cookies whenever the public address is https: PUBLIC_BASE_URL says so, or
+    (without it) a trusted proxy's X-Forwarded-Proto or the connection itself does.
+    Never the Host header, which the client chooses."""
+    public = os.environ.get("PUBLIC_BASE_URL", "")
+    if public:
+        return public.lower().startswith("https://")
+    trusted = {p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()}
+    if request.client and request.client.host in trusted and request.headers.get("x-forwarded-proto"):
+        return request.headers["x-forwarded-proto"].lower() == "https"
+    return request.url.scheme == "https"
 
 
 def _signed_in(request: Request) -> ConsoleSession:
@@ -132,10 +141,12 @@ def login_page(request: Request, error: str = ""):
 @router.post("/login")
 async def login(request: Request):
     form = await _checked_form(request, request.cookies.get(LOGIN_COOKIE))
-    agent, outcome = await asyncio.to_thread(agents.authenticate, form.get("username", ""), form.get("password", ""))
-    if agent is None:
-        message = ("Too many failed sign-ins: this account is locked for a while. Ask a supervisor if it is urgent."
-                   if outcome == "locked" else "That username and password do not match.")
+    source = request.client.host if request.client else ""
+    agent, _ = await asyncio.to_thread(agents.authenticate, form.get("username", ""), form.get("password", ""),
+                                       source)
+    if agent is None:       # one answer for every refusal: nothing says whether the account exists
+        message = ("That username and password do not match, or sign-in is paused after several failed "
+                   "tries. Ask a supervisor if it is urgent.")
         token = secrets.token_urlsafe(32)
         response = _page(request, "login.html", None, status_code=401, csrf=token, error=message)
         response.set_cookie(LOGIN_COOKIE, token, httponly=True, secure=_secure(request), samesite="strict",
