@@ -168,3 +168,17 @@ def test_the_account_command(tmp_path):
     with scope(url) as session:
         names = set(session.execute(select(Agent.username)).scalars())
     assert names == {"ana.r"}
+
+
+def test_one_source_cannot_lock_an_agent_out_nor_learn_who_exists(database):
+    agents.create_agent("source.test", "Source Test", "a long enough password")
+    for _ in range(agents.SOURCE_MAX_FAILURES):
+        assert agents.authenticate("source.test", "wrong", source="203.0.113.9") == (None, "invalid")
+    # That place is paused, even with the right password; the agent elsewhere is not.
+    assert agents.authenticate("source.test", "a long enough password", source="203.0.113.9") == (None, "slow_down")
+    agent, outcome = agents.authenticate("source.test", "a long enough password", source="198.51.100.7")
+    assert outcome == "ok" and agent.username == "source.test"
+    # Unknown names are counted the same way, so guessing names pauses too.
+    for _ in range(agents.SOURCE_MAX_FAILURES):
+        assert agents.authenticate("no.such.agent", "wrong", source="192.0.2.44") == (None, "invalid")
+    assert agents.authenticate("source.test", "a long enough password", source="192.0.2.44") == (None, "slow_down")
