@@ -189,3 +189,39 @@ def test_a_texting_member_waiting_for_a_person_gets_911_at_once(world):
     assert said.startswith(text_of("safety_medical"))
     sign_in(world)
     assert "Crisis: medical emergency" in world.client.get("/console/queue.part").text
+
+
+def test_after_verifying_on_web_and_by_sms_and_a_handoff_no_date_of_birth_is_kept(world):
+    """Runs last: verify on the web chat and by text, hand off, hand back; then no table
+    of the records' or the conversations' database (but the roster's own record) and no
+    log holds the dates of birth the members typed."""
+    client, typed = world.client, ("7/15/1988", "11/11/1969")
+    with client.websocket_connect("/ws/chat") as member:
+        member.send_json({"type": "hello", "session": "dob-at-rest-session-01"})
+        member.receive_json()
+        said = []
+        for i, words in enumerate(("i want a second opinion", "DEMO3003", typed[0], "can i talk to a real person")):
+            member.send_json({"type": "message", "id": f"d{i}", "text": words})
+            assert member.receive_json()["type"] == "typing"
+            said.append(" ".join(m["text"] for m in member.receive_json()["messages"]))
+        assert "verified as a Mountain Valley Health Plan member" in said[2] and "An agent will join" in said[3]
+    text(world, "i want a second opinion", phone="+15595550444")
+    text(world, "DEMO5005", phone="+15595550444")
+    assert "verified as a Health Net member" in text(world, typed[1], phone="+15595550444")
+    text(world, "agent please", phone="+15595550444")
+    sign_in(world)
+    for handoff_id in re.findall(r"Claim #(\d+)", client.get("/console").text):
+        page = client.get("/console").text
+        client.post(f"/console/handoffs/{handoff_id}/claim", data={"csrf": csrf_of(page)})
+        client.post(f"/console/handoffs/{handoff_id}/hand-back", data={"csrf": csrf_of(page)})
+    from sqlalchemy import create_engine, inspect, text as sql
+    found = []
+    for url in {world.assistant.database_url, world.assistant.tracker_url}:
+        engine = create_engine(url, future=True)
+        with engine.connect() as conn:
+            for table in inspect(engine).get_table_names():
+                if table not in ("members", "alembic_version"):
+                    found += [(table, dob) for row in conn.execute(sql(f'SELECT * FROM "{table}"'))
+                              for dob in typed if dob in " ".join(map(str, row))]
+        engine.dispose()
+    assert found == [] and not [dob for dob in typed if dob in world.assistant.log_text()]
