@@ -8,6 +8,7 @@ from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import plan_name, say
+from bot import verification
 
 
 def say_member_services(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -24,9 +25,11 @@ class ActionStartOver(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        verification.forget(tracker.sender_id)
         say(dispatcher, tracker, "start_over")
         dispatcher.utter_message(response="utter_how_can_help")
-        # Starting over does not lift a verification lock, nor forget failed tries.
+        # Starting over ends verification; it lifts no lock and forgets no failed try
+        # (those are kept in the database; the slots only for this conversation's flow).
         keep = {s: tracker.get_slot(s) for s in ("verification_locked", "verify_failures")}
         return [AllSlotsReset()] + [SlotSet(k, v) for k, v in keep.items() if v]
 

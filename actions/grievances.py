@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import plan_name, say
-from actions.verification import record_plan, refused_unverified
+from actions.verification import member_or_refusal, record_plan
 from actions.forms import MemberForm, question_action
 from bot import nlp
 from bot.deadlines import to_pacific
@@ -97,10 +97,10 @@ class ActionFileGrievance(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if refused_unverified(dispatcher, tracker):
+        member = member_or_refusal(dispatcher, tracker)
+        if member is None:
             return []
-        member_id = tracker.get_slot("member_id")
-        plan = record_plan(tracker)
+        member_id, plan = member.member_id, member.plan
         about = tracker.get_slot("grievance_about")
         linked = tracker.get_slot("request_reference") or (
             latest_request_for(member_id) if about == "denied_request" else None)

@@ -11,9 +11,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (latest_intent, latest_text, member_plan_or_named, plan_name, say)
+from actions.common import latest_intent, latest_text, plan_name, say
 from actions.forms import MemberForm, clip, question_action
-from actions.verification import record_plan, refused_unverified
+from actions.verification import member_or_refusal, plan_of, record_plan, verified_member
 from bot import nlp
 from bot.deadlines import to_pacific
 from bot.messages import text
@@ -27,8 +27,8 @@ FORM_SLOTS = ("member_id", "dob", "plan", "reason_text", "reason", "initial_prov
 CLEARS = {"reason": ("reason_text", "reason"), "initial_provider": ("initial_provider", "initial_specialty")}
 
 
-def draft_from(tracker: Tracker) -> RequestDraft:
-    return draft_from_answers(record_plan(tracker), {slot: tracker.get_slot(slot) for slot in ANSWERS})
+def draft_from(tracker: Tracker, plan: Optional[str] = None) -> RequestDraft:
+    return draft_from_answers(plan or record_plan(tracker), {slot: tracker.get_slot(slot) for slot in ANSWERS})
 
 
 class ActionStartRequest(Action):
@@ -117,10 +117,11 @@ class ActionOpenRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if refused_unverified(dispatcher, tracker):
+        member = member_or_refusal(dispatcher, tracker)
+        if member is None:
             return []
-        draft = draft_from(tracker)
-        opened = open_request(draft, conversation_id=tracker.sender_id, member_id=tracker.get_slot("member_id"),
+        draft = draft_from(tracker, member.plan)
+        opened = open_request(draft, conversation_id=tracker.sender_id, member_id=member.member_id,
                               channel=tracker.get_latest_input_channel() or "rest")
         if not opened.newly_opened:
             say(dispatcher, tracker, "request_already_open", reference=opened.reference)
@@ -160,8 +161,9 @@ class ValidateSecondOpinionForm(MemberForm):
 
     # -- one validator per question ---------------------------------------------------
     def validate_plan(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if tracker.get_slot("verified") and tracker.get_slot("member_plan"):
-            return {"plan": member_plan_or_named(tracker, dispatcher)}
+        member = verified_member(tracker)
+        if member:
+            return {"plan": plan_of(member, dispatcher, tracker)}
         plan = value if value in kb().plans else nlp.find_plan(str(value or ""))
         if plan:
             return {"plan": plan}

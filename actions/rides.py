@@ -9,7 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, plan_name, say
-from actions.verification import record_plan, refused_unverified
+from actions.verification import member_or_refusal, record_plan
 from actions.forms import MemberForm, clip, question_action
 from bot import nlp
 from bot.deadlines import to_pacific, utcnow
@@ -135,11 +135,11 @@ class ActionRequestRide(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if refused_unverified(dispatcher, tracker):
+        member = member_or_refusal(dispatcher, tracker)
+        if member is None:
             return []
-        member_id = tracker.get_slot("member_id")
-        plan = record_plan(tracker)
-        draft = RideDraft(plan=plan, pickup_address=tracker.get_slot("ride_pickup"),
+        member_id = member.member_id
+        draft = RideDraft(plan=member.plan, pickup_address=tracker.get_slot("ride_pickup"),
                           companion=tracker.get_slot("ride_companion") == "yes",
                           mobility=tracker.get_slot("ride_mobility"), appointment_at=_appointment(tracker),
                           appointment_text=tracker.get_slot("ride_appointment"))
@@ -182,10 +182,11 @@ class ActionRideLookup(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if refused_unverified(dispatcher, tracker):
+        member = member_or_refusal(dispatcher, tracker)
+        if member is None:
             return [SlotSet("pending_action", None)]
         wanted = tracker.get_slot("pending_action") or "ride_status"
-        rides = member_rides(tracker.get_slot("member_id"))
+        rides = member_rides(member.member_id)
         active = [r for r in rides if r.status in ACTIVE_RIDE_STATUSES]
         events: List[Dict[Text, Any]] = [SlotSet("pending_action", None)]
         if wanted == "ride_status":
@@ -203,7 +204,7 @@ class ActionRideLookup(Action):
         if wanted == "cancel_ride":
             with session_scope() as session:
                 change_ride_status(session, ride.reference, "cancelled", "member", "cancelled by the member",
-                                   member_id=tracker.get_slot("member_id"))
+                                   member_id=member.member_id)
             say(dispatcher, tracker, "ride_cancelled", reference=ride.reference)
             return events
         say(dispatcher, tracker, "ride_change_intro", reference=ride.reference)

@@ -1,31 +1,55 @@
 """Verifying a member (member ID plus date of birth), shared by every form that
-opens or reads back a member's records."""
+opens or reads back a member's records. Whether the conversation is verified, and as
+whom, comes from bot.verification (the database), never from the tracker's slots:
+those are set here only for the conversation's own flow and the agent's summary."""
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+from typing import Any, Dict, Optional, Text
 
 from actions.common import asked_topic, latest_intent, looks_like_question, plan_name, say
 from actions.conversation import say_member_services
-from bot import members
+from bot import members, verification
+from bot.members import MemberView
 from bot.policy import kb
 from bot.requests import take_denial_to_offer
 
 
 VERIFIED = members.VERIFIED_MARKER   # what the dob slot holds once checked: never the date itself
+WAIT_TEXT = "verify_wait"            # a try too soon after failed ones: not read, asked again
 
 
-def refused_unverified(dispatcher, tracker) -> bool:
-    """Say why nothing can be done for an unverified member; True if so."""
-    if tracker.get_slot("verified"):
-        return False
-    say(dispatcher, tracker, "verify_locked" if tracker.get_slot("verification_locked") else "not_verified")
-    say_member_services(dispatcher, tracker)
-    return True
+def gateway_source(tracker) -> Optional[str]:
+    metadata = tracker.latest_message.get("metadata") or {}
+    source = metadata.get("source") if isinstance(metadata, dict) else None
+    return str(source)[:200] if source else None
+
+
+def verified_member(tracker) -> Optional[MemberView]:
+    return verification.verified_member(tracker.sender_id)
+
+
+def member_or_refusal(dispatcher, tracker) -> Optional[MemberView]:
+    """The conversation's verified member; if none, say why nothing can be done."""
+    member = verified_member(tracker)
+    if member is None:
+        say(dispatcher, tracker, "verify_locked" if tracker.get_slot("verification_locked") else "not_verified")
+        say_member_services(dispatcher, tracker)
+    return member
 
 
 def record_plan(tracker) -> str:
     """A verified member's plan from their record, else the plan they named."""
-    return tracker.get_slot("member_plan") or tracker.get_slot("plan")
+    member = verified_member(tracker)
+    return member.plan if member else tracker.get_slot("plan")
+
+
+def plan_of(member: MemberView, dispatcher, tracker) -> str:
+    """The member's plan; if their message names another one, say so instead of guessing."""
+    named = {e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == "plan"}
+    other = next((p for p in named if p != member.plan and p in kb().plans), None)
+    if other:
+        say(dispatcher, tracker, "plan_mismatch", plan_name=plan_name(member.plan), named_plan=plan_name(other))
+    return member.plan
 
 
 class VerificationValidators:
@@ -49,9 +73,8 @@ class VerificationValidators:
         return {"member_id": None}
 
     def validate_dob(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if value == VERIFIED and tracker.get_slot("verified"):
-            # A form being activated re-validates slots already filled: stay verified.
-            return {"dob": VERIFIED}
+        if value == VERIFIED:
+            return self._still_verified(tracker)
         dob = members.parse_dob(str(value or ""))
         if dob is None:
             intent, confidence = latest_intent(tracker)
@@ -60,9 +83,24 @@ class VerificationValidators:
                 return self._not_an_answer("dob", dispatcher, tracker)
             say(dispatcher, tracker, "dob_unclear")
             return {"dob": None}
-        member = members.verify(tracker.get_slot("member_id") or "", dob)
-        if member is None:
-            return self._verification_failed(dispatcher, tracker)
+        outcome = verification.attempt(tracker.get_slot("member_id") or "", dob, tracker.sender_id,
+                                       gateway_source(tracker))
+        if outcome.status == verification.VERIFIED:
+            return self._verified(outcome.member, dispatcher, tracker)
+        if outcome.status == verification.WAIT:
+            say(dispatcher, tracker, WAIT_TEXT)
+            return {"dob": None}
+        return self._verification_failed(outcome, dispatcher, tracker)
+
+    def _still_verified(self, tracker) -> Dict[Text, Any]:
+        """A form being activated re-validates slots already filled: still verified, as
+        this member? Otherwise (expired, started over, never) ask again."""
+        member = verified_member(tracker)
+        if member and member.member_id == members.normalize_member_id(tracker.get_slot("member_id") or ""):
+            return {"dob": VERIFIED}
+        return {"dob": None, "verified": False}
+
+    def _verified(self, member: MemberView, dispatcher, tracker) -> Dict[Text, Any]:
         say(dispatcher, tracker, "verified", first_name=member.first_name, plan_name=plan_name(member.plan))
         named = tracker.get_slot("plan")
         if named in kb().plans and named != member.plan:
@@ -73,13 +111,15 @@ class VerificationValidators:
         # The date of birth itself is not kept in the conversation's slots.
         return {"dob": VERIFIED, "verified": True, "member_plan": member.plan, "plan": member.plan}
 
-    def _verification_failed(self, dispatcher, tracker) -> Dict[Text, Any]:
-        failures = int(tracker.get_slot("verify_failures") or 0) + 1
-        if failures >= members.MAX_VERIFY_ATTEMPTS:
+    def _verification_failed(self, outcome: verification.Outcome, dispatcher, tracker) -> Dict[Text, Any]:
+        # The slot can only make this stricter: the database counts this conversation's tries.
+        failures = max(int(tracker.get_slot("verify_failures") or 0) + 1, outcome.failures)
+        if outcome.status == verification.LOCKED or failures >= verification.CONVERSATION_MAX_FAILURES:
             say(dispatcher, tracker, "verify_locked_now")
             return {"dob": None, "verify_failures": failures, "verification_locked": True,
                     "handoff_reason": "locked"}
-        say(dispatcher, tracker, "verify_failed", attempt=failures + 1, max_attempts=members.MAX_VERIFY_ATTEMPTS)
+        say(dispatcher, tracker, "verify_failed", attempt=failures + 1,
+            max_attempts=verification.CONVERSATION_MAX_FAILURES)
         return {"member_id": None, "dob": None, "verify_failures": failures}
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain):

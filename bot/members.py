@@ -1,4 +1,5 @@
-"""Members: the roster, and verification by member ID plus date of birth."""
+"""Members: the roster, and matching a member ID plus date of birth (the limits on
+trying are in bot.verification)."""
 from __future__ import annotations
 
 import re
@@ -16,7 +17,6 @@ from bot.store import session_scope
 from bot.store.models import Member
 
 DEMO_ROSTER = Path(__file__).resolve().parent / "store" / "demo_members.yml"
-MAX_VERIFY_ATTEMPTS = 3
 LANGUAGES = ("en", "es")
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
@@ -101,18 +101,30 @@ def _valid(year: int, month: int, day: int, today: date) -> Optional[date]:
 
 
 def verify(member_id: str, dob: date) -> Optional[MemberView]:
-    """The member if the ID and date of birth match one record, else None."""
+    """The member if the ID and date of birth match one record, else None. Unlimited:
+    the assistant tries through bot.verification.attempt instead."""
     with session_scope() as session:
-        row = session.execute(select(Member).where(Member.member_id == normalize_member_id(member_id))
-                              ).scalar_one_or_none()
-        return _view(row) if row is not None and row.dob == dob else None
+        return matching(session, member_id, dob)
+
+
+def matching(session, member_id: str, dob: Optional[date]) -> Optional[MemberView]:
+    row = _row(session, member_id)
+    return _view(row) if row is not None and dob is not None and row.dob == dob else None
+
+
+def _row(session, member_id: str) -> Optional[Member]:
+    return session.execute(select(Member).where(Member.member_id == normalize_member_id(member_id))
+                           ).scalar_one_or_none()
 
 
 def get(member_id: str) -> Optional[MemberView]:
     with session_scope() as session:
-        row = session.execute(select(Member).where(Member.member_id == normalize_member_id(member_id))
-                              ).scalar_one_or_none()
-        return _view(row) if row else None
+        return lookup(session, member_id)
+
+
+def lookup(session, member_id: str) -> Optional[MemberView]:
+    row = _row(session, member_id)
+    return _view(row) if row else None
 
 
 def upsert(member_id: str, first_name: str, last_name: str, dob: date, plan: str,

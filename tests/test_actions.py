@@ -1,4 +1,6 @@
 """Actions, run as the action server runs them, against a real (temporary) database."""
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -6,6 +8,7 @@ from actions.conversation import ActionStartOver
 from actions.request import (FORM_SLOTS, ActionAfterAffirm, ActionAskConfirmed, ActionOpenRequest,
                              ActionStartRequest, ValidateSecondOpinionForm)
 from actions.rights import ActionAnswerRights
+from bot import verification
 from bot.store import session_scope
 from bot.store.models import SecondOpinionRequest
 from tests.actions_helpers import run, run_messages, slots_set, tracker
@@ -17,6 +20,13 @@ COMPLETE = dict(**VERIFIED, plan="partnership", reason_text="my surgeon wants to
                 initial_recommendation="spinal fusion", initial_date="last month",
                 requested_by="member", network="out_of_network", preferred_provider="Dr. Lee",
                 urgency="routine", confirmed="yes")
+DOBS = {"DEMO4004": date(1950, 1, 30), "DEMO5005": date(1969, 11, 11)}
+
+
+def verified(sender, member_id="DEMO4004"):
+    """The conversation verified in the database: the slots alone verify nothing."""
+    assert verification.attempt(member_id, DOBS[member_id], sender).status == verification.VERIFIED
+    return sender
 
 
 async def validate(slot, text, slots=None, intent="inform", confidence=0.9):
@@ -129,7 +139,7 @@ async def test_read_back_states_what_the_plan_requires():
 
 
 async def test_open_request_stores_once_with_due_date():
-    t = tracker("yes", "affirm", slots=COMPLETE, sender="conv-open-once")
+    t = tracker("yes", "affirm", slots=COMPLETE, sender=verified("conv-open-once"))
     said, events = await run(ActionOpenRequest(), t)
     reference = slots_set(events)["request_reference"]
     assert reference in said and "should decide by" in said
@@ -147,7 +157,7 @@ async def test_open_request_stores_once_with_due_date():
 
 async def test_in_network_partnership_needs_no_approval_and_has_no_due_date():
     slots = {**COMPLETE, "network": "in_network"}
-    said, events = await run(ActionOpenRequest(), tracker("yes", "affirm", slots=slots, sender="conv-in-net"))
+    said, events = await run(ActionOpenRequest(), tracker("yes", "affirm", slots=slots, sender=verified("conv-in-net")))
     assert "No approval is needed" in said
     with session_scope() as s:
         row = s.execute(select(SecondOpinionRequest).where(
@@ -157,7 +167,8 @@ async def test_in_network_partnership_needs_no_approval_and_has_no_due_date():
 
 async def test_health_net_has_no_date_and_says_so():
     slots = {**COMPLETE, "plan": "health_net", "member_plan": "health_net", "member_id": "DEMO5005"}
-    said, _ = await run(ActionOpenRequest(), tracker("yes", "affirm", slots=slots, sender="conv-hn"))
+    t = tracker("yes", "affirm", slots=slots, sender=verified("conv-hn", "DEMO5005"))
+    said, _ = await run(ActionOpenRequest(), t)
     assert "no number of hours or days" in said and "can't give you a date" in said
 
 
@@ -222,7 +233,8 @@ async def test_locked_conversation_opens_nothing_and_start_over_keeps_the_lock()
 
 
 async def test_opened_request_is_linked_to_the_verified_member():
-    said, events = await run(ActionOpenRequest(), tracker("yes", "affirm", slots=COMPLETE, sender="conv-member"))
+    t = tracker("yes", "affirm", slots=COMPLETE, sender=verified("conv-member"))
+    said, events = await run(ActionOpenRequest(), t)
     with session_scope() as s:
         row = s.execute(select(SecondOpinionRequest).where(
             SecondOpinionRequest.conversation_id == "conv-member")).scalar_one()

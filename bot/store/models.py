@@ -244,3 +244,44 @@ class CallbackTask(Base):
     created_at = Column(DateTime(timezone=True), nullable=False)
     done_by = Column(String(64), nullable=True)
     done_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class VerificationFailure(Base):
+    """One failed try at verification (or a try refused while locked). Counted by member
+    ID, by conversation and by the gateway's source within a window; never the date tried."""
+    __tablename__ = "verification_failures"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False)
+    member_id = Column(String(32), nullable=True, index=True)        # as typed, normalized; may match no one
+    conversation_id = Column(String(128), nullable=False, index=True)
+    source_hash = Column(String(64), nullable=True, index=True)       # SHA-256 of the gateway's source
+    cleared_at = Column(DateTime(timezone=True), nullable=True)      # the member verified, or an agent unlocked
+
+
+class VerificationLock(Base):
+    """Verification refused for a member ID everywhere until locked_until, or until an
+    agent unlocks it."""
+    __tablename__ = "verification_locks"
+
+    id = Column(Integer, primary_key=True)
+    member_id = Column(String(32), nullable=False, index=True)
+    locked_at = Column(DateTime(timezone=True), nullable=False)
+    locked_until = Column(DateTime(timezone=True), nullable=False)
+    unlocked_at = Column(DateTime(timezone=True), nullable=True)
+    unlocked_by = Column(String(100), nullable=True)
+    unlock_reason = Column(String(200), nullable=True)
+
+
+class VerifiedConversation(Base):
+    """Who a conversation is verified as. Expires after inactivity; ended by start over."""
+    __tablename__ = "verified_conversations"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False, unique=True)
+    member_id = Column(String(32), nullable=True)
+    plan = Column(String(32), nullable=True)
+    verified_by = Column(String(100), nullable=True)    # assistant | agent:<username>
+    verified_at = Column(DateTime(timezone=True), nullable=True)
+    last_seen_at = Column(DateTime(timezone=True), nullable=True)
+    ended_at = Column(DateTime(timezone=True), nullable=True)

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import or_, select
 
-from bot import agents, audit, handoff, members, nlp, records
+from bot import agents, audit, handoff, members, nlp, records, verification
 from bot.agents import ConsoleSession
 from bot.deadlines import to_pacific, utcnow
 from bot.grievances import ABOUT, file_grievance
@@ -340,11 +340,13 @@ def _collected(view: HandoffView) -> dict:
 
 
 def _verified_member(view: HandoffView) -> Tuple[Optional[str], Optional[str]]:
-    """(member ID, plan from their record) once verified, else (None, None)."""
-    collected = _collected(view)
-    if not collected.get("verified"):
-        return None, None
-    return collected.get("member_id"), collected.get("member_plan") or view.plan
+    """(member ID, plan from their record) once verified, else (None, None): verified by
+    an agent here, or by the assistant as the database records it (never the summary's
+    slots, which a caller of the assistant could have set)."""
+    if view.agent_slots.get("verified"):
+        return view.agent_slots.get("member_id"), view.agent_slots.get("member_plan") or view.plan
+    member = verification.verified_member(view.conversation_id)
+    return (member.member_id, member.plan) if member else (None, None)
 
 
 def _audit(console: ConsoleSession, action: str, entity: str, key: Optional[str], detail: str = None) -> None:
