@@ -2,9 +2,10 @@
 Every read or change of a member's records is written to the audit log."""
 from __future__ import annotations
 
+import re
 from typing import List, Optional
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,10 +14,24 @@ from bot.workflow import IllegalTransition
 from bot.store import repository, session_scope
 from bot.store.models import RequestStatusChange, SecondOpinionRequest
 from bot.web.auth import staff_actor
-from bot.web.schemas import (InitialOpinion, MemberIn, MemberOut, RequestDetailOut, RequestOut, Status,
-                             StatusChangeOut, StatusPatch)
+from bot.web.schemas import (MEMBER_ID_PATTERN, REFERENCE_PATTERN, ErrorOut, InitialOpinion, MemberIn, MemberOut,
+                             RequestDetailOut, RequestOut, Status, StatusChangeOut, StatusPatch)
 
-router = APIRouter(prefix="/api", dependencies=[Depends(staff_actor)])
+UNAUTHORIZED = {401: {"model": ErrorOut, "description": "No valid staff token"}}
+router = APIRouter(prefix="/api", dependencies=[Depends(staff_actor)], responses=UNAUTHORIZED)
+NOT_FOUND = {404: {"model": ErrorOut, "description": "No record with that reference"}}
+CONFLICT = {409: {"model": ErrorOut, "description": "That status change is not allowed from the current status"}}
+MEMBER_ID_HELP = "Letters, digits and dashes: 4 to 32 letters or digits"
+REFERENCE = Path(..., pattern=REFERENCE_PATTERN, description="For example SO-7KQ2-M9XD")
+
+
+def member_key(member_id: str, where: str) -> str:
+    """The member ID as stored (dashes gone, upper case). Anything else is 422: an ID
+    is never cut short or changed into another one."""
+    if not re.fullmatch(MEMBER_ID_PATTERN, member_id):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=[
+            {"loc": [where, "member_id"], "msg": f"must be {MEMBER_ID_HELP.lower()}", "type": "value_error"}])
+    return members.normalize_member_id(member_id)
 
 
 def db() -> Session:
@@ -46,14 +61,12 @@ def _detail(session: Session, row: SecondOpinionRequest) -> RequestDetailOut:
                         changed_at=repository.as_utc(h.changed_at)) for h in history])
 
 
-@router.put("/members/{member_id}", response_model=MemberOut, responses={201: {"model": MemberOut}},
-            summary="Create or update a member")
-def put_member(member_id: str, body: MemberIn, response: Response, actor: str = Depends(staff_actor)):
-    key = members.normalize_member_id(member_id)
-    if len(key) < 4:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
-                            detail=[{"loc": ["path", "member_id"], "msg": "must have at least 4 letters or digits",
-                                     "type": "value_error"}])
+@router.put("/members/{member_id}", response_model=MemberOut,
+            responses={201: {"model": MemberOut, "description": "Created"}}, summary="Create or update a member")
+def put_member(body: MemberIn, response: Response,
+               member_id: str = Path(..., pattern=MEMBER_ID_PATTERN, description=MEMBER_ID_HELP),
+               actor: str = Depends(staff_actor)):
+    key = member_key(member_id, "path")
     view, created = members.upsert(key, body.first_name, body.last_name, body.dob, body.plan.value,
                                    body.phone, body.language)
     with session_scope() as session:
@@ -63,16 +76,18 @@ def put_member(member_id: str, body: MemberIn, response: Response, actor: str = 
 
 
 @router.get("/requests", response_model=List[RequestOut], summary="Requests, newest first")
-def list_requests(member_id: Optional[str] = Query(None), status_: Optional[Status] = Query(None, alias="status"),
+def list_requests(member_id: Optional[str] = Query(None, pattern=MEMBER_ID_PATTERN, description=MEMBER_ID_HELP),
+                  status_: Optional[Status] = Query(None, alias="status"),
                   actor: str = Depends(staff_actor), session: Session = Depends(db)):
-    key = members.normalize_member_id(member_id) if member_id else None
+    key = member_key(member_id, "query") if member_id is not None else None
     rows = repository.list_requests(session, key, status_.value if status_ else None)
     audit.record(session, actor, "list", "request", key, f"status={status_.value if status_ else 'any'} n={len(rows)}")
     return [RequestOut(**_request_out(r)) for r in rows]
 
 
-@router.get("/requests/{reference}", response_model=RequestDetailOut, summary="One request with its history")
-def get_request(reference: str, actor: str = Depends(staff_actor), session: Session = Depends(db)):
+@router.get("/requests/{reference}", response_model=RequestDetailOut, responses=NOT_FOUND,
+            summary="One request with its history")
+def get_request(reference: str = REFERENCE, actor: str = Depends(staff_actor), session: Session = Depends(db)):
     row = repository.get_by_reference(session, reference)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no request with that reference")
@@ -80,10 +95,9 @@ def get_request(reference: str, actor: str = Depends(staff_actor), session: Sess
     return _detail(session, row)
 
 
-@router.patch("/requests/{reference}", response_model=RequestDetailOut,
-              responses={409: {"description": "That status change is not allowed from the current status"}},
+@router.patch("/requests/{reference}", response_model=RequestDetailOut, responses={**NOT_FOUND, **CONFLICT},
               summary="Move a request to another status, with a note")
-def patch_request(reference: str, body: StatusPatch, actor: str = Depends(staff_actor),
+def patch_request(body: StatusPatch, reference: str = REFERENCE, actor: str = Depends(staff_actor),
                   session: Session = Depends(db)):
     if body.status == Status.denied and not (body.reasons or "").strip():
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=[{

@@ -6,30 +6,38 @@ import os
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from bot import safety
-from bot.web import api, chat, console, records_api, sms
+from bot.web import api, chat, console, locks, records_api, security, sms
+from bot.web.auth import staff_actor
 
 STATIC = Path(__file__).resolve().parent / "static"
 
 DESCRIPTION = """Member-services API of the Second Opinion Assistant.
 
-Every call needs `Authorization: Bearer <token>` (STAFF_API_TOKEN). Reads and
-changes of a member's records are written to the audit log. Times are ISO 8601 with
-offset (UTC); members are shown them in Pacific time."""
+Every call needs `Authorization: Bearer <token>` (STAFF_API_TOKEN), and so does this
+schema at `/openapi.json`. Reads and changes of a member's records are written to the
+audit log. Times are ISO 8601 with offset (UTC); members are shown them in Pacific time."""
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="Second Opinion Assistant", version="1.0", description=DESCRIPTION)
+    app = FastAPI(title="Second Opinion Assistant", version="1.0", description=DESCRIPTION,
+                  docs_url=None, redoc_url=None, openapi_url=None)
+    security.install(app)
     app.include_router(api.router)
     app.include_router(records_api.router)
     app.include_router(sms.router)
     app.include_router(chat.router)
     console.install(app)
+    app.include_router(locks.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(staff_actor)])
+    def openapi_schema() -> dict:
+        return app.openapi()
 
     @app.get("/", include_in_schema=False)
     def demo_page() -> FileResponse:

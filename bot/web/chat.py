@@ -4,26 +4,30 @@ The browser keeps a session token (localStorage) and gives every message an ID. 
 gateway answers each ID once: a message resent after a dropped connection gets the
 answer already given, never a second one. A button sends only a payload the assistant
 offered in its last answer; anything else the member sends is text ("/..." included).
+A frame that is not JSON, or not a message of the expected shape, is answered with
+{"type": "error", "error": "..."} and the connection stays open.
 
 While a person holds the conversation (bot.handoff), the member's messages go to the
 agent console instead of the assistant, and the agent's words come back here.
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections import OrderedDict
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from bot import handoff
 from bot.web import live
 from bot.web.assistant import ask_rasa, handoff_opened, keyed_id
+from bot.web.member_text import as_member_text
 
 router = APIRouter()
-MAX_TEXT = 5000
 REMEMBERED_ANSWERS = 50
+INVALID = object()
 
 
 class Session:
@@ -51,26 +55,24 @@ async def chat(ws: WebSocket) -> None:
     token, session, sender = None, None, None
     try:
         while True:
-            data = await ws.receive_json()
-            if data.get("type") == "hello":
-                token = data.get("session") if isinstance(data.get("session"), str) and \
-                    len(data["session"]) >= 16 else secrets.token_urlsafe(24)
+            data = await _frame(ws)
+            problem = _shape_problem(data, session is not None)
+            if problem:
+                await ws.send_json({"type": "error", "error": problem})
+                continue
+            if data["type"] == "hello":
+                token = data.get("session") if _session_token(data.get("session")) else secrets.token_urlsafe(24)
                 session, sender = SESSIONS.setdefault(token, Session()), _sender(token)
                 live.HUB.members[sender].add(ws)
                 await ws.send_json({"type": "welcome", "session": token})
                 await _agent_messages_missed(ws, sender, data.get("last_agent"))
                 continue
-            if session is None or data.get("type") != "message":
-                continue
-            message_id = str(data.get("id") or "")[:64]
+            message_id = data["id"]
             if message_id in session.answers:                  # resent after a reconnect
                 await _answer(ws, message_id, session.answers[message_id])
                 continue
             payload = data.get("payload")
-            if payload and payload in session.offered:
-                message = payload
-            else:
-                message = str(data.get("text") or "")[:MAX_TEXT].lstrip("/").strip()
+            message = payload if payload and payload in session.offered else as_member_text(data.get("text"))
             if not message:
                 continue
             session.answers[message_id] = await _converse(ws, session, sender, message)
@@ -82,6 +84,46 @@ async def chat(ws: WebSocket) -> None:
     finally:
         if sender:
             live.HUB.members[sender].discard(ws)
+
+
+async def _frame(ws: WebSocket) -> Any:
+    """The next frame, decoded; a frame that is not JSON text becomes INVALID."""
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    if message.get("text") is None:
+        return INVALID
+    try:
+        return json.loads(message["text"])
+    except ValueError:
+        return INVALID
+
+
+def _session_token(value: Any) -> bool:
+    return isinstance(value, str) and 16 <= len(value) <= 128
+
+
+def _optional(value: Any, kind: type) -> bool:
+    return value is None or (isinstance(value, kind) and not isinstance(value, bool))
+
+
+def _shape_problem(data: Any, said_hello: bool) -> Optional[str]:
+    """Why a frame cannot be taken, or None."""
+    if data is INVALID:
+        return "expected a JSON text frame"
+    if not isinstance(data, dict) or data.get("type") not in ("hello", "message"):
+        return 'expected an object with "type": "hello" or "message"'
+    if data["type"] == "hello":
+        if not (_optional(data.get("session"), str) and _optional(data.get("last_agent"), int)):
+            return '"session" must be a string and "last_agent" a number'
+        return None
+    if not said_hello:
+        return 'send "hello" first'
+    if not (isinstance(data.get("id"), str) and 0 < len(data["id"]) <= 64):
+        return '"id" must be a string of 1 to 64 characters'
+    if not (_optional(data.get("text"), str) and _optional(data.get("payload"), str)):
+        return '"text" and "payload" must be strings'
+    return None
 
 
 async def _converse(ws: WebSocket, session: Session, sender: str, message: str) -> Optional[List[dict]]:

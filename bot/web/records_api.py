@@ -8,15 +8,16 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot import audit, members
+from bot import audit
 from bot.deadlines import utcnow
 from bot.store import repository
 from bot.store.models import Grievance, Ride, SecondOpinionRequest
-from bot.web.api import db, moved
+from bot.web.api import CONFLICT, MEMBER_ID_HELP, NOT_FOUND, REFERENCE, UNAUTHORIZED, db, member_key, moved
 from bot.web.auth import staff_actor
-from bot.web.schemas import (GrievanceOut, GrievancePatch, GrievanceStatus, RideOut, RidePatch)
+from bot.web.schemas import (MEMBER_ID_PATTERN, REFERENCE_PATTERN, GrievanceOut, GrievancePatch, GrievanceStatus,
+                             RideOut, RidePatch)
 
-router = APIRouter(prefix="/api", dependencies=[Depends(staff_actor)])
+router = APIRouter(prefix="/api", dependencies=[Depends(staff_actor)], responses=UNAUTHORIZED)
 
 
 def _request_ref(session: Session, request_id: Optional[int]) -> Optional[str]:
@@ -41,7 +42,8 @@ def _grievance_out(session: Session, g: Grievance) -> GrievanceOut:
 
 
 @router.get("/rides", response_model=List[RideOut], summary="Rides, newest first")
-def list_rides(request: Optional[str] = Query(None, description="A request's reference"),
+def list_rides(request: Optional[str] = Query(None, pattern=REFERENCE_PATTERN,
+                                              description="A request's reference"),
                overdue: bool = Query(False, description="Only open rides asked for inside the lead time"),
                actor: str = Depends(staff_actor), session: Session = Depends(db)):
     query = select(Ride).order_by(Ride.created_at.desc(), Ride.id.desc())
@@ -62,25 +64,27 @@ def _ride(session: Session, reference: str) -> Ride:
     return row
 
 
-@router.get("/rides/{reference}", response_model=RideOut, summary="One ride")
-def get_ride(reference: str, actor: str = Depends(staff_actor), session: Session = Depends(db)):
+@router.get("/rides/{reference}", response_model=RideOut, responses=NOT_FOUND, summary="One ride")
+def get_ride(reference: str = REFERENCE, actor: str = Depends(staff_actor), session: Session = Depends(db)):
     row = _ride(session, reference)
     audit.record(session, actor, "read", "ride", row.reference)
     return _ride_out(session, row)
 
 
-@router.patch("/rides/{reference}", response_model=RideOut, responses={409: {"description": "Not allowed now"}},
+@router.patch("/rides/{reference}", response_model=RideOut, responses={**NOT_FOUND, **CONFLICT},
               summary="Move a ride to another status, with a note")
-def patch_ride(reference: str, body: RidePatch, actor: str = Depends(staff_actor), session: Session = Depends(db)):
+def patch_ride(body: RidePatch, reference: str = REFERENCE, actor: str = Depends(staff_actor),
+               session: Session = Depends(db)):
     return _ride_out(session, moved(session, "ride", reference, body.status.value, actor, body.note))
 
 
 @router.get("/grievances", response_model=List[GrievanceOut], summary="Grievances, newest first")
-def list_grievances(member_id: Optional[str] = Query(None), status_: Optional[GrievanceStatus] = Query(None, alias="status"),
+def list_grievances(member_id: Optional[str] = Query(None, pattern=MEMBER_ID_PATTERN, description=MEMBER_ID_HELP),
+                    status_: Optional[GrievanceStatus] = Query(None, alias="status"),
                     overdue: bool = Query(False, description="Only those past an acknowledgement or resolution due date"),
                     actor: str = Depends(staff_actor), session: Session = Depends(db)):
     query = select(Grievance).order_by(Grievance.received_at.desc(), Grievance.id.desc())
-    key = members.normalize_member_id(member_id) if member_id else None
+    key = member_key(member_id, "query") if member_id is not None else None
     if key:
         query = query.where(Grievance.member_id == key)
     if status_:
@@ -95,8 +99,8 @@ def list_grievances(member_id: Optional[str] = Query(None), status_: Optional[Gr
     return [_grievance_out(session, g) for g in rows]
 
 
-@router.get("/grievances/{reference}", response_model=GrievanceOut, summary="One grievance")
-def get_grievance(reference: str, actor: str = Depends(staff_actor), session: Session = Depends(db)):
+@router.get("/grievances/{reference}", response_model=GrievanceOut, responses=NOT_FOUND, summary="One grievance")
+def get_grievance(reference: str = REFERENCE, actor: str = Depends(staff_actor), session: Session = Depends(db)):
     row = session.execute(select(Grievance).where(Grievance.reference == reference.upper())).scalar_one_or_none()
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no grievance with that reference")
@@ -104,8 +108,8 @@ def get_grievance(reference: str, actor: str = Depends(staff_actor), session: Se
     return _grievance_out(session, row)
 
 
-@router.patch("/grievances/{reference}", response_model=GrievanceOut,
-              responses={409: {"description": "Not allowed now"}}, summary="Move a grievance to another status")
-def patch_grievance(reference: str, body: GrievancePatch, actor: str = Depends(staff_actor),
+@router.patch("/grievances/{reference}", response_model=GrievanceOut, responses={**NOT_FOUND, **CONFLICT},
+              summary="Move a grievance to another status")
+def patch_grievance(body: GrievancePatch, reference: str = REFERENCE, actor: str = Depends(staff_actor),
                     session: Session = Depends(db)):
     return _grievance_out(session, moved(session, "grievance", reference, body.status.value, actor, body.note))

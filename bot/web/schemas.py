@@ -1,10 +1,11 @@
-"""The API's JSON shapes (pydantic 1.10, as Rasa pins it)."""
+"""The API's JSON shapes (pydantic 1.10, as Rasa pins it). Their OpenAPI schemas say
+which fields can be null, and every field of an answer is always there."""
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
 from enum import Enum
-from typing import List, Optional
+from typing import Any, Dict, List, Optional, Type
 
 from pydantic import BaseModel, Field, validator
 
@@ -29,8 +30,45 @@ def _enum(name: str, values) -> type:
 
 Status = _enum("Status", STATUSES)
 
+# Letters, digits and dashes; 4 to 32 letters or digits. A reference: SO-XXXX-XXXX.
+MEMBER_ID_PATTERN = r"^-*([A-Za-z0-9]-*){4,32}$"
+REFERENCE_PATTERN = r"^[A-Za-z]{2}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}$"
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
-class MemberIn(BaseModel):
+
+def _nullable(schema: Dict[str, Any], model: Type[BaseModel]) -> None:
+    for field in model.__fields__.values():
+        if field.allow_none:
+            prop = schema["properties"][field.alias]
+            meta = {k: prop.pop(k) for k in ("title", "description", "default") if k in prop}
+            schema["properties"][field.alias] = {"anyOf": [prop, {"type": "null"}], **meta}
+
+
+class In(BaseModel):
+    class Config:
+        schema_extra = staticmethod(_nullable)
+
+    @validator("*", pre=True)       # a NUL or a lone surrogate cannot be stored: 422, not 500
+    def _storable(cls, value: Any) -> Any:
+        if isinstance(value, str) and UNSTORABLE.search(value):
+            raise ValueError("must not contain NUL or unpaired surrogate characters")
+        return value
+
+
+class Out(BaseModel):
+    class Config:
+        @staticmethod
+        def schema_extra(schema: Dict[str, Any], model: Type[BaseModel]) -> None:
+            _nullable(schema, model)
+            schema["required"] = [f.alias for f in model.__fields__.values()]
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+class MemberIn(In):
     first_name: str = Field(..., min_length=1, max_length=100)
     last_name: str = Field(..., min_length=1, max_length=100)
     dob: date = Field(..., description="Date of birth, YYYY-MM-DD")
@@ -44,6 +82,12 @@ class MemberIn(BaseModel):
             raise ValueError("must not be blank")
         return value.strip()
 
+    @validator("dob", pre=True)
+    def _iso_date(cls, value: Any) -> Any:
+        if not (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+            raise ValueError("must be a date written YYYY-MM-DD")
+        return value
+
     @validator("dob")
     def _in_the_past(cls, value: date) -> date:
         if not date(1900, 1, 1) <= value <= date.today():
@@ -55,7 +99,7 @@ class MemberIn(BaseModel):
         if value is None:
             return None
         cleaned = re.sub(r"[\s().-]", "", value)
-        if not E164.match(cleaned):
+        if not (cleaned.isascii() and E164.match(cleaned)):
             raise ValueError("must be in E.164 form, like +15595550123")
         return cleaned
 
@@ -66,7 +110,7 @@ class MemberIn(BaseModel):
         return value
 
 
-class MemberOut(BaseModel):
+class MemberOut(Out):
     member_id: str
     first_name: str
     last_name: str
@@ -77,7 +121,7 @@ class MemberOut(BaseModel):
     is_demo: bool
 
 
-class InitialOpinion(BaseModel):
+class InitialOpinion(Out):
     provider: str
     specialty: Optional[str]
     recommendation: str
@@ -85,7 +129,7 @@ class InitialOpinion(BaseModel):
     date_text: Optional[str] = Field(None, description="Roughly when, in the member's words")
 
 
-class RequestOut(BaseModel):
+class RequestOut(Out):
     reference: str
     member_id: Optional[str]
     plan: PlanId
@@ -104,7 +148,7 @@ class RequestOut(BaseModel):
     conversation_id: str
 
 
-class StatusChangeOut(BaseModel):
+class StatusChangeOut(Out):
     from_status: Optional[Status]
     to_status: Status
     note: Optional[str]
@@ -117,7 +161,7 @@ class RequestDetailOut(RequestOut):
     denial_notice: Optional[str] = Field(None, description="The notice text for the member, once denied")
 
 
-class StatusPatch(BaseModel):
+class StatusPatch(In):
     status: Status
     note: Optional[str] = Field(None, max_length=2000)
     reasons: Optional[str] = Field(None, max_length=4000,
@@ -127,7 +171,7 @@ class StatusPatch(BaseModel):
 RideStatus = _enum("RideStatus", RIDE_STATUSES)
 
 
-class RideOut(BaseModel):
+class RideOut(Out):
     reference: str
     request: Optional[str] = Field(None, description="Reference of the second-opinion request")
     member_id: Optional[str]
@@ -147,7 +191,7 @@ class RideOut(BaseModel):
 GrievanceStatus = _enum("GrievanceStatus", GRIEVANCE_STATUSES)
 
 
-class GrievanceOut(BaseModel):
+class GrievanceOut(Out):
     reference: str
     member_id: Optional[str]
     plan: PlanId
@@ -161,11 +205,11 @@ class GrievanceOut(BaseModel):
     resolve_due_at: datetime
 
 
-class RidePatch(BaseModel):
+class RidePatch(In):
     status: RideStatus
     note: Optional[str] = Field(None, max_length=2000)
 
 
-class GrievancePatch(BaseModel):
+class GrievancePatch(In):
     status: GrievanceStatus
     note: Optional[str] = Field(None, max_length=2000)

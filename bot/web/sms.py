@@ -29,6 +29,7 @@ from bot.store import session_scope
 from bot.store.models import SmsContact, SmsInbound
 from bot.web import assistant, live
 from bot.web.assistant import keyed_id
+from bot.web.member_text import as_member_text
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -154,7 +155,7 @@ async def twilio_sms(request: Request) -> Response:
         await live.queue_changed(held.handoff_id)
         return _twiml(lead + answer)
     choice = parse_choice(body, len(offered)) if offered else None
-    message = offered[choice - 1] if choice else body.lstrip("/").strip() or body
+    message = offered[choice - 1] if choice else as_member_text(body)
     reply_task = asyncio.ensure_future(_converse(phone, phone_hash, message, cfg))
     try:
         reply = await asyncio.wait_for(asyncio.shield(reply_task), float(cfg["reply_timeout"]))
