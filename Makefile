@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: run test venv train bench eval safety-eval clean
+.PHONY: run test venv train bench eval safety-eval fuzz clean
 
 venv: $(STAMP)
 
@@ -38,6 +38,10 @@ safety-eval: $(STAMP)
 	$(PY) -m bot.safety.evaluate
 
 eval: safety-eval
+
+# schemathesis against the gateway's OpenAPI schema, bounded; its own venv (scripts/fuzz).
+fuzz: $(STAMP)
+	@scripts/fuzz
 
 clean:
 	rm -rf models results var .pytest_cache

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any, Dict, List, Optional, Type
 
-from pydantic import BaseModel, Field, validator
+from pydantic import BaseModel, Field, StrictStr, validator
 
 from bot.grievances import GRIEVANCE_STATUSES
 from bot.members import E164, LANGUAGES
@@ -29,10 +29,13 @@ def _enum(name: str, values) -> type:
 
 
 Status = _enum("Status", STATUSES)
+Language = _enum("Language", LANGUAGES)
 
 # Letters, digits and dashes; 4 to 32 letters or digits. A reference: SO-XXXX-XXXX.
 MEMBER_ID_PATTERN = r"^-*([A-Za-z0-9]-*){4,32}$"
 REFERENCE_PATTERN = r"^[A-Za-z]{2}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}$"
+# E.164 once the separators are taken out: "+" then 8 to 15 digits, the first not 0.
+PHONE_PATTERN = r"^\+[1-9](?:[ ().-]*[0-9]){7,14}[ ().-]*$"
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
@@ -69,12 +72,14 @@ class ErrorOut(BaseModel):
 
 
 class MemberIn(In):
-    first_name: str = Field(..., min_length=1, max_length=100)
-    last_name: str = Field(..., min_length=1, max_length=100)
+    first_name: StrictStr = Field(..., min_length=1, max_length=100)
+    last_name: StrictStr = Field(..., min_length=1, max_length=100)
     dob: date = Field(..., description="Date of birth, YYYY-MM-DD")
     plan: PlanId
-    phone: Optional[str] = Field(None, description="E.164, for example +15595550123")
-    language: str = Field("en", description="Preferred language: en or es")
+    phone: Optional[StrictStr] = Field(None, regex=PHONE_PATTERN,
+                                       description="E.164, for example +15595550123 (spaces, dots, dashes "
+                                                   "and brackets between the digits are allowed)")
+    language: Language = Field(Language.en, description="Preferred language")
 
     @validator("first_name", "last_name")
     def _not_blank(cls, value: str) -> str:
@@ -98,16 +103,11 @@ class MemberIn(In):
     def _e164(cls, value: Optional[str]) -> Optional[str]:
         if value is None:
             return None
-        cleaned = re.sub(r"[\s().-]", "", value)
+        cleaned = re.sub(r"[ ().-]", "", value)
         if not (cleaned.isascii() and E164.match(cleaned)):
             raise ValueError("must be in E.164 form, like +15595550123")
         return cleaned
 
-    @validator("language")
-    def _language(cls, value: str) -> str:
-        if value not in LANGUAGES:
-            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
-        return value
 
 
 class MemberOut(Out):
@@ -163,8 +163,8 @@ class RequestDetailOut(RequestOut):
 
 class StatusPatch(In):
     status: Status
-    note: Optional[str] = Field(None, max_length=2000)
-    reasons: Optional[str] = Field(None, max_length=4000,
+    note: Optional[StrictStr] = Field(None, max_length=2000)
+    reasons: Optional[StrictStr] = Field(None, max_length=4000,
                                    description="Required when status is denied: why, in words for the member")
 
 
@@ -207,9 +207,9 @@ class GrievanceOut(Out):
 
 class RidePatch(In):
     status: RideStatus
-    note: Optional[str] = Field(None, max_length=2000)
+    note: Optional[StrictStr] = Field(None, max_length=2000)
 
 
 class GrievancePatch(In):
     status: GrievanceStatus
-    note: Optional[str] = Field(None, max_length=2000)
+    note: Optional[StrictStr] = Field(None, max_length=2000)

@@ -6,7 +6,9 @@ script, no inline style, nothing from a CDN.
 """
 from __future__ import annotations
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -59,7 +61,29 @@ class SecurityHeaders:
         await self.app(scope, limited_receive, send_with_headers)
 
 
+def _allowed_methods(app: FastAPI, scope: Scope) -> str:
+    """Every method some route serves at this path (Starlette names only the first's)."""
+    methods = set()
+    for route in app.router.routes:
+        match, _ = route.matches({**scope, "method": "GET"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))
+
+
+async def _body_not_json(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """A body that is not JSON is a validation error like any other: 422, as documented."""
+    if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+        return JSONResponse({"detail": [{"loc": ["body"], "msg": "the body is not valid JSON",
+                                         "type": "value_error.jsondecode"}]}, 422)
+    response = JSONResponse({"detail": exc.detail}, exc.status_code, headers=getattr(exc, "headers", None))
+    if exc.status_code == 405:
+        response.headers["Allow"] = _allowed_methods(request.app, request.scope)
+    return response
+
+
 def install(app: FastAPI) -> None:
     """Around the whole stack, Starlette's ServerErrorMiddleware included."""
     build = app.build_middleware_stack
     app.build_middleware_stack = lambda: SecurityHeaders(build())
+    app.add_exception_handler(StarletteHTTPException, _body_not_json)
