@@ -3,6 +3,7 @@ person handled mid-form, free-text answers clipped, verification (member ID and 
 of birth), and the per-slot question actions."""
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from typing import Any, Dict, List, Text
 
@@ -15,7 +16,7 @@ from actions.common import answer_rights, asked_topic, latest_intent, latest_tex
 from actions.handoff import hand_off, misunderstood_last_turn
 from actions.safety import answer_crisis, crisis_in
 from actions.verification import VerificationValidators
-from bot import nlp, safety
+from bot import members, nlp, safety
 from bot.messages import text
 
 MAX_TEXT = 1000
@@ -32,6 +33,23 @@ def question_action(slot: str):
                                                     if isinstance(v, str)})
         return []
     return type(f"ActionAsk_{slot}", (Action,), {"name": lambda self: f"action_ask_{slot}", "run": run})
+
+
+# Answers with a shape of their own, found inside a message that also speaks of a crisis
+# ("4/9/61 btw i took a bunch of my pills"): a date of birth, a member ID, a phone number.
+SHAPED_ANSWERS = {"dob": members.dob_in,
+                  "member_id": lambda text: max((c for c in map(members.normalize_member_id, text.split())
+                                                 if len(c) >= 6 and any(ch.isdigit() for ch in c)),
+                                                key=len, default=None),
+                  "callback_phone": lambda text: nlp.parse_phone(" ".join(re.findall(r"[\d()+.-]+", text)))}
+
+
+def the_answer_besides(message: str, asked: str) -> str:
+    """What a message says besides a crisis, as an answer to the question asked."""
+    rest = safety.without_crisis(message)
+    if rest or asked not in SHAPED_ANSWERS:
+        return rest
+    return SHAPED_ANSWERS[asked](message) or ""
 
 
 class SafeForm(FormValidationAction):
@@ -54,7 +72,7 @@ class SafeForm(FormValidationAction):
         dispatcher.utter_message(text=text("safety_then_form", crisis.lang))
         asked = tracker.get_slot("requested_slot")
         message = latest_text(tracker)
-        rest = "" if asked in self.FREE_TEXT else safety.without_crisis(message)
+        rest = "" if asked in self.FREE_TEXT else the_answer_besides(message, asked)
         candidates = tracker.slots_to_validate
         tracker.slots_to_validate = lambda: {k: (rest or None) if v == message else v
                                              for k, v in candidates().items()}

@@ -62,6 +62,20 @@ def find_member_id(text: str) -> Optional[str]:
     return max(codes, key=len) if codes else None
 
 
+# A date as people write it inside a longer message (4/9/61, April 9 1961, 9 de abril de 1961).
+DATE_IN_TEXT = re.compile(
+    r"\d{1,4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}"
+    r"|[A-Za-zéá]{3,10}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{2,4}"
+    r"|\d{1,2}\s+(?:de\s+)?[A-Za-zéá]{3,10}\.?,?\s+(?:de\s+|del\s+)?\d{2,4}")
+
+
+def dob_in(text: str) -> Optional[str]:
+    """The first date in a message that could be a date of birth: one people write
+    (4/9/61) or any with a year of this or the last century."""
+    return next((m.group(0) for m in DATE_IN_TEXT.finditer(text or "")
+                 if parse_dob(m.group(0)) or re.search(r"\b(19|20)\d\d\b", m.group(0))), None)
+
+
 def parse_dob(text: str, today: Optional[date] = None) -> Optional[date]:
     """Dates as people write them: 4/9/61, 04-09-1961, April 9 1961, 1961-04-09.
     Month first (US). A two-digit year is the most recent past one."""

@@ -134,6 +134,8 @@ def test_an_answer_in_the_same_message_as_the_crisis_is_not_lost(assistant):
     assistant.send("safe-same", "i want a second opinion")
     said = assistant.send("safe-same", "DEMO1001 and honestly i just want to die")
     assert said[0] == SAFETY_TEXTS[("en", "mental")] and "date of birth" in said[-1]
+    said = assistant.send("safe-same", "4/9/61 btw i took a bunch of my sleeping pills")
+    assert said[0] == SAFETY_TEXTS[("en", "overdose")] and "You're verified" in " ".join(said)
 
 
 def test_a_crisis_during_verification_and_the_callback_is_answered_first(assistant):

@@ -8,27 +8,16 @@ holds. The handoff transcript uses the same rule (actions/handoff.py).
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from sqlalchemy import create_engine, inspect, text
 
-from bot.members import VERIFIED_MARKER, parse_dob
+from bot.members import VERIFIED_MARKER, dob_in
 
 DOB_HIDDEN = "(date of birth, hidden)"
 ASKING_DOB, ASKING_ID = "dob", "member_id"
-_DATE_LIKE = re.compile(
-    r"\d{1,4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}"
-    r"|[A-Za-zéá]{3,10}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{2,4}"
-    r"|\d{1,2}\s+(?:de\s+)?[A-Za-zéá]{3,10}\.?,?\s+(?:de\s+|del\s+)?\d{2,4}")
-
-
 def carries_dob(message: str) -> bool:
-    """A date that could be a birth date: one people write (4/9/61, April 9 1961) or any
-    with a year of this or the last century (9 de abril de 1961). Hiding a date that was
-    not one costs nothing."""
-    return any(parse_dob(m.group(0)) or re.search(r"\b(19|20)\d\d\b", m.group(0))
-               for m in _DATE_LIKE.finditer(message or ""))
+    return dob_in(message) is not None
 
 
 def answers_dob(message: Optional[str], asking: Optional[str]) -> bool:
