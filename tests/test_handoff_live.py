@@ -225,3 +225,43 @@ def test_after_verifying_on_web_and_by_sms_and_a_handoff_no_date_of_birth_is_kep
                               for dob in typed if dob in " ".join(map(str, row))]
         engine.dispose()
     assert found == [] and not [dob for dob in typed if dob in world.assistant.log_text()]
+
+
+def test_guessing_a_date_of_birth_from_many_chats_and_phones_locks_the_id_until_an_agent_unlocks_it(world):
+    """Wrong dates of birth for one member ID from three web chat sessions and two phone
+    numbers: then even the right date is refused, in a new session, until an agent
+    unlocks the ID (audited, with a reason)."""
+    client = world.client
+
+    def web(session, *words):
+        with client.websocket_connect("/ws/chat") as member:
+            member.send_json({"type": "hello", "session": session})
+            member.receive_json()
+            said = []
+            for i, text_ in enumerate(words):
+                member.send_json({"type": "message", "id": f"g{i}", "text": text_})
+                frame = member.receive_json()
+                frame = member.receive_json() if frame["type"] == "typing" else frame
+                said.append(" ".join(m["text"] for m in frame.get("messages", [])))
+            return said
+
+    for n, wrong in enumerate(("1/1/1970", "2/2/1971", "3/3/1972")):
+        said = web(f"guessing-session-{n:04d}-xx", "i want a second opinion", "DEMO2002", wrong)
+        assert "don't match" in said[-1]
+    for phone, wrong in (("+15595550601", "4/4/1973"), ("+15595550602", "5/5/1974")):
+        text(world, "i want a second opinion", phone=phone)
+        text(world, "DEMO2002", phone=phone)
+        text(world, wrong, phone=phone)
+    said = web("guessing-session-right-xxxx", "i want a second opinion", "DEMO2002", "12/2/1975")
+    assert "verified" not in said[-1]                                 # locked: even the right date
+    sign_in(world)
+    page = client.get("/console/locks").text
+    assert "DEMO2002" in page
+    client.post("/console/locks/unlock", data={"csrf": csrf_of(page), "member_id": "DEMO2002",
+                                               "reason": "called the member back and checked her address"})
+    said = web("guessing-session-after-unlock", "i want a second opinion", "DEMO2002", "12/2/1975")
+    assert "You're verified as a Health Plan of San Joaquin member" in said[-1]
+    with session_scope(world.assistant.database_url) as s:
+        unlocked = s.execute(select(AuditEntry).where(AuditEntry.action == "verify_unlocked",
+                                                      AuditEntry.entity_key == "DEMO2002")).scalars().all()
+    assert [u.actor for u in unlocked] == ["agent:maria.l"]
