@@ -60,13 +60,18 @@ def plan_name(plan: Optional[str]) -> Optional[str]:
 
 
 def member_plan_or_named(tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[str]:
-    """The plan whose rules apply: a verified member's plan from their record, else the
-    plan they named. If a verified member names another plan, say so instead of guessing."""
+    """The plan whose rules a rights answer explains: a verified member's plan from their
+    record, else the plan they named."""
     record_plan = tracker.get_slot("member_plan")
     if not (tracker.get_slot("verified") and record_plan):
         return tracker.get_slot("plan")
+    say_if_another_plan_named(record_plan, dispatcher, tracker)
+    return record_plan
+
+
+def say_if_another_plan_named(record_plan: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """A verified member who names another plan is told which one applies, not guessed for."""
     named = {e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == "plan"}
     other = next((p for p in named if p != record_plan and p in kb().plans), None)
     if other:
         say(dispatcher, tracker, "plan_mismatch", plan_name=plan_name(record_plan), named_plan=plan_name(other))
-    return record_plan

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text
 
-from actions.common import asked_topic, latest_intent, looks_like_question, plan_name, say
+from actions.common import (asked_topic, latest_intent, looks_like_question, plan_name, say,
+                            say_if_another_plan_named)
 from actions.conversation import say_member_services
 from bot import members, verification
 from bot.members import MemberView
@@ -45,10 +46,7 @@ def record_plan(tracker) -> str:
 
 def plan_of(member: MemberView, dispatcher, tracker) -> str:
     """The member's plan; if their message names another one, say so instead of guessing."""
-    named = {e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == "plan"}
-    other = next((p for p in named if p != member.plan and p in kb().plans), None)
-    if other:
-        say(dispatcher, tracker, "plan_mismatch", plan_name=plan_name(member.plan), named_plan=plan_name(other))
+    say_if_another_plan_named(member.plan, dispatcher, tracker)
     return member.plan
 
 
