@@ -7,6 +7,7 @@ go out by text, marked as from a person; after hand back the assistant goes on w
 what the agent settled. Nobody claiming in time gets the member a callback offer."""
 import re
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
@@ -225,6 +226,9 @@ def test_after_verifying_on_web_and_by_sms_and_a_handoff_no_date_of_birth_is_kep
                               for dob in typed if dob in " ".join(map(str, row))]
         engine.dispose()
     assert found == [] and not [dob for dob in typed if dob in world.assistant.log_text()]
+    artifacts = Path(__file__).resolve().parent / "artifacts"
+    kept = [f for f in artifacts.rglob("*") if f.is_file() and any(d.encode() in f.read_bytes() for d in typed)]
+    assert kept == []
 
 
 def test_guessing_a_date_of_birth_from_many_chats_and_phones_locks_the_id_until_an_agent_unlocks_it(world):
