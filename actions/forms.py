@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from abc import abstractmethod
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -17,7 +17,10 @@ from actions.handoff import hand_off, misunderstood_last_turn
 from actions.safety import answer_crisis, crisis_in
 from actions.verification import VerificationValidators
 from bot import members, nlp, safety
+from bot.deadlines import pacific_today
 from bot.messages import text
+from bot.nlp.dates import corrected_date_text
+from bot.nlp.answers import PENDING_SLOT
 
 MAX_TEXT = 1000
 
@@ -65,6 +68,11 @@ class SafeForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
+        pending = [SlotSet(PENDING_SLOT, None)] if tracker.get_slot(PENDING_SLOT) else []
+        return await self._run_safely(dispatcher, tracker, domain) + pending
+
+    async def _run_safely(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> List[Dict[Text, Any]]:
         crisis = crisis_in(tracker)
         if crisis is None:
             return await super().run(dispatcher, tracker, domain)
@@ -112,11 +120,15 @@ class MemberForm(VerificationValidators, SafeForm):
         return await super().get_validation_events(dispatcher, tracker, domain)
 
     def _not_an_answer(self, slot: str, dispatcher: CollectingDispatcher,
-                       tracker: Tracker) -> Dict[Text, Any]:
-        """A question, a request for a person, or noise: respond, then ask again."""
+                       tracker: Tracker, example: str = "unclear_answer") -> Dict[Text, Any]:
+        """A question, a request for a person, or noise: respond, then ask again
+        (`example`: the catalog text that says what kind of answer is wanted)."""
         message = latest_text(tracker)
         topic = asked_topic(tracker, 0.6)
         intent, confidence = latest_intent(tracker)
+        corrected = self._earlier_answer_corrected(slot, dispatcher, tracker)
+        if corrected:
+            return corrected
         if topic and looks_like_question(message) and tracker.get_slot("plan"):
             answer_rights(dispatcher, tracker, tracker.get_slot("plan"), topic)
         elif intent == "human_handoff" and confidence >= 0.6:
@@ -124,7 +136,7 @@ class MemberForm(VerificationValidators, SafeForm):
         elif misunderstood_last_turn(tracker):
             return {slot: None, "handoff_reason": "not_understood"}
         else:
-            say(dispatcher, tracker, "unclear_answer")
+            say(dispatcher, tracker, example)
         return {slot: None}
 
     def _is_interruption(self, tracker: Tracker) -> bool:
@@ -139,7 +151,21 @@ class MemberForm(VerificationValidators, SafeForm):
     def _free_text(self, slot: str, value: Any, dispatcher, tracker, limit: int = MAX_TEXT):
         if not isinstance(value, str) or self._is_interruption(tracker):
             return self._not_an_answer(slot, dispatcher, tracker)
-        return {slot: clip(value, limit)}
+        return self._earlier_answer_corrected(slot, dispatcher, tracker) or {slot: clip(value, limit)}
+
+    def _earlier_answer_corrected(self, slot: str, dispatcher, tracker) -> Optional[Dict[Text, Any]]:
+        """"actually it's Dr. Liu" while another question is asked: change that answer,
+        then ask the same question again."""
+        message = latest_text(tracker)
+        if not nlp.says_correction(message):
+            return None
+        field, value = nlp.parse_correction(message)
+        if not field or field == slot or value is None or not tracker.get_slot(field) or field == "plan":
+            return None
+        if field == "initial_date":
+            value = corrected_date_text(value, tracker.get_slot(field), pacific_today())
+        say(dispatcher, tracker, "changed_earlier_answer")
+        return {slot: None, field: value}
 
     def _yes_no(self, slot: str, value: Any, dispatcher, tracker) -> Dict[Text, Any]:
         answer = nlp.parse_yes_no(str(value or ""))

@@ -5,6 +5,7 @@ bot.requests (which asks bot.policy). Nothing here decides a rule.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -15,16 +16,28 @@ from actions.common import latest_intent, latest_text, plan_name, say
 from actions.forms import MemberForm, clip, question_action
 from actions.verification import member_or_refusal, plan_of, record_plan, verified_member
 from bot import nlp
-from bot.deadlines import to_pacific
+from bot.deadlines import pacific_today, to_pacific
 from bot.messages import text
 from bot.policy import kb
-from bot.requests import ANSWERS, NO_PREFERRED, RequestDraft, draft_from_answers, open_request, requirement_for
+from bot.nlp.dates import corrected_date_text
+from bot.nlp.opinion import opinion_facts
+from bot.requests import (ANSWERS, NO_PREFERRED, NOT_GIVEN, RequestDraft, draft_from_answers, open_request,
+                          requirement_for)
 
 FORM_SLOTS = ("member_id", "dob", "plan", "reason_text", "reason", "initial_provider", "initial_specialty",
               "initial_recommendation", "initial_date", "requested_by", "network",
               "preferred_provider", "urgency", "confirmed")
 # Which slots to clear when the member wants to change one answer.
 CLEARS = {"reason": ("reason_text", "reason"), "initial_provider": ("initial_provider", "initial_specialty")}
+
+
+def facts_not_yet_given(message: str, tracker: Tracker, answering: Optional[str] = None) -> Dict[str, str]:
+    """What one message says about the first opinion, for the question being answered
+    and for questions not answered yet."""
+    facts = opinion_facts(message, pacific_today(), answering_provider=answering == "initial_provider")
+    if answering == "initial_provider":     # told in answer to who gave it: what they say wins
+        return facts
+    return {slot: value for slot, value in facts.items() if slot == answering or not tracker.get_slot(slot)}
 
 
 def draft_from(tracker: Tracker, plan: Optional[str] = None) -> RequestDraft:
@@ -47,6 +60,7 @@ class ActionStartRequest(Action):
         reason = nlp.classify_reason(message)
         if reason and len(message.split()) >= 6 and not tracker.get_slot("reason_text"):
             events += [SlotSet("reason_text", clip(message)), SlotSet("reason", reason)]
+            events += [SlotSet(slot, value) for slot, value in facts_not_yet_given(message, tracker).items()]
         if not tracker.get_slot("plan"):
             plan = nlp.find_plan(message)
             if plan:
@@ -177,6 +191,7 @@ class ValidateSecondOpinionForm(MemberForm):
         result = self._free_text("reason_text", value, dispatcher, tracker)
         if result["reason_text"]:
             result["reason"] = nlp.classify_reason(result["reason_text"])
+            result.update(facts_not_yet_given(result["reason_text"], tracker))
         return result
 
     def validate_reason(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -184,16 +199,15 @@ class ValidateSecondOpinionForm(MemberForm):
         return {"reason": reason} if reason else self._not_an_answer("reason", dispatcher, tracker)
 
     def validate_initial_provider(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        result = self._free_text("initial_provider", value, dispatcher, tracker, 200)
+        result = self._free_text("initial_provider", value, dispatcher, tracker)
         if result["initial_provider"]:
-            found = nlp.extract(result["initial_provider"])
-            if found.providers:
-                result["initial_provider"] = found.providers[0]
-            if found.specialties:
-                result["initial_specialty"] = found.specialties[0]
+            result.update(facts_not_yet_given(result["initial_provider"], tracker, answering="initial_provider"))
+            result["initial_provider"] = clip(result["initial_provider"], 200)
         return result
 
     def validate_initial_specialty(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if isinstance(value, str) and (nlp.doesnt_remember(value) or nlp.sounds_unsure(value)):
+            return {"initial_specialty": NOT_GIVEN}
         result = self._free_text("initial_specialty", value, dispatcher, tracker, 120)
         if result["initial_specialty"]:
             found = nlp.extract(result["initial_specialty"]).specialties
@@ -201,10 +215,22 @@ class ValidateSecondOpinionForm(MemberForm):
         return result
 
     def validate_initial_recommendation(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return self._free_text("initial_recommendation", value, dispatcher, tracker)
+        result = self._free_text("initial_recommendation", value, dispatcher, tracker)
+        if result["initial_recommendation"]:
+            told = facts_not_yet_given(result["initial_recommendation"], tracker)
+            result.update({k: v for k, v in told.items() if k == "initial_date"})
+        return result
 
     def validate_initial_date(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return self._free_text("initial_date", value, dispatcher, tracker, 200)
+        message = str(value or "")
+        if nlp.doesnt_remember(message):
+            return {"initial_date": NOT_GIVEN}
+        if nlp.parse_date_hint(message, pacific_today()) is not None:
+            return {"initial_date": clip(message, 200)}
+        if nlp.find_date(message, date.max) is not None:     # a date, but after today
+            say(dispatcher, tracker, "date_in_future")
+            return {"initial_date": None}
+        return self._not_an_answer("initial_date", dispatcher, tracker, example="example_initial_date")
 
     def validate_requested_by(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         who = nlp.parse_requester(str(value or ""))
@@ -218,9 +244,16 @@ class ValidateSecondOpinionForm(MemberForm):
         return {"network": network} if network else self._not_an_answer("network", dispatcher, tracker)
 
     def validate_preferred_provider(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if isinstance(value, str) and nlp.parse_none(value):
+        message = str(value or "")
+        if nlp.parse_none(message) or nlp.no_one_in_particular(message):
             return {"preferred_provider": NO_PREFERRED}
-        return self._free_text("preferred_provider", value, dispatcher, tracker, 200)
+        name = nlp.provider_named(message)
+        if name:
+            return {"preferred_provider": clip(name, 200)}
+        if nlp.parse_yes_no(message):
+            say(dispatcher, tracker, "ask_preferred_name")
+            return {"preferred_provider": None}
+        return self._not_an_answer("preferred_provider", dispatcher, tracker, example="example_preferred_provider")
 
     def validate_urgency(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         message = str(value or "")
@@ -234,18 +267,15 @@ class ValidateSecondOpinionForm(MemberForm):
 
     def validate_confirmed(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         message = str(value or "")
-        if tracker.get_slot("change_pending"):
-            field, new_value = nlp.parse_correction(message)
-            return self._apply_change(field, new_value, dispatcher, tracker)
         field, new_value = nlp.parse_correction(message)
-        if field and new_value is not None:        # "actually it's urgent"
+        if tracker.get_slot("change_pending") or (field and new_value is not None):   # "actually it's urgent"
             return self._apply_change(field, new_value, dispatcher, tracker)
         answer = nlp.parse_yes_no(message)
-        if answer is True:
+        if answer is True and not nlp.says_correction(message):
             return {"confirmed": "yes", "change_pending": False}
         if field:                                   # "change the doctor"
             return self._apply_change(field, None, dispatcher, tracker)
-        if answer is False:
+        if answer is False or nlp.says_correction(message):
             return {"confirmed": None, "change_pending": True}
         return self._not_an_answer("confirmed", dispatcher, tracker)
 
@@ -254,6 +284,8 @@ class ValidateSecondOpinionForm(MemberForm):
         if field is None:
             say(dispatcher, tracker, "unclear_answer")
             return {"confirmed": None, "change_pending": True}
+        if field == "initial_date" and new_value is not None:     # "the 10th": of the month given before
+            new_value = corrected_date_text(new_value, tracker.get_slot("initial_date"), pacific_today())
         if new_value is not None:
             return {field: new_value, "confirmed": None, "change_pending": False}
         cleared = {slot: None for slot in CLEARS.get(field, (field,))}

@@ -94,3 +94,8 @@ def to_pacific(moment: datetime) -> datetime:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def pacific_today() -> date:
+    """Today where the members are: what "yesterday" or "November 18" is counted from."""
+    return to_pacific(utcnow()).date()

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from typing import Mapping, Optional
 
-from bot.deadlines import due_at, to_pacific, utcnow
+from bot.deadlines import due_at, pacific_today, to_pacific, utcnow
 from bot.nlp import parse_date_hint
 from bot.policy import Requirement, kb
 from bot.store import repository, session_scope
@@ -65,19 +65,20 @@ class RequestDraft:
 ANSWERS = ("reason", "reason_text", "initial_provider", "initial_specialty", "initial_recommendation",
            "initial_date", "requested_by", "network", "preferred_provider", "urgency")
 NO_PREFERRED = "none"          # the member has no provider in mind
+NOT_GIVEN = "unknown"          # the member does not remember (the date) or know (the specialty)
 
 
 def draft_from_answers(plan: str, answers: Mapping[str, Optional[str]]) -> RequestDraft:
     """A draft from the answers as the form's slots (or the console's fields) hold them."""
     def answer(key: str) -> Optional[str]:
         value = (answers.get(key) or "").strip()
-        return value or None
+        return None if value == NOT_GIVEN else value or None
     date_text, preferred = answer("initial_date"), answer("preferred_provider")
     return RequestDraft(
         plan=plan, reason=answer("reason"), reason_text=answer("reason_text"),
         initial_provider=answer("initial_provider"), initial_specialty=answer("initial_specialty"),
         initial_recommendation=answer("initial_recommendation"), initial_date_text=date_text,
-        initial_date=parse_date_hint(date_text or "", to_pacific(utcnow()).date()),
+        initial_date=parse_date_hint(date_text or "", pacific_today()),
         requested_by=answer("requested_by"), network=answer("network"),
         preferred_provider=None if preferred == NO_PREFERRED else preferred, urgency=answer("urgency"))
 

@@ -49,8 +49,7 @@ def test_kern_member_from_first_message_to_reference(assistant):
                 "im with kern family and my doctor wants to do knee surgery but i dont think i need it",
                 "DEMO1001",
                 "4/9/61",
-                "Dr. Patel, orthopedic surgeon",
-                "knee replacement",
+                "Dr. Patel, orthopedic surgeon",     # what they recommended was in the first message
                 "about 2 weeks ago",
                 "me",
                 "in network",
@@ -64,6 +63,7 @@ def test_kern_member_from_first_message_to_reference(assistant):
     assert (row.plan, row.reason, row.network, row.urgency, row.authorization_required) == \
         ("khs", "surgery_necessity", "in_network", "routine", True)
     assert row.initial_provider == "Dr. Patel" and row.initial_specialty == "orthopedics"
+    assert row.initial_recommendation == "knee surgery"
     assert row.decision_due_at is not None
     received, due = to_pacific(as_utc(row.received_at)), to_pacific(as_utc(row.decision_due_at))
     assert due.date() == received.date() + timedelta(days=7)

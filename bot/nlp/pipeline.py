@@ -18,6 +18,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from bot import safety
+from bot.nlp.dates import MONTHS, doesnt_remember, find_date, parse_date_hint  # noqa: F401
 from bot.policy import kb
 
 VOCAB_PATH = Path(__file__).with_name("vocabulary.yml")
@@ -241,10 +242,12 @@ def parse_urgency(text: str) -> Optional[str]:
     """urgent / routine / None (unclear). A crisis (bot.safety) counts as urgent."""
     t = _norm(text)
     if _matches(t, ["not urgent", "non urgent", "nonurgent", "routine", "can wait", "no rush",
-                    "not an emergency", "not serious", "no hurry"]):
+                    "not an emergency", "not serious", "no hurry", "no es urgente", "puede esperar",
+                    "no es emergencia", "no es una emergencia"]):
         return "routine"
     if safety.check(text) or _matches(t, ["urgent", "emergency", "asap", "right away", "serious threat",
-                                           "life or death", "cant wait", "can't wait", "cannot wait"]):
+                                           "life or death", "cant wait", "can't wait", "cannot wait",
+                                           "urgente", "emergencia", "no puede esperar"]):
         return "urgent"
     answer = parse_yes_no(text)
     return None if answer is None else ("urgent" if answer else "routine")
@@ -262,42 +265,41 @@ def parse_none(text: str) -> bool:
                      "not really", "no i don't", "no i dont", "not yet"]))
 
 
-MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august",
-     "september", "october", "november", "december"], start=1)}
-MONTHS.update({k[:3]: v for k, v in list(MONTHS.items())})
-MONTHS["sept"] = 9
+# "Do you have a provider in mind?" answered without a name: anyone will do.
+NO_ONE_IN_PARTICULAR = ["dont know any", "don't know any", "no one in mind", "nobody in mind", "not yet",
+                        "don't have", "dont have", "not really", "in network", "in my network", "in the network", "in plan", "anyone", "any one",
+                        "whoever", "doesnt matter", "doesn't matter", "no preference", "you pick", "you choose",
+                        "up to you", "closest", "nearest", "any specialist", "any doctor", "cualquiera",
+                        "no tengo", "el que sea", "no importa"]
+ORGANIZATION_WORDS = ["clinic", "hospital", "center", "centre", "medical", "health", "university", "ucsf", "ucla",
+                      "ucsd", "uc davis", "stanford", "kaiser", "sutter", "dignity", "valley", "cancer", "institute",
+                      "group", "clinica", "clínica", "hospital"]
+NAME_FILLER = re.compile(r"^(?:yes|yeah|yep|si|sí|ok|i'?d like|i would like|i want|i wanna|to see|maybe|"
+                         r"please|her name is|his name is|their name is|it'?s|its|the|a|an|[,.:;!-])\s*", re.IGNORECASE)
 
 
-def parse_date_hint(text: str, today: date) -> Optional[date]:
-    """Roughly when: "last week", "3 months ago", "in March", "10/2/2026", "yesterday".
-    Returns a best date, never in the future, or None."""
-    t = _norm(text)
-    units = {"day": 1, "week": 7, "month": 30, "year": 365}
-    m = re.search(r"\b(\d+|a|an|one|two|three|four|five|six|few|couple of)\s+(day|week|month|year)s?\s+ago", t)
-    if m:
-        words = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-                 "six": 6, "few": 3, "couple of": 2}
-        n = int(m.group(1)) if m.group(1).isdigit() else words[m.group(1)]
-        return today - timedelta(days=n * units[m.group(2)])
-    for phrase, days in (("today", 0), ("yesterday", 1), ("last week", 7), ("last month", 30),
-                         ("this week", 0), ("this month", 0), ("last year", 365)):
-        if _has_phrase(t, phrase):
-            return today - timedelta(days=days)
-    m = re.search(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b", t)
-    if m:
-        month, day = int(m.group(1)), int(m.group(2))
-        year = int(m.group(3)) if m.group(3) else today.year
-        year = year + 2000 if year < 100 else year
-        try:
-            found = date(year, month, day)
-        except ValueError:
-            return None
-        return found if found <= today else None
-    for word in t.split():
-        if word in MONTHS:
-            found = date(today.year, MONTHS[word], 1)
-            return found if found <= today else date(today.year - 1, MONTHS[word], 1)
+def no_one_in_particular(text: str) -> bool:
+    return bool(_matches(text, NO_ONE_IN_PARTICULAR)) and not extract(text).providers
+
+
+def provider_named(text: str) -> Optional[str]:
+    """The provider a member names ("Dr. Kim", "yes, Maria Gonzalez at UCSF", "stanford
+    cancer center"), or None when the message names no one."""
+    found = extract(text)
+    if found.providers:
+        return found.providers[0]
+    rest = text.strip()
+    while True:
+        shorter = NAME_FILLER.sub("", rest, count=1).strip()
+        if shorter == rest:
+            break
+        rest = shorter
+    words = rest.split()
+    if not words or len(words) > 10:
+        return None
+    capitalised = [w for w in words if w[:1].isupper()]
+    if _matches(rest, ORGANIZATION_WORDS) or len(capitalised) >= 2 or (len(words) <= 2 and capitalised):
+        return rest.strip(" .!")
     return None
 
 
@@ -333,7 +335,7 @@ _FIELD_WORDS = (  # checked in order: the more specific words first
     ("requested_by", ["asking", "who is asking", "requester", "requested by", "on behalf"]),
     ("initial_recommendation", ["recommend", "recommendation", "diagnosis", "diagnosed", "said",
                                 "told me", "treatment"]),
-    ("initial_date", ["date", "when", "month", "week", "year", "ago"]),
+    ("initial_date", ["date", "when", "month", "week", "year", "ago", "visit", "saw", "seen", "appointment"]),
     ("initial_provider", ["first doctor", "doctor", "dr", "provider", "first opinion", "specialist",
                           "specialty"]),
     ("reason", ["reason", "why"]),
@@ -341,16 +343,32 @@ _FIELD_WORDS = (  # checked in order: the more specific words first
 )
 
 
+# Words that say an earlier answer was wrong ("one thing to fix", "actually", "no wait").
+CORRECTION_MARKERS = ["fix", "change", "wrong", "not right", "mistake", "actually", "instead", "should be",
+                      "correction", "typo", "i meant", "i mean", "wait", "sorry", "not the", "cambiar", "corregir",
+                      "en realidad", "perdon", "perdón", "me equivoque", "me equivoqué"]
+
+
+def says_correction(text: str) -> bool:
+    return bool(_matches(text, CORRECTION_MARKERS))
+
+
 def parse_correction(text: str) -> Tuple[Optional[str], Optional[str]]:
     """Which answer the member wants to change, and the new value when the message
-    carries one ("actually it's urgent" -> ("urgency", "urgent"))."""
+    carries one ("actually it's urgent" -> ("urgency", "urgent"); "the visit was on the
+    10th, not the 3rd" -> ("initial_date", "the 10th"); "actually it's Dr. Liu")."""
     choice = parse_choice(text, len(CORRECTABLE))
     if choice:
         return CORRECTABLE[choice - 1], None
-    plan = set(extract(text).plans)
-    if len(plan) == 1:
-        return "plan", plan.pop()
+    found = extract(text)
+    if len(set(found.plans)) == 1:
+        return "plan", found.plans[0]
     t = _norm(text)
+    when = find_date(text, date.today())
+    if when and (says_correction(text) or _matches(t, dict(_FIELD_WORDS)["initial_date"])):
+        return "initial_date", when[1]
+    if found.providers and says_correction(text) and not _matches(t, ["recommend", "said", "told me"]):
+        return "initial_provider", found.providers[0]
     for field_name, words in _FIELD_WORDS:
         if _matches(t, words):
             if field_name == "urgency":
@@ -387,12 +405,18 @@ def parse_grievance_about(text: str) -> str:
     return _first_kind(text, "grievance_about", GRIEVANCE_CHOICES) or "other"
 
 
+NO_APPOINTMENT_YET = ["not yet", "no appointment", "not scheduled", "none yet", "no date", "not set",
+                      "dont have one", "don't have one", "dont have a date", "don't have a date", "will call",
+                      "they'll call", "theyll call", "they will let me know", "waiting for", "havent scheduled",
+                      "haven't scheduled", "not made", "todavia no", "todavía no", "aun no", "aún no",
+                      "no tengo fecha", "no tengo cita", "me van a llamar"]
+
+
 def parse_appointment(text: str, now: datetime) -> Tuple[Optional[datetime], bool]:
     """(when, known). "not yet", "don't know" -> (None, True): a ride can be asked for
     before the visit is set. A date without a time is taken at 9:00 Pacific."""
     t = _norm(text)
-    if sounds_unsure(text) or _matches(t, ["not yet", "no appointment", "not scheduled", "none yet",
-                                           "no date", "not set", "dont have one", "don't have one"]):
+    if sounds_unsure(text) or _matches(t, NO_APPOINTMENT_YET):
         return None, True
     weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     weekday = next((i for i, d in enumerate(weekdays) if d in t.split()), None)

@@ -25,7 +25,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 import re
 
 from bot import safety
-from bot.nlp.pipeline import RIDE_INTENTS, extract, looks_like_gibberish, question_topic, ride_intent
+from bot.nlp.pipeline import RIDE_INTENTS, classify_reason, extract, looks_like_gibberish, question_topic, ride_intent
 
 QUESTION = re.compile(r"\?\s*$|^\s*(how|what|when|who|why|which|can|could|do|does|will|would|is|are|am|should)\b",
                       re.I)
@@ -82,6 +82,11 @@ class MessageGuard(_Stateless):
                     _force_intent(message, ride, confidence=0.7)
                 elif topic:
                     _force_intent(message, f"ask_{topic}", confidence=0.7)
+            elif (message.get(INTENT) or {}).get("name") in ("ask_clinical", "nlu_fallback") \
+                    and not QUESTION.search(text) and classify_reason(text):
+                # "my test results conflict and nobody can tell me what is wrong" is one of
+                # the statute's five situations told as a statement, not a medical question.
+                _force_intent(message, "request_second_opinion", confidence=0.8)
             elif (message.get(INTENT) or {}).get("name") in RIDE_INTENTS + ("nlu_fallback",):
                 ride = ride_intent(text)          # which ride operation: keywords decide
                 if ride:

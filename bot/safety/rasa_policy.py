@@ -27,7 +27,7 @@ HANDOFF_OPEN_SLOT = "handoff_open"
 class SafetyPolicy(Policy):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"priority": 7}      # above RulePolicy (6): it wins every tie
+        return {"priority": 8}      # above every other policy: it wins every tie
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         return self._resource

@@ -1,0 +1,168 @@
+"""The question being asked decides how an answer is read: members' own words, as the
+issue "A conversation that listens" found them taken for something else."""
+from datetime import date, datetime, timezone
+
+import pytest
+
+from actions.request import ValidateSecondOpinionForm
+from bot import nlp
+from bot.nlp.answers import ASK, DEACTIVATE, KEEP_GOING, LISTEN, next_in_form, reads_as_answer
+from bot.nlp.dates import corrected_date_text, parse_date_hint
+from bot.nlp.opinion import opinion_facts
+from bot.requests import draft_from_answers
+from tests.actions_helpers import run, slots_set, tracker
+from tests.test_actions import FORM, FORM_SLOTS, VERIFIED
+
+TODAY = date(2026, 12, 2)
+FORM_NAME = "second_opinion_form"
+
+
+def turn(text, intent, asked, pending=None, latest="action_listen"):
+    return next_in_form(latest_action=latest, form=FORM_NAME, asked=asked, pending=pending, intent=intent,
+                        text=text)
+
+
+# -- stop and start over win only when the message is not an answer ---------------------
+@pytest.mark.parametrize("text,intent,asked", [
+    ("no it's not an emergency", "nevermind", "urgency"),
+    ("it's urgent, they want to start chemo next week", "start_over", "urgency"),
+    ("nope, i'm asking for myself", "nevermind", "requested_by"),
+    ("cancel the surgery is what she said, she wants a hip replacement", "nevermind", "initial_recommendation"),
+    ("no, in network is fine", "nevermind", "network"),
+    ("forget it i dont remember when", "nevermind", "initial_date"),
+])
+def test_an_answer_goes_to_the_form_whatever_its_intent(text, intent, asked):
+    assert reads_as_answer(asked, text)
+    assert turn(text, intent, asked) == FORM_NAME
+
+
+@pytest.mark.parametrize("text,intent,asked", [
+    ("never mind", "nevermind", "initial_provider"),
+    ("forget it", "nevermind", "urgency"),
+    ("start over", "start_over", "initial_date"),
+    ("no, cancel it, i don't want to send it", "nevermind", "confirmed"),
+    ("olvídalo", "nevermind", "reason_text"),
+])
+def test_stop_or_start_over_asks_once_before_throwing_anything_away(text, intent, asked):
+    assert turn(text, intent, asked) == ASK
+
+
+def test_after_asking_yes_stops_no_goes_on_and_anything_else_is_the_answer():
+    assert turn("yes", "affirm", "urgency", pending="stop") == DEACTIVATE
+    assert next_in_form(latest_action=DEACTIVATE, form=None, asked=None, pending="start_over", intent="affirm",
+                        text="yes") == "action_start_over"
+    assert turn("no", "deny", "urgency", pending="stop") == KEEP_GOING
+    assert next_in_form(latest_action=KEEP_GOING, form=FORM_NAME, asked="urgency", pending=None,
+                        intent="deny", text="no") == FORM_NAME
+    assert turn("Dr. Patel", "inform", "initial_provider", pending="stop") == FORM_NAME
+    assert turn("x", "inform", "urgency", latest=ASK) == LISTEN
+
+
+def test_a_crisis_is_left_to_the_safety_answer():
+    assert turn("i want to die, never mind all this", "emergency", "urgency") is None
+
+
+# -- dates as members give them ----------------------------------------------------------
+@pytest.mark.parametrize("text,expected", [
+    ("I saw her November 18", date(2026, 11, 18)),
+    ("nov 18th", date(2026, 11, 18)),
+    ("18 de noviembre", date(2026, 11, 18)),
+    ("11/18", date(2026, 11, 18)),
+    ("on the 10th", date(2026, 11, 10)),
+    ("2 weeks ago", date(2026, 11, 18)),
+    ("hace un mes", date(2026, 11, 2)),
+    ("back in march", date(2026, 3, 1)),
+    ("in december", date(2026, 12, 1)),
+    ("december 20", date(2025, 12, 20)),        # never in the future: last year's
+    ("I want to request a second opinion", None),
+    ("he may need surgery", None),
+])
+def test_dates_read_as_members_write_them(text, expected):
+    assert parse_date_hint(text, TODAY) == expected
+
+
+def test_a_corrected_day_keeps_the_month_given_before():
+    assert corrected_date_text("the 10th", "November 3", TODAY) == "November 10, 2026"
+    assert parse_date_hint("November 10, 2026", TODAY) == date(2026, 11, 10)
+
+
+def test_a_month_and_day_is_stored_as_that_day_not_the_first():
+    draft = draft_from_answers("khs", {"initial_date": "I saw her November 18"})
+    assert (draft.initial_date.month, draft.initial_date.day) == (11, 18)
+
+
+# -- several facts in one message ----------------------------------------------------------
+def test_who_what_kind_what_and_when_in_one_answer():
+    facts = opinion_facts("Dr. Alan Patel, orthopedic surgeon, said I need a spinal fusion of L4-L5, "
+                          "I saw him on October 30", TODAY, answering_provider=True)
+    assert facts == {"initial_provider": "Dr. Alan Patel", "initial_specialty": "orthopedics",
+                     "initial_recommendation": "I need a spinal fusion of L4-L5", "initial_date": "october 30"}
+
+
+@pytest.mark.parametrize("text,provider", [
+    ("Maria Lopez the oncologist, she wants me to start chemo asap", "Maria Lopez"),
+    ("my pcp", "my pcp"),
+    ("dr kim my cardiologist", "Dr. Kim"),
+])
+def test_the_provider_is_a_name_not_the_whole_message(text, provider):
+    assert opinion_facts(text, TODAY, answering_provider=True)["initial_provider"] == provider
+
+
+async def validate(slot, text, slots=None):
+    t = tracker(text, "inform", 0.9, slots={**VERIFIED, **(slots or {})}, set_this_turn={slot: text},
+                requested_slot=slot, active_loop=FORM)
+    domain = {"forms": {FORM: {"required_slots": list(FORM_SLOTS)}}, "slots": {}}
+    said, events = await run(ValidateSecondOpinionForm(), t, domain)
+    return said, slots_set(events)
+
+
+async def test_the_provider_answer_fills_every_question_it_answers():
+    _, slots = await validate("initial_provider", "Dr. Alan Patel, orthopedic surgeon, said I need a spinal "
+                                                  "fusion of L4-L5, I saw him on October 30")
+    assert slots["initial_provider"] == "Dr. Alan Patel" and slots["initial_specialty"] == "orthopedics"
+    assert "spinal fusion" in slots["initial_recommendation"] and slots["initial_date"] == "october 30"
+
+
+@pytest.mark.parametrize("text", ["I want to request a second opinion", "yes", "the surgeon"])
+async def test_a_date_question_takes_only_a_time(text):
+    said, slots = await validate("initial_date", text)
+    assert slots.get("initial_date") is None and "last week" in said
+
+
+async def test_not_remembering_when_is_an_answer():
+    _, slots = await validate("initial_date", "honestly i don't remember when")
+    assert slots["initial_date"] == "unknown"
+    assert draft_from_answers("khs", {"initial_date": "unknown"}).initial_date_text is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("in network please", "none"), ("no one in mind", "none"), ("Dr. Kim", "Dr. Kim"),
+    ("yes, Maria Gonzalez at UCSF", "Maria Gonzalez at UCSF"), ("stanford cancer center", "stanford cancer center"),
+])
+async def test_a_preferred_provider_is_a_name_or_no_one(text, expected):
+    _, slots = await validate("preferred_provider", text)
+    assert slots["preferred_provider"] == expected
+
+
+async def test_yes_without_a_name_asks_for_the_name():
+    said, slots = await validate("preferred_provider", "yes")
+    assert slots["preferred_provider"] is None and "name" in said
+
+
+# -- corrections ---------------------------------------------------------------------------
+async def test_a_correction_at_the_confirmation_is_not_a_yes():
+    text = "one thing to fix before you send it: the visit was on the 10th, not the 3rd; the rest is right"
+    _, slots = await validate("confirmed", text, slots={"initial_date": "November 3"})
+    assert slots["confirmed"] is None and slots["initial_date"].startswith("November 10, ")
+
+
+async def test_a_correction_while_another_question_is_asked_changes_that_answer():
+    said, slots = await validate("initial_recommendation", "actually it's Dr. Liu, not Dr. Patel",
+                                 slots={"initial_provider": "Dr. Patel"})
+    assert slots["initial_provider"] == "Dr. Liu" and slots["initial_recommendation"] is None
+    assert "changed" in said
+
+
+def test_a_ride_without_a_date_yet_is_an_answer():
+    when, known = nlp.parse_appointment("I don't have a date yet, they will call me", datetime.now(timezone.utc))
+    assert when is None and known
