@@ -2,7 +2,6 @@
 latest message, and answering a rights question (also used mid-form)."""
 from __future__ import annotations
 
-import re
 from typing import Any, Optional, Tuple
 
 from rasa_sdk import Tracker
@@ -14,8 +13,6 @@ from bot.policy import kb
 QUESTION_INTENTS = {f"ask_{topic}": topic for topic in (
     "situations", "who_can_request", "authorization", "cost", "timeline", "who_gives",
     "report", "disagree", "refused", "transportation")}
-QUESTION_START = re.compile(r"^\s*(how|what|when|who|whom|why|which|can|could|do|does|did|will|"
-                            r"would|is|are|am|should|may)\b", re.I)
 
 
 def lang_of(tracker: Tracker) -> str:
@@ -40,10 +37,6 @@ def asked_topic(tracker: Tracker, min_confidence: float = 0.0) -> Optional[str]:
     if name in QUESTION_INTENTS and confidence >= min_confidence:
         return QUESTION_INTENTS[name]
     return None
-
-
-def looks_like_question(message: str) -> bool:
-    return message.rstrip().endswith("?") or bool(QUESTION_START.match(message))
 
 
 def answer_rights(dispatcher: CollectingDispatcher, tracker: Tracker, plan: str, topic: str) -> None:

@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_rights, asked_topic, latest_intent, latest_text, looks_like_question, say
+from actions.common import answer_rights, asked_topic, latest_intent, latest_text, say
 from actions.handoff import hand_off, misunderstood_last_turn
 from actions.safety import answer_crisis, crisis_in
 from actions.verification import VerificationValidators
@@ -20,6 +20,7 @@ from bot import members, nlp, safety
 from bot.deadlines import pacific_today
 from bot.messages import text
 from bot.nlp.dates import corrected_date_text
+from bot.nlp.topics import looks_like_question
 from bot.nlp.answers import PENDING_SLOT
 
 MAX_TEXT = 1000

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text
 
-from actions.common import (asked_topic, latest_intent, looks_like_question, plan_name, say,
+from actions.common import (asked_topic, latest_intent, plan_name, say,
                             say_if_another_plan_named)
 from actions.conversation import say_member_services
 from bot import members, verification
 from bot.members import MemberView
 from bot.policy import kb
+from bot.nlp.topics import looks_like_question
 from bot.requests import take_denial_to_offer
 
 

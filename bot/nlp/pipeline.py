@@ -162,14 +162,6 @@ def parse_choice(text: str, n: int) -> Optional[int]:
     return None
 
 
-def question_topic(text: str) -> Optional[str]:
-    """The rights topic a question is about, by keyword, or None."""
-    for topic, phrases in vocabulary()["topics"].items():
-        if _matches(text, phrases):
-            return topic
-    return None
-
-
 RIDE_INTENTS = ("request_ride", "ride_status", "cancel_ride", "change_ride")
 
 

@@ -22,13 +22,11 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-import re
 
 from bot import safety
-from bot.nlp.pipeline import RIDE_INTENTS, classify_reason, extract, looks_like_gibberish, question_topic, ride_intent
+from bot.nlp.pipeline import RIDE_INTENTS, classify_reason, extract, looks_like_gibberish, ride_intent
+from bot.nlp.topics import looks_like_question, rerouted_intent
 
-QUESTION = re.compile(r"\?\s*$|^\s*(how|what|when|who|why|which|can|could|do|does|will|would|is|are|am|should)\b",
-                      re.I)
 
 SAFETY = "safety"   # the key of the crisis in a message's parse data
 ENTITY_NAMES = {"PLAN": "plan", "SPECIALTY": "specialty", "PROVIDER": "provider"}
@@ -75,23 +73,23 @@ class MessageGuard(_Stateless):
                 message.set(SAFETY, {"category": crisis.category, "lang": crisis.lang}, add_to_output=True)
             elif looks_like_gibberish(text) and not text.startswith("/"):
                 _force_intent(message, "nlu_fallback")
-            elif (message.get(INTENT) or {}).get("name") == "nlu_fallback" and QUESTION.search(text):
-                topic = question_topic(text)    # an unsure classifier, a clear question
-                ride = ride_intent(text)
-                if ride and ride != "request_ride":
-                    _force_intent(message, ride, confidence=0.7)
-                elif topic:
-                    _force_intent(message, f"ask_{topic}", confidence=0.7)
-            elif (message.get(INTENT) or {}).get("name") in ("ask_clinical", "nlu_fallback") \
-                    and not QUESTION.search(text) and classify_reason(text):
+            elif intent_of(message) in RIDE_INTENTS + ("nlu_fallback",) and ride_intent(text) \
+                    not in (None, "request_ride"):
+                _force_intent(message, ride_intent(text), confidence=0.8)    # which ride operation: keywords
+            elif rerouted_intent(intent_of(message), text):
+                _force_intent(message, rerouted_intent(intent_of(message), text), confidence=0.7)
+            elif intent_of(message) in ("ask_clinical", "nlu_fallback") \
+                    and not looks_like_question(text) and classify_reason(text):
                 # "my test results conflict and nobody can tell me what is wrong" is one of
                 # the statute's five situations told as a statement, not a medical question.
                 _force_intent(message, "request_second_opinion", confidence=0.8)
-            elif (message.get(INTENT) or {}).get("name") in RIDE_INTENTS + ("nlu_fallback",):
-                ride = ride_intent(text)          # which ride operation: keywords decide
-                if ride:
-                    _force_intent(message, ride, confidence=0.8)
+            elif intent_of(message) in RIDE_INTENTS + ("nlu_fallback",) and ride_intent(text):
+                _force_intent(message, "request_ride", confidence=0.8)
         return messages
+
+
+def intent_of(message: Message) -> str:
+    return (message.get(INTENT) or {}).get("name")
 
 
 def _force_intent(message: Message, name: str, confidence: float = 1.0) -> None:

@@ -1,0 +1,73 @@
+"""Rights questions the intent classifier takes for something else.
+
+"does kern provide transportation to second opinion appointments" is a question about a
+right, not a ride to book; "my friend said medi-cal has to let you get a second opinion
+is that true" is not a request to open one. When a message is shaped like a question
+and its words name a rights topic, the topic wins over "start a request", "book a
+ride", "my plan is ..." and "I didn't understand". Keywords live in vocabulary.yml
+(`topics`, `rights_general`, `asks_coverage`); the more words a matched phrase has, the
+more it counts ("won't approve" says refused louder than "approve" says authorization).
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, Optional
+
+from bot.nlp.pipeline import _matches, vocabulary
+
+# Strictly a question: a question mark, or a question word first. Inside a form only
+# such a message is taken for a question (an answer may well contain "what").
+STRICT_QUESTION = re.compile(r"\?\s*$|^\s*(?:how|what|when|who|whom|why|which|can|could|do|does|did|will|would|"
+                             r"is|are|am|should|may)\b", re.IGNORECASE)
+# Maybe a question, as members ask outside a form: a question mark, a question word anywhere ("now what", "then
+# who decides"), an auxiliary before its subject ("can my mom ask", "is there"), or a
+# request to be told ("explain", "give me the basics").
+QUESTION = re.compile(
+    r"\?|\b(?:how|what|whats|what's|wat|when|who|whom|whose|why|which|where|cuanto|cuánto|como|cómo|qué|"
+    r"quien|quién|cual|cuál|cuales|cuáles|donde|dónde)\b|"
+    r"\b(?:can|could|do|does|did|will|would|is|are|am|should|may|has|have)\s+(?:i|he|she|they|we|you|u|my|the|"
+    r"it|a|an|someone|anyone|there|that|this|your|their|his|her|medi[ -]?cal|\w+ health|kern|hpsj|partnership)\b|"
+    r"(?:^|[,.;:!-]\s*|\b(?:so|and|but|ok|okay|q|pls|please|hi|hello|hey)\s+)(?:can|could|do|does|did|will|would|"
+    r"is|are|am|should|may|has|have)\b|"
+    r"\b(?:explain|tell me|rundown|the basics|basics of|i want to know|wondering|understand|puedo|hay|se puede|"
+    r"tengo que)\b", re.IGNORECASE)
+# Asking for something to be done, not asking about a right.
+DOING = re.compile(r"\b(?:can|could|would|will) you\b|\b(?:book|schedule|set up|sign me up)\b", re.IGNORECASE)
+REROUTED_INTENTS = ("request_second_opinion", "request_ride", "inform_plan", "nlu_fallback", "ask_clinical")
+
+
+def looks_like_question(text: str) -> bool:
+    return bool(STRICT_QUESTION.search(text or ""))
+
+
+def may_be_question(text: str) -> bool:
+    return bool(QUESTION.search(text or ""))
+
+
+def topic_scores(text: str) -> Dict[str, int]:
+    return {topic: sum(len(p.split()) for p in _matches(text, phrases))
+            for topic, phrases in vocabulary()["topics"].items()}
+
+
+def question_topic(text: str) -> Optional[str]:
+    """The rights topic a message's words name, or None. Ties go to the topic listed
+    first in vocabulary.yml."""
+    scores = topic_scores(text)
+    best = max(scores, key=lambda topic: scores[topic], default=None)
+    if best and scores[best]:
+        return best
+    return "rights_overview" if _matches(text, vocabulary()["rights_general"]) else None
+
+
+def rerouted_intent(intent: Optional[str], text: str) -> Optional[str]:
+    """The rights intent for a question the classifier took for something else, or None."""
+    if intent not in REROUTED_INTENTS or not may_be_question(text):
+        return None
+    topic = question_topic(text)
+    if topic is None:
+        return None
+    if intent == "request_ride" and (topic != "transportation" or not _matches(text, vocabulary()["asks_coverage"])):
+        return None                   # "can you set up a ride for thursday?" books one
+    if intent == "request_second_opinion" and DOING.search(text) and not _matches(text, vocabulary()["asks_coverage"]):
+        return None                   # "can you help me get a second opinion for my back?" opens one
+    return f"ask_{topic}"

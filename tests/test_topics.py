@@ -1,0 +1,47 @@
+"""Rights questions the classifier takes for something else go to their topic; requests
+stay requests. (The held-out rights questions are in eval/; these are the unit checks.)"""
+import pytest
+
+from bot.nlp.topics import looks_like_question, may_be_question, question_topic, rerouted_intent
+
+
+@pytest.mark.parametrize("intent,text,expected", [
+    ("request_ride", "r bus passes part of the plan when u go see the 2nd opinion dr", "ask_transportation"),
+    ("request_ride", "does my plan help with gas money for the trip to the specialist", "ask_transportation"),
+    ("request_second_opinion", "heard medi-cal gotta let me see another doc, is that true", "ask_rights_overview"),
+    ("request_second_opinion", "my sister wants to file it for me can she do that", "ask_who_can_request"),
+    ("request_second_opinion", "if i see someone outside kern for a 2nd opinion do i get a bill", "ask_cost"),
+    ("inform_plan", "partnership here, they said no to my second opinion, what now", "ask_refused"),
+    ("nlu_fallback", "second doc says no surgery, first one says surgery... then what", "ask_disagree"),
+    ("nlu_fallback", "how many days till hpsj decides", "ask_timeline"),
+])
+def test_a_rights_question_goes_to_its_topic(intent, text, expected):
+    assert rerouted_intent(intent, text) == expected
+
+
+@pytest.mark.parametrize("intent,text", [
+    ("request_second_opinion", "i want a second opinion, my mom is helping me with it"),
+    ("request_second_opinion", "can you help me get a second opinion for my back"),
+    ("request_ride", "can you book me a ride to the specialist on friday"),
+    ("request_ride", "i need a ride to my appointment on the 12th"),
+    ("ask_cost", "is it free?"),                 # the classifier was right: nothing to change
+    ("greet", "hi, what's up"),
+])
+def test_requests_and_right_answers_stay_as_they_are(intent, text):
+    assert rerouted_intent(intent, text) is None
+
+
+def test_inside_a_form_only_a_plain_question_is_a_question():
+    answer = "they told me i need surgery and i don't understand what is wrong with me"
+    assert may_be_question(answer) and not looks_like_question(answer)
+    assert looks_like_question("is there a cost?") and looks_like_question("How long does it take")
+
+
+@pytest.mark.parametrize("text,topic", [
+    ("will they approve it or do i need to appeal if they wont approve", "refused"),
+    ("do i have to pay if they wont approve it", "refused"),
+    ("is an uber ride covered", "transportation"),
+    ("who looks at my case, a specialist?", "who_gives"),
+])
+def test_the_longer_phrase_says_the_topic(text, topic):
+    assert question_topic(text) == topic
