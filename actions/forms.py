@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import answer_rights, asked_topic, latest_intent, latest_text, say
-from actions.handoff import hand_off, misunderstood_last_turn
+from actions.handoff import hand_off, misunderstood_turns
 from actions.safety import answer_crisis, crisis_in
 from actions.verification import VerificationValidators
 from bot import members, nlp, safety
@@ -134,7 +134,9 @@ class MemberForm(VerificationValidators, SafeForm):
             answer_rights(dispatcher, tracker, tracker.get_slot("plan"), topic)
         elif intent == "human_handoff" and confidence >= 0.6:
             return {slot: None, "handoff_reason": "asked"}
-        elif misunderstood_last_turn(tracker):
+        elif nlp.asks_to_repeat(message):
+            say(dispatcher, tracker, "question_again")
+        elif misunderstood_turns(tracker) >= 2:     # asked again twice: a person takes over
             return {slot: None, "handoff_reason": "not_understood"}
         else:
             say(dispatcher, tracker, example)

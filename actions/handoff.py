@@ -29,7 +29,7 @@ REASON_BY_INTENT = {"human_handoff": "asked", "ask_clinical": "clinical", "provi
 SUMMARY_SLOTS = ("verified", "member_id", "member_plan", "plan", "reason", "reason_text", "initial_provider",
                  "initial_specialty", "initial_recommendation", "initial_date", "requested_by", "network",
                  "preferred_provider", "urgency", "request_reference", "verification_locked")
-NOT_UNDERSTOOD = ("not_understood", "unclear_answer")
+NOT_UNDERSTOOD = ("not_understood", "unclear_answer", "example_initial_date", "example_preferred_provider")
 # What an agent may settle for the assistant to go on with.
 HANDED_BACK_SLOTS = ("verified", "member_id", "member_plan", "plan", "dob", "request_reference")
 
@@ -39,18 +39,24 @@ def phone_line(tracker: Tracker) -> str:
     return kb().member_services_phone(plan) or text("member_services_phone_card")
 
 
-def misunderstood_last_turn(tracker: Tracker) -> bool:
-    """Did the assistant answer the member's previous message with "I didn't understand"?"""
+def misunderstood_turns(tracker: Tracker) -> int:
+    """How many of the member's messages in a row, before this one, the assistant
+    answered with "I didn't understand" (or an example of the answer it needs)."""
     said = {text(key, lang_of(tracker)) for key in NOT_UNDERSTOOD}
-    users = 0
+    users, flagged = 0, 0
     for event in reversed(tracker.events):
         if event.get("event") == "user":
+            if users > flagged:
+                break
             users += 1
-            if users == 2:
-                return False
-        elif event.get("event") == "bot" and users == 1 and (event.get("text") or "") in said:
-            return True
-    return False
+        elif event.get("event") == "bot" and users and (event.get("text") or "") in said:
+            flagged = users
+    return flagged
+
+
+def misunderstood_last_turn(tracker: Tracker) -> bool:
+    """Did the assistant answer the member's previous message with "I didn't understand"?"""
+    return misunderstood_turns(tracker) >= 1
 
 
 def transcript_of(tracker: Tracker, said_now: List[dict]) -> List[tuple]:

@@ -6,6 +6,7 @@ import pytest
 
 from actions.request import ValidateSecondOpinionForm
 from bot import nlp
+from bot.messages import text
 from bot.nlp.answers import ASK, DEACTIVATE, KEEP_GOING, LISTEN, next_in_form, reads_as_answer
 from bot.nlp.dates import corrected_date_text, parse_date_hint
 from bot.nlp.opinion import opinion_facts
@@ -166,3 +167,22 @@ async def test_a_correction_while_another_question_is_asked_changes_that_answer(
 def test_a_ride_without_a_date_yet_is_an_answer():
     when, known = nlp.parse_appointment("I don't have a date yet, they will call me", datetime.now(timezone.utc))
     assert when is None and known
+
+
+# -- asked again with an example, twice at most; "what?" is not a wrong answer ---------------
+def test_a_question_is_asked_again_twice_then_a_person_is_offered():
+    from actions.handoff import misunderstood_turns
+    from tests.test_actions_handoff import conversation
+    example = text("example_initial_date")
+    turns = [("member", "the surgeon", "initial_date"), ("bot", example, None), ("member", "my knee", None)]
+    assert misunderstood_turns(conversation("again-1", turns)) == 1
+    turns += [("bot", example, None), ("member", "ok", None)]
+    assert misunderstood_turns(conversation("again-2", turns)) == 2
+    turns += [("bot", "Thanks.", None), ("member", "hm", None)]
+    assert misunderstood_turns(conversation("again-3", turns)) == 0
+
+
+@pytest.mark.parametrize("words", ["what?", "what do you mean", "can you repeat that", "no entiendo"])
+async def test_asking_what_the_question_means_gets_it_again_not_a_miss(words):
+    said, slots = await validate("urgency", words)
+    assert slots["urgency"] is None and text("question_again") in said

@@ -216,6 +216,8 @@ def parse_yes_no(text: str) -> Optional[bool]:
     choice = parse_choice(text, 2)
     if choice:
         return choice == 1
+    if asks_to_repeat(text):            # "no entiendo" is not a no
+        return None
     t = _norm(text)
     if _matches(t, vocabulary()["unsure"]):
         return None
@@ -293,6 +295,18 @@ def provider_named(text: str) -> Optional[str]:
     if _matches(rest, ORGANIZATION_WORDS) or len(capitalised) >= 2 or (len(words) <= 2 and capitalised):
         return rest.strip(" .!")
     return None
+
+
+ASKS_TO_REPEAT = ["repeat", "say that again", "again please", "what do you mean", "what does that mean",
+                  "what was the question", "i don't understand the question", "i dont understand the question",
+                  "dont get it", "don't get it", "come again", "sorry what", "no entiendo", "otra vez"]
+ALONE_ASKS_TO_REPEAT = {"what", "huh", "que", "qué", "como", "cómo", "sorry", "pardon"}
+
+
+def asks_to_repeat(text: str) -> bool:
+    """"what?", "what do you mean", "no entiendo": the question again, in other words."""
+    t = _norm(text)
+    return t in ALONE_ASKS_TO_REPEAT or (len(t.split()) <= 8 and bool(_matches(t, ASKS_TO_REPEAT)))
 
 
 _VOWELS = set("aeiouyáéíóú")
