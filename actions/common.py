@@ -39,13 +39,16 @@ def asked_topic(tracker: Tracker, min_confidence: float = 0.0) -> Optional[str]:
     return None
 
 
-def answer_rights(dispatcher: CollectingDispatcher, tracker: Tracker, plan: str, topic: str) -> None:
+def rights_answer_text(tracker: Tracker, plan: str, topic: str) -> str:
     answer = kb().answer(plan, topic, lang_of(tracker))
     if answer.silent:
-        say(dispatcher, tracker, "rights_answer_silent", answer=answer.text, citation=answer.policy_label)
-    else:
-        say(dispatcher, tracker, "rights_answer", answer=answer.text, citation=answer.citation.label,
-            section=answer.citation.section)
+        return text("rights_answer_silent", lang_of(tracker), answer=answer.text, citation=answer.policy_label)
+    return text("rights_answer", lang_of(tracker), answer=answer.text, citation=answer.citation.label,
+                section=answer.citation.section)
+
+
+def answer_rights(dispatcher: CollectingDispatcher, tracker: Tracker, plan: str, topic: str) -> None:
+    dispatcher.utter_message(text=rights_answer_text(tracker, plan, topic))
 
 
 def plan_name(plan: Optional[str]) -> Optional[str]:

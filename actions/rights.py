@@ -7,8 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (answer_rights, asked_topic, latest_intent, latest_text,
-                            member_plan_or_named, plan_name, say)
+from actions.common import (answer_rights, asked_topic, lang_of, latest_intent, latest_text,
+                            member_plan_or_named, plan_name, rights_answer_text, say)
+from bot.messages import text
 from bot.nlp import find_plan
 
 OVERVIEW = "situations"
@@ -37,9 +38,40 @@ class ActionAnswerRights(Action):
         if topic is None:
             say(dispatcher, tracker, "plan_noted", plan_name=plan_name(plan))
             return [SlotSet("plan", plan)]
+        if said_just_before(tracker, rights_answer_text(tracker, plan, topic)):
+            say(dispatcher, tracker, "rights_answered_above")      # never the same answer twice in a row
+            return [SlotSet("plan", plan), SlotSet("pending_topic", None)]
         answer_rights(dispatcher, tracker, plan, topic)
         if intent == "ask_rights_overview" or topic == OVERVIEW:
             say(dispatcher, tracker, "rights_menu")
-        if topic == "transportation":
-            say(dispatcher, tracker, "ride_offer")
+        offer_next_steps(dispatcher, tracker, topic)
         return [SlotSet("plan", plan), SlotSet("pending_topic", None)]
+
+
+# What a member can do after each answer, offered as numbered choices (buttons on the web).
+NEXT_STEPS = {"transportation": ("request", "ride"), "refused": ("grievance", "request"),
+              "disagree": ("request",)}
+STEP_PAYLOADS = {"request": "/request_second_opinion", "ride": "/request_ride", "grievance": "/file_grievance"}
+
+
+def offer_next_steps(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> None:
+    if tracker.get_slot("request_reference") and topic != "refused":
+        steps = tuple(s for s in NEXT_STEPS.get(topic, ()) if s != "request")
+    else:
+        steps = NEXT_STEPS.get(topic, ("request",))
+    if steps:
+        dispatcher.utter_message(text=text("next_steps_offer", lang_of(tracker)), buttons=[
+            {"title": text(f"next_step_{step}", lang_of(tracker)), "payload": STEP_PAYLOADS[step]} for step in steps])
+
+
+def said_just_before(tracker: Tracker, words: str) -> bool:
+    """Was `words` the assistant's answer to the member's previous message?"""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif event.get("event") == "bot" and users == 1 and event.get("text") == words:
+            return True
+    return False

@@ -186,3 +186,29 @@ def test_a_question_is_asked_again_twice_then_a_person_is_offered():
 async def test_asking_what_the_question_means_gets_it_again_not_a_miss(words):
     said, slots = await validate("urgency", words)
     assert slots["urgency"] is None and text("question_again") in said
+
+
+# -- after a rights answer: what the member can do next, and never the same answer twice ---
+async def test_a_rights_answer_offers_what_the_member_can_do_next_as_numbered_choices():
+    from actions.rights import ActionAnswerRights
+    from tests.actions_helpers import run_messages
+    messages, _ = await run_messages(ActionAnswerRights(), tracker(
+        "do they cover rides to the second opinion", "ask_transportation", slots={"plan": "hpsj"}))
+    payloads = [b["payload"] for m in messages for b in m.get("buttons") or []]
+    assert payloads == ["/request_second_opinion", "/request_ride"]
+    messages, _ = await run_messages(ActionAnswerRights(), tracker(
+        "they said no, what can i do", "ask_refused", slots={"plan": "khs"}))
+    assert [b["payload"] for m in messages for b in m.get("buttons") or []][0] == "/file_grievance"
+
+
+async def test_the_same_question_twice_in_a_row_is_not_answered_word_for_word_again():
+    from actions.common import rights_answer_text
+    from actions.rights import ActionAnswerRights
+    from tests.test_actions_handoff import conversation
+    first = tracker("how much does it cost", "ask_cost", slots={"plan": "mvhp"})
+    answer = rights_answer_text(first, "mvhp", "cost")
+    again = conversation("rights-again", [("member", "how much does it cost", None), ("bot", answer, None),
+                                          ("member", "how much does it cost??", None)], intent="ask_cost",
+                         slots={"plan": "mvhp"})
+    said, _ = await run(ActionAnswerRights(), again)
+    assert answer not in said and text("rights_answered_above") in said
