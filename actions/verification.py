@@ -74,7 +74,7 @@ class VerificationValidators:
     def validate_dob(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if value == VERIFIED:
             return self._still_verified(tracker)
-        dob = members.parse_dob(str(value or ""))
+        dob = members.parse_dob(str(value or "")) or members.parse_dob(members.dob_in(str(value or "")) or "")
         if dob is None:
             intent, confidence = latest_intent(tracker)
             if (asked_topic(tracker, 0.6) and looks_like_question(str(value or ""))) or \

@@ -46,20 +46,28 @@ def normalize_member_id(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", text or "").upper()[:32]
 
 
-FILLER_WORDS = {"my", "member", "id", "number", "num", "no", "is", "its", "it", "s", "the", "card", "plan",
+FILLER_WORDS = {"umm", "hmm", "id", "no", "num", "nbr", "dob", "my", "member", "id", "number", "num", "no", "is", "its", "it", "s", "the", "card", "plan",
                 "i", "think", "um", "uh", "here", "ok", "okay", "sure", "mine", "medi", "cal", "medical", "and",
                 "on", "says", "her", "his", "their"}
 
 
+# A member ID inside a sentence: letters then digits ("umm DEMO-1001 thats whats on my
+# card", "KHS 778 899"), or digits alone ("id 12345678").
+ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(?:([A-Za-z]{1,6})[\s-]?)?(\d(?:[\s-]?\d){2,15})(?![A-Za-z0-9])")
+
+
 def find_member_id(text: str) -> Optional[str]:
     """A member ID as typed: "KHS-778899", "demo 4004", "my id is KHS 778 899"."""
+    for prefix, digits in ID_IN_TEXT.findall(text or ""):
+        prefix = "" if prefix.lower() in FILLER_WORDS else prefix
+        found = normalize_member_id(prefix + digits)
+        if 4 <= len(found) <= 20:
+            return found
     words = re.findall(r"[A-Za-z0-9]+", text or "")
     kept = normalize_member_id("".join(w for w in words if w.lower() not in FILLER_WORDS))
     if 4 <= len(kept) <= 20 and any(c.isdigit() for c in kept):
         return kept
-    codes = [normalize_member_id(w) for w in words]
-    codes = [c for c in codes if len(c) >= 4 and any(ch.isdigit() for ch in c)]
-    return max(codes, key=len) if codes else None
+    return None
 
 
 # A date as people write it inside a longer message (4/9/61, April 9 1961, 9 de abril de 1961).

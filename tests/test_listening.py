@@ -212,3 +212,14 @@ async def test_the_same_question_twice_in_a_row_is_not_answered_word_for_word_ag
                          slots={"plan": "mvhp"})
     said, _ = await run(ActionAnswerRights(), again)
     assert answer not in said and text("rights_answered_above") in said
+
+
+def test_a_member_asked_for_a_callback_number_can_make_the_request_instead():
+    def step(latest, form, intent, text):
+        return next_in_form(latest_action=latest, form=form, asked="callback_phone" if form else None,
+                            pending=None, intent=intent, text=text)
+    assert step("action_listen", "callback_form", "request_second_opinion",
+                "can we just do the second opinion request now") == DEACTIVATE
+    assert step(DEACTIVATE, None, "request_second_opinion", "") == "action_start_request"
+    assert step("action_start_request", None, "request_second_opinion", "") == "second_opinion_form"
+    assert step("action_listen", "callback_form", "request_second_opinion", "209 555 0134") is None   # the form

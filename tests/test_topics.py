@@ -45,3 +45,15 @@ def test_inside_a_form_only_a_plain_question_is_a_question():
 ])
 def test_the_longer_phrase_says_the_topic(text, topic):
     assert question_topic(text) == topic
+
+
+@pytest.mark.parametrize("intent,text,expected", [
+    ("inform_plan", "health net member here, lookin for a 2nd opinion", True),
+    ("nlu_fallback", "trying to get another doctors opinion can you set it up", True),
+    ("greet", "hola, quiero una segunda opinión", True),
+    ("nlu_fallback", "does a second opinion cost money?", False),
+    ("ask_cost", "i want a second opinion, is it free?", False),
+])
+def test_an_unsure_classifier_hears_a_request_for_a_second_opinion(intent, text, expected):
+    from bot.nlp.topics import asks_for_a_second_opinion
+    assert asks_for_a_second_opinion(intent, text) is expected

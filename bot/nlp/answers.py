@@ -32,6 +32,8 @@ KEEP_GOING = "action_keep_going"
 DEACTIVATE = "action_deactivate_loop"
 THEN = {"stop": "action_stop_form", "start_over": "action_start_over"}
 LISTEN = "action_listen"
+START_REQUEST = "action_start_request"
+REQUEST_FORM = "second_opinion_form"
 
 FREE_TEXT_SLOTS = ("reason_text", "initial_provider", "initial_specialty", "initial_recommendation",
                    "preferred_provider", "ride_pickup", "grievance_text", "callback_time")
@@ -95,6 +97,10 @@ def next_in_form(latest_action: Optional[str], form: Optional[str], asked: Optio
     """The next action inside a form when the question decides, else None (other policies)."""
     if latest_action == DEACTIVATE and pending in THEN:
         return THEN[pending]
+    if latest_action == DEACTIVATE and intent == "request_second_opinion":
+        return START_REQUEST          # left the callback questions to make the request after all
+    if latest_action == START_REQUEST:
+        return REQUEST_FORM
     if latest_action in (ASK, *THEN.values()):
         return LISTEN
     if latest_action == KEEP_GOING and form:
@@ -108,4 +114,6 @@ def next_in_form(latest_action: Optional[str], form: Optional[str], asked: Optio
         return form                 # neither: read as the answer to the question asked
     if intent in LEAVING_INTENTS:
         return form if asked and reads_as_answer(asked, text) else ASK
+    if form == "callback_form" and intent == "request_second_opinion" and not reads_as_answer(asked or "", text):
+        return DEACTIVATE
     return None

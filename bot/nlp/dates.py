@@ -35,7 +35,7 @@ _UNIT = r"(?P<unit>day|week|month|year|d[ií]a|semana|mes|a[ñn]o)(?:s|es)?"
 PATTERNS = (
     ("ago", re.compile(rf"\b{_COUNT}\s+{_UNIT}\s+ago\b")),
     ("ago", re.compile(rf"\bhace\s+{_COUNT}\s+{_UNIT}\b")),
-    ("numeric", re.compile(r"\b(?P<month>[01]?\d)/(?P<day>[0-3]?\d)(?:/(?P<year>\d{2}|\d{4}))?\b")),
+    ("numeric", re.compile(r"\b(?P<month>[01]?\d)([/-])(?P<day>[0-3]?\d)(?:\2(?P<year>\d{4}|\d{2}))?\b")),
     ("month_day", re.compile(rf"\b{_MONTH}\s+{_DAY}\b{_YEAR}")),
     ("day_month", re.compile(rf"\b{_DAY}\s+(?:of\s+|de\s+)?{_MONTH}{_YEAR}")),
     ("relative", re.compile(r"\b(?P<word>today|yesterday|last week|last month|last year|this week|this month|"
@@ -62,7 +62,7 @@ def doesnt_remember(text: str) -> bool:
 
 
 def _clean(text: str) -> str:
-    return " ".join(re.sub(r"[^\w/' ]+", " ", (text or "").lower().replace("’", "'")).split())
+    return " ".join(re.sub(r"[^\w/'\- ]+", " ", (text or "").lower().replace("’", "'")).split())
 
 
 def _past(year: int, month: int, day: int, today: date, year_given: bool) -> Optional[date]:

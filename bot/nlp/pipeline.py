@@ -28,7 +28,11 @@ NOT_NAMES = {"said", "says", "told", "tells", "wants", "want", "thinks", "think"
              "recommended", "recommends", "diagnosed", "office", "visit", "appointment", "gave",
              "says", "suggested", "put", "has", "had", "does", "did", "will", "would", "me",
              "i", "he", "she", "they", "it", "on", "with", "about", "but", "so", "because",
-             "outside", "inside", "here", "there", "visit", "who's", "whos", "or", "not", "again"}
+             "outside", "inside", "here", "there", "visit", "who's", "whos", "or", "not", "again",
+             "twice", "once", "today", "yesterday", "tomorrow", "already", "just", "never", "always", "also",
+             "first", "last", "then", "now", "still", "even", "really", "only", "visits", "office", "appt",
+             "appointment", "did", "does", "doesnt", "didnt", "wont", "cant", "isnt", "recommend", "wanted",
+             "keeps", "kept", "sent", "says", "thought", "couldnt", "can't", "won't", "dont", "don't", "if"}
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +58,9 @@ def ruler_patterns() -> List[dict]:
     long_title = {"LOWER": {"IN": ["doctor", "doc"]}}
     name = {"IS_ALPHA": True, "LOWER": {"NOT_IN": sorted(NOT_NAMES)}}
     cap_name = {"IS_TITLE": True, "LOWER": {"NOT_IN": sorted(NOT_NAMES)}}
-    for pattern in ([short_title, name], [short_title, name, cap_name],
+    dot = {"ORTH": "."}      # "dr. jacob": lower-case "dr." is two tokens
+    for pattern in ([short_title, name], [short_title, name, cap_name], [short_title, dot, name],
+                    [short_title, dot, name, cap_name], [short_title, dot, name, name],
                     [long_title, cap_name], [long_title, cap_name, cap_name]):
         patterns.append({"label": "PROVIDER", "id": "named", "pattern": pattern})
     return patterns
@@ -193,6 +199,8 @@ def parse_requester(text: str) -> Optional[str]:
     if choice:
         return ("member", "representative", "provider")[choice - 1]
     hits = {k: _matches(text, v) for k, v in vocabulary()["requester"].items()}
+    if hits["provider"] and not set(hits["representative"]) - set(vocabulary()["on_behalf"]):
+        return "provider"           # "the clinic is asking on my behalf": no person but the provider
     for kind in ("representative", "provider", "member"):
         if hits[kind]:
             return kind
@@ -377,8 +385,10 @@ def parse_correction(text: str) -> Tuple[Optional[str], Optional[str]]:
         return "initial_provider", found.providers[0]
     for field_name, words in _FIELD_WORDS:
         if _matches(t, words):
-            if field_name == "urgency":
-                return field_name, parse_urgency(text)
+            if field_name == "urgency":      # "sorry, urgent should be no": what follows the word
+                after = re.split(r"\b(?:urgent|urgency|emergency)\b", t)[-1]
+                said = parse_yes_no(after) if after.strip() else None
+                return field_name, parse_urgency(text) if said is None else ("urgent" if said else "routine")
             if field_name == "network":
                 value = parse_network(text)
                 return field_name, value if value in ("in_network", "out_of_network") else None

@@ -25,7 +25,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import safety
 from bot.nlp.pipeline import RIDE_INTENTS, classify_reason, extract, looks_like_gibberish, ride_intent
-from bot.nlp.topics import looks_like_question, rerouted_intent
+from bot.nlp.topics import asks_for_a_second_opinion, looks_like_question, rerouted_intent
 
 
 SAFETY = "safety"   # the key of the crisis in a message's parse data
@@ -78,6 +78,8 @@ class MessageGuard(_Stateless):
                 _force_intent(message, ride_intent(text), confidence=0.8)    # which ride operation: keywords
             elif rerouted_intent(intent_of(message), text):
                 _force_intent(message, rerouted_intent(intent_of(message), text), confidence=0.7)
+            elif asks_for_a_second_opinion(intent_of(message), text):
+                _force_intent(message, "request_second_opinion", confidence=0.7)
             elif intent_of(message) in ("ask_clinical", "nlu_fallback") \
                     and not looks_like_question(text) and classify_reason(text):
                 # "my test results conflict and nobody can tell me what is wrong" is one of

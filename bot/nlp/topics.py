@@ -71,3 +71,17 @@ def rerouted_intent(intent: Optional[str], text: str) -> Optional[str]:
     if intent == "request_second_opinion" and DOING.search(text) and not _matches(text, vocabulary()["asks_coverage"]):
         return None                   # "can you help me get a second opinion for my back?" opens one
     return f"ask_{topic}"
+
+
+SECOND_OPINION = re.compile(r"\b(?:second|2nd|scnd|secnd|another)\s+(?:doctor'?s\s+)?op\w*n\w*\b|segunda opini",
+                            re.IGNORECASE)
+WANTS = re.compile(r"\b(?:i want|i need|i'd like|looking for|trying to get|help me|quiero|necesito|ocupo)\b",
+                   re.IGNORECASE)
+UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "greet", "inform_plan", "affirm")
+
+
+def asks_for_a_second_opinion(intent: Optional[str], text: str) -> bool:
+    """"kern health member here, looking for a second opinion": a request the classifier
+    was unsure of, or heard as a greeting or a plan's name."""
+    return intent in UNSURE_INTENTS and bool(SECOND_OPINION.search(text or "")) and \
+        bool(DOING.search(text) or WANTS.search(text) or not may_be_question(text))
