@@ -223,3 +223,26 @@ def test_a_member_asked_for_a_callback_number_can_make_the_request_instead():
     assert step(DEACTIVATE, None, "request_second_opinion", "") == "action_start_request"
     assert step("action_start_request", None, "request_second_opinion", "") == "second_opinion_form"
     assert step("action_listen", "callback_form", "request_second_opinion", "209 555 0134") is None   # the form
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("in network is right, not outside", ("network", "in_network")),
+    ("urgency should be yes, i said no by mistake", ("urgency", "urgent")),
+    ("sorry urgent should be no", ("urgency", "routine")),
+    ("make it not urgent", ("urgency", "routine")),
+])
+def test_a_correction_that_names_the_old_answer_takes_the_new_one(text, expected):
+    assert nlp.parse_correction(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("like 3 wks ago", date(2026, 11, 11)), ("abt 2 mos ago", date(2026, 10, 3)),
+    ("i want a 2nd opinion", None), ("10-30", date(2026, 10, 30)), ("11-21-2026 i think", date(2026, 11, 21)),
+])
+def test_shorthand_and_dashes_in_dates(text, expected):
+    assert parse_date_hint(text, TODAY) == expected
+
+
+def test_doing_what_they_said_is_not_what_they_recommended():
+    assert "initial_recommendation" not in opinion_facts(
+        "been doing everything they said for a year and my skin is no better", TODAY)

@@ -31,9 +31,11 @@ def test_requests_and_right_answers_stay_as_they_are(intent, text):
     assert rerouted_intent(intent, text) is None
 
 
-def test_inside_a_form_only_a_plain_question_is_a_question():
-    answer = "they told me i need surgery and i don't understand what is wrong with me"
-    assert may_be_question(answer) and not looks_like_question(answer)
+def test_a_question_word_inside_a_statement_does_not_make_it_a_question():
+    statement = "they told me i need surgery and i don't understand what is wrong with me"
+    assert not may_be_question(statement) and not looks_like_question(statement)
+    assert may_be_question("they said no to my second opinion, now what")
+    assert not looks_like_question("they said no to my second opinion, now what")
     assert looks_like_question("is there a cost?") and looks_like_question("How long does it take")
 
 

@@ -28,12 +28,12 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
                  "few": 3, "couple of": 2, "couple": 2, "un": 1, "una": 1, "dos": 2, "tres": 3,
                  "cuatro": 4, "cinco": 5, "seis": 6, "unos": 3, "unas": 3}
 _UNITS = {"day": 1, "week": 7, "month": 30, "year": 365, "dia": 1, "día": 1, "semana": 7, "mes": 30,
-          "año": 365, "ano": 365}
+          "año": 365, "ano": 365, "wk": 7, "mo": 30, "mth": 30, "yr": 365, "d": 1}
 _COUNT = r"(?P<n>\d+|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
-_UNIT = r"(?P<unit>day|week|month|year|d[ií]a|semana|mes|a[ñn]o)(?:s|es)?"
+_UNIT = r"(?P<unit>day|week|month|year|d[ií]a|semana|mes|a[ñn]o|wk|mth|mo|yr|d)(?:s|es)?"
 
 PATTERNS = (
-    ("ago", re.compile(rf"\b{_COUNT}\s+{_UNIT}\s+ago\b")),
+    ("ago", re.compile(rf"\b{_COUNT}\s*{_UNIT}\s+ago\b")),
     ("ago", re.compile(rf"\bhace\s+{_COUNT}\s+{_UNIT}\b")),
     ("numeric", re.compile(r"\b(?P<month>[01]?\d)([/-])(?P<day>[0-3]?\d)(?:\2(?P<year>\d{4}|\d{2}))?\b")),
     ("month_day", re.compile(rf"\b{_MONTH}\s+{_DAY}\b{_YEAR}")),
@@ -41,7 +41,8 @@ PATTERNS = (
     ("relative", re.compile(r"\b(?P<word>today|yesterday|last week|last month|last year|this week|this month|"
                             r"earlier this week|earlier this month|hoy|ayer|la semana pasada|el mes pasado|"
                             r"el ano pasado|el año pasado|esta semana|este mes)\b")),
-    ("day_only", re.compile(r"\b(?:the|el)\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b|\b(?P<day2>[0-3]?\d)(?:st|nd|rd|th)\b")),
+    ("day_only", re.compile(r"\b(?:the|el)\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s+op)|"
+                            r"\b(?P<day2>[0-3]?\d)(?:st|nd|rd|th)\b(?!\s+(?:op|round|time|doctor|dr))")),
     ("month_only", re.compile(rf"\b(?:in|back in|since|early|late|mid|around|en|a principios de|a finales de)\s+"
                               rf"(?:of\s+)?{_MONTH}\b")),
     ("month_only", re.compile(rf"^\s*{_MONTH}\s*$")),

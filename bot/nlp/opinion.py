@@ -19,6 +19,7 @@ _TRIGGER = (r"(?:said|says|told me|told us|told him|told her|recommended|recomme
 _WHAT = r"\b[:,]?\s*(?P<what>.+)"
 RECOMMENDED = re.compile(r"\b" + _TRIGGER + _WHAT, re.IGNORECASE | re.DOTALL)
 DOCTOR_SAID = re.compile(
+    r"(?<!what )(?<!everything )(?<!all )(?<!things )"      # "doing what they said" is not what they said
     r"\b(?:dr\.?\s+\w+|doctor|doctora|doc|surgeon|specialist|\w+ologist|pcp|provider|physician|he|she|they|"
     r"m[eé]dico|cirujano)(?:\s+\w+){0,2}?\s+" + _TRIGGER + _WHAT + r"|\bwas told\s+(?:that\s+)?(?P<told>.+)",
     re.IGNORECASE | re.DOTALL)

@@ -374,6 +374,8 @@ def parse_correction(text: str) -> Tuple[Optional[str], Optional[str]]:
     choice = parse_choice(text, len(CORRECTABLE))
     if choice:
         return CORRECTABLE[choice - 1], None
+    text = re.sub(r"(?:,\s*not|\s+instead of|\s+rather than)\s+(?:the\s+)?[\w'-]+(?:\s+(?:of\s+)?network)?",
+                  " ", text, flags=re.IGNORECASE)          # "in network actually, not outside": the old answer
     found = extract(text)
     if len(set(found.plans)) == 1:
         return "plan", found.plans[0]
@@ -386,8 +388,8 @@ def parse_correction(text: str) -> Tuple[Optional[str], Optional[str]]:
     for field_name, words in _FIELD_WORDS:
         if _matches(t, words):
             if field_name == "urgency":      # "sorry, urgent should be no": what follows the word
-                after = re.split(r"\b(?:urgent|urgency|emergency)\b", t)[-1]
-                said = parse_yes_no(after) if after.strip() else None
+                after = re.split(r"\b(?:urgent|urgency|emergency)\b", t)[-1].split()
+                said = next((parse_yes_no(w) for w in after if w in ("yes", "no", "si", "sí")), None)
                 return field_name, parse_urgency(text) if said is None else ("urgent" if said else "routine")
             if field_name == "network":
                 value = parse_network(text)

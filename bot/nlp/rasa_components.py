@@ -24,8 +24,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 
 from bot import safety
-from bot.nlp.pipeline import RIDE_INTENTS, classify_reason, extract, looks_like_gibberish, ride_intent
-from bot.nlp.topics import asks_for_a_second_opinion, looks_like_question, rerouted_intent
+from bot.nlp.pipeline import RIDE_INTENTS, extract, looks_like_gibberish, ride_intent
+from bot.nlp.topics import asks_for_a_second_opinion, rerouted_intent, tells_a_situation
 
 
 SAFETY = "safety"   # the key of the crisis in a message's parse data
@@ -80,10 +80,9 @@ class MessageGuard(_Stateless):
                 _force_intent(message, rerouted_intent(intent_of(message), text), confidence=0.7)
             elif asks_for_a_second_opinion(intent_of(message), text):
                 _force_intent(message, "request_second_opinion", confidence=0.7)
-            elif intent_of(message) in ("ask_clinical", "nlu_fallback") \
-                    and not looks_like_question(text) and classify_reason(text):
+            elif tells_a_situation(intent_of(message), text):
                 # "my test results conflict and nobody can tell me what is wrong" is one of
-                # the statute's five situations told as a statement, not a medical question.
+                # the statute's five situations told as a statement, not a question.
                 _force_intent(message, "request_second_opinion", confidence=0.8)
             elif intent_of(message) in RIDE_INTENTS + ("nlu_fallback",) and ride_intent(text):
                 _force_intent(message, "request_ride", confidence=0.8)

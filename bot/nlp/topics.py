@@ -13,24 +13,26 @@ from __future__ import annotations
 import re
 from typing import Dict, Optional
 
-from bot.nlp.pipeline import _matches, vocabulary
+from bot.nlp.pipeline import _matches, classify_reason, vocabulary
 
 # Strictly a question: a question mark, or a question word first. Inside a form only
 # such a message is taken for a question (an answer may well contain "what").
 STRICT_QUESTION = re.compile(r"\?\s*$|^\s*(?:how|what|when|who|whom|why|which|can|could|do|does|did|will|would|"
                              r"is|are|am|should|may)\b", re.IGNORECASE)
-# Maybe a question, as members ask outside a form: a question mark, a question word anywhere ("now what", "then
-# who decides"), an auxiliary before its subject ("can my mom ask", "is there"), or a
-# request to be told ("explain", "give me the basics").
+# Maybe a question, as members ask outside a form: a question mark, a question word
+# opening a clause ("..., now what"), an auxiliary before its subject ("can my mom ask",
+# "does hpsj"), or a request to be told ("explain", "give me the basics"). "nobody can
+# tell me what is wrong" is a statement: a question word inside a clause is not enough.
+_CLAUSE = r"(?:^|[,.;:!-]\s*|\b(?:so|and|but|or|ok|okay|q|pls|please|hi|hello|hey|now|then|also|like)\s+)"
 QUESTION = re.compile(
-    r"\?|\b(?:how|what|whats|what's|wat|when|who|whom|whose|why|which|where|cuanto|cuánto|como|cómo|qué|"
-    r"quien|quién|cual|cuál|cuales|cuáles|donde|dónde)\b|"
+    r"\?|" + _CLAUSE + r"(?:how|what|whats|what's|wat|when|who|whom|whose|why|which|where|cuanto|cuánto|como|"
+    r"cómo|qué|quien|quién|cual|cuál|cuales|cuáles|donde|dónde|can|could|do|does|did|will|would|is|are|am|should|"
+    r"may|has|have|r)\b|"
     r"\b(?:can|could|do|does|did|will|would|is|are|am|should|may|has|have)\s+(?:i|he|she|they|we|you|u|my|the|"
-    r"it|a|an|someone|anyone|there|that|this|your|their|his|her|medi[ -]?cal|\w+ health|kern|hpsj|partnership)\b|"
-    r"(?:^|[,.;:!-]\s*|\b(?:so|and|but|ok|okay|q|pls|please|hi|hello|hey)\s+)(?:can|could|do|does|did|will|would|"
-    r"is|are|am|should|may|has|have)\b|"
-    r"\b(?:explain|tell me|rundown|the basics|basics of|i want to know|wondering|understand|puedo|hay|se puede|"
-    r"tengo que)\b", re.IGNORECASE)
+    r"it|a|an|someone|anyone|there|that|this|your|their|his|her|medi[ -]?cal|\w+ health|kern|hpsj|kfhc|partnership)\b|"
+    r"\b(?:now what|then what|what now|what then|what happens|what can i|what do i|what are my|explain|tell me about|"
+    r"rundown|the basics|basics of|i want to know|i'd like to know|wondering|understand my|understand how|"
+    r"puedo|hay|se puede|tengo que)\b", re.IGNORECASE)
 # Asking for something to be done, not asking about a right.
 DOING = re.compile(r"\b(?:can|could|would|will) you\b|\b(?:book|schedule|set up|sign me up)\b", re.IGNORECASE)
 REROUTED_INTENTS = ("request_second_opinion", "request_ride", "inform_plan", "nlu_fallback", "ask_clinical")
@@ -85,3 +87,14 @@ def asks_for_a_second_opinion(intent: Optional[str], text: str) -> bool:
     was unsure of, or heard as a greeting or a plan's name."""
     return intent in UNSURE_INTENTS and bool(SECOND_OPINION.search(text or "")) and \
         bool(DOING.search(text) or WANTS.search(text) or not may_be_question(text))
+
+
+def tells_a_situation(intent: Optional[str], text: str) -> bool:
+    """A statement of one of the statute's five situations ("my doctor wants to operate
+    but i dont think i need it") is a request, whatever rights or clinical intent the
+    classifier heard in it; a question about them is not."""
+    if intent == "ask_clinical" or intent == "nlu_fallback":
+        told = not looks_like_question(text)
+    else:
+        told = bool(intent and intent.startswith("ask_")) and not may_be_question(text)
+    return told and classify_reason(text) is not None
