@@ -37,7 +37,15 @@ bench: $(STAMP)
 safety-eval: $(STAMP)
 	$(PY) -m bot.safety.evaluate
 
-eval: safety-eval
+# The product judged by members' words, on held-out sets: the safety figures, rights
+# questions (topic accuracy, confusion table) and simulated members who open a request
+# (REST and SMS). Every part runs; the exit code says whether all reached their targets.
+eval: $(STAMP)
+	@fail=0; \
+	$(PY) -m bot.safety.evaluate || fail=1; \
+	$(PY) -m eval.rights || fail=1; \
+	$(PY) -m eval.members || fail=1; \
+	exit $$fail
 
 # schemathesis against the gateway's OpenAPI schema, bounded; its own venv (scripts/fuzz).
 fuzz: $(STAMP)

@@ -1,0 +1,69 @@
+"""The phrasings members use (eval/phrasings.yml) and their world (eval/cases.yml):
+loading them and filling a phrasing in."""
+from __future__ import annotations
+
+import random
+import string
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+
+
+@lru_cache(maxsize=None)
+def phrasings() -> dict:
+    return yaml.safe_load((HERE / "phrasings.yml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def world() -> dict:
+    return yaml.safe_load((HERE / "cases.yml").read_text(encoding="utf-8"))
+
+
+def strings(node: list, path: str) -> List[str]:
+    """YAML reads a bare YES or no as true/false: every phrasing must be written as text."""
+    wrong = [t for t in node if not isinstance(t, str)]
+    if wrong:
+        raise TypeError(f"phrasings.yml {path}: quote {wrong}")
+    return node
+
+
+def templates(kind: str) -> List[str]:
+    """The phrasings of one kind, by dotted path: "urgency.routine"."""
+    node = phrasings()
+    for part in kind.split("."):
+        node = node[part]
+    return strings(node, kind)
+
+
+def leaves(node=None, path: str = "") -> Iterator[Tuple[str, List[str]]]:
+    """Every list of phrasings with its dotted path."""
+    node = phrasings() if node is None else node
+    if isinstance(node, list):
+        yield path, strings(node, path)
+        return
+    for key, child in node.items():
+        yield from leaves(child, f"{path}.{key}" if path else str(key))
+
+
+def names_in(template: str) -> Set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def fill(template: str, values: Dict[str, Optional[str]]) -> Optional[str]:
+    """The phrasing filled in, or None when it names something this member lacks."""
+    if any(values.get(name) is None for name in names_in(template)):
+        return None
+    return template.format(**values)
+
+
+def choose(kind: str, values: Dict[str, Optional[str]], rng: random.Random, used: Set[str]) -> str:
+    """A phrasing of `kind` this member can say, preferring one not said yet."""
+    usable = [t for t in templates(kind) if fill(t, values) is not None]
+    fresh = [t for t in usable if t not in used] or usable
+    template = rng.choice(fresh)
+    used.add(template)
+    return fill(template, values)
