@@ -288,8 +288,10 @@ def provider_named(text: str) -> Optional[str]:
     """The provider a member names ("Dr. Kim", "yes, Maria Gonzalez at UCSF", "stanford
     cancer center"), or None when the message names no one."""
     found = extract(text)
-    if found.providers:
-        return found.providers[0]
+    if found.providers:                 # "Dr. Chen at Stanford": the name and where they are
+        start, end = next((s[2], s[3]) for s in found.spans if s[0] == "PROVIDER")
+        where = re.match(r"\s+(?:at|from|in|with|of)\s+[^,.;!?]{2,60}", text[end:])
+        return found.providers[0] + (where.group(0).rstrip() if where else "")
     rest = text.strip()
     while True:
         shorter = NAME_FILLER.sub("", rest, count=1).strip()
