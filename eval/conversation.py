@@ -29,7 +29,7 @@ class Conversation:
     corrected: bool = False
     questions: int = 0
     crisis_first: Optional[bool] = None     # None: no crisis message was sent
-    false_alarms: int = 0
+    false_alarms: List[str] = field(default_factory=list)   # messages with no crisis answered as one
     reference: Optional[str] = None
     problem: Optional[str] = None
 
@@ -66,7 +66,7 @@ class Conversation:
         if crisis:
             self.crisis_first = safety_first(texts)
         elif safety_first(texts):
-            self.false_alarms += 1
+            self.false_alarms.append(message)
         return "\n".join(texts)
 
     def phrase(self, kind: str) -> str:

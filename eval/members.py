@@ -90,6 +90,7 @@ def report(results: List[Result], seed: int, replay: str) -> Tuple[str, bool]:
     channels = Counter(r.persona.channel for r in results)
     share = right / len(results) if results else 0.0
     met = share >= TARGET_RIGHT and median <= TARGET_MEDIAN_TURNS and all(drops)
+    alarms = Counter(message for r in results for message in r.talk.false_alarms)
     lines = [
         f"Member simulator, seed {seed}: {len(results)} members "
         f"({', '.join(f'{n} {c.upper()}' for c, n in sorted(channels.items()))})",
@@ -100,7 +101,8 @@ def report(results: List[Result], seed: int, replay: str) -> Tuple[str, bool]:
         f"target median <= {TARGET_MEDIAN_TURNS}",
         "Field errors: " + ", ".join(f"{f} {errors[f]}" for f in FIELDS),
         f"Crisis messages answered with 988/911 first: {sum(drops)}/{len(drops)}",
-        f"Safety answers to messages with no crisis: {sum(r.talk.false_alarms for r in results)}",
+        f"Safety answers to messages with no crisis: {sum(alarms.values())}"
+        + "".join(f"\n  {n} x {message!r}" for message, n in alarms.most_common()),
         f"Transcripts of the {len(results) - right} failures: {TRANSCRIPTS}/",
         f"Seed {seed}; replay: {replay}",
         "TARGET MET" if met else "BELOW TARGET",
@@ -119,7 +121,7 @@ def transcript(r: Result, seed: int) -> str:
             + (f"; crisis message at question {p.crisis_at}" if p.crisis_at else "")]
     head += [f"WRONG {f}: {why}" for f, why in r.wrong.items()]
     if talk.false_alarms:
-        head.append(f"Safety answers to messages with no crisis: {talk.false_alarms}")
+        head.append(f"Safety answers to messages with no crisis: {len(talk.false_alarms)}")
     if talk.crisis_first is False:
         head.append("WRONG: the crisis message was not answered with 988/911 first")
     if r.record is not None:

@@ -96,3 +96,13 @@ def _wait_until_ready(assistant: Assistant, action_port: int, timeout: float = 2
         time.sleep(1)
     assistant.stop()
     raise RuntimeError("the assistant did not become ready:\n" + assistant.log_text()[-3000:])
+
+
+def start_on_sqlite(workdir: Path, name: str, **options) -> Assistant:
+    """The assistant on a new SQLite database of its own, migrated, with the demo roster."""
+    from bot.members import seed_demo_roster
+    from bot.store import migrate
+    url = f"sqlite:///{workdir / f'{name}.db'}"
+    migrate(url)
+    seed_demo_roster(url)
+    return start(workdir, url, **options)

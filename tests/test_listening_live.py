@@ -7,10 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.deadlines import pacific_today
-from bot.members import seed_demo_roster
 from bot.messages import text
 from bot.nlp.dates import parse_date_hint
-from bot.store import migrate, session_scope
+from bot.store import session_scope
 from bot.store.models import Ride, SecondOpinionRequest
 from tests import harness
 
@@ -35,11 +34,7 @@ USUAL = [
 
 @pytest.fixture(scope="module")
 def assistant(trained_model, tmp_path_factory):
-    work = tmp_path_factory.mktemp("listening")
-    url = f"sqlite:///{work / 'listening.db'}"
-    migrate(url)
-    seed_demo_roster(url)
-    running = harness.start(work, url)
+    running = harness.start_on_sqlite(tmp_path_factory.mktemp("listening"), "listening")
     yield running
     running.stop()
 

@@ -8,9 +8,8 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from bot.members import seed_demo_roster
 from bot.messages import text
-from bot.store import migrate, session_scope
+from bot.store import session_scope
 from bot.store.models import AuditEntry, Grievance, Handoff, Ride, SecondOpinionRequest
 from tests import harness
 
@@ -64,11 +63,7 @@ SAFETY_TEXTS = {(lang, kind): text(f"safety_{kind}", lang) for lang in ("en", "e
 
 @pytest.fixture(scope="module")
 def assistant(trained_model, tmp_path_factory):
-    work = tmp_path_factory.mktemp("safety")
-    url = f"sqlite:///{work / 'safety.db'}"
-    migrate(url)
-    seed_demo_roster(url)
-    running = harness.start(work, url)
+    running = harness.start_on_sqlite(tmp_path_factory.mktemp("safety"), "safety")
     yield running
     running.stop()
 
@@ -163,11 +158,9 @@ def test_a_crisis_at_the_start_is_answered_first_with_a_way_on(assistant):
 @pytest.fixture(scope="module")
 def staffed(trained_model, tmp_path_factory):
     """The assistant within member-services hours: a handoff waits for a person."""
-    work = tmp_path_factory.mktemp("safety-staffed")
-    url = f"sqlite:///{work / 'staffed.db'}"
-    migrate(url)
     # A token that begins with "-" (1 in 64 random ones does): Rasa must still come up.
-    running = harness.start(work, url, extra_env={"MEMBER_SERVICES_HOURS": "always"}, token="-dash-first-token-0123")
+    running = harness.start_on_sqlite(tmp_path_factory.mktemp("safety-staffed"), "staffed",
+                                      extra_env={"MEMBER_SERVICES_HOURS": "always"}, token="-dash-first-token-0123")
     yield running
     running.stop()
 

@@ -37,6 +37,7 @@ def test_a_question_word_inside_a_statement_does_not_make_it_a_question():
     assert may_be_question("they said no to my second opinion, now what")
     assert not looks_like_question("they said no to my second opinion, now what")
     assert looks_like_question("is there a cost?") and looks_like_question("How long does it take")
+    assert may_be_question("if my first and second doctor say different things who do i listen to")
 
 
 @pytest.mark.parametrize("text,topic", [

@@ -32,7 +32,9 @@ QUESTION = re.compile(
     r"it|a|an|someone|anyone|there|that|this|your|their|his|her|medi[ -]?cal|\w+ health|kern|hpsj|kfhc|partnership)\b|"
     r"\b(?:now what|then what|what now|what then|what happens|what can i|what do i|what are my|explain|tell me about|"
     r"rundown|the basics|basics of|i want to know|i'd like to know|wondering|understand my|understand how|"
-    r"puedo|hay|se puede|tengo que)\b", re.IGNORECASE)
+    r"puedo|hay|se puede|tengo que)\b|"
+    r"^\s*(?:so\s+|and\s+|but\s+)?(?:if|si)\b[^?]*\b(?:who|what|which|how|when|where|can i|do i|will i|does|"
+    r"quien|quién|que pasa|qué pasa)\b", re.IGNORECASE)     # "if the doctors dont agree, who decides"
 # Asking for something to be done, not asking about a right.
 DOING = re.compile(r"\b(?:can|could|would|will) you\b|\b(?:book|schedule|set up|sign me up)\b", re.IGNORECASE)
 REROUTED_INTENTS = ("request_second_opinion", "request_ride", "inform_plan", "nlu_fallback", "ask_clinical")

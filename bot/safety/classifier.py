@@ -22,7 +22,7 @@ NONE = "none"
 # held-out sets so that it adds recall and keeps false alarms under 1%.
 THRESHOLD = 0.2
 # Shorter messages give it too little to go on ("i think so"); the lexicon alone reads them.
-MIN_WORDS = 4
+MIN_WORDS = 5
 
 
 def corpus() -> List[Tuple[str, str]]:

@@ -8,15 +8,13 @@ assistant answers only a crisis and otherwise stays silent.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Optional
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.deciding_policy import DecidingPolicy
 
 EMERGENCY_INTENT = "emergency"
 SAFETY_ACTION = "action_safety"
@@ -24,24 +22,12 @@ HANDOFF_OPEN_SLOT = "handoff_open"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
-class SafetyPolicy(Policy):
+class SafetyPolicy(DecidingPolicy):
+    PRIORITY = 8        # above every other policy: it wins every tie
+
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {"priority": 8}      # above every other policy: it wins every tie
-
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        return self._resource
-
-    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
-                                     rule_only_data: Optional[Dict[Text, Any]] = None,
-                                     **kwargs: Any) -> PolicyPrediction:
-        probabilities = self._default_predictions(domain)
-        action = next_action(tracker)
-        if action is None:
-            return self._prediction(probabilities)
-        probabilities[domain.index_for_action(action)] = 1.0
-        # "No user prediction": it outranks the form's own happy path, as a rule would not.
-        return self._prediction(probabilities, is_no_user_prediction=True)
+    def next_action(tracker: DialogueStateTracker) -> Optional[str]:
+        return next_action(tracker)
 
 
 def next_action(tracker: DialogueStateTracker) -> Optional[str]:
