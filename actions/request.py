@@ -24,6 +24,7 @@ from bot.nlp.opinion import opinion_facts
 from bot.requests import (ANSWERS, NO_PREFERRED, NOT_GIVEN, RequestDraft, draft_from_answers, open_request,
                           requirement_for)
 
+NOT_A_KIND_OF_DOCTOR = {"me", "myself", "i", "you", "him", "her", "them", "he", "she", "a doctor", "doctor"}
 FORM_SLOTS = ("member_id", "dob", "plan", "reason_text", "reason", "initial_provider", "initial_specialty",
               "initial_recommendation", "initial_date", "requested_by", "network",
               "preferred_provider", "urgency", "confirmed")
@@ -208,6 +209,9 @@ class ValidateSecondOpinionForm(MemberForm):
     def validate_initial_specialty(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if isinstance(value, str) and (nlp.doesnt_remember(value) or nlp.sounds_unsure(value)):
             return {"initial_specialty": NOT_GIVEN}
+        if isinstance(value, str) and not nlp.extract(value).specialties and (
+                nlp.parse_yes_no(value) is not None or value.strip().lower() in NOT_A_KIND_OF_DOCTOR):
+            return self._not_an_answer("initial_specialty", dispatcher, tracker)
         result = self._free_text("initial_specialty", value, dispatcher, tracker, 120)
         if result["initial_specialty"]:
             found = nlp.extract(result["initial_specialty"]).specialties

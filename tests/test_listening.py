@@ -246,3 +246,16 @@ def test_shorthand_and_dashes_in_dates(text, expected):
 def test_doing_what_they_said_is_not_what_they_recommended():
     assert "initial_recommendation" not in opinion_facts(
         "been doing everything they said for a year and my skin is no better", TODAY)
+
+
+def test_a_title_is_not_a_name():
+    facts = opinion_facts("my kidney doctor Dr. Farah Haddad said dialysis 3x a week, i saw her nov 20", TODAY,
+                          answering_provider=True)
+    assert facts["initial_provider"] == "Dr. Farah Haddad" and facts["initial_specialty"] == "nephrology"
+    assert facts["initial_date"] == "nov 20"
+
+
+@pytest.mark.parametrize("words", ["me", "yes"])
+async def test_a_kind_of_doctor_is_not_me_or_yes(words):
+    _, slots = await validate("initial_specialty", words, slots={"initial_provider": "Dr. Haddad"})
+    assert slots["initial_specialty"] is None

@@ -32,7 +32,8 @@ NOT_NAMES = {"said", "says", "told", "tells", "wants", "want", "thinks", "think"
              "twice", "once", "today", "yesterday", "tomorrow", "already", "just", "never", "always", "also",
              "first", "last", "then", "now", "still", "even", "really", "only", "visits", "office", "appt",
              "appointment", "did", "does", "doesnt", "didnt", "wont", "cant", "isnt", "recommend", "wanted",
-             "keeps", "kept", "sent", "says", "thought", "couldnt", "can't", "won't", "dont", "don't", "if"}
+             "keeps", "kept", "sent", "says", "thought", "couldnt", "can't", "won't", "dont", "don't", "if",
+             "dr", "dr.", "dra", "dra.", "doctor", "doc"}
 
 
 @lru_cache(maxsize=1)
