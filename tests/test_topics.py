@@ -56,6 +56,7 @@ def test_the_longer_phrase_says_the_topic(text, topic):
     ("greet", "hola, quiero una segunda opinión", True),
     ("nlu_fallback", "does a second opinion cost money?", False),
     ("ask_cost", "i want a second opinion, is it free?", False),
+    ("ask_authorization", "soy de health net y ocupo una second opinion para mi rodilla", True),
 ])
 def test_an_unsure_classifier_hears_a_request_for_a_second_opinion(intent, text, expected):
     from bot.nlp.topics import asks_for_a_second_opinion

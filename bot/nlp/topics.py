@@ -86,9 +86,13 @@ UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "greet", "inform_plan", "affir
 
 def asks_for_a_second_opinion(intent: Optional[str], text: str) -> bool:
     """"kern health member here, looking for a second opinion": a request the classifier
-    was unsure of, or heard as a greeting or a plan's name."""
-    return intent in UNSURE_INTENTS and bool(SECOND_OPINION.search(text or "")) and \
-        bool(DOING.search(text) or WANTS.search(text) or not may_be_question(text))
+    was unsure of, or heard as a greeting, a plan's name or a rights question."""
+    if not SECOND_OPINION.search(text or ""):
+        return False
+    if intent in UNSURE_INTENTS:
+        return bool(DOING.search(text) or WANTS.search(text) or not may_be_question(text))
+    # "mi plan es Partnership y necesito un second opinion": said, not asked
+    return bool(intent and intent.startswith("ask_")) and bool(WANTS.search(text)) and not may_be_question(text)
 
 
 def tells_a_situation(intent: Optional[str], text: str) -> bool:
