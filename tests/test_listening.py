@@ -230,6 +230,8 @@ def test_a_member_asked_for_a_callback_number_can_make_the_request_instead():
     ("urgency should be yes, i said no by mistake", ("urgency", "urgent")),
     ("sorry urgent should be no", ("urgency", "routine")),
     ("make it not urgent", ("urgency", "routine")),
+    ("hold on, not urgent", ("urgency", "routine")),
+    ("please change the urgent part", ("urgency", None)),
 ])
 def test_a_correction_that_names_the_old_answer_takes_the_new_one(text, expected):
     assert nlp.parse_correction(text) == expected

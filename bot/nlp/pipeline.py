@@ -377,8 +377,14 @@ def parse_correction(text: str) -> Tuple[Optional[str], Optional[str]]:
     choice = parse_choice(text, len(CORRECTABLE))
     if choice:
         return CORRECTABLE[choice - 1], None
-    text = re.sub(r"(?:,\s*not|\s+instead of|\s+rather than)\s+(?:the\s+)?[\w'-]+(?:\s+(?:of\s+)?network)?",
-                  " ", text, flags=re.IGNORECASE)          # "in network actually, not outside": the old answer
+    # "in network actually, not outside": the old answer named after the new one
+    without_old = re.sub(r"(?:,\s*not|\s+instead of|\s+rather than)\s+(?:the\s+)?[\w'-]+(?:\s+(?:of\s+)?network)?",
+                         " ", text, flags=re.IGNORECASE)
+    field, value = _correction(without_old)
+    return (field, value) if field else _correction(text)     # "wait, not urgent" is all new
+
+
+def _correction(text: str) -> Tuple[Optional[str], Optional[str]]:
     found = extract(text)
     if len(set(found.plans)) == 1:
         return "plan", found.plans[0]
@@ -390,10 +396,8 @@ def parse_correction(text: str) -> Tuple[Optional[str], Optional[str]]:
         return "initial_provider", found.providers[0]
     for field_name, words in _FIELD_WORDS:
         if _matches(t, words):
-            if field_name == "urgency":      # "sorry, urgent should be no": what follows the word
-                after = re.split(r"\b(?:urgent|urgency|emergency)\b", t)[-1].split()
-                said = next((parse_yes_no(w) for w in after if w in ("yes", "no", "si", "sí")), None)
-                return field_name, parse_urgency(text) if said is None else ("urgent" if said else "routine")
+            if field_name == "urgency":
+                return field_name, _corrected_urgency(t)
             if field_name == "network":
                 value = parse_network(text)
                 return field_name, value if value in ("in_network", "out_of_network") else None
@@ -401,6 +405,18 @@ def parse_correction(text: str) -> Tuple[Optional[str], Optional[str]]:
                 return field_name, parse_requester(text.replace("asking", ""))
             return field_name, None
     return None, None
+
+
+def _corrected_urgency(t: str) -> Optional[str]:
+    """"sorry, urgent should be no": the yes or no after the word; "change the urgent
+    part": no new value (the question is asked again)."""
+    after = re.split(r"\b(?:urgent|urgency|emergency)\b", t)[-1].split()
+    said = next((parse_yes_no(w) for w in after if w in ("yes", "no", "si", "sí")), None)
+    if said is not None:
+        return "urgent" if said else "routine"
+    if _matches(t, ["change", "switch", "wrong", "fix"]) and not _matches(t, ["not", "non", "no"]):
+        return None
+    return parse_urgency(t)
 
 
 GRIEVANCE_CHOICES = ("denied_request", "pcp_refused", "handling", "other")

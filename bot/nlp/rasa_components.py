@@ -29,6 +29,8 @@ from bot.nlp.topics import asks_for_a_second_opinion, rerouted_intent, tells_a_s
 
 
 SAFETY = "safety"   # the key of the crisis in a message's parse data
+# Above this the classifier's "emergency" stands even where the safety check found nothing.
+TRUST_CLASSIFIER_EMERGENCY = 0.9
 ENTITY_NAMES = {"PLAN": "plan", "SPECIALTY": "specialty", "PROVIDER": "provider"}
 
 
@@ -73,6 +75,13 @@ class MessageGuard(_Stateless):
                 message.set(SAFETY, {"category": crisis.category, "lang": crisis.lang}, add_to_output=True)
             elif looks_like_gibberish(text) and not text.startswith("/"):
                 _force_intent(message, "nlu_fallback")
+            elif intent_of(message) == "emergency" and not text.startswith("/") and \
+                    (message.get(INTENT) or {}).get("confidence", 0) < TRUST_CLASSIFIER_EMERGENCY:
+                # The intent classifier's own guess ("myself" heard as an emergency) when the
+                # safety check, the one that decides, found none: its next guess instead.
+                following = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != "emergency"]
+                _force_intent(message, following[0]["name"] if following else "nlu_fallback",
+                              confidence=following[0].get("confidence", 0.0) if following else 0.0)
             elif intent_of(message) in RIDE_INTENTS + ("nlu_fallback",) and ride_intent(text) \
                     not in (None, "request_ride"):
                 _force_intent(message, ride_intent(text), confidence=0.8)    # which ride operation: keywords
