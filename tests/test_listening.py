@@ -239,7 +239,8 @@ def test_a_correction_that_names_the_old_answer_takes_the_new_one(text, expected
 
 @pytest.mark.parametrize("text,expected", [
     ("like 3 wks ago", date(2026, 11, 11)), ("abt 2 mos ago", date(2026, 10, 3)),
-    ("i want a 2nd opinion", None), ("10-30", date(2026, 10, 30)), ("11-21-2026 i think", date(2026, 11, 21)),
+    ("i want a 2nd opinion", None), ("10-30", date(2026, 10, 30)), ("last spring", date(2026, 4, 15)),
+    ("around christmas", date(2025, 12, 25)), ("el verano pasado", date(2026, 7, 15)), ("11-21-2026 i think", date(2026, 11, 21)),
 ])
 def test_shorthand_and_dashes_in_dates(text, expected):
     assert parse_date_hint(text, TODAY) == expected

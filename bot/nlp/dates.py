@@ -46,7 +46,15 @@ PATTERNS = (
     ("month_only", re.compile(rf"\b(?:in|back in|since|early|late|mid|around|en|a principios de|a finales de)\s+"
                               rf"(?:of\s+)?{_MONTH}\b")),
     ("month_only", re.compile(rf"^\s*{_MONTH}\s*$")),
+    ("season", re.compile(r"\b(?P<season>spring|summer|fall|autumn|winter|primavera|verano|oto[ñn]o|invierno|"
+                          r"christmas|navidad|thanksgiving|new year'?s?)\b")),
 )
+# A season or holiday is taken as a day in it (members rarely know more): the latest such
+# day that is not after today.
+SEASON_DAYS = {"spring": (4, 15), "primavera": (4, 15), "summer": (7, 15), "verano": (7, 15), "fall": (10, 15),
+               "autumn": (10, 15), "otoño": (10, 15), "otono": (10, 15), "winter": (1, 15), "invierno": (1, 15),
+               "christmas": (12, 25), "navidad": (12, 25), "thanksgiving": (11, 26), "new year": (1, 1),
+               "new years": (1, 1), "new year's": (1, 1)}
 RELATIVE_DAYS = {"today": 0, "hoy": 0, "this week": 0, "this month": 0, "esta semana": 0, "este mes": 0,
                  "earlier this week": 2, "earlier this month": 7, "yesterday": 1, "ayer": 1,
                  "last week": 7, "la semana pasada": 7, "last month": 30, "el mes pasado": 30,
@@ -93,6 +101,9 @@ def _from_match(kind: str, m: "re.Match", today: date, reference: Optional[date]
         return today - timedelta(days=n * _UNITS[g["unit"]])
     if kind == "relative":
         return today - timedelta(days=RELATIVE_DAYS[g["word"]])
+    if kind == "season":
+        month, day = SEASON_DAYS[g["season"]]
+        return _past(today.year, month, day, today, False)
     if kind == "day_only":
         day = int(g.get("day") or g.get("day2"))
         base = reference or today
