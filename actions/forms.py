@@ -165,10 +165,15 @@ class MemberForm(VerificationValidators, SafeForm):
         field, value = nlp.parse_correction(message)
         if not field or field == slot or value is None or not tracker.get_slot(field) or field == "plan":
             return None
-        if field == "initial_date":
-            value = corrected_date_text(value, tracker.get_slot(field), pacific_today())
         say(dispatcher, tracker, "changed_earlier_answer")
-        return {slot: None, field: value}
+        return {slot: None, field: self._corrected(field, value, tracker)}
+
+    @staticmethod
+    def _corrected(field: str, value: str, tracker) -> str:
+        """A new value for an earlier answer: "the 10th" after "November 3" is November 10."""
+        if field == "initial_date":
+            return corrected_date_text(value, tracker.get_slot(field), pacific_today())
+        return value
 
     def _yes_no(self, slot: str, value: Any, dispatcher, tracker) -> Dict[Text, Any]:
         answer = nlp.parse_yes_no(str(value or ""))

@@ -19,7 +19,6 @@ from bot import nlp
 from bot.deadlines import pacific_today, to_pacific
 from bot.messages import text
 from bot.policy import kb
-from bot.nlp.dates import corrected_date_text
 from bot.nlp.opinion import opinion_facts
 from bot.requests import (ANSWERS, NO_PREFERRED, NOT_GIVEN, RequestDraft, draft_from_answers, open_request,
                           requirement_for)
@@ -288,10 +287,8 @@ class ValidateSecondOpinionForm(MemberForm):
         if field is None:
             say(dispatcher, tracker, "unclear_answer")
             return {"confirmed": None, "change_pending": True}
-        if field == "initial_date" and new_value is not None:     # "the 10th": of the month given before
-            new_value = corrected_date_text(new_value, tracker.get_slot("initial_date"), pacific_today())
         if new_value is not None:
-            return {field: new_value, "confirmed": None, "change_pending": False}
+            return {field: self._corrected(field, new_value, tracker), "confirmed": None, "change_pending": False}
         cleared = {slot: None for slot in CLEARS.get(field, (field,))}
         return {**cleared, "confirmed": None, "change_pending": False}
 

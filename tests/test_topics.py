@@ -61,3 +61,10 @@ def test_the_longer_phrase_says_the_topic(text, topic):
 def test_an_unsure_classifier_hears_a_request_for_a_second_opinion(intent, text, expected):
     from bot.nlp.topics import asks_for_a_second_opinion
     assert asks_for_a_second_opinion(intent, text) is expected
+
+
+def test_the_classifiers_own_emergency_guess_gives_way_unless_it_is_sure():
+    from bot.nlp.topics import corrected_intent
+    ranking = [{"name": "emergency", "confidence": 0.6}, {"name": "inform", "confidence": 0.3}]
+    assert corrected_intent("emergency", 0.6, ranking, "myself") == ("inform", 0.3)
+    assert corrected_intent("emergency", 0.95, ranking, "myself") is None

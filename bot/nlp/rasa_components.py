@@ -24,13 +24,11 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 
 from bot import safety
-from bot.nlp.pipeline import RIDE_INTENTS, extract, looks_like_gibberish, ride_intent
-from bot.nlp.topics import asks_for_a_second_opinion, rerouted_intent, tells_a_situation
+from bot.nlp.pipeline import extract, looks_like_gibberish
+from bot.nlp.topics import corrected_intent
 
 
 SAFETY = "safety"   # the key of the crisis in a message's parse data
-# Above this the classifier's "emergency" stands even where the safety check found nothing.
-TRUST_CLASSIFIER_EMERGENCY = 0.9
 ENTITY_NAMES = {"PLAN": "plan", "SPECIALTY": "specialty", "PROVIDER": "provider"}
 
 
@@ -75,31 +73,13 @@ class MessageGuard(_Stateless):
                 message.set(SAFETY, {"category": crisis.category, "lang": crisis.lang}, add_to_output=True)
             elif looks_like_gibberish(text) and not text.startswith("/"):
                 _force_intent(message, "nlu_fallback")
-            elif intent_of(message) == "emergency" and not text.startswith("/") and \
-                    (message.get(INTENT) or {}).get("confidence", 0) < TRUST_CLASSIFIER_EMERGENCY:
-                # The intent classifier's own guess ("myself" heard as an emergency) when the
-                # safety check, the one that decides, found none: its next guess instead.
-                following = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != "emergency"]
-                _force_intent(message, following[0]["name"] if following else "nlu_fallback",
-                              confidence=following[0].get("confidence", 0.0) if following else 0.0)
-            elif intent_of(message) in RIDE_INTENTS + ("nlu_fallback",) and ride_intent(text) \
-                    not in (None, "request_ride"):
-                _force_intent(message, ride_intent(text), confidence=0.8)    # which ride operation: keywords
-            elif rerouted_intent(intent_of(message), text):
-                _force_intent(message, rerouted_intent(intent_of(message), text), confidence=0.7)
-            elif asks_for_a_second_opinion(intent_of(message), text):
-                _force_intent(message, "request_second_opinion", confidence=0.7)
-            elif tells_a_situation(intent_of(message), text):
-                # "my test results conflict and nobody can tell me what is wrong" is one of
-                # the statute's five situations told as a statement, not a question.
-                _force_intent(message, "request_second_opinion", confidence=0.8)
-            elif intent_of(message) in RIDE_INTENTS + ("nlu_fallback",) and ride_intent(text):
-                _force_intent(message, "request_ride", confidence=0.8)
+            elif not text.startswith("/"):
+                top = message.get(INTENT) or {}
+                better = corrected_intent(top.get("name"), top.get("confidence", 0.0),
+                                          message.get(INTENT_RANKING_KEY) or [], text)
+                if better:
+                    _force_intent(message, *better)
         return messages
-
-
-def intent_of(message: Message) -> str:
-    return (message.get(INTENT) or {}).get("name")
 
 
 def _force_intent(message: Message, name: str, confidence: float = 1.0) -> None:

@@ -11,9 +11,9 @@ more it counts ("won't approve" says refused louder than "approve" says authoriz
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Tuple
 
-from bot.nlp.pipeline import _matches, classify_reason, vocabulary
+from bot.nlp.pipeline import RIDE_INTENTS, _matches, classify_reason, ride_intent, vocabulary
 
 # Strictly a question: a question mark, or a question word first. Inside a form only
 # such a message is taken for a question (an answer may well contain "what").
@@ -104,3 +104,30 @@ def tells_a_situation(intent: Optional[str], text: str) -> bool:
     else:
         told = bool(intent and intent.startswith("ask_")) and not may_be_question(text)
     return told and classify_reason(text) is not None
+
+
+# Above this the classifier's "emergency" stands even where the safety check found nothing.
+TRUST_CLASSIFIER_EMERGENCY = 0.9
+
+
+def corrected_intent(intent: Optional[str], confidence: float, ranking: List[dict],
+                     text: str) -> Optional[Tuple[str, float]]:
+    """(intent, confidence) where the words say more than the classifier heard, or None.
+    Run on every message the safety check found no crisis in (bot/nlp/rasa_components.py)."""
+    if intent == "emergency" and confidence < TRUST_CLASSIFIER_EMERGENCY:
+        # its own guess ("myself" heard as an emergency): the safety check decides
+        following = next((r for r in ranking if r.get("name") != "emergency"), None)
+        return (following["name"], following.get("confidence", 0.0)) if following else ("nlu_fallback", 0.0)
+    ride = ride_intent(text) if intent in RIDE_INTENTS + ("nlu_fallback",) else None
+    if ride and ride != "request_ride":
+        return ride, 0.8                                  # which ride operation: keywords decide
+    rerouted = rerouted_intent(intent, text)
+    if rerouted:
+        return rerouted, 0.7
+    if asks_for_a_second_opinion(intent, text):
+        return "request_second_opinion", 0.7
+    if tells_a_situation(intent, text):
+        # "my test results conflict and nobody can tell me what is wrong" is one of the
+        # statute's five situations told as a statement, not a question
+        return "request_second_opinion", 0.8
+    return ("request_ride", 0.8) if ride else None
