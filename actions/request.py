@@ -9,16 +9,18 @@ from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, latest_text, plan_name, say
 from actions.forms import MemberForm, clip, question_action
+from actions.safety import RESUME_SLOT
 from actions.verification import member_or_refusal, plan_of, record_plan, verified_member
 from bot import nlp
 from bot.deadlines import pacific_today, to_pacific
 from bot.messages import text
 from bot.policy import kb
+from bot.nlp.answers import START_FOR_INTENT
 from bot.nlp.opinion import opinion_facts
 from bot.requests import (ANSWERS, NO_PREFERRED, NOT_GIVEN, RequestDraft, draft_from_answers, open_request,
                           requirement_for)
@@ -161,6 +163,9 @@ class ActionAfterAffirm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        resume = tracker.get_slot(RESUME_SLOT)
+        if resume in START_FOR_INTENT:      # "keep going" after a safety answer: what that message asked
+            return [SlotSet(RESUME_SLOT, None), FollowupAction(START_FOR_INTENT[resume])]
         reference = tracker.get_slot("request_reference")
         if reference:
             say(dispatcher, tracker, "request_already_open", reference=reference)

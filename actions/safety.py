@@ -8,11 +8,13 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_text
 from bot import handoff, safety
 from bot.messages import text
+from bot.nlp.answers import START_FOR_INTENT
 from bot.safety.answers import answer_text, held_answer, record_answer
 
 SAFETY_KEY = "safety"     # where MessageGuard puts the crisis in the parse data
@@ -36,6 +38,9 @@ def answer_crisis(dispatcher: CollectingDispatcher, tracker: Tracker, crisis: sa
     record_answer(tracker.sender_id, crisis, where)
 
 
+RESUME_SLOT = "resume_after_safety"
+
+
 class ActionSafety(Action):
     def name(self) -> Text:
         return "action_safety"
@@ -54,4 +59,13 @@ class ActionSafety(Action):
         dispatcher.utter_message(text=text("safety_then_choose", crisis.lang), buttons=[
             {"title": text("safety_keep_going", crisis.lang), "payload": "/affirm"},
             {"title": text("safety_talk_to_person", crisis.lang), "payload": "/human_handoff"}])
-        return []
+        return [SlotSet(RESUME_SLOT, asked_besides_crisis(tracker))]
+
+
+def asked_besides_crisis(tracker: Tracker) -> Optional[str]:
+    """What the same message asked for (a request, a ride, a grievance), to start when the
+    member says "keep going": the classifier's own first guess other than an emergency."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    first = next((r for r in ranking if r.get("name") != "emergency"), {})
+    return first.get("name") if first.get("name") in START_FOR_INTENT and first.get("confidence", 0) >= 0.5 \
+        else None

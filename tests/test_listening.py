@@ -262,3 +262,18 @@ def test_a_title_is_not_a_name():
 async def test_a_kind_of_doctor_is_not_me_or_yes(words):
     _, slots = await validate("initial_specialty", words, slots={"initial_provider": "Dr. Haddad"})
     assert slots["initial_specialty"] is None
+
+
+# -- "keep going" after a safety answer starts what the same message asked for ---------------
+async def test_keep_going_after_a_safety_answer_starts_the_request_the_message_asked_for():
+    from actions.request import ActionAfterAffirm
+    from actions.safety import ActionSafety, RESUME_SLOT
+    t = tracker("i need a second opinion on my gallbladder surgery and i'm so scared i could die", "emergency")
+    t.latest_message["intent_ranking"] = [{"name": "emergency", "confidence": 1.0},
+                                          {"name": "request_second_opinion", "confidence": 0.8}]
+    _, events = await run(ActionSafety(), t)
+    assert slots_set(events)[RESUME_SLOT] == "request_second_opinion"
+    _, events = await run(ActionAfterAffirm(), tracker("/affirm", "affirm", slots={RESUME_SLOT: "request_second_opinion"}))
+    assert [e["name"] for e in events if e.get("event") == "followup"] == ["action_start_request"]
+    assert next_in_form(latest_action="action_start_request", form=None, asked=None, pending=None,
+                        intent="affirm", text="/affirm") == "second_opinion_form"

@@ -33,7 +33,12 @@ DEACTIVATE = "action_deactivate_loop"
 THEN = {"stop": "action_stop_form", "start_over": "action_start_over"}
 LISTEN = "action_listen"
 START_REQUEST = "action_start_request"
-REQUEST_FORM = "second_opinion_form"
+# Each flow's start action and the form that follows it (data/rules: "start a request", ...).
+FORM_AFTER_START = {START_REQUEST: "second_opinion_form", "action_start_ride": "ride_form",
+                    "action_start_grievance": "grievance_form"}
+# What a member asked for in the message the safety answer came first to, started on "keep going".
+START_FOR_INTENT = {"request_second_opinion": START_REQUEST, "request_ride": "action_start_ride",
+                    "file_grievance": "action_start_grievance"}
 
 FREE_TEXT_SLOTS = ("reason_text", "initial_provider", "initial_specialty", "initial_recommendation",
                    "preferred_provider", "ride_pickup", "grievance_text", "callback_time")
@@ -99,8 +104,8 @@ def next_in_form(latest_action: Optional[str], form: Optional[str], asked: Optio
         return THEN[pending]
     if latest_action == DEACTIVATE and intent == "request_second_opinion":
         return START_REQUEST          # left the callback questions to make the request after all
-    if latest_action == START_REQUEST:
-        return REQUEST_FORM
+    if latest_action in FORM_AFTER_START:
+        return FORM_AFTER_START[latest_action]
     if latest_action in (ASK, *THEN.values()):
         return LISTEN
     if latest_action == KEEP_GOING and form:
