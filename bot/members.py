@@ -99,12 +99,21 @@ def parse_dob(text: str, today: Optional[date] = None) -> Optional[date]:
         return _valid(_year(m.group(3), today), int(m.group(1)), int(m.group(2)), today)
     if not re.search(r"[a-zA-Z]", text) or not re.search(r"\d{2,4}\s*$", text):
         return None
+    text = _month_in_english(text)
     try:
         parsed = dateparser.parse(text, fuzzy=False, default=datetime(1900, 1, 1))
     except (ValueError, OverflowError):
         return None
     year_text = re.search(r"(\d{2,4})\s*$", text).group(1)
     return _valid(_year(year_text, today), parsed.month, parsed.day, today)
+
+
+def _month_in_english(text: str) -> str:
+    """"30 de enero de 1950" as the date parser reads it: "30 january 1950"."""
+    from bot.nlp.dates import MONTH_NAMES       # English names first, then Spanish
+    english = list(MONTH_NAMES)[:12]
+    return " ".join(english[MONTH_NAMES[w.lower()] - 1] if w.lower() in MONTH_NAMES else w
+                    for w in text.split() if w.lower() not in ("de", "del"))
 
 
 def _year(text: str, today: date) -> int:

@@ -277,3 +277,9 @@ async def test_keep_going_after_a_safety_answer_starts_the_request_the_message_a
     assert [e["name"] for e in events if e.get("event") == "followup"] == ["action_start_request"]
     assert next_in_form(latest_action="action_start_request", form=None, asked=None, pending=None,
                         intent="affirm", text="/affirm") == "second_opinion_form"
+
+
+@pytest.mark.parametrize("words", ["30 de enero de 1950", "nací el 30 de enero de 1950"])
+def test_a_date_of_birth_in_spanish(words):
+    from bot.members import dob_in, parse_dob
+    assert parse_dob(dob_in(words) or "") == date(1950, 1, 30)
