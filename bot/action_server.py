@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
-import os
 
 from sanic import Sanic, response
+
+from bot.settings import get_settings
 
 TOKEN_HEADER = "X-Action-Token"
 OPEN_PATHS = ("/health",)
@@ -41,8 +42,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5055)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
-    app = create_app(os.environ.get("ACTION_SERVER_TOKEN", ""))
-    app.run(os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"), args.port, workers=1, access_log=False)
+    settings = get_settings()
+    app = create_app(settings.action_server_token)
+    app.run(settings.action_server_host, args.port, workers=1, access_log=False)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ module, so there is one copy of each rule.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Dict, List, Optional, Sequence
@@ -19,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import audit
 from bot.deadlines import is_business_day, to_pacific, utcnow
 from bot.policy import kb
+from bot.settings import get_settings
 from bot.store import session_scope
 from bot.store.models import CallbackTask, Handoff, HandoffMessage
 from bot.store.repository import as_utc
@@ -96,7 +96,7 @@ def _open(session, conversation_id: str) -> Optional[Handoff]:
 def on_duty(plan: Optional[str], now: Optional[datetime] = None) -> bool:
     """True within the plan's member-services hours (plan configuration, Pacific time,
     business days). MEMBER_SERVICES_HOURS=always|never overrides it (demo and tests)."""
-    override = os.environ.get("MEMBER_SERVICES_HOURS", "").strip().lower()
+    override = get_settings().member_services_hours
     if override in ("always", "never"):
         return override == "always"
     local = to_pacific(now or utcnow())
@@ -105,8 +105,8 @@ def on_duty(plan: Optional[str], now: Optional[datetime] = None) -> bool:
 
 
 def claim_timeout() -> timedelta:
-    seconds = os.environ.get("HANDOFF_CLAIM_TIMEOUT_SECONDS")
-    return timedelta(seconds=float(seconds)) if seconds else \
+    seconds = get_settings().handoff_claim_timeout_seconds
+    return timedelta(seconds=seconds) if seconds else \
         timedelta(minutes=kb().handoff_claim_timeout_minutes())
 
 

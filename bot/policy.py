@@ -6,7 +6,6 @@ ask this module; none re-decides a rule.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -14,10 +13,12 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 import yaml
 
-KB_DIR = Path(os.environ.get("POLICIES_KB", Path(__file__).resolve().parent.parent / "policies_kb"))
+from bot.settings import get_settings
+
+KB_DIR = get_settings().policies_kb
 # The plans' policies, copied from the project's shared seeds (../shared/seeds) into the
 # repository so a clone alone can check every quote; a test keeps the copy identical.
-SEEDS_DIR = Path(os.environ.get("POLICY_SEEDS", KB_DIR / "sources"))
+SEEDS_DIR = get_settings().policy_seeds
 SHARED_SEEDS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 
 TOPICS = ("situations", "who_can_request", "authorization", "cost", "timeline",

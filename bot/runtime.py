@@ -10,43 +10,43 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
-from bot.store.db import ROOT, database_url
+from bot.settings import (DEFAULT_TRACKER_STORE_URL, ROOT, Settings, get_settings, inherited_environment,
+                          normalized_database_url)
 
-POOL_DEFAULTS = {"SQL_POOL_SIZE": "20", "SQL_MAX_OVERFLOW": "10",
-                 "APP_DB_POOL_SIZE": "5", "APP_DB_MAX_OVERFLOW": "5"}
+# Rasa's tracker store reads these two; the defaults are the settings' own.
+POOL_DEFAULTS = {name: str(Settings.__fields__[field].default) for name, field in (
+    ("SQL_POOL_SIZE", "sql_pool_size"), ("SQL_MAX_OVERFLOW", "sql_max_overflow"),
+    ("APP_DB_POOL_SIZE", "app_db_pool_size"), ("APP_DB_MAX_OVERFLOW", "app_db_max_overflow"))}
 
 
-def tracker_store_url() -> str:
+def tracker_store_url(settings: Optional[Settings] = None) -> str:
     """Where Rasa keeps conversations: TRACKER_STORE_URL, else the PostgreSQL database
     of DATABASE_URL, else its own SQLite file (so it never locks the records' file)."""
-    explicit = os.environ.get("TRACKER_STORE_URL")
-    if explicit:
-        return explicit
-    url = database_url()
-    return url if url.startswith("postgresql") else f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
+    settings = settings or get_settings()
+    return settings.tracker_store_url or tracker_store_beside(settings.database_url)
 
 
-def service_env(extra: Dict[str, str] = None) -> Dict[str, str]:
-    env = dict(os.environ)
+def tracker_store_beside(database_url: str) -> str:
+    """The tracker store that goes with a records' database."""
+    url = normalized_database_url(database_url)
+    return url if url.startswith("postgresql") else DEFAULT_TRACKER_STORE_URL
+
+
+def service_env(extra: Optional[Dict[str, Optional[str]]] = None) -> Dict[str, str]:
+    """The environment of a process the product starts (Rasa, the action server, a
+    training run): this one's, with `extra`, and the product's defaults where unset."""
+    env = inherited_environment()
     env.update(extra or {})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     for key, value in POOL_DEFAULTS.items():
         env.setdefault(key, value)
-    env.setdefault("DATABASE_URL", database_url())
-    if "TRACKER_STORE_URL" not in env:
-        saved = os.environ.get("DATABASE_URL")
-        os.environ["DATABASE_URL"] = env["DATABASE_URL"]
-        try:
-            env["TRACKER_STORE_URL"] = tracker_store_url()
-        finally:
-            if saved is None:
-                os.environ.pop("DATABASE_URL", None)
-            else:
-                os.environ["DATABASE_URL"] = saved
+    env.setdefault("DATABASE_URL", get_settings().database_url)
+    env.setdefault("TRACKER_STORE_URL", tracker_store_beside(env["DATABASE_URL"]))
     # The secret Rasa sends the action server (endpoints.yml); both get this same env.
     env.setdefault("ACTION_SERVER_TOKEN", secrets.token_urlsafe(32))
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -65,7 +65,6 @@ def action_server_cmd(port: int) -> List[str]:
 
 if __name__ == "__main__":
     # `eval "$(python -m bot.runtime)"` exports the environment for a shell script.
-    import shlex
     env = service_env()
     for key in ("PYTHONPATH", "DATABASE_URL", "TRACKER_STORE_URL", "ACTION_SERVER_TOKEN", *POOL_DEFAULTS,
                 "SQLALCHEMY_SILENCE_UBER_WARNING", "TF_CPP_MIN_LOG_LEVEL", "RASA_TELEMETRY_ENABLED"):

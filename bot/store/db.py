@@ -1,4 +1,5 @@
-"""Engine and unit-of-work sessions. SQLite file by default; DATABASE_URL overrides."""
+"""Engine and unit-of-work sessions. SQLite file by default; DATABASE_URL overrides
+(bot/settings.py)."""
 from __future__ import annotations
 
 import os
@@ -11,14 +12,11 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'second_opinion.db'}"
+from bot.settings import ROOT, get_settings
 
 
 def database_url() -> str:
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
-    # Heroku-style "postgres://" is not accepted by SQLAlchemy 1.4.
-    return "postgresql://" + url[len("postgres://"):] if url.startswith("postgres://") else url
+    return get_settings().database_url
 
 
 def make_private(url: str) -> None:
@@ -54,9 +52,9 @@ def _create_engine(url: str) -> Engine:
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True,
-                         pool_size=int(os.environ.get("APP_DB_POOL_SIZE", "5")),
-                         max_overflow=int(os.environ.get("APP_DB_MAX_OVERFLOW", "5")))
+    settings = get_settings()
+    return create_engine(url, future=True, pool_pre_ping=True, pool_size=settings.app_db_pool_size,
+                         max_overflow=settings.app_db_max_overflow)
 
 
 def dispose_engines() -> None:

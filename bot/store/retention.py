@@ -2,19 +2,19 @@
 The records (requests, members, audit) are not touched."""
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import create_engine, inspect, text
 
 from bot.deadlines import utcnow
+from bot.settings import Settings, get_settings
 
-DEFAULT_RETENTION_DAYS = 30
+DEFAULT_RETENTION_DAYS = Settings.__fields__["tracker_retention_days"].default
 
 
 def retention_days() -> int:
-    return int(os.environ.get("TRACKER_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    return get_settings().tracker_retention_days
 
 
 def purge_tracker_events(tracker_url: str, days: Optional[int] = None, now: Optional[datetime] = None) -> int:

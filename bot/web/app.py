@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
@@ -11,6 +9,9 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from bot import safety
+from bot.agents import seed_demo_agents
+from bot.members import seed_demo_roster
+from bot.settings import get_settings
 from bot.web import api, chat, console, locks, records_api, security, sms
 from bot.web.auth import staff_actor
 
@@ -54,9 +55,7 @@ def create_app() -> FastAPI:
 
     @app.on_event("startup")
     def _demo_roster() -> None:
-        if os.environ.get("DEMO_DATA", "0") == "1":
-            from bot.agents import seed_demo_agents
-            from bot.members import seed_demo_roster
+        if get_settings().demo:
             seed_demo_roster()
             seed_demo_agents()
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from typing import List, Optional
 
 import httpx
 
 from bot.handoff import HANDOFF_OPENED
+from bot.settings import get_settings
 
 
 def keyed_id(prefix: str, value: str, key: str) -> str:
@@ -18,7 +18,7 @@ def keyed_id(prefix: str, value: str, key: str) -> str:
 
 async def ask_rasa(sender: str, message: str, channel: str) -> List[dict]:
     """One member message in; every message the assistant answered, out."""
-    rasa_url = os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
+    rasa_url = get_settings().rasa_base_url
     async with httpx.AsyncClient(timeout=60) as client:
         r = await client.post(f"{rasa_url}/webhooks/rest/webhook",
                               json={"sender": sender, "message": message, "input_channel": channel})
@@ -29,8 +29,8 @@ async def ask_rasa(sender: str, message: str, channel: str) -> List[dict]:
 async def run_assistant_action(sender: str, action: str) -> List[dict]:
     """Have the assistant run one action in a conversation (Rasa's HTTP API, token
     protected, localhost only): taking the conversation back after a handoff."""
-    rasa_url = os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/")
-    auth = {"token": os.environ.get("RASA_TOKEN", "")}
+    settings = get_settings()
+    rasa_url, auth = settings.rasa_base_url, {"token": settings.rasa_token}
     async with httpx.AsyncClient(timeout=60) as client:
         r = await client.post(f"{rasa_url}/conversations/{sender}/execute", params=auth, json={"name": action})
         r.raise_for_status()

@@ -1,28 +1,30 @@
 """Staff authentication: `Authorization: Bearer <token>`.
 
-Tokens come from the environment: STAFF_API_TOKEN (actor "staff"), and optionally
-STAFF_API_TOKENS="alice=token1,bob=token2" so the audit log can say who. With no
-token configured, every call is refused.
+Tokens come from the settings (bot/settings.py): STAFF_API_TOKEN (actor "staff"), and
+optionally STAFF_API_TOKENS="alice=token1,bob=token2" so the audit log can say who. With
+no token configured, every call is refused.
 """
 from __future__ import annotations
 
-import os
 import secrets
 from typing import Dict, Optional
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from bot.settings import get_settings
+
 _bearer = HTTPBearer(auto_error=False)
 
 
 def configured_tokens() -> Dict[str, str]:
     """token -> actor name."""
+    settings = get_settings()
     tokens: Dict[str, str] = {}
-    single = os.environ.get("STAFF_API_TOKEN", "").strip()
+    single = settings.staff_api_token.strip()
     if single:
         tokens[single] = "staff"
-    for pair in filter(None, os.environ.get("STAFF_API_TOKENS", "").split(",")):
+    for pair in filter(None, settings.staff_api_tokens.split(",")):
         name, _, token = pair.partition("=")
         if name.strip() and token.strip():
             tokens[token.strip()] = name.strip()

@@ -13,7 +13,6 @@ agent console instead of the assistant, and the agent's words come back here.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from collections import OrderedDict
 from typing import Any, Dict, List, Optional
@@ -21,6 +20,7 @@ from typing import Any, Dict, List, Optional
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from bot import handoff
+from bot.settings import get_settings
 from bot.web import live
 from bot.web.assistant import ask_rasa, handoff_opened, keyed_id
 from bot.web.member_text import as_member_text
@@ -40,7 +40,7 @@ SESSIONS: Dict[str, Session] = {}
 
 
 def _sender(token: str) -> str:
-    return keyed_id("web", token, os.environ.get("WEB_ID_KEY") or os.environ.get("SMS_ID_KEY") or "web")
+    return keyed_id("web", token, get_settings().web_conversation_key)
 
 
 def _for_browser(messages: List[dict]) -> List[dict]:

@@ -8,10 +8,10 @@ Every form carries the session's CSRF token; every agent action is audited.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 from pathlib import Path
 from typing import Dict, Optional, Tuple
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -27,6 +27,7 @@ from bot.messages import text
 from bot.policy import NETWORKS, URGENCIES, kb
 from bot.requests import REQUESTERS, draft_from_answers, open_request
 from bot.safety import answers as safety_answers
+from bot.settings import get_settings
 from bot.store import session_scope
 from bot.store.models import Grievance, Ride, SecondOpinionRequest
 from bot.transport import RideDraft, request_ride
@@ -81,11 +82,10 @@ def _secure(request: Request) -> bool:
     """Secure cookies whenever the public address is https: PUBLIC_BASE_URL says so, or
     (without it) a trusted proxy's X-Forwarded-Proto or the connection itself does.
     Never the Host header, which the client chooses."""
-    public = os.environ.get("PUBLIC_BASE_URL", "")
-    if public:
-        return public.lower().startswith("https://")
-    trusted = {p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()}
-    if request.client and request.client.host in trusted and request.headers.get("x-forwarded-proto"):
+    settings = get_settings()
+    if settings.public_base_url:
+        return settings.public_base_url.lower().startswith("https://")
+    if request.client and request.client.host in settings.trusted_proxy_addresses and request.headers.get("x-forwarded-proto"):
         return request.headers["x-forwarded-proto"].lower() == "https"
     return request.url.scheme == "https"
 
@@ -282,7 +282,6 @@ async def _holding(request: Request, handoff_id: int):
 
 
 def _back(handoff_id: int, notice: str = "", error: str = "") -> RedirectResponse:
-    from urllib.parse import urlencode
     query = urlencode({k: v for k, v in (("notice", notice), ("error", error)) if v})
     return RedirectResponse(f"/console/handoffs/{handoff_id}" + (f"?{query}" if query else ""), status_code=303)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections import defaultdict
 from typing import Dict, List, Set
 
@@ -19,6 +18,7 @@ from bot import handoff, safety
 from bot.handoff import HandoffView, MessageView
 from bot.messages import text
 from bot.safety.answers import held_answer, record_answer
+from bot.settings import get_settings
 from bot.web.assistant import run_assistant_action
 
 log = logging.getLogger(__name__)
@@ -129,5 +129,5 @@ async def sweep_unclaimed(app, every_seconds: float) -> None:
 
 
 def start_sweeper(app) -> None:
-    every = float(os.environ.get("HANDOFF_SWEEP_SECONDS", "15"))
+    every = get_settings().handoff_sweep_seconds
     app.state.handoff_sweeper = asyncio.get_running_loop().create_task(sweep_unclaimed(app, every))

@@ -12,9 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
@@ -25,6 +24,7 @@ from bot import handoff
 from bot.deadlines import utcnow
 from bot.messages import text
 from bot.nlp import parse_choice
+from bot.settings import Settings, get_settings
 from bot.store import session_scope
 from bot.store.models import SmsContact, SmsInbound
 from bot.web import assistant, live
@@ -39,16 +39,6 @@ OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", 
 OPT_IN = {"START", "UNSTOP", "YES"}
 HELP = {"HELP", "INFO"}
 WEBHOOK_PATH = "/webhooks/twilio/sms"
-
-
-def settings() -> Dict[str, str]:
-    return {"auth_token": os.environ.get("TWILIO_AUTH_TOKEN", ""),
-            "account_sid": os.environ.get("TWILIO_ACCOUNT_SID", ""),
-            "from_number": os.environ.get("TWILIO_FROM_NUMBER", ""),
-            "public_base_url": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
-            "id_key": os.environ.get("SMS_ID_KEY", ""),
-            "reply_timeout": os.environ.get("SMS_REPLY_TIMEOUT", "10"),
-            "api_base": os.environ.get("TWILIO_API_BASE", "")}
 
 
 def conversation_id(phone: str, key: str) -> str:
@@ -118,15 +108,16 @@ async def ask_rasa(sender: str, message: str) -> List[dict]:
 
 @router.post(WEBHOOK_PATH, include_in_schema=False)
 async def twilio_sms(request: Request) -> Response:
-    cfg = settings()
+    settings = get_settings()
     form = dict((await request.form()).items())
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not (cfg["auth_token"] and cfg["public_base_url"] and signature and
-            RequestValidator(cfg["auth_token"]).validate(_signed_url(request, cfg["public_base_url"]), form, signature)):
+    if not (settings.twilio_auth_token and settings.public_base and signature and
+            RequestValidator(settings.twilio_auth_token).validate(_signed_url(request, settings.public_base), form,
+                                                                  signature)):
         return Response(status_code=403)
 
     sid, phone, body = form.get("MessageSid", ""), form.get("From", ""), (form.get("Body") or "").strip()
-    phone_hash = conversation_id(phone, cfg["id_key"] or cfg["auth_token"])
+    phone_hash = conversation_id(phone, settings.sms_conversation_key)
     word = re.sub(r"[^A-Z ]", "", body.upper()).strip()
     with session_scope() as session:
         if session.execute(select(SmsInbound).where(SmsInbound.message_sid == sid)).first():
@@ -156,9 +147,9 @@ async def twilio_sms(request: Request) -> Response:
         return _twiml(lead + answer)
     choice = parse_choice(body, len(offered)) if offered else None
     message = offered[choice - 1] if choice else as_member_text(body)
-    reply_task = asyncio.ensure_future(_converse(phone, phone_hash, message, cfg))
+    reply_task = asyncio.ensure_future(_converse(phone, phone_hash, message))
     try:
-        reply = await asyncio.wait_for(asyncio.shield(reply_task), float(cfg["reply_timeout"]))
+        reply = await asyncio.wait_for(asyncio.shield(reply_task), settings.sms_reply_timeout)
     except asyncio.TimeoutError:
         outbox = request.app.state.sms_outbox
         reply_task.add_done_callback(lambda t: _send_later(t, phone, outbox))
@@ -166,7 +157,7 @@ async def twilio_sms(request: Request) -> Response:
     return _twiml(lead + split_message(reply) if reply else lead)
 
 
-async def _converse(phone: str, phone_hash: str, message: str, cfg: Dict[str, str]) -> str:
+async def _converse(phone: str, phone_hash: str, message: str) -> str:
     messages = await ask_rasa(phone_hash, message)
     body, payloads = as_sms(messages)
     with session_scope() as session:
@@ -188,18 +179,18 @@ def _send_later(task: "asyncio.Future", phone: str, outbox: "asyncio.Queue") -> 
 # -- outbound: a background task sends queued texts through Twilio's REST API -----------
 
 
-def twilio_client(cfg: Dict[str, str]):
+def twilio_client(settings: Settings):
     from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
     class _Client(TwilioHttpClient):
         """Twilio's own client, optionally aimed at another base URL (tests' fake Twilio)."""
         def request(self, method, url, *args, **kwargs):
-            if cfg["api_base"]:
-                url = re.sub(r"^https://[^/]+", cfg["api_base"].rstrip("/"), url)
+            if settings.twilio_api_base:
+                url = re.sub(r"^https://[^/]+", settings.twilio_api_base.rstrip("/"), url)
             return super().request(method, url, *args, **kwargs)
 
-    return Client(cfg["account_sid"], cfg["auth_token"], http_client=_Client())
+    return Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=_Client())
 
 
 def start_outbox(app) -> None:
@@ -214,16 +205,16 @@ async def outbound_worker(outbox: "asyncio.Queue") -> None:
     while True:
         phone, body = await outbox.get()
         try:
-            cfg = settings()
-            key = cfg["id_key"] or cfg["auth_token"]
+            settings = get_settings()
             with session_scope() as session:
                 contact = session.execute(select(SmsContact).where(
-                    SmsContact.phone_hash == conversation_id(phone, key))).scalar_one_or_none()
+                    SmsContact.phone_hash == conversation_id(phone, settings.sms_conversation_key))).scalar_one_or_none()
                 if contact is not None and contact.opted_out:
                     continue
-            client = twilio_client(cfg)
+            client = twilio_client(settings)
             for piece in split_message(body):
-                await asyncio.to_thread(client.messages.create, to=phone, from_=cfg["from_number"], body=piece)
+                await asyncio.to_thread(client.messages.create, to=phone, from_=settings.twilio_from_number,
+                                        body=piece)
         except Exception:  # noqa: BLE001 - one failed text must not stop the sender
             log.exception("sending a text failed")
         finally:
