@@ -2,6 +2,7 @@
 claims, replies reaching a web chat, hand back. The assistant behind the gateway is a
 recorder here; test_handoff_live.py and test_browser.py run the real one."""
 import re
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from bot import agents, handoff
 from bot.store import session_scope
 from bot.store.models import AuditEntry
-from bot.web import chat, live
+from bot.web import chat
 
 PASSWORD = "console test password"
 
@@ -25,20 +26,18 @@ def accounts():
 
 
 @pytest.fixture
-def app(monkeypatch):
+def app():
     asked, executed = [], []
 
-    async def assistant(sender, message, channel):
+    async def ask(sender, message, channel):
         asked.append((sender, message))
         return [{"text": "assistant answer"}]
 
-    async def take_back(sender, action):
+    async def run_action(sender, action):
         executed.append((sender, action))
         return [{"text": "You're back with the assistant. How can I help?"}]
-    monkeypatch.setattr(chat, "ask_rasa", assistant)
-    monkeypatch.setattr(live, "run_assistant_action", take_back)
     from bot.web.app import create_app
-    application = create_app()
+    application = create_app(assistant=SimpleNamespace(ask=ask, run_action=run_action))
     application.asked, application.executed = asked, executed
     return application
 

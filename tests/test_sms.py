@@ -4,11 +4,12 @@ the gateway is replaced here by a recorded exchange; the full SMS conversation w
 the real assistant is in test_end_to_end.py."""
 import asyncio
 import time
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.web import sms
+from bot.web import live, sms
 from tests.sms_helpers import PATH, FakeTwilio, signed, sms_env, texts_of
 
 ASSISTANT_SAID = [{"text": "Hi, I'm the Second Opinion Assistant."},
@@ -22,12 +23,11 @@ def gateway(monkeypatch):
     sms_env(monkeypatch)
     received = []
 
-    async def assistant(sender, message):
+    async def ask(sender, message, channel):
         received.append((sender, message))
         return ASSISTANT_SAID
-    monkeypatch.setattr(sms, "ask_rasa", assistant)
     from bot.web.app import create_app
-    with TestClient(create_app()) as client:
+    with TestClient(create_app(assistant=SimpleNamespace(ask=ask))) as client:
         client.received = received
         yield client
 
@@ -105,10 +105,10 @@ def test_help(gateway):
 def test_a_5000_character_message_gets_an_answer_in_pieces_under_1600(gateway, monkeypatch):
     long_reply = " ".join(f"Sentence number {i} of a long answer." for i in range(200))
 
-    async def assistant(sender, message):
+    async def ask(sender, message, channel):
         gateway.received.append((sender, message))
         return [{"text": long_reply}]
-    monkeypatch.setattr(sms, "ask_rasa", assistant)
+    gateway.app.state.assistant = SimpleNamespace(ask=ask)
     r = post(gateway, "x" * 10 + " my story " * 500)
     assert r.status_code == 200
     pieces = texts_of(r.text)
@@ -128,13 +128,12 @@ def test_a_late_reply_goes_out_through_twilio_rest(monkeypatch):
     fake = FakeTwilio()
     sms_env(monkeypatch, SMS_REPLY_TIMEOUT="0.05", TWILIO_API_BASE=fake.url)
 
-    async def slow_assistant(sender, message):
+    async def slow_ask(sender, message, channel):
         await asyncio.sleep(0.5)
         return [{"text": "Here is the answer that took a while."}]
-    monkeypatch.setattr(sms, "ask_rasa", slow_assistant)
     from bot.web.app import create_app
     try:
-        with TestClient(create_app()) as client:
+        with TestClient(create_app(assistant=SimpleNamespace(ask=slow_ask))) as client:
             first = texts_of(post(client, "how much does it cost?", phone="+15595550456").text)
             assert first == [t for t in first if "not encrypted" in t]    # only the notice, now
             deadline = time.monotonic() + 10
@@ -144,5 +143,28 @@ def test_a_late_reply_goes_out_through_twilio_rest(monkeypatch):
         assert sent["path"] == "/2010-04-01/Accounts/ACtest/Messages.json"
         assert (sent["To"], sent["From"], sent["Body"]) == ("+15595550456", "+15550001111",
                                                             "Here is the answer that took a while.")
+    finally:
+        fake.close()
+
+
+def test_choices_texted_after_a_handoff_are_the_ones_the_numbers_answer(gateway, monkeypatch):
+    """The assistant taking a texting member back offers new choices: "1" answers those,
+    not the ones offered before the handoff."""
+    fake = FakeTwilio()
+    monkeypatch.setenv("TWILIO_API_BASE", fake.url)
+    phone = "+15595550321"
+    try:
+        post(gateway, "hi", phone=phone)                        # 1: rights overview, 2: a request
+        view = SimpleNamespace(channel="sms", reply_to=phone,
+                               conversation_id=sms.conversation_id(phone, "test-id-key"))
+        back = [{"text": "You're back with the assistant.",
+                 "buttons": [{"title": "Book a ride", "payload": "/ask_ride"}]}]
+        gateway.portal.call(live.assistant_said, gateway.app, view, back)
+        deadline = time.monotonic() + 10
+        while not fake.sent and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "Reply 1 for Book a ride" in fake.sent[0]["Body"]
+        post(gateway, "1", phone=phone)
+        assert gateway.received[-1][1] == "/ask_ride"
     finally:
         fake.close()

@@ -5,12 +5,12 @@ import json
 import re
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 
 from bot import members
-from bot.web import chat, sms
 from bot.web.member_text import as_member_text
 from bot.web.security import CONTENT_SECURITY_POLICY, MAX_BODY
 from tests.sms_helpers import PATH, signed, sms_env
@@ -28,17 +28,13 @@ def app(monkeypatch):
     sms_env(monkeypatch)
     asked = []
 
-    async def web_assistant(sender, message, channel):
+    async def ask(sender, message, channel):
         asked.append(message)
+        if channel == "sms":
+            return [{"text": "assistant answer"}]
         return [{"text": "assistant answer", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]
-
-    async def sms_assistant(sender, message):
-        asked.append(message)
-        return [{"text": "assistant answer"}]
-    monkeypatch.setattr(chat, "ask_rasa", web_assistant)
-    monkeypatch.setattr(sms, "ask_rasa", sms_assistant)
     from bot.web.app import create_app
-    application = create_app()
+    application = create_app(assistant=SimpleNamespace(ask=ask))
     application.asked = asked
     return application
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.store.models import SecondOpinionRequest
+from bot.store.models import SecondOpinionRequest, SmsContact
 
 # No 0/O, 1/I/L, to read aloud or text without confusion.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -74,6 +74,11 @@ def list_requests(session: Session, member_id: Optional[str] = None, status: Opt
         query = query.where(SecondOpinionRequest.status == status)
     query = query.order_by(SecondOpinionRequest.received_at.desc(), SecondOpinionRequest.id.desc())
     return list(session.execute(query.limit(limit)).scalars())
+
+
+def sms_contact(session: Session, phone_hash: str) -> Optional[SmsContact]:
+    """A texting number, by the keyed hash that stands for it."""
+    return session.execute(select(SmsContact).where(SmsContact.phone_hash == phone_hash)).scalar_one_or_none()
 
 
 def as_utc(moment: Optional[datetime]) -> Optional[datetime]:

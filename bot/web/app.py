@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Optional
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse
@@ -12,7 +13,8 @@ from bot import safety
 from bot.agents import seed_demo_agents
 from bot.members import seed_demo_roster
 from bot.settings import get_settings
-from bot.web import api, chat, console, locks, records_api, security, sms
+from bot.web import api, chat, console, locks, outbox, records_api, security, sms
+from bot.web.assistant import Assistant, RasaAssistant
 from bot.web.auth import staff_actor
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -24,9 +26,11 @@ schema at `/openapi.json`. Reads and changes of a member's records are written t
 audit log. Times are ISO 8601 with offset (UTC); members are shown them in Pacific time."""
 
 
-def create_app() -> FastAPI:
+def create_app(assistant: Optional[Assistant] = None) -> FastAPI:
+    """The gateway, talking to `assistant` (Rasa at RASA_URL unless another is given)."""
     app = FastAPI(title="Second Opinion Assistant", version="1.0", description=DESCRIPTION,
                   docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.assistant = assistant or RasaAssistant()
     security.install(app)
     app.include_router(api.router)
     app.include_router(records_api.router)
@@ -46,7 +50,7 @@ def create_app() -> FastAPI:
 
     @app.on_event("startup")
     async def _sms_sender() -> None:
-        sms.start_outbox(app)
+        outbox.start(app)
 
     @app.on_event("startup")
     async def _safety_check() -> None:

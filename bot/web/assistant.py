@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import List, Optional
+from typing import List, Optional, Protocol
 
 import httpx
 
@@ -16,30 +16,41 @@ def keyed_id(prefix: str, value: str, key: str) -> str:
     return f"{prefix}-" + hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-async def ask_rasa(sender: str, message: str, channel: str) -> List[dict]:
-    """One member message in; every message the assistant answered, out."""
-    rasa_url = get_settings().rasa_base_url
-    async with httpx.AsyncClient(timeout=60) as client:
-        r = await client.post(f"{rasa_url}/webhooks/rest/webhook",
-                              json={"sender": sender, "message": message, "input_channel": channel})
-        r.raise_for_status()
-        return r.json()
+class Assistant(Protocol):
+    """What the gateway needs of the assistant. The app is given one (create_app);
+    tests give it a stand-in."""
+
+    async def ask(self, sender: str, message: str, channel: str) -> List[dict]:
+        """One member message in; every message the assistant answered, out."""
+
+    async def run_action(self, sender: str, action: str) -> List[dict]:
+        """Have the assistant run one action in a conversation; what it said."""
 
 
-async def run_assistant_action(sender: str, action: str) -> List[dict]:
-    """Have the assistant run one action in a conversation (Rasa's HTTP API, token
-    protected, localhost only): taking the conversation back after a handoff."""
-    settings = get_settings()
-    rasa_url, auth = settings.rasa_base_url, {"token": settings.rasa_token}
-    async with httpx.AsyncClient(timeout=60) as client:
-        r = await client.post(f"{rasa_url}/conversations/{sender}/execute", params=auth, json={"name": action})
-        r.raise_for_status()
-        # Then listen, as after any action Rasa predicts itself: the member's next message
-        # must follow action_listen for the policies to read the conversation right.
-        listen = await client.post(f"{rasa_url}/conversations/{sender}/tracker/events", params=auth,
-                                   json=[{"event": "action", "name": "action_listen"}])
-        listen.raise_for_status()
-        return r.json().get("messages") or []
+class RasaAssistant:
+    """The assistant behind the gateway: Rasa's REST channel and its HTTP API (token
+    protected, localhost only) at RASA_URL."""
+
+    async def ask(self, sender: str, message: str, channel: str) -> List[dict]:
+        async with httpx.AsyncClient(timeout=60) as client:
+            r = await client.post(f"{get_settings().rasa_base_url}/webhooks/rest/webhook",
+                                  json={"sender": sender, "message": message, "input_channel": channel})
+            r.raise_for_status()
+            return r.json()
+
+    async def run_action(self, sender: str, action: str) -> List[dict]:
+        """Taking the conversation back after a handoff."""
+        settings = get_settings()
+        rasa_url, auth = settings.rasa_base_url, {"token": settings.rasa_token}
+        async with httpx.AsyncClient(timeout=60) as client:
+            r = await client.post(f"{rasa_url}/conversations/{sender}/execute", params=auth, json={"name": action})
+            r.raise_for_status()
+            # Then listen, as after any action Rasa predicts itself: the member's next message
+            # must follow action_listen for the policies to read the conversation right.
+            listen = await client.post(f"{rasa_url}/conversations/{sender}/tracker/events", params=auth,
+                                       json=[{"event": "action", "name": "action_listen"}])
+            listen.raise_for_status()
+            return r.json().get("messages") or []
 
 
 def handoff_opened(messages: List[dict]) -> Optional[int]:

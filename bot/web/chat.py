@@ -22,7 +22,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from bot import handoff
 from bot.settings import get_settings
 from bot.web import live
-from bot.web.assistant import ask_rasa, handoff_opened, keyed_id
+from bot.web.assistant import handoff_opened, keyed_id
 from bot.web.member_text import as_member_text
 
 router = APIRouter()
@@ -135,7 +135,7 @@ async def _converse(ws: WebSocket, session: Session, sender: str, message: str) 
         await live.queue_changed(held.handoff_id)
         return [{"text": line, "buttons": []} for line in answer] or None
     await ws.send_json({"type": "typing"})
-    said = await ask_rasa(sender, message, "web")
+    said = await ws.app.state.assistant.ask(sender, message, "web")
     reply = _for_browser(said)
     session.offered = {b["payload"]: b["title"] for m in reply for b in m["buttons"]}
     opened = handoff_opened(said)

@@ -1,7 +1,7 @@
 """Live delivery inside the gateway: members' open web chats and agents' open consoles,
 the one way to reach a member during a handoff, whatever their channel (web chat push,
-or a text through the SMS sender's queue), and the assistant taking a conversation
-back (after hand back, or when nobody claimed it in time).
+or a text through the outbox, bot/web/outbox.py), and the assistant taking a
+conversation back (after hand back, or when nobody claimed it in time).
 
 In memory: one gateway process. Several would need a shared channel (e.g. Redis)."""
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bot.handoff import HandoffView, MessageView
 from bot.messages import text
 from bot.safety.answers import held_answer, record_answer
 from bot.settings import get_settings
-from bot.web.assistant import run_assistant_action
+from bot.web import outbox
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +46,11 @@ class Hub:
 HUB = Hub()
 
 
-def _outbox(app) -> "asyncio.Queue":
-    return app.state.sms_outbox
-
-
 async def agent_said(app, view: HandoffView, message: MessageView) -> None:
     """An agent's words to the member, marked as from a person."""
     if view.channel == "sms":
         if view.reply_to:
-            _outbox(app).put_nowait((view.reply_to, text("agent_sms", agent_name=message.agent_name,
-                                                         body=message.body)))
+            outbox.send(app, view.reply_to, text("agent_sms", agent_name=message.agent_name, body=message.body))
         return
     await HUB.to_member(view.conversation_id, agent_message_for_chat(message))
 
@@ -70,19 +65,20 @@ async def notice(app, view: HandoffView, body: str) -> None:
     """A notice about the handoff itself (an agent joined)."""
     if view.channel == "sms":
         if view.reply_to:
-            _outbox(app).put_nowait((view.reply_to, body))
+            outbox.send(app, view.reply_to, body)
         return
     await HUB.to_member(view.conversation_id, {"type": "notice", "text": body})
 
 
 async def assistant_said(app, view: HandoffView, messages: List[dict]) -> None:
-    """What the assistant said on its own when it took the conversation back."""
+    """What the assistant said on its own when it took the conversation back. By text,
+    its choices are numbered and remembered, as in any reply (the conversation's ID is
+    the number's hash)."""
     if not messages:
         return
     if view.channel == "sms":
-        from bot.web.sms import as_sms
         if view.reply_to:
-            _outbox(app).put_nowait((view.reply_to, as_sms(messages)[0]))
+            outbox.send_to_member(app, view.reply_to, view.conversation_id, messages)
         return
     await HUB.to_member(view.conversation_id, {"type": "push", "messages": [
         {"text": m.get("text", ""), "buttons": []} for m in messages if m.get("text")]})
@@ -109,7 +105,7 @@ async def assistant_takes_over(app, view: HandoffView, action: str) -> None:
     """The assistant resumes the conversation (Rasa runs `action`) and its words reach
     the member on their channel."""
     try:
-        messages = await run_assistant_action(view.conversation_id, action)
+        messages = await app.state.assistant.run_action(view.conversation_id, action)
     except httpx.HTTPError:
         log.error("the assistant could not take back handoff %s", view.id)
         return
