@@ -16,10 +16,9 @@ from bot.deadlines import to_pacific, utcnow
 from bot.messages import text
 from bot.policy import kb
 from bot.requests import latest_request_for
-from bot.store import session_scope
 from bot.workflow import IllegalTransition
 from bot.store.repository import as_utc
-from bot.transport import (ACTIVE_RIDE_STATUSES, RideDraft, change_ride_status, inside_lead_time, member_rides,
+from bot.transport import (ACTIVE_RIDE_STATUSES, RideDraft, cancel_members_ride, inside_lead_time, member_rides,
                            request_ride, ride_kind)
 
 RIDE_SLOTS = ("ride_appointment", "ride_appointment_at", "ride_pickup", "ride_companion", "ride_mobility",
@@ -147,12 +146,10 @@ class ActionRequestRide(Action):
         ride = request_ride(draft, tracker.sender_id, member_id, request_reference)
         replaced = tracker.get_slot("ride_replaces")
         if replaced:
-            with session_scope() as session:
-                try:
-                    change_ride_status(session, replaced, "cancelled", "member",
-                                       f"replaced by {ride.reference}", member_id=member_id)
-                except (LookupError, IllegalTransition):
-                    pass
+            try:
+                cancel_members_ride(replaced, member_id, f"replaced by {ride.reference}")
+            except (LookupError, IllegalTransition):
+                pass
         say(dispatcher, tracker, "ride_requested", reference=ride.reference)
         return [SlotSet(s, None) for s in RIDE_SLOTS] + [SlotSet("ride_replaces", None)]
 
@@ -202,9 +199,7 @@ class ActionRideLookup(Action):
             return events
         ride = active[0]
         if wanted == "cancel_ride":
-            with session_scope() as session:
-                change_ride_status(session, ride.reference, "cancelled", "member", "cancelled by the member",
-                                   member_id=member.member_id)
+            cancel_members_ride(ride.reference, member.member_id, "cancelled by the member")
             say(dispatcher, tracker, "ride_cancelled", reference=ride.reference)
             return events
         say(dispatcher, tracker, "ride_change_intro", reference=ride.reference)

@@ -11,7 +11,7 @@ from bot.deadlines import due_at, utcnow
 from bot.messages import text
 from bot.policy import kb
 from bot.store import repository, session_scope
-from bot.store.models import Grievance, RecordStatusChange
+from bot.store.models import Grievance, RecordStatusChange, SecondOpinionRequest
 from bot.workflow import check_move, statuses
 
 ABOUT = ("denied_request", "pcp_refused", "handling", "other")
@@ -41,7 +41,8 @@ def file_grievance(plan: str, about: str, account_text: str, expedited: bool, co
     ack_unit, ack_amount = kb().grievance_deadline("acknowledge")
     res_unit, res_amount = kb().grievance_deadline("resolve_expedited" if expedited else "resolve")
     with session_scope() as session:
-        request = repository.get_by_reference(session, request_reference) if request_reference else None
+        request = repository.by_reference(session, SecondOpinionRequest, request_reference) \
+            if request_reference else None
         row = repository.add_with_reference(
             session, Grievance, "GR", member_id=member_id, conversation_id=conversation_id, plan=plan,
             request_id=request.id if request else None, about=about, account_text=account_text,
@@ -56,8 +57,7 @@ def file_grievance(plan: str, about: str, account_text: str, expedited: bool, co
 
 def change_grievance_status(session: Session, reference: str, new_status: str, by: str,
                             note: Optional[str] = None) -> Grievance:
-    from sqlalchemy import select
-    row = session.execute(select(Grievance).where(Grievance.reference == reference.upper())).scalar_one_or_none()
+    row = repository.by_reference(session, Grievance, reference)
     if row is None:
         raise LookupError(reference)
     check_move(NEXT_GRIEVANCE_STATUSES, "grievance", row.status, new_status)

@@ -21,7 +21,7 @@ from bot.policy import kb
 from bot.settings import get_settings
 from bot.store import session_scope
 from bot.store.models import CallbackTask, Handoff, HandoffMessage
-from bot.store.repository import as_utc
+from bot.store.repository import as_utc, detached
 
 # The key of the custom payload with which the assistant tells the gateway it opened a
 # handoff in this reply (so the gateway need not look it up on every turn).
@@ -323,11 +323,8 @@ def create_callback(conversation_id: str, channel: str, plan: Optional[str], rea
 
 def open_callbacks() -> List[CallbackTask]:
     with session_scope() as session:
-        rows = list(session.execute(select(CallbackTask).where(CallbackTask.status == "open")
-                                    .order_by(CallbackTask.created_at, CallbackTask.id)).scalars())
-        for r in rows:
-            session.expunge(r)
-        return rows
+        return detached(session, list(session.execute(select(CallbackTask).where(CallbackTask.status == "open")
+                                                      .order_by(CallbackTask.created_at, CallbackTask.id)).scalars()))
 
 
 def finish_callback(callback_id: int, agent: str) -> bool:

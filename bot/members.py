@@ -10,10 +10,9 @@ from typing import Optional
 
 import yaml
 from dateutil import parser as dateparser
-from sqlalchemy import select
 
 from bot.deadlines import utcnow
-from bot.store import session_scope
+from bot.store import repository, session_scope
 from bot.store.models import Member
 
 DEMO_ROSTER = Path(__file__).resolve().parent / "store" / "demo_members.yml"
@@ -144,8 +143,7 @@ def matching(session, member_id: str, dob: Optional[date]) -> Optional[MemberVie
 
 
 def _row(session, member_id: str) -> Optional[Member]:
-    return session.execute(select(Member).where(Member.member_id == normalize_member_id(member_id))
-                           ).scalar_one_or_none()
+    return repository.member(session, normalize_member_id(member_id))
 
 
 def get(member_id: str) -> Optional[MemberView]:
@@ -165,7 +163,7 @@ def upsert(member_id: str, first_name: str, last_name: str, dob: date, plan: str
     now = utcnow()
     with session_scope(database_url) as session:
         key = normalize_member_id(member_id)
-        row = session.execute(select(Member).where(Member.member_id == key)).scalar_one_or_none()
+        row = repository.member(session, key)
         created = row is None
         if created:
             row = Member(member_id=key, created_at=now)

@@ -1,6 +1,6 @@
-"""Staff moves on a member's records (requests, rides, grievances), audited. The rules
-stay with each record's module; this only picks the module and writes the audit line.
-The API and the agent console both move records through here."""
+"""A member's records (requests, rides, grievances) for staff: reading them, and moving
+them along, audited. The rules stay with each record's module; this only picks the
+module and writes the audit line. The API and the agent console both use it."""
 from __future__ import annotations
 
 from typing import Dict, Optional, Set
@@ -8,6 +8,7 @@ from typing import Dict, Optional, Set
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.store import repository, session_scope
 from bot.grievances import NEXT_GRIEVANCE_STATUSES, change_grievance_status
 from bot.requests import NEXT_STATUSES, change_status
 from bot.transport import NEXT_RIDE_STATUSES, change_ride_status
@@ -33,3 +34,13 @@ def move(session: Session, kind: str, reference: str, new_status: str, actor: st
 
 def next_statuses(kind: str, current: str) -> list:
     return sorted(NEXT[kind].get(current, set()))
+
+
+def of_conversation(conversation_id: str, member_id: Optional[str] = None) -> Dict[str, list]:
+    """The member's requests, rides and grievances, newest first (by member ID once
+    verified, and those opened in this conversation), readable after the session."""
+    with session_scope() as session:
+        found = repository.records_of(session, conversation_id, member_id)
+        for rows in found.values():
+            repository.detached(session, rows)
+        return found

@@ -12,6 +12,7 @@ from datetime import date, datetime, timezone
 from typing import Mapping, Optional
 
 from bot.deadlines import due_at, pacific_today, to_pacific, utcnow
+from bot.grievances import denial_notice
 from bot.nlp import parse_date_hint
 from bot.policy import Requirement, kb
 from bot.store import repository, session_scope
@@ -134,14 +135,13 @@ def change_status(session, reference: str, new_status: str, changed_by: str,
                   note: Optional[str] = None, reasons: Optional[str] = None) -> SecondOpinionRequest:
     """Move a request along its workflow, keeping who did it and when. A denial needs
     its reasons and produces the member's notice from policies_kb."""
-    row = repository.get_by_reference(session, reference)
+    row = repository.by_reference(session, SecondOpinionRequest, reference)
     if row is None:
         raise LookupError(reference)
     check_move(NEXT_STATUSES, "request", row.status, new_status)
     if new_status == "denied":
         if not (reasons or "").strip():
             raise IllegalTransition("a denial needs its reasons")
-        from bot.grievances import denial_notice
         row.denial_reasons = reasons.strip()
         row.denial_notice = denial_notice(row.plan, row.reference, reasons)
         row.denial_notice_offered_at = None

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.deadlines import add_business_days, utcnow
 from bot.policy import RideKind, kb
 from bot.store import repository, session_scope
-from bot.store.models import RecordStatusChange, Ride
+from bot.store.models import RecordStatusChange, Ride, SecondOpinionRequest
 from bot.workflow import check_move, statuses
 
 NEXT_RIDE_STATUSES = {"requested": {"scheduled", "cancelled"}, "scheduled": {"completed", "cancelled"},
@@ -48,7 +48,8 @@ def request_ride(draft: RideDraft, conversation_id: str, member_id: Optional[str
     now = (now or utcnow()).astimezone(timezone.utc)
     kind = ride_kind(draft.mobility)
     with session_scope() as session:
-        request = repository.get_by_reference(session, request_reference) if request_reference else None
+        request = repository.by_reference(session, SecondOpinionRequest, request_reference) \
+            if request_reference else None
         row = repository.add_with_reference(
             session, Ride, "RD", request_id=request.id if request else None, member_id=member_id,
             conversation_id=conversation_id, plan=draft.plan,
@@ -71,20 +72,15 @@ def _history(session: Session, row: Ride, old: Optional[str], new: str, note: Op
 
 def member_rides(member_id: str) -> List[Ride]:
     with session_scope() as session:
-        rows = list(session.execute(select(Ride).where(Ride.member_id == member_id)
-                                    .order_by(Ride.created_at.desc(), Ride.id.desc())).scalars())
-        for r in rows:
-            session.expunge(r)
-        return rows
+        return repository.detached(session, list(session.execute(
+            select(Ride).where(Ride.member_id == member_id).order_by(Ride.created_at.desc(), Ride.id.desc())
+        ).scalars()))
 
 
 def change_ride_status(session: Session, reference: str, new_status: str, by: str,
                        note: Optional[str] = None, member_id: Optional[str] = None) -> Ride:
     """Move a ride along; with member_id, only that member's ride can be found."""
-    query = select(Ride).where(Ride.reference == reference.upper())
-    if member_id is not None:
-        query = query.where(Ride.member_id == member_id)
-    row = session.execute(query).scalar_one_or_none()
+    row = repository.by_reference(session, Ride, reference, member_id)
     if row is None:
         raise LookupError(reference)
     check_move(NEXT_RIDE_STATUSES, "ride", row.status, new_status)
@@ -94,3 +90,9 @@ def change_ride_status(session: Session, reference: str, new_status: str, by: st
     session.flush()
     return row
 
+
+def cancel_members_ride(reference: str, member_id: str, note: str) -> None:
+    """The member cancels one of their own rides. Raises LookupError (not theirs, or no
+    such ride) or IllegalTransition (already done or cancelled)."""
+    with session_scope() as session:
+        change_ride_status(session, reference, "cancelled", "member", note, member_id=member_id)

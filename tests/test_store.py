@@ -1,16 +1,19 @@
 """Storage on SQLite and on the local PostgreSQL: migrations, one request per
-confirmation (also under concurrent retries), status history, tracker retention."""
+confirmation (also under concurrent retries), status history, tracker retention, and
+any record found by its reference."""
 import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
-from bot import members
+from bot import members, records
+from bot.grievances import file_grievance
 from bot.requests import IllegalTransition, RequestDraft, change_status, open_request
-from bot.store import session_scope
+from bot.store import repository, session_scope
 from bot.store.db import downgrade, migrate
-from bot.store.models import RequestStatusChange, SecondOpinionRequest
+from bot.store.models import Grievance, RequestStatusChange, Ride, SecondOpinionRequest
+from bot.transport import RideDraft, cancel_members_ride, request_ride
 from bot.store.retention import purge_tracker_events
 
 TABLES = {"second_opinion_requests", "members", "request_status_history", "audit_log", "rides",
@@ -102,3 +105,28 @@ def test_purge_removes_only_old_tracker_events(database):
     engine.dispose()
     with pytest.raises(ValueError):
         purge_tracker_events(database, 0, now)
+
+
+def test_any_record_by_its_reference_and_a_members_records(database):
+    opened = open_request(DRAFT, "conv-records", "rest", member_id="DEMO1001")
+    ride = request_ride(RideDraft(plan="khs", pickup_address="1 Main St, Bakersfield", companion=False,
+                                  mobility="walks", appointment_at=None, appointment_text=None),
+                        "conv-records", "DEMO1001", opened.reference.lower())
+    grievance = file_grievance("khs", "handling", "nobody called back", False, "conv-other", "DEMO1001")
+    with session_scope() as session:
+        assert repository.by_reference(session, SecondOpinionRequest, opened.reference.lower()).id
+        assert repository.by_reference(session, Ride, ride.reference).request_id is not None
+        assert repository.by_reference(session, Grievance, grievance.reference, member_id="DEMO1001")
+        assert repository.by_reference(session, Grievance, grievance.reference, member_id="DEMO2002") is None
+        assert repository.member(session, "DEMO1001").plan == "khs"
+    found = records.of_conversation("conv-other", "DEMO1001")
+    assert [r.reference for r in found["requests"]] == [opened.reference]
+    assert [r.reference for r in found["rides"]] == [ride.reference]
+    assert [g.reference for g in found["grievances"]] == [grievance.reference]
+    assert [g.reference for g in records.of_conversation("conv-other")["grievances"]] == [grievance.reference]
+    assert records.of_conversation("conv-other")["requests"] == []
+    with pytest.raises(LookupError):
+        cancel_members_ride(ride.reference, "DEMO2002", "not theirs")
+    cancel_members_ride(ride.reference, "DEMO1001", "cancelled by the member")
+    with session_scope() as session:
+        assert repository.by_reference(session, Ride, ride.reference).status == "cancelled"

@@ -1,15 +1,20 @@
-"""Reads and writes of request rows. No plan rules here: callers pass decided values."""
+"""Reads and writes of rows, each written once here: a record by its reference, a
+member, a texting number, a member's records, and rows handed out of their session.
+No plan rules here: callers pass decided values."""
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timezone
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Type, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.store.models import SecondOpinionRequest, SmsContact
+from bot.store.models import Grievance, Member, Ride, SecondOpinionRequest, SmsContact
+
+Record = TypeVar("Record", SecondOpinionRequest, Ride, Grievance)
+Row = TypeVar("Row")
 
 # No 0/O, 1/I/L, to read aloud or text without confusion.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -47,10 +52,40 @@ def find_submission(session: Session, conversation_id: str, submission_key: str)
             SecondOpinionRequest.submission_key == submission_key)).scalar_one_or_none()
 
 
-def get_by_reference(session: Session, reference: str) -> Optional[SecondOpinionRequest]:
-    return session.execute(
-        select(SecondOpinionRequest).where(SecondOpinionRequest.reference == reference.upper())
-    ).scalar_one_or_none()
+def by_reference(session: Session, model: Type[Record], reference: str,
+                 member_id: Optional[str] = None) -> Optional[Record]:
+    """A request, ride or grievance by its reference (as typed, any case); with
+    `member_id`, only if it is that member's."""
+    query = select(model).where(model.reference == reference.upper())
+    if member_id is not None:
+        query = query.where(model.member_id == member_id)
+    return session.execute(query).scalar_one_or_none()
+
+
+def member(session: Session, member_id: str) -> Optional[Member]:
+    """A member by their ID as stored (normalised: bot.members.normalize_member_id)."""
+    return session.execute(select(Member).where(Member.member_id == member_id)).scalar_one_or_none()
+
+
+def records_of(session: Session, conversation_id: str, member_id: Optional[str] = None,
+               limit: int = 20) -> Dict[str, list]:
+    """A member's requests, rides and grievances, newest first: by member ID when known,
+    with those opened in the conversation."""
+    def theirs(model):
+        in_conversation = model.conversation_id == conversation_id
+        return or_(model.member_id == member_id, in_conversation) if member_id else in_conversation
+    return {key: list(session.execute(select(model).where(theirs(model)).order_by(newest.desc())
+                                      .limit(limit)).scalars())
+            for key, model, newest in (("requests", SecondOpinionRequest, SecondOpinionRequest.received_at),
+                                       ("rides", Ride, Ride.created_at),
+                                       ("grievances", Grievance, Grievance.received_at))}
+
+
+def detached(session: Session, rows: List[Row]) -> List[Row]:
+    """Rows to use after their session has closed (their loaded values stay readable)."""
+    for row in rows:
+        session.expunge(row)
+    return rows
 
 
 def add_request(session: Session, **fields) -> Tuple[SecondOpinionRequest, bool]:

@@ -88,7 +88,7 @@ def list_requests(member_id: Optional[str] = Query(None, pattern=MEMBER_ID_PATTE
 @router.get("/requests/{reference}", response_model=RequestDetailOut, responses=NOT_FOUND,
             summary="One request with its history")
 def get_request(reference: str = REFERENCE, actor: str = Depends(staff_actor), session: Session = Depends(db)):
-    row = repository.get_by_reference(session, reference)
+    row = repository.by_reference(session, SecondOpinionRequest, reference)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no request with that reference")
     audit.record(session, actor, "read", "request", row.reference)

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import or_, select
 
 from bot import agents, audit, handoff, members, nlp, records, verification
 from bot.agents import ConsoleSession
@@ -29,7 +28,6 @@ from bot.requests import REQUESTERS, draft_from_answers, open_request
 from bot.safety import answers as safety_answers
 from bot.settings import get_settings
 from bot.store import session_scope
-from bot.store.models import Grievance, Ride, SecondOpinionRequest
 from bot.transport import RideDraft, request_ride
 from bot.web import live
 from bot.workflow import IllegalTransition
@@ -234,24 +232,7 @@ def _conversation_context(view: HandoffView, console: ConsoleSession) -> dict:
             view.agent == console.agent.username, "transcript": handoff.transcript(view.id),
             "situations": kb().situations(), "requesters": REQUESTERS, "networks": NETWORKS,
             "urgencies": URGENCIES, "mobility": kb().ride_mobilities(), "grievance_about": ABOUT,
-            "next_statuses": records.next_statuses, **_records_of(view, member_id)}
-
-
-def _records_of(view: HandoffView, member_id: Optional[str]) -> dict:
-    """The member's requests, rides and grievances (by member ID once verified, else
-    those opened in this conversation)."""
-    def mine(model):
-        return or_(model.member_id == member_id, model.conversation_id == view.conversation_id) if member_id \
-            else model.conversation_id == view.conversation_id
-    with session_scope() as session:
-        found = {}
-        for key, model, newest in (("requests", SecondOpinionRequest, SecondOpinionRequest.received_at),
-                                   ("rides", Ride, Ride.created_at), ("grievances", Grievance, Grievance.received_at)):
-            rows = list(session.execute(select(model).where(mine(model)).order_by(newest.desc()).limit(20)).scalars())
-            for r in rows:
-                session.expunge(r)
-            found[key] = rows
-        return found
+            "next_statuses": records.next_statuses, **records.of_conversation(view.conversation_id, member_id)}
 
 
 @router.post("/handoffs/{handoff_id}/claim")

@@ -48,7 +48,7 @@ def list_rides(request: Optional[str] = Query(None, pattern=REFERENCE_PATTERN,
                actor: str = Depends(staff_actor), session: Session = Depends(db)):
     query = select(Ride).order_by(Ride.created_at.desc(), Ride.id.desc())
     if request:
-        req = repository.get_by_reference(session, request)
+        req = repository.by_reference(session, SecondOpinionRequest, request)
         query = query.where(Ride.request_id == (req.id if req else -1))
     if overdue:
         query = query.where(Ride.inside_lead_time.is_(True), Ride.status == "requested")
@@ -58,7 +58,7 @@ def list_rides(request: Optional[str] = Query(None, pattern=REFERENCE_PATTERN,
 
 
 def _ride(session: Session, reference: str) -> Ride:
-    row = session.execute(select(Ride).where(Ride.reference == reference.upper())).scalar_one_or_none()
+    row = repository.by_reference(session, Ride, reference)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no ride with that reference")
     return row
@@ -101,7 +101,7 @@ def list_grievances(member_id: Optional[str] = Query(None, pattern=MEMBER_ID_PAT
 
 @router.get("/grievances/{reference}", response_model=GrievanceOut, responses=NOT_FOUND, summary="One grievance")
 def get_grievance(reference: str = REFERENCE, actor: str = Depends(staff_actor), session: Session = Depends(db)):
-    row = session.execute(select(Grievance).where(Grievance.reference == reference.upper())).scalar_one_or_none()
+    row = repository.by_reference(session, Grievance, reference)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no grievance with that reference")
     audit.record(session, actor, "read", "grievance", row.reference)
