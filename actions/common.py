@@ -1,5 +1,6 @@
 """What every action needs: the member's language, saying a catalog text, reading the
-latest message, and answering a rights question (also used mid-form)."""
+latest message, telling an answer from an interruption, and answering a rights
+question (also used mid-form)."""
 from __future__ import annotations
 
 from typing import Any, Optional, Tuple
@@ -7,8 +8,11 @@ from typing import Any, Optional, Tuple
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import nlp
 from bot.messages import text
+from bot.nlp.topics import looks_like_question
 from bot.policy import kb
+from bot.rights import rights_answer
 
 QUESTION_INTENTS = {f"ask_{topic}": topic for topic in (
     "situations", "who_can_request", "authorization", "cost", "timeline", "who_gives",
@@ -39,12 +43,19 @@ def asked_topic(tracker: Tracker, min_confidence: float = 0.0) -> Optional[str]:
     return None
 
 
+def interrupts(tracker: Tracker, message: str, prose: bool = True) -> bool:
+    """The member did not answer the question asked: they asked a rights question or
+    for a person, or (for a question answered in words, `prose`) sent nothing readable.
+    `message` is what is read as the answer."""
+    if prose and (not message or nlp.looks_like_gibberish(message)):
+        return True
+    intent, confidence = latest_intent(tracker)
+    return bool(asked_topic(tracker, 0.6) and looks_like_question(message)) or \
+        (intent == "human_handoff" and confidence >= 0.8)
+
+
 def rights_answer_text(tracker: Tracker, plan: str, topic: str) -> str:
-    answer = kb().answer(plan, topic, lang_of(tracker))
-    if answer.silent:
-        return text("rights_answer_silent", lang_of(tracker), answer=answer.text, citation=answer.policy_label)
-    return text("rights_answer", lang_of(tracker), answer=answer.text, citation=answer.citation.label,
-                section=answer.citation.section)
+    return rights_answer(plan, topic, lang_of(tracker))
 
 
 def answer_rights(dispatcher: CollectingDispatcher, tracker: Tracker, plan: str, topic: str) -> None:

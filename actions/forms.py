@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_rights, asked_topic, latest_intent, latest_text, say
+from actions.common import answer_rights, asked_topic, interrupts, latest_intent, latest_text, say
 from actions.handoff import hand_off, misunderstood_turns
 from actions.safety import answer_crisis, crisis_in
 from actions.verification import VerificationValidators
@@ -142,17 +142,8 @@ class MemberForm(VerificationValidators, SafeForm):
             say(dispatcher, tracker, example)
         return {slot: None}
 
-    def _is_interruption(self, tracker: Tracker) -> bool:
-        message = latest_text(tracker)
-        intent, confidence = latest_intent(tracker)
-        if not message or nlp.looks_like_gibberish(message):
-            return True
-        if asked_topic(tracker, 0.6) and looks_like_question(message):
-            return True
-        return intent == "human_handoff" and confidence >= 0.8
-
     def _free_text(self, slot: str, value: Any, dispatcher, tracker, limit: int = MAX_TEXT):
-        if not isinstance(value, str) or self._is_interruption(tracker):
+        if not isinstance(value, str) or interrupts(tracker, latest_text(tracker)):
             return self._not_an_answer(slot, dispatcher, tracker)
         return self._earlier_answer_corrected(slot, dispatcher, tracker) or {slot: clip(value, limit)}
 

@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import plan_name, say
+from actions.common import answer_rights, interrupts, latest_text, plan_name, say
 from actions.verification import member_or_refusal, record_plan
 from actions.forms import MemberForm, question_action
 from bot import nlp
@@ -48,15 +48,11 @@ class ValidateGrievanceForm(MemberForm):
     def validate_dob(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         result = super().validate_dob(value, dispatcher, tracker, domain)
         if result.get("verified") and not tracker.get_slot("member_plan"):
-            own = kb().answer(result["member_plan"], "refused")     # the plan's own rule, now known
-            key = "rights_answer_silent" if own.silent else "rights_answer"
-            extra = {"citation": own.policy_label} if own.silent else \
-                {"citation": own.citation.label, "section": own.citation.section}
-            say(dispatcher, tracker, key, answer=own.text, **extra)
+            answer_rights(dispatcher, tracker, result["member_plan"], "refused")   # the plan's own rule, now known
         return result
 
     def validate_grievance_about(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if self._is_interruption(tracker):
+        if interrupts(tracker, latest_text(tracker)):
             return self._not_an_answer("grievance_about", dispatcher, tracker)
         return {"grievance_about": nlp.parse_grievance_about(str(value or ""))}
 

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, plan_name, say
+from actions.common import interrupts, latest_intent, latest_text, plan_name, say
 from actions.verification import member_or_refusal, record_plan
 from actions.forms import MemberForm, clip, question_action
 from bot import nlp
@@ -79,7 +79,7 @@ class ValidateRideForm(MemberForm):
     def validate_ride_appointment(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         when, known = nlp.parse_appointment(str(value or ""), utcnow())
         if not known:
-            if self._is_interruption(tracker):
+            if interrupts(tracker, latest_text(tracker)):
                 return self._not_an_answer("ride_appointment", dispatcher, tracker)
             say(dispatcher, tracker, "ride_appointment_unclear")
             return {"ride_appointment": None}

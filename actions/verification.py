@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text
 
-from actions.common import (asked_topic, latest_intent, plan_name, say,
-                            say_if_another_plan_named)
+from actions.common import interrupts, plan_name, say, say_if_another_plan_named
 from actions.conversation import say_member_services
 from bot import members, verification
 from bot.members import MemberView
 from bot.policy import kb
-from bot.nlp.topics import looks_like_question
 from bot.requests import take_denial_to_offer
 
 
@@ -64,9 +62,7 @@ class VerificationValidators:
         member_id = members.find_member_id(text_value)
         if member_id:
             return {"member_id": member_id}
-        intent, confidence = latest_intent(tracker)
-        if (asked_topic(tracker, 0.6) and looks_like_question(text_value)) or \
-                (intent == "human_handoff" and confidence >= 0.8):
+        if interrupts(tracker, text_value, prose=False):
             return self._not_an_answer("member_id", dispatcher, tracker)
         say(dispatcher, tracker, "member_id_unclear")
         return {"member_id": None}
@@ -76,9 +72,7 @@ class VerificationValidators:
             return self._still_verified(tracker)
         dob = members.parse_dob(str(value or "")) or members.parse_dob(members.dob_in(str(value or "")) or "")
         if dob is None:
-            intent, confidence = latest_intent(tracker)
-            if (asked_topic(tracker, 0.6) and looks_like_question(str(value or ""))) or \
-                    (intent == "human_handoff" and confidence >= 0.8):
+            if interrupts(tracker, str(value or ""), prose=False):
                 return self._not_an_answer("dob", dispatcher, tracker)
             say(dispatcher, tracker, "dob_unclear")
             return {"dob": None}

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.deadlines import due_at, utcnow
 from bot.messages import text
 from bot.policy import kb
+from bot.rights import rights_answer
 from bot.store import repository, session_scope
 from bot.store.models import Grievance, RecordStatusChange, SecondOpinionRequest
 from bot.workflow import check_move, statuses
@@ -24,12 +25,8 @@ GRIEVANCE_STATUSES = statuses(NEXT_GRIEVANCE_STATUSES)
 def rights_sentences(plan: str, lang: str = "en") -> List[str]:
     """What a member may do, in reading order: the plan's own refusal rule (with its
     policy named), then the general Medi-Cal rights, each with its public source."""
-    own = kb().answer(plan, "refused", lang)
-    first = text("rights_answer", lang, answer=own.text, citation=own.citation.label,
-                 section=own.citation.section) if not own.silent else \
-        text("rights_answer_silent", lang, answer=own.text, citation=own.policy_label)
     general = [text("general_rule", lang, rule=rule, source=source) for rule, source in kb().grievance_rights(lang)]
-    return [first] + general
+    return [rights_answer(plan, "refused", lang)] + general
 
 
 def file_grievance(plan: str, about: str, account_text: str, expedited: bool, conversation_id: str,
