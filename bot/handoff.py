@@ -140,12 +140,6 @@ def open_handoff(conversation_id: str, channel: str, plan: Optional[str], reason
             return _open(session, conversation_id).id
 
 
-def open_for(conversation_id: str) -> Optional[HandoffView]:
-    with session_scope() as session:
-        row = _open(session, conversation_id)
-        return _view(row) if row else None
-
-
 def get(handoff_id: int) -> Optional[HandoffView]:
     with session_scope() as session:
         row = session.get(Handoff, handoff_id)

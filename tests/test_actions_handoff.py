@@ -16,6 +16,11 @@ from tests.actions_helpers import run, slots_set, tracker
 FORM = "second_opinion_form"
 
 
+def queued(conversation_id):
+    """The conversation's open handoff as the agent console's queue shows it, if any."""
+    return next((v for v in handoff.queue() if v.conversation_id == conversation_id), None)
+
+
 def events_of(events, kind):
     return [e for e in events if e.get("event") == kind]
 
@@ -52,7 +57,7 @@ async def test_asking_for_a_person_queues_the_conversation_and_pauses_the_assist
     said, events = await run(ActionHandOff(), t)
     assert "get you a person" in said and "An agent will join this chat soon" in said
     assert slots_set(events)["handoff_open"] is True and slots_set(events)["handoff_reason"] == "asked"
-    view = handoff.open_for("web-ask")
+    view = queued("web-ask")
     assert (view.channel, view.plan, view.reason, view.status) == ("web", "khs", "asked", "waiting")
     assert view.summary["verified"] is True and view.summary["member_id"] == "DEMO1001"
     lines = [(m.sender, m.body) for m in handoff.transcript(view.id)]
@@ -66,14 +71,14 @@ async def test_outside_hours_the_member_is_offered_a_callback_and_nothing_is_que
     assert "No one from member services is available right now" in said and "call you back" in said
     assert "member ID card" in said                     # no number in the seeds: never an invented one
     assert [e["name"] for e in events_of(events, "followup")] == ["callback_form"]
-    assert not slots_set(events).get("handoff_open") and handoff.open_for("web-night") is None
+    assert not slots_set(events).get("handoff_open") and queued("web-night") is None
 
 
 @pytest.mark.parametrize("intent, reason, words", [("ask_clinical", "clinical", "can't answer medical questions"),
                                                    ("provider_conduct", "conduct", "sorry that happened")])
 async def test_clinical_questions_and_conduct_complaints_go_to_a_person(on_duty, intent, reason, words):
     said, _ = await run(ActionHandOff(), tracker("is my tumor cancer", intent, sender=f"web-{reason}"))
-    assert words in said and handoff.open_for(f"web-{reason}").reason == reason
+    assert words in said and queued(f"web-{reason}").reason == reason
 
 
 async def test_not_understood_twice_in_a_row_hands_off(on_duty):
@@ -84,12 +89,12 @@ async def test_not_understood_twice_in_a_row_hands_off(on_duty):
                                        ("member", "zxcv bnm", None)], intent="nlu_fallback")
     said, events = await run(ActionNotUnderstood(), second)
     assert "trouble understanding" in said and slots_set(events)["handoff_open"] is True
-    assert handoff.open_for("web-lost").reason == "not_understood"
+    assert queued("web-lost").reason == "not_understood"
     understood_between = conversation("web-fine", [("member", "asdf", None), ("bot", text("not_understood"), None),
                                                    ("member", "what does it cost", None), ("bot", "No cost.", None),
                                                    ("member", "qwerty", None)], intent="nlu_fallback")
     said, events = await run(ActionNotUnderstood(), understood_between)
-    assert not events and handoff.open_for("web-fine") is None
+    assert not events and queued("web-fine") is None
 
 
 async def test_asking_for_a_person_mid_form_ends_the_form_and_hands_off(on_duty):
@@ -100,7 +105,7 @@ async def test_asking_for_a_person_mid_form_ends_the_form_and_hands_off(on_duty)
     said, events = await run(ValidateSecondOpinionForm(), t, domain)
     assert "An agent will join" in said
     assert slots_set(events)["requested_slot"] is None and slots_set(events)["handoff_open"] is True
-    assert handoff.open_for("web-midform").reason == "asked"
+    assert queued("web-midform").reason == "asked"
 
 
 async def test_third_failed_verification_locks_and_hands_off(on_duty):
@@ -111,7 +116,7 @@ async def test_third_failed_verification_locks_and_hands_off(on_duty):
     slots = slots_set(events)
     assert slots["verification_locked"] is True and slots["requested_slot"] is None
     assert "couldn't verify" in said and "check who you are another way" in said
-    assert handoff.open_for("web-locked").reason == "locked"
+    assert queued("web-locked").reason == "locked"
 
 
 async def test_callback_number_and_time_become_a_task():
