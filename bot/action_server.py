@@ -11,6 +11,7 @@ import argparse
 import hmac
 import logging
 
+from rasa_sdk.endpoint import create_app as sdk_app
 from sanic import Sanic, response
 
 from bot.settings import get_settings
@@ -22,7 +23,6 @@ OPEN_PATHS = ("/health",)
 def create_app(token: str) -> Sanic:
     if not token:
         raise SystemExit("ACTION_SERVER_TOKEN is not set: an action server without it would run anyone's calls")
-    from rasa_sdk.endpoint import create_app as sdk_app
     app = sdk_app("actions", cors_origins=None)
 
     @app.middleware("request")

@@ -33,7 +33,7 @@ def main() -> None:
 
 def measure() -> None:
     # Imported here: the process that only starts the measuring one need not load them.
-    from bot import nlp, safety
+    from bot import handoff, nlp, safety
     from bot.policy import kb
     from bot.requests import RequestDraft, open_request
     from bot.store import migrate
@@ -55,7 +55,6 @@ def measure() -> None:
         open_request(draft, f"bench-{next(counter)}", "rest")
     _timeit("store: open a request (SQLite, one transaction)", open_one, 200)
 
-    from bot import handoff
     held = handoff.open_handoff("bench-held", "web", "khs", "asked", {}, [])
     handoff.claim(held, "bench", "Bench")
     _timeit("handoff: a member message routed to the agent", lambda: handoff.add_member_message("bench-held", "hi"), 500)

@@ -12,6 +12,7 @@ import yaml
 from dateutil import parser as dateparser
 
 from bot.deadlines import utcnow
+from bot.nlp.dates import MONTH_NAMES       # English names first, then Spanish
 from bot.store import repository, session_scope
 from bot.store.models import Member
 
@@ -109,7 +110,6 @@ def parse_dob(text: str, today: Optional[date] = None) -> Optional[date]:
 
 def _month_in_english(text: str) -> str:
     """"30 de enero de 1950" as the date parser reads it: "30 january 1950"."""
-    from bot.nlp.dates import MONTH_NAMES       # English names first, then Spanish
     english = list(MONTH_NAMES)[:12]
     return " ".join(english[MONTH_NAMES[w.lower()] - 1] if w.lower() in MONTH_NAMES else w
                     for w in text.split() if w.lower() not in ("de", "del"))

@@ -11,7 +11,11 @@
 import argparse
 import sys
 
+from bot.members import seed_demo_roster
+from bot.runtime import tracker_store_url
 from bot.store.db import database_url, migrate
+from bot.store.redaction import redact_tracker_store
+from bot.store.retention import purge_tracker_events, retention_days
 
 
 def main(argv) -> int:
@@ -29,15 +33,10 @@ def main(argv) -> int:
         migrate()
         print(f"database schema is up to date ({database_url().split(':', 1)[0]})")
     elif args.command == "seed-demo":
-        from bot.members import seed_demo_roster
         print(f"loaded {seed_demo_roster()} DEMO members (fictional; marked is_demo)")
     elif args.command == "redact-trackers":
-        from bot.runtime import tracker_store_url
-        from bot.store.redaction import redact_tracker_store
         print(f"hid the date of birth in {redact_tracker_store(tracker_store_url())} conversation events")
     else:
-        from bot.runtime import tracker_store_url
-        from bot.store.retention import purge_tracker_events, retention_days
         days = args.days if args.days is not None else retention_days()
         deleted = purge_tracker_events(tracker_store_url(), days)
         print(f"deleted {deleted} conversation events older than {days} days")

@@ -90,6 +90,8 @@ def session_scope(url: Optional[str] = None) -> Iterator[Session]:
         session.close()
 
 
+# Alembic is imported where it is used: only migrations need it, not every process
+# that opens a session.
 def _alembic_config(url: Optional[str]):
     from alembic.config import Config
 
