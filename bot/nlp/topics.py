@@ -37,6 +37,7 @@ QUESTION = re.compile(
     r"quien|quién|que pasa|qué pasa)\b", re.IGNORECASE)     # "if the doctors dont agree, who decides"
 # Asking for something to be done, not asking about a right.
 DOING = re.compile(r"\b(?:can|could|would|will) you\b|\b(?:book|schedule|set up|sign me up)\b", re.IGNORECASE)
+RIGHTS_INTENTS = ("ask_rights_overview",) + tuple(f"ask_{topic}" for topic in vocabulary()["topics"])
 REROUTED_INTENTS = ("request_second_opinion", "request_ride", "inform_plan", "nlu_fallback", "ask_clinical")
 
 
@@ -49,8 +50,18 @@ def may_be_question(text: str) -> bool:
 
 
 def topic_scores(text: str) -> Dict[str, int]:
-    return {topic: sum(len(p.split()) for p in _matches(text, phrases))
-            for topic, phrases in vocabulary()["topics"].items()}
+    """Words matched per topic. A phrase inside a longer phrase of another topic does not
+    count: "dont approve" says refused, and its "approve" is not a second vote for
+    authorization."""
+    found = {topic: _matches(text, phrases) for topic, phrases in vocabulary()["topics"].items()}
+    longer = [(topic, p) for topic, phrases in found.items() for p in phrases]
+
+    def inside_another(topic: str, phrase: str) -> bool:
+        return any(other != topic and len(p) > len(phrase) and re.search(rf"\b{re.escape(phrase)}\b", p)
+                   for other, p in longer)
+
+    return {topic: sum(len(p.split()) for p in phrases if not inside_another(topic, p))
+            for topic, phrases in found.items()}
 
 
 def question_topic(text: str) -> Optional[str]:
@@ -67,6 +78,8 @@ def rerouted_intent(intent: Optional[str], text: str) -> Optional[str]:
     """The rights intent for a question the classifier took for something else, or None."""
     if intent not in REROUTED_INTENTS or not may_be_question(text):
         return None
+    if intent == "ask_clinical" and not names_the_benefit(text):
+        return None                   # "how long will my recovery take" is not about the plan's timeline
     topic = question_topic(text)
     if topic is None:
         return None
@@ -77,8 +90,29 @@ def rerouted_intent(intent: Optional[str], text: str) -> Optional[str]:
     return f"ask_{topic}"
 
 
+def other_topic(intent: Optional[str], ranking: List[dict], text: str) -> Optional[str]:
+    """The rights intent the words clearly name when the classifier chose another rights
+    topic whose words are absent: "will the second doctor be qualified in the same area"
+    is about who gives it, not the situations. Clearly: two words or more, or one word of a
+    topic the classifier ranked among its first three."""
+    if not intent or not intent.startswith("ask_") or intent not in RIGHTS_INTENTS:
+        return None
+    scores = topic_scores(text)
+    best = max(scores, key=lambda topic: scores[topic])
+    if f"ask_{best}" == intent or scores[best] == 0 or scores.get(intent[4:], 0):
+        return None
+    runners_up = [r.get("name") for r in ranking[:3]]
+    return f"ask_{best}" if scores[best] >= 2 or f"ask_{best}" in runners_up else None
+
+
+def names_the_benefit(text: str) -> bool:
+    return bool(SECOND_OPINION.search(text) or BENEFIT.search(text))
+
+
 SECOND_OPINION = re.compile(r"\b(?:second|2nd|scnd|secnd|another)\s+(?:doctor'?s\s+)?op\w*n\w*\b|segunda opini",
                             re.IGNORECASE)
+BENEFIT = re.compile(r"\b(?:medi[ -]?cal|plan|insurance|health net|kern|kfhc|hpsj|san joaquin|mountain valley|"
+                     r"partnership|approv\w*|referral|authoriz\w*|appeal|grievance)\b", re.IGNORECASE)
 WANTS = re.compile(r"\b(?:i want|i need|i'd like|looking for|trying to get|help me|quiero|necesito|ocupo)\b",
                    re.IGNORECASE)
 UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "greet", "inform_plan", "affirm")
@@ -121,7 +155,7 @@ def corrected_intent(intent: Optional[str], confidence: float, ranking: List[dic
     ride = ride_intent(text) if intent in RIDE_INTENTS + ("nlu_fallback",) else None
     if ride and ride != "request_ride":
         return ride, 0.8                                  # which ride operation: keywords decide
-    rerouted = rerouted_intent(intent, text)
+    rerouted = rerouted_intent(intent, text) or other_topic(intent, ranking, text)
     if rerouted:
         return rerouted, 0.7
     if asks_for_a_second_opinion(intent, text):
