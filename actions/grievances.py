@@ -15,7 +15,7 @@ from bot.deadlines import to_pacific
 from bot.grievances import file_grievance, rights_sentences
 from bot.messages import text
 from bot.policy import kb
-from bot.requests import latest_request_for
+from bot.second_opinions import latest_request_for
 
 GRIEVANCE_SLOTS = ("grievance_about", "grievance_text", "grievance_expedited", "grievance_confirmed")
 ASK_ACTIONS = [question_action(slot) for slot in ("grievance_about", "grievance_text", "grievance_expedited")]

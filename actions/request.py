@@ -1,7 +1,7 @@
 """The request flow: start, the form's questions and answers, confirm, open.
 
 Every answer is read by a bot.nlp parser; what the plan requires comes from
-bot.requests (which asks bot.policy). Nothing here decides a rule.
+bot.second_opinions (which asks bot.policy). Nothing here decides a rule.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from bot.messages import text
 from bot.policy import kb
 from bot.nlp.answers import START_FOR_INTENT
 from bot.nlp.opinion import opinion_facts
-from bot.requests import (ANSWERS, NO_PREFERRED, NOT_GIVEN, RequestDraft, draft_from_answers, open_request,
+from bot.second_opinions import (ANSWERS, NO_PREFERRED, NOT_GIVEN, RequestDraft, draft_from_answers, open_request,
                           requirement_for)
 
 NOT_A_KIND_OF_DOCTOR = {"me", "myself", "i", "you", "him", "her", "them", "he", "she", "a doctor", "doctor"}

@@ -15,7 +15,7 @@ from bot import nlp
 from bot.deadlines import to_pacific, utcnow
 from bot.messages import text
 from bot.policy import kb
-from bot.requests import latest_request_for
+from bot.second_opinions import latest_request_for
 from bot.workflow import IllegalTransition
 from bot.store.repository import as_utc
 from bot.transport import (ACTIVE_RIDE_STATUSES, RideDraft, cancel_members_ride, inside_lead_time, member_rides,

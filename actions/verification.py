@@ -11,7 +11,7 @@ from actions.conversation import say_member_services
 from bot import members, verification
 from bot.members import MemberView
 from bot.policy import kb
-from bot.requests import take_denial_to_offer
+from bot.second_opinions import take_denial_to_offer
 
 
 VERIFIED = members.VERIFIED_MARKER   # what the dob slot holds once checked: never the date itself

@@ -35,7 +35,7 @@ def measure() -> None:
     # Imported here: the process that only starts the measuring one need not load them.
     from bot import handoff, nlp, safety
     from bot.policy import kb
-    from bot.requests import RequestDraft, open_request
+    from bot.second_opinions import RequestDraft, open_request
     from bot.store import migrate
     migrate()
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.store import repository, session_scope
 from bot.grievances import NEXT_GRIEVANCE_STATUSES, change_grievance_status
-from bot.requests import NEXT_STATUSES, change_status
+from bot.second_opinions import NEXT_STATUSES, change_status
 from bot.transport import NEXT_RIDE_STATUSES, change_ride_status
 
 NEXT: Dict[str, Dict[str, Set[str]]] = {"request": NEXT_STATUSES, "ride": NEXT_RIDE_STATUSES,

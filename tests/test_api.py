@@ -5,7 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bot.requests import RequestDraft, open_request
+from bot.second_opinions import RequestDraft, open_request
 from bot.store import session_scope
 from bot.store.models import AuditEntry
 

@@ -208,7 +208,7 @@ def test_agent_opens_records_for_a_verified_member_through_the_same_services(cli
     r = client.post(f"/console/handoffs/{hid}/grievance", data={"csrf": token, "about": "handling",
                                                                  "account_text": "nobody called me back"})
     assert re.search(r"Grievance GR-[A-Z0-9-]+ filed", r.text)
-    from bot.requests import kb
+    from bot.policy import kb
     from bot.store.models import SecondOpinionRequest
     with session_scope() as session:
         row = session.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.reference == reference)).scalar_one()

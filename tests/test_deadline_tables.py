@@ -1,4 +1,4 @@
-"""Each plan's decision deadline, end to end through bot.requests, for a request
+"""Each plan's decision deadline, end to end through bot.second_opinions, for a request
 received on Friday Nov 20 2026, 10:00 Pacific (the week of Thanksgiving).
 Expected values worked out by hand from the seed policies and a calendar."""
 from datetime import datetime
@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from bot.deadlines import PACIFIC, to_pacific
-from bot.requests import RequestDraft, open_request
+from bot.second_opinions import RequestDraft, open_request
 
 RECEIVED = datetime(2026, 11, 20, 10, 0, tzinfo=PACIFIC)
 
@@ -42,13 +42,14 @@ def test_decision_due(plan, network, urgency, due):
 
 def test_received_time_round_trips_in_utc():
     from bot.store import session_scope
-    from bot.store.repository import as_utc, get_by_reference
+    from bot.store.models import SecondOpinionRequest
+    from bot.store.repository import as_utc, by_reference
     draft = RequestDraft(plan="khs", reason="not_improving", reason_text="x", initial_provider="Dr. A",
                          initial_specialty=None, initial_recommendation="rest", initial_date_text=None,
                          initial_date=None, requested_by="member", network="in_network", preferred_provider=None,
                          urgency="urgent")
     opened = open_request(draft, "table-roundtrip", "rest", now=RECEIVED)
     with session_scope() as s:
-        row = get_by_reference(s, opened.reference)
+        row = by_reference(s, SecondOpinionRequest, opened.reference)
         assert as_utc(row.received_at) == RECEIVED
         assert as_utc(row.decision_due_at) - as_utc(row.received_at) == __import__("datetime").timedelta(hours=72)

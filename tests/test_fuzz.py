@@ -52,7 +52,7 @@ def inline(node, components):
 def world():
     """The app with a staff token, its schema as served, and a record of each kind."""
     from bot import grievances, transport
-    from bot.requests import RequestDraft, open_request
+    from bot.second_opinions import RequestDraft, open_request
     patch = pytest.MonkeyPatch()
     patch.setenv("STAFF_API_TOKEN", TOKEN)
     client = TestClient(create_app())

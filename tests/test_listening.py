@@ -10,7 +10,7 @@ from bot.messages import text
 from bot.nlp.answers import ASK, DEACTIVATE, KEEP_GOING, LISTEN, next_in_form, reads_as_answer
 from bot.nlp.dates import corrected_date_text, parse_date_hint
 from bot.nlp.opinion import opinion_facts
-from bot.requests import draft_from_answers
+from bot.second_opinions import draft_from_answers
 from tests.actions_helpers import run, slots_set, tracker
 from tests.test_actions import FORM, FORM_SLOTS, VERIFIED
 

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from bot import grievances, transport
 from bot.deadlines import PACIFIC, to_pacific
-from bot.requests import RequestDraft, open_request
+from bot.second_opinions import RequestDraft, open_request
 from bot.store import session_scope
 from bot.workflow import IllegalTransition
 

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, inspect, select, text
 
 from bot import members, records
 from bot.grievances import file_grievance
-from bot.requests import IllegalTransition, RequestDraft, change_status, open_request
+from bot.second_opinions import IllegalTransition, RequestDraft, change_status, open_request
 from bot.store import repository, session_scope
 from bot.store.db import downgrade, migrate
 from bot.store.models import Grievance, RequestStatusChange, Ride, SecondOpinionRequest

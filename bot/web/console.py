@@ -24,7 +24,7 @@ from bot.grievances import ABOUT, file_grievance
 from bot.handoff import HandoffView, NotHolder
 from bot.messages import text
 from bot.policy import NETWORKS, URGENCIES, kb
-from bot.requests import REQUESTERS, draft_from_answers, open_request
+from bot.second_opinions import REQUESTERS, draft_from_answers, open_request
 from bot.safety import answers as safety_answers
 from bot.settings import get_settings
 from bot.store import session_scope

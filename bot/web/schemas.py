@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, StrictStr, validator
 
 from bot.grievances import GRIEVANCE_STATUSES
 from bot.members import E164, LANGUAGES
-from bot.requests import STATUSES
+from bot.second_opinions import STATUSES
 from bot.transport import RIDE_STATUSES
 
 
