@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from bot import safety
 from bot.agents import seed_demo_agents
 from bot.members import seed_demo_roster
+from bot.nlp import language
 from bot.settings import get_settings
 from bot.web import api, chat, console, locks, outbox, records_api, security, sms
 from bot.web.assistant import Assistant, RasaAssistant
@@ -56,6 +57,11 @@ def create_app(assistant: Optional[Assistant] = None) -> FastAPI:
     async def _safety_check() -> None:
         # Trained in the background: a member's message to a held chat need not wait for it.
         asyncio.get_running_loop().run_in_executor(None, safety.warm_up)
+
+    @app.on_event("startup")
+    async def _language_detector() -> None:
+        # The first detection loads spaCy and lingua (seconds): not on a member's turn.
+        asyncio.get_running_loop().run_in_executor(None, language.detect, "warm up the detector")
 
     @app.on_event("startup")
     def _demo_roster() -> None:

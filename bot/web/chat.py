@@ -9,17 +9,22 @@ A frame that is not JSON, or not a message of the expected shape, is answered wi
 
 While a person holds the conversation (bot.handoff), the member's messages go to the
 agent console instead of the assistant, and the agent's words come back here.
+
+The page's own labels come from the catalogs (GET /chat/labels?lang=es). Each answer
+carries the language the member last wrote in ("lang"), and the page follows it.
 """
 from __future__ import annotations
 
 import json
 import secrets
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Literal, Optional
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from bot import handoff
+from bot.messages import DEFAULT_LANG, catalog, text
+from bot.nlp import language
 from bot.settings import get_settings
 from bot.web import live
 from bot.web.assistant import handoff_opened, keyed_id
@@ -28,12 +33,14 @@ from bot.web.member_text import as_member_text
 router = APIRouter()
 REMEMBERED_ANSWERS = 50
 INVALID = object()
+LABEL_PREFIX = "chat_"
 
 
 class Session:
     def __init__(self) -> None:
         self.answers: "OrderedDict[str, Optional[List[dict]]]" = OrderedDict()   # id -> reply (None: to an agent)
         self.offered: Dict[str, str] = {}                               # payload -> title
+        self.lang: Optional[str] = None                                 # as the member last wrote
 
 
 SESSIONS: Dict[str, Session] = {}
@@ -47,6 +54,13 @@ def _for_browser(messages: List[dict]) -> List[dict]:
     return [{"text": m.get("text", ""), "buttons": [{"title": b["title"], "payload": b["payload"]}
                                                     for b in m.get("buttons") or []]}
             for m in messages if m.get("text") or m.get("buttons")]
+
+
+@router.get("/chat/labels", include_in_schema=False)
+def labels(lang: Literal["en", "es"] = DEFAULT_LANG) -> Dict[str, str]:
+    """The page's labels in `lang`, by name (the catalog key without "chat_")."""
+    keys = [key for key in catalog(DEFAULT_LANG) if key.startswith(LABEL_PREFIX)]
+    return {key[len(LABEL_PREFIX):]: text(key, lang) for key in keys}
 
 
 @router.websocket("/ws/chat")
@@ -69,14 +83,15 @@ async def chat(ws: WebSocket) -> None:
                 continue
             message_id = data["id"]
             if message_id in session.answers:                  # resent after a reconnect
-                await _answer(ws, message_id, session.answers[message_id])
+                await _answer(ws, message_id, session.answers[message_id], session.lang)
                 continue
             payload = data.get("payload")
             message = payload if payload and payload in session.offered else as_member_text(data.get("text"))
             if not message:
                 continue
+            session.lang = language.detect(message) or session.lang
             session.answers[message_id] = await _converse(ws, session, sender, message)
-            await _answer(ws, message_id, session.answers[message_id])
+            await _answer(ws, message_id, session.answers[message_id], session.lang)
             while len(session.answers) > REMEMBERED_ANSWERS:
                 session.answers.popitem(last=False)
     except WebSocketDisconnect:
@@ -144,11 +159,11 @@ async def _converse(ws: WebSocket, session: Session, sender: str, message: str) 
     return reply
 
 
-async def _answer(ws: WebSocket, message_id: str, reply: Optional[List[dict]]) -> None:
+async def _answer(ws: WebSocket, message_id: str, reply: Optional[List[dict]], lang: Optional[str]) -> None:
     if reply is None:
         await ws.send_json({"type": "held", "reply_to": message_id})
     else:
-        await ws.send_json({"type": "bot", "reply_to": message_id, "messages": reply})
+        await ws.send_json({"type": "bot", "reply_to": message_id, "messages": reply, "lang": lang})
 
 
 async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen) -> None:

@@ -1,8 +1,9 @@
 /* Second Opinion Assistant web chat. No framework, no CDN. */
 (function () {
   "use strict";
-  var KEY = "so-chat";
+  var KEY = "so-chat", LANGS = ["en", "es"];
   var state = load();
+  var labels = {}, labelsByLang = {}, wanted = null;
   var ws = null, retry = 0, openBtn = byId("chat-open"), panel = byId("chat-panel");
   var log = byId("chat-log"), form = byId("chat-form"), input = byId("chat-input");
   var typing = byId("chat-typing"), statusEl = byId("chat-status");
@@ -13,9 +14,48 @@
   }
   function fresh() { return { session: null, open: false, transcript: [], pending: [], lastAgent: 0 }; }
   function save() { localStorage.setItem(KEY, JSON.stringify(state)); }
+  function each(selector, fn) { Array.prototype.forEach.call(document.querySelectorAll(selector), fn); }
   function newId() {
     var a = new Uint8Array(12); crypto.getRandomValues(a);
     return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // The page's labels follow the member's language: the browser's at first, then the
+  // language of the member's last message, as the gateway tells it with each answer.
+  function browserLanguage() { return /^es/i.test(navigator.language || "") ? "es" : "en"; }
+  function t(name) { return labels[name] || ""; }
+
+  function fetchLabels(lang) {
+    if (!labelsByLang[lang]) {
+      labelsByLang[lang] = fetch("/chat/labels?lang=" + lang).then(function (r) {
+        if (!r.ok) { throw new Error("labels: HTTP " + r.status); }
+        return r.json();
+      });
+      labelsByLang[lang].catch(function () { delete labelsByLang[lang]; });
+    }
+    return labelsByLang[lang];
+  }
+
+  function useLanguage(lang) {
+    if (LANGS.indexOf(lang) < 0) { return Promise.resolve(); }
+    wanted = lang;
+    return fetchLabels(lang).then(function (got) {
+      if (wanted !== lang) { return; }            // a later switch won
+      labels = got; state.lang = lang; save(); showLabels();
+    });
+  }
+
+  function showLabels() {
+    document.documentElement.lang = state.lang;
+    document.title = t("page_title");
+    each("[data-label]", function (el) { el.textContent = t(el.getAttribute("data-label")); });
+    each("[data-label-aria]", function (el) { el.setAttribute("aria-label", t(el.getAttribute("data-label-aria"))); });
+  }
+
+  function loadLabels(lang) {                      // retried until the gateway answers
+    return useLanguage(lang).catch(function () {
+      return new Promise(function (done) { setTimeout(done, 2000); }).then(function () { return loadLabels(lang); });
+    });
   }
 
   // Text with links: built from nodes, never innerHTML.
@@ -32,17 +72,18 @@
   }
 
   function render(entry, live) {
-    var p = document.createElement("p");
-    p.className = "msg " + ({ me: "me", agent: "agent", notice: "notice" }[entry.from] || "bot");
-    var who = document.createElement("span"); who.className = "who";
-    who.textContent = entry.from === "me" ? "You said: " :
-      entry.from === "agent" ? entry.label :
-      entry.from === "notice" ? "" : "Assistant: ";
+    var p = document.createElement("p"), kind = { me: "me", agent: "agent", notice: "notice" }[entry.from] || "bot";
+    p.className = "msg " + kind;
+    var who = document.createElement("span"), name = { me: "you_said", bot: "assistant_said" }[kind];
+    who.className = "who";
+    if (name) { who.setAttribute("data-label", name); }
+    who.textContent = name ? t(name) : kind === "agent" ? entry.label : "";
     p.appendChild(who); withLinks(p, entry.text);
     log.appendChild(p);
     if (entry.buttons && entry.buttons.length && live) {
       var group = document.createElement("div"); group.className = "choices";
-      group.setAttribute("role", "group"); group.setAttribute("aria-label", "Choices");
+      group.setAttribute("role", "group"); group.setAttribute("data-label-aria", "choices");
+      group.setAttribute("aria-label", t("choices"));
       entry.buttons.forEach(function (b) {
         var btn = document.createElement("button"); btn.type = "button"; btn.textContent = b.title;
         btn.addEventListener("click", function () { send(b.title, b.payload); });
@@ -91,7 +132,9 @@
       if (data.type === "welcome") {
         state.session = data.session; save();
         state.pending.forEach(transmit);            // resent after a drop: answered once
-        if (!state.transcript.length && !state.pending.length) { send("hi"); }
+        ready.then(function () {
+          if (!state.transcript.length && !state.pending.length) { send(t("opening")); }
+        });
       } else if (data.type === "typing") {
         typing.hidden = false;
       } else if (data.type === "held") {           // went to the person holding the chat
@@ -108,6 +151,9 @@
         data.messages.forEach(function (m) { addEntry({ from: "bot", text: m.text, buttons: m.buttons }); });
       } else if (data.type === "bot") {
         typing.hidden = true;
+        if (data.lang && data.lang !== state.lang) {
+          useLanguage(data.lang).catch(function () {});   // tried again with the next answer
+        }
         var before = state.pending.length;
         state.pending = state.pending.filter(function (m) { return m.id !== data.reply_to; });
         if (state.pending.length === before) { return; }   // an answer already shown
@@ -121,7 +167,7 @@
     };
     ws.onclose = function () {
       typing.hidden = true;
-      statusEl.textContent = "Connection lost. Reconnecting…";
+      statusEl.textContent = t("reconnecting");
       retry = Math.min(retry + 1, 5);
       setTimeout(connect, 500 * retry);
     };
@@ -146,6 +192,7 @@
     if (text) { send(text); input.value = ""; }
   });
 
+  var ready = loadLabels(state.lang || browserLanguage());
   renderAll();
   if (state.open) { open(); }
 })();
