@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import nlp
-from bot.messages import text
+from bot.messages import DEFAULT_LANG, text
 from bot.nlp.topics import looks_like_question
 from bot.policy import kb
 from bot.rights import rights_answer
@@ -20,7 +20,15 @@ QUESTION_INTENTS = {f"ask_{topic}": topic for topic in (
 
 
 def lang_of(tracker: Tracker) -> str:
-    return "en"
+    """The member's language: the `language` slot (bot/nlp/language.py fills it)."""
+    return tracker.get_slot("language") or DEFAULT_LANG
+
+
+def language_shown(tracker: Tracker) -> bool:
+    """Whether any of the member's messages said which language they write in."""
+    return any(e.get("event") == "user" and any(ent.get("entity") == "language"
+                                                for ent in (e.get("parse_data") or {}).get("entities") or [])
+               for e in tracker.events)
 
 
 def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values: Any) -> None:

@@ -7,13 +7,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import answer_rights, interrupts, latest_text, plan_name, say
+from actions.common import answer_rights, interrupts, lang_of, latest_text, plan_name, say
 from actions.verification import member_or_refusal, record_plan
 from actions.forms import MemberForm, question_action
 from bot import nlp
 from bot.deadlines import to_pacific
 from bot.grievances import file_grievance, rights_sentences
-from bot.messages import text
+from bot.messages import moment, text
 from bot.policy import kb
 from bot.second_opinions import latest_request_for
 
@@ -32,10 +32,10 @@ class ActionStartGrievance(Action):
         say(dispatcher, tracker, "grievance_intro")
         plan = record_plan(tracker)
         if plan in kb().plans:
-            for sentence in rights_sentences(plan):
+            for sentence in rights_sentences(plan, lang_of(tracker)):
                 dispatcher.utter_message(text=sentence)
         else:
-            for rule, source in kb().grievance_rights():
+            for rule, source in kb().grievance_rights(lang_of(tracker)):
                 say(dispatcher, tracker, "general_rule", rule=rule, source=source)
             say(dispatcher, tracker, "grievance_plan_rule_later")
         return [SlotSet(s, None) for s in GRIEVANCE_SLOTS]
@@ -79,10 +79,10 @@ class ActionAskGrievanceConfirmed(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         plan = record_plan(tracker)
         say(dispatcher, tracker, "grievance_summary", plan_name=plan_name(plan),
-            about=text(f"label_about_{tracker.get_slot('grievance_about')}"),
-            account=(text("sms_details_withheld") if tracker.get_latest_input_channel() == "sms"
+            about=text(f"label_about_{tracker.get_slot('grievance_about')}", lang_of(tracker)),
+            account=(text("sms_details_withheld", lang_of(tracker)) if tracker.get_latest_input_channel() == "sms"
                      else tracker.get_slot("grievance_text")),
-            expedited=text(f"label_{tracker.get_slot('grievance_expedited')}"))
+            expedited=text(f"label_{tracker.get_slot('grievance_expedited')}", lang_of(tracker)))
         say(dispatcher, tracker, "grievance_ask_confirmed")
         return []
 
@@ -103,7 +103,7 @@ class ActionFileGrievance(Action):
         row = file_grievance(plan, about, tracker.get_slot("grievance_text"),
                              tracker.get_slot("grievance_expedited") == "yes", tracker.sender_id, member_id, linked)
         say(dispatcher, tracker, "grievance_filed", reference=row.reference, plan_name=plan_name(plan),
-            ack_due=to_pacific(row.acknowledge_due_at).strftime(text("short_due_format")),
-            resolve_due=to_pacific(row.resolve_due_at).strftime(text("short_due_format")))
+            ack_due=moment(to_pacific(row.acknowledge_due_at), "short_due_format", lang_of(tracker)),
+            resolve_due=moment(to_pacific(row.resolve_due_at), "short_due_format", lang_of(tracker)))
         say(dispatcher, tracker, "grievance_help_center")
         return [SlotSet(s, None) for s in GRIEVANCE_SLOTS]

@@ -28,7 +28,7 @@ HANDOFF_OPEN = "handoff_open"     # a person holds the conversation (Conversatio
 REASON_BY_INTENT = {"human_handoff": "asked", "ask_clinical": "clinical", "provider_conduct": "conduct"}
 SUMMARY_SLOTS = ("verified", "member_id", "member_plan", "plan", "reason", "reason_text", "initial_provider",
                  "initial_specialty", "initial_recommendation", "initial_date", "requested_by", "network",
-                 "preferred_provider", "urgency", "request_reference", "verification_locked")
+                 "preferred_provider", "urgency", "request_reference", "verification_locked", "language")
 NOT_UNDERSTOOD = ("not_understood", "unclear_answer", "example_initial_date", "example_preferred_provider")
 # What an agent may settle for the assistant to go on with.
 HANDED_BACK_SLOTS = ("verified", "member_id", "member_plan", "plan", "dob", "request_reference")
@@ -36,7 +36,7 @@ HANDED_BACK_SLOTS = ("verified", "member_id", "member_plan", "plan", "dob", "req
 
 def phone_line(tracker: Tracker) -> str:
     plan = tracker.get_slot("member_plan") or tracker.get_slot("plan")
-    return kb().member_services_phone(plan) or text("member_services_phone_card")
+    return kb().member_services_phone(plan) or text("member_services_phone_card", lang_of(tracker))
 
 
 def misunderstood_turns(tracker: Tracker) -> int:
@@ -137,6 +137,6 @@ class ActionAgentHandedBack(Action):
     async def run(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
         closed = handoff.last_closed(tracker.sender_id)
         settled = closed.agent_slots if closed else {}
-        say(dispatcher, tracker, "agent_handed_back", agent_name=(closed and closed.agent_name) or text("agent_generic"))
+        say(dispatcher, tracker, "agent_handed_back", agent_name=(closed and closed.agent_name) or text("agent_generic", lang_of(tracker)))
         return [ConversationResumed(), SlotSet(HANDOFF_OPEN, False), SlotSet("handoff_reason", None)] + \
             [SlotSet(slot, value) for slot, value in settled.items() if slot in HANDED_BACK_SLOTS]

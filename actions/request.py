@@ -12,13 +12,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, latest_text, plan_name, say
+from actions.common import lang_of, latest_intent, latest_text, plan_name, say
 from actions.forms import MemberForm, clip, question_action
 from actions.safety import RESUME_SLOT
 from actions.verification import member_or_refusal, plan_of, record_plan, verified_member
 from bot import nlp
 from bot.deadlines import pacific_today, to_pacific
-from bot.messages import text
+from bot.messages import moment, text
 from bot.policy import kb
 from bot.nlp.answers import START_FOR_INTENT
 from bot.nlp.opinion import opinion_facts
@@ -79,8 +79,9 @@ class ActionAskReason(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        lines = "\n".join(text("reason_choice_line", number=s.number, label=s.label)
-                          for s in kb().situations())
+        lang = lang_of(tracker)
+        lines = "\n".join(text("reason_choice_line", lang, number=s.number, label=s.label)
+                          for s in kb().situations(lang))
         say(dispatcher, tracker, "ask_reason_choices", choices=lines)
         return []
 
@@ -104,27 +105,27 @@ class ActionAskConfirmed(Action):
         draft = draft_from(tracker)
         # By text, no health details are repeated back (texts are not encrypted).
         summary = "sms_request_summary" if tracker.get_latest_input_channel() == "sms" else "request_summary"
-        say(dispatcher, tracker, summary, **summary_values(draft))
-        requirement = requirement_for(draft)
+        say(dispatcher, tracker, summary, **summary_values(draft, lang_of(tracker)))
+        requirement = requirement_for(draft, lang_of(tracker))
         say(dispatcher, tracker, "requirement", plan_name=plan_name(draft.plan),
             requirement=" ".join(requirement.sentences()), citation=requirement.citations[0].label)
         say(dispatcher, tracker, "ask_confirmed")
         return []
 
 
-def summary_values(draft: RequestDraft) -> Dict[str, str]:
-    situation = next(s for s in kb().situations() if s.id == draft.reason)
-    unknown = text("label_unknown")
+def summary_values(draft: RequestDraft, lang: str) -> Dict[str, str]:
+    situation = next(s for s in kb().situations(lang) if s.id == draft.reason)
+    unknown = text("label_unknown", lang)
     return dict(
         plan_name=plan_name(draft.plan), reason_label=situation.label, reason_text=draft.reason_text,
         initial_provider=draft.initial_provider, initial_specialty=draft.initial_specialty or unknown,
         initial_date=draft.initial_date_text or unknown,
         initial_recommendation=draft.initial_recommendation,
-        requested_by_label=text(f"label_requested_by_{draft.requested_by}"),
-        network_label=text(f"label_{draft.network}"),
-        preferred_label=(text("label_preferred_provider", name=draft.preferred_provider)
-                         if draft.preferred_provider else text("label_no_preferred_provider")),
-        urgency_label=text(f"label_{draft.urgency}"))
+        requested_by_label=text(f"label_requested_by_{draft.requested_by}", lang),
+        network_label=text(f"label_{draft.network}", lang),
+        preferred_label=(text("label_preferred_provider", lang, name=draft.preferred_provider)
+                         if draft.preferred_provider else text("label_no_preferred_provider", lang)),
+        urgency_label=text(f"label_{draft.urgency}", lang))
 
 
 class ActionOpenRequest(Action):
@@ -138,7 +139,7 @@ class ActionOpenRequest(Action):
             return []
         draft = draft_from(tracker, member.plan)
         opened = open_request(draft, conversation_id=tracker.sender_id, member_id=member.member_id,
-                              channel=tracker.get_latest_input_channel() or "rest")
+                              channel=tracker.get_latest_input_channel() or "rest", lang=lang_of(tracker))
         if not opened.newly_opened:
             say(dispatcher, tracker, "request_already_open", reference=opened.reference)
             return [SlotSet("request_reference", opened.reference)]
@@ -147,7 +148,7 @@ class ActionOpenRequest(Action):
         if not req.authorization_required:
             say(dispatcher, tracker, "no_authorization_needed", next_steps=req.next_steps or "")
         elif opened.decision_due_at is not None:
-            due = to_pacific(opened.decision_due_at).strftime(text("due_format"))
+            due = moment(to_pacific(opened.decision_due_at), "due_format", lang_of(tracker))
             say(dispatcher, tracker, "decision_due", plan_name=name, due=due, timeline=req.timeline.text)
         else:
             say(dispatcher, tracker, "decision_no_date", timeline=req.timeline.text)

@@ -8,12 +8,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import interrupts, latest_intent, latest_text, plan_name, say
+from actions.common import interrupts, lang_of, latest_intent, latest_text, plan_name, say
 from actions.verification import member_or_refusal, record_plan
 from actions.forms import MemberForm, clip, question_action
 from bot import nlp
 from bot.deadlines import to_pacific, utcnow
-from bot.messages import text
+from bot.messages import moment, text
 from bot.policy import kb
 from bot.second_opinions import latest_request_for
 from bot.workflow import IllegalTransition
@@ -32,8 +32,8 @@ def _appointment(tracker: Tracker) -> Optional[datetime]:
     return datetime.fromisoformat(iso) if iso else None
 
 
-def _appointment_label(when) -> str:
-    return to_pacific(when).strftime(text("when_format")) if when else text("ride_appointment_not_set")
+def _appointment_label(when, lang: str) -> str:
+    return moment(to_pacific(when), "when_format", lang) if when else text("ride_appointment_not_set", lang)
 
 
 class ActionStartRide(Action):
@@ -54,17 +54,17 @@ class ActionAskRideConfirmed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        kind = ride_kind(tracker.get_slot("ride_mobility"))
+        kind = ride_kind(tracker.get_slot("ride_mobility"), lang_of(tracker))
         plan = record_plan(tracker)
         when = _appointment(tracker)
-        say(dispatcher, tracker, "ride_summary", appointment=_appointment_label(when),
+        say(dispatcher, tracker, "ride_summary", appointment=_appointment_label(when, lang_of(tracker)),
             pickup=tracker.get_slot("ride_pickup"),
-            companion=text(f"label_{tracker.get_slot('ride_companion')}"), vehicle=kind.vehicle)
+            companion=text(f"label_{tracker.get_slot('ride_companion')}", lang_of(tracker)), vehicle=kind.vehicle)
         if kind.pcs_required:
             say(dispatcher, tracker, "ride_nemt_form", pcs_text=kind.pcs_text)
         if inside_lead_time(plan, when, utcnow()):
             say(dispatcher, tracker, "ride_inside_lead_time", days=kb().ride_lead_business_days(plan))
-        answer = kb().answer(plan, "transportation")
+        answer = kb().answer(plan, "transportation", lang_of(tracker))
         if not answer.silent:
             say(dispatcher, tracker, "ride_plan_arranges", plan_name=plan_name(plan), citation=answer.citation.label,
                 section=answer.citation.section)
@@ -191,8 +191,8 @@ class ActionRideLookup(Action):
                 say(dispatcher, tracker, "ride_none_found")
             for r in rides[:3]:
                 say(dispatcher, tracker, "ride_status_line", reference=r.reference,
-                    appointment=_appointment_label(as_utc(r.appointment_at)),
-                    status=text(f"ride_status_{r.status}"))
+                    appointment=_appointment_label(as_utc(r.appointment_at), lang_of(tracker)),
+                    status=text(f"ride_status_{r.status}", lang_of(tracker)))
             return events
         if not active:
             say(dispatcher, tracker, "ride_none_found")

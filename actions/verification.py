@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text
 
-from actions.common import interrupts, plan_name, say, say_if_another_plan_named
+from actions.common import interrupts, lang_of, language_shown, plan_name, say, say_if_another_plan_named
 from actions.conversation import say_member_services
 from bot import members, verification
 from bot.members import MemberView
@@ -59,7 +59,12 @@ class VerificationValidators:
         if members.parse_dob(text_value):
             say(dispatcher, tracker, "member_id_not_a_date")
             return {"member_id": None}
-        member_id = members.find_member_id(text_value)
+        dob_text = members.dob_in(text_value)
+        member_id = members.find_member_id(text_value.replace(dob_text, " ") if dob_text else text_value)
+        if member_id and dob_text:
+            # "DEMO1001 4/9/61": both asked at once, both answered (the message is hidden
+            # at rest like any date-of-birth answer: bot/store/redaction.py)
+            return {"member_id": member_id, **self._check_dob(member_id, dob_text, dispatcher, tracker)}
         if member_id:
             return {"member_id": member_id}
         if interrupts(tracker, text_value, prose=False):
@@ -70,14 +75,20 @@ class VerificationValidators:
     def validate_dob(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if value == VERIFIED:
             return self._still_verified(tracker)
-        dob = members.parse_dob(str(value or "")) or members.parse_dob(members.dob_in(str(value or "")) or "")
+        if members.parse_dob(str(value or "")) is None and members.dob_in(str(value or "")) is None and \
+                interrupts(tracker, str(value or ""), prose=False):
+            return self._not_an_answer("dob", dispatcher, tracker)
+        return self._check_dob(tracker.get_slot("member_id") or "", str(value or ""), dispatcher, tracker)
+
+    def _check_dob(self, member_id: str, said: str, dispatcher, tracker) -> Dict[Text, Any]:
+        if lang_of(tracker) != "en" and members.reads_both_ways(members.dob_in(said) or said):
+            say(dispatcher, tracker, "dob_month_in_words")      # which is the day? not a guess counted
+            return {"dob": None}
+        dob = members.parse_dob(said) or members.parse_dob(members.dob_in(said) or "")
         if dob is None:
-            if interrupts(tracker, str(value or ""), prose=False):
-                return self._not_an_answer("dob", dispatcher, tracker)
             say(dispatcher, tracker, "dob_unclear")
             return {"dob": None}
-        outcome = verification.attempt(tracker.get_slot("member_id") or "", dob, tracker.sender_id,
-                                       gateway_source(tracker))
+        outcome = verification.attempt(member_id, dob, tracker.sender_id, gateway_source(tracker))
         if outcome.status == verification.VERIFIED:
             return self._verified(outcome.member, dispatcher, tracker)
         if outcome.status == verification.WAIT:
@@ -94,6 +105,9 @@ class VerificationValidators:
         return {"dob": None, "verified": False}
 
     def _verified(self, member: MemberView, dispatcher, tracker) -> Dict[Text, Any]:
+        lang = lang_of(tracker) if language_shown(tracker) else member.language
+        if lang != lang_of(tracker):
+            tracker.slots["language"] = lang      # this turn's texts already in the record's language
         say(dispatcher, tracker, "verified", first_name=member.first_name, plan_name=plan_name(member.plan))
         named = tracker.get_slot("plan")
         if named in kb().plans and named != member.plan:
@@ -102,7 +116,7 @@ class VerificationValidators:
         if denial:
             say(dispatcher, tracker, "denial_offer", reference=denial[0], reasons=denial[1])
         # The date of birth itself is not kept in the conversation's slots.
-        return {"dob": VERIFIED, "verified": True, "member_plan": member.plan, "plan": member.plan}
+        return {"dob": VERIFIED, "verified": True, "member_plan": member.plan, "plan": member.plan, "language": lang}
 
     def _verification_failed(self, outcome: verification.Outcome, dispatcher, tracker) -> Dict[Text, Any]:
         # The slot can only make this stricter: the database counts this conversation's tries.

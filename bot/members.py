@@ -84,9 +84,19 @@ def dob_in(text: str) -> Optional[str]:
                  if parse_dob(m.group(0)) or re.search(r"\b(19|20)\d\d\b", m.group(0))), None)
 
 
+NUMERIC_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})")
+
+
+def reads_both_ways(text: str) -> bool:
+    """"2/12/1975": December 2 to a Spanish speaker, February 12 to an English one."""
+    m = NUMERIC_DATE.fullmatch((text or "").strip())
+    return bool(m) and int(m.group(1)) <= 12 and int(m.group(2)) <= 12 and m.group(1) != m.group(2)
+
+
 def parse_dob(text: str, today: Optional[date] = None) -> Optional[date]:
     """Dates as people write them: 4/9/61, 04-09-1961, April 9 1961, 1961-04-09.
-    Month first (US). A two-digit year is the most recent past one."""
+    Month first (US) unless the first number cannot be a month ("14/3/1975", as Spanish
+    speakers write it). A two-digit year is the most recent past one."""
     today = today or date.today()
     text = (text or "").strip()
     if not text or len(text) > 40:
@@ -94,9 +104,11 @@ def parse_dob(text: str, today: Optional[date] = None) -> Optional[date]:
     m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", text)
     if m:
         return _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)), today)
-    m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})", text)
+    m = NUMERIC_DATE.fullmatch(text)
     if m:
-        return _valid(_year(m.group(3), today), int(m.group(1)), int(m.group(2)), today)
+        first, second = int(m.group(1)), int(m.group(2))
+        month, day = (second, first) if first > 12 >= second else (first, second)
+        return _valid(_year(m.group(3), today), month, day, today)
     if not re.search(r"[a-zA-Z]", text) or not re.search(r"\d{2,4}\s*$", text):
         return None
     text = _month_in_english(text)

@@ -39,8 +39,8 @@ def inside_lead_time(plan: str, appointment_at: Optional[datetime], now: datetim
     return appointment_at < add_business_days(now, kb().ride_lead_business_days(plan))
 
 
-def ride_kind(mobility: str) -> RideKind:
-    return kb().ride_for(mobility)
+def ride_kind(mobility: str, lang: str = "en") -> RideKind:
+    return kb().ride_for(mobility, lang)
 
 
 def request_ride(draft: RideDraft, conversation_id: str, member_id: Optional[str],

@@ -14,14 +14,17 @@ DOMAIN: Dict[str, Any] = yaml.safe_load((Path(__file__).resolve().parent.parent 
 def tracker(text: str = "", intent: Optional[str] = None, confidence: float = 0.95,
             slots: Optional[Dict[str, Any]] = None, sender: str = "test-conv",
             requested_slot: Optional[str] = None, active_loop: Optional[str] = None,
-            set_this_turn: Optional[Dict[str, Any]] = None) -> Tracker:
-    """set_this_turn: slots filled from this message (what the form will validate)."""
-    slots = {**(slots or {}), **(set_this_turn or {})}
+            set_this_turn: Optional[Dict[str, Any]] = None, language: Optional[str] = "en") -> Tracker:
+    """set_this_turn: slots filled from this message (what the form will validate).
+    language: the language an earlier message of the member was read in (None: none was)."""
+    slots = {**({"language": language} if language else {}), **(slots or {}), **(set_this_turn or {})}
     if requested_slot:
         slots["requested_slot"] = requested_slot
     latest = {"text": text, "intent": {"name": intent, "confidence": confidence} if intent else {},
               "entities": []}
-    events = [{"event": "user", "text": text}] + [
+    earlier = [{"event": "user", "text": "(earlier)", "parse_data": {
+        "entities": [{"entity": "language", "value": language}]}}] if language else []
+    events = earlier + [{"event": "user", "text": text}] + [
         {"event": "slot", "name": k, "value": v} for k, v in (set_this_turn or {}).items()]
     return Tracker(sender, slots, latest, events, False, None,
                    {"name": active_loop} if active_loop else {}, "action_listen")

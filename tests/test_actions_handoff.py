@@ -49,7 +49,7 @@ def off_duty(monkeypatch):
 
 async def test_asking_for_a_person_queues_the_conversation_and_pauses_the_assistant(on_duty):
     t = conversation("web-ask", [("member", "i want a second opinion", None),
-                                 ("bot", "What is your member ID?", "member_id"),
+                                 ("bot", "What are your member ID and date of birth?", "member_id"),
                                  ("member", "DEMO1001", None), ("bot", "And your date of birth?", "dob"),
                                  ("member", "4/9/1961", None), ("bot", "You're verified", "reason_text"),
                                  ("member", "can i talk to a real person", None)],

@@ -103,7 +103,7 @@ def test_chat_by_typing_and_buttons_through_a_reload_and_a_dropped_connection(si
     bot_says(page, "What would you like to do?")
     assert page.evaluate("document.activeElement.id") == "chat-input"
     page.get_by_role("button", name="Start a request").click()         # a quick reply
-    bot_says(page, "What is your member ID?")
+    bot_says(page, "What are your member ID and date of birth?")
     for text, expect in [("DEMO3003", "date of birth"), ("7/15/1988", "You're verified"),
                          ("my knee is not getting better after a year of therapy", "Who gave you the first opinion")]:
         say(page, text)
@@ -185,7 +185,7 @@ def test_a_person_takes_over_and_hands_back(site, browser):
     member.click("#chat-open")
     bot_says(member, "What would you like to do?")
     say(member, "i want a second opinion, i have partnership")
-    bot_says(member, "What is your member ID?")
+    bot_says(member, "What are your member ID and date of birth?")
     say(member, "DEMO4004")
     bot_says(member, "date of birth")
     say(member, "1/30/1950")

@@ -24,7 +24,7 @@ DOMAIN = Domain.from_dict({"slots": {"dob": {"type": "text", "mappings": [{"type
 def verification_conversation(sender):
     tracker = DialogueStateTracker(sender, DOMAIN.slots)
     for event in [ActionExecuted("action_listen"), UserUttered("i want a second opinion", {"name": "request"}),
-                  SlotSet("requested_slot", "member_id"), BotUttered("What is your member ID?"),
+                  SlotSet("requested_slot", "member_id"), BotUttered("What are your member ID and date of birth?"),
                   ActionExecuted("action_listen"), UserUttered("DEMO1001", {"name": "inform"}),
                   SlotSet("member_id", "DEMO1001"), SlotSet("requested_slot", "dob"),
                   BotUttered("What is your date of birth?"), ActionExecuted("action_listen"),

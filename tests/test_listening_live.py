@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 # The usual answer to each question, by words of the question; a test overrides some.
 USUAL = [
-    ("What is your member ID", "DEMO2002"),
+    ("What are your member ID and date of birth", "DEMO2002"),
     ("What is your date of birth", "12/2/1975"),
     ("why do you want a second opinion", "my doctor wants to take out my gallbladder and im not sure i need that"),
     ("Which of these fits best", "1"),

@@ -32,7 +32,7 @@ CRISES = [
 
 # What a member answers to each question of the forms, by a words of the question.
 ANSWERS = [
-    ("What is your member ID", "DEMO1001"),
+    ("What are your member ID and date of birth", "DEMO1001"),
     ("What is your date of birth", "4/9/61"),
     ("why do you want a second opinion", "i just want another doctor to look at it"),
     ("Which of these fits best", "1"),
@@ -95,7 +95,7 @@ def test_a_crisis_at_every_question_of_the_request_form_then_the_request_opens_w
     crises = itertools.cycle(CRISES)
     said, asked = walk(assistant, "safe-request", "i want a second opinion", "Reply YES to send", crises)
     assert any("Your reference number is" in s for s in said), said
-    expected = ["What is your member ID", "What is your date of birth", "why do you want a second opinion",
+    expected = ["What are your member ID and date of birth", "What is your date of birth", "why do you want a second opinion",
                 "Which of these fits best", "Who gave you the first opinion", "What kind of doctor is",
                 "What did they diagnose or recommend", "About when did you get that opinion",
                 "Who is asking for the second opinion", "in your plan's network", "provider in mind",

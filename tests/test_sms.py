@@ -96,6 +96,29 @@ def test_every_opt_out_word(gateway, word):
     assert texts_of(post(gateway, "hello", phone=phone).text) == []
 
 
+@pytest.mark.parametrize("word", ["PARAR", "parar", "Cancelar", "ALTO", "basta!"])
+def test_spanish_opt_out_words_stop_texts_and_are_confirmed_in_spanish(gateway, word):
+    phone = f"+1559556{abs(hash(word)) % 10000:04d}"
+    post(gateway, "hola", phone=phone)
+    (confirmed,) = texts_of(post(gateway, word, phone=phone).text)
+    assert "ya no le vamos a mandar textos" in confirmed and "COMENZAR" in confirmed
+    assert texts_of(post(gateway, "hola, necesito ayuda", phone=phone).text) == []
+    assert len(gateway.received) == 1
+    assert "otra vez" in texts_of(post(gateway, "COMENZAR", phone=phone).text)[0]
+
+
+def test_ayuda_is_answered_in_spanish(gateway):
+    (reply,) = texts_of(post(gateway, "Ayúda", phone="+15595550778").text)
+    assert "Asistente de Segunda Opinión" in reply and "Servicios para Miembros" in reply
+    assert "PARAR" in reply and "STOP" not in reply
+    assert gateway.received == []
+
+
+def test_a_first_text_in_spanish_gets_the_privacy_notice_in_spanish(gateway):
+    first = texts_of(post(gateway, "hola, necesito una segunda opinión", phone="+15595550779").text)
+    assert "no están cifrados" in first[0]
+
+
 def test_help(gateway):
     (reply,) = texts_of(post(gateway, "HELP", phone="+15595550777").text)
     assert "Second Opinion Assistant" in reply and "Msg & data rates may apply" in reply

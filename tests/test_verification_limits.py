@@ -308,3 +308,37 @@ def test_migration_0007_goes_down_and_up(database):
     assert not tables & set(inspect(engine_for(database)).get_table_names())
     migrate(database)
     assert tables <= set(inspect(engine_for(database)).get_table_names())
+
+
+async def test_member_id_and_date_of_birth_in_one_message_verify_at_once(database, clock):
+    t = tracker("my id is DEMO2002 and i was born 12/2/1975", "inform", sender="web-both",
+                set_this_turn={"member_id": "my id is DEMO2002 and i was born 12/2/1975"},
+                requested_slot="member_id", active_loop=FORM)
+    said, events = await run(ValidateSecondOpinionForm(), t, DOMAIN)
+    slots = slots_set(events)
+    assert "You're verified" in said and slots["verified"] is True and slots["member_id"] == "DEMO2002"
+
+
+async def test_a_wrong_date_given_with_the_member_id_counts_as_a_try_and_asks_both_again(database, clock):
+    t = tracker("DEMO2002 1/1/1950", "inform", sender="web-both-wrong", set_this_turn={"member_id": "DEMO2002 1/1/1950"},
+                requested_slot="member_id", active_loop=FORM)
+    said, events = await run(ValidateSecondOpinionForm(), t, DOMAIN)
+    slots = slots_set(events)
+    assert "don't match" in said and slots["member_id"] is None and slots["verify_failures"] == 1
+
+
+async def test_a_member_whose_record_says_spanish_is_answered_in_spanish_unless_they_wrote_otherwise(database, clock):
+    t = tracker("4/9/1961", "inform", sender="web-record-es", slots={"member_id": "DEMO1001"},
+                set_this_turn={"dob": "4/9/1961"}, requested_slot="dob", active_loop=FORM, language=None)
+    said, events = await run(ValidateSecondOpinionForm(), t, DOMAIN)
+    assert said.startswith("Gracias, Maria") and slots_set(events)["language"] == "es"
+    said, _ = await give_dob("4/9/1961", "web-record-es-but-english")
+    assert "You're verified" in said
+
+
+async def test_in_spanish_a_date_that_reads_both_ways_is_asked_with_the_month_in_words(database, clock):
+    t = tracker("2/12/1975", "inform", sender="web-es-dob", slots={"member_id": "DEMO2002", "language": "es"},
+                set_this_turn={"dob": "2/12/1975"}, requested_slot="dob", active_loop=FORM, language="es")
+    said, events = await run(ValidateSecondOpinionForm(), t, DOMAIN)
+    assert "mes con letras" in said and slots_set(events)["dob"] is None
+    assert verification.verified_member("web-es-dob") is None

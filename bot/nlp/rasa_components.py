@@ -1,7 +1,8 @@
 """Rasa graph components backed by bot/: entities, the safety check, and the policy
 that answers a crisis first.
 
-PolicyEntityExtractor adds `plan`, `specialty` and `provider` entities. MessageGuard
+PolicyEntityExtractor adds `plan`, `specialty` and `provider` entities, and `language`
+when a message says which language the member writes in (bot/nlp/language.py). MessageGuard
 runs last: a message the safety check (bot.safety) finds a crisis in becomes intent
 `emergency`, carrying the crisis (`safety`: category and language) in its parse
 data, whatever the classifier thought, so 911/988 never depends on a model's
@@ -24,6 +25,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 
 from bot import safety
+from bot.nlp import language
 from bot.nlp.pipeline import extract, looks_like_gibberish
 from bot.nlp.topics import corrected_intent
 
@@ -44,6 +46,12 @@ class _Stateless(GraphComponent):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class PolicyEntityExtractor(_Stateless, EntityExtractorMixin):
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> GraphComponent:
+        language.warm_up()      # lingua loads its models at start-up, not on a member's turn
+        return cls()
+
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
@@ -52,6 +60,10 @@ class PolicyEntityExtractor(_Stateless, EntityExtractorMixin):
                  "confidence_entity": 1.0, "extractor": "PolicyEntityExtractor"}
                 for label, value, start, end, _ in extract(text).spans
             ]
+            lang = language.detect(text)
+            if lang:
+                found.append({"entity": "language", "value": lang, "confidence_entity": 1.0,
+                              "extractor": "PolicyEntityExtractor"})
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages
 

@@ -39,6 +39,7 @@ LOGIN_COOKIE = "so_console_login"          # the sign-in form's CSRF token (doub
 REASON_LABELS = {"asked": "Asked for a person", "not_understood": "The assistant did not understand twice",
                  "locked": "Verification locked", "clinical": "Clinical question",
                  "conduct": "Complaint about a provider's conduct"}
+LANGUAGE_LABELS = {"en": "English", "es": "Spanish (español)"}
 CRISIS_LABELS = {"suicide": "Crisis: suicide", "self_harm": "Crisis: self-harm", "overdose": "Crisis: overdose",
                  "medical": "Crisis: medical emergency"}
 
@@ -108,7 +109,13 @@ def _page(request: Request, name: str, console: Optional[ConsoleSession], status
     return TEMPLATES.TemplateResponse(request, name, {"console": console, "plan_name": _plan_name,
                                                       "reason_label": REASON_LABELS.get, "when": _when,
                                                       "crisis_label": CRISIS_LABELS.get,
+                                                      "language_label": _language_label,
                                                       "waited": _waited, **context}, status_code=status_code)
+
+
+def _language_label(lang: Optional[str]) -> str:
+    """The member's language as agents read it (the assistant's slot, in the handoff summary)."""
+    return LANGUAGE_LABELS.get(lang or "en", lang or "")
 
 
 def _plan_name(plan: Optional[str]) -> str:
@@ -247,7 +254,8 @@ async def claim(request: Request, handoff_id: int):
         return _page(request, "conversation.html", console, status_code=409, view=view, notice="",
                      error=f"Already taken: {who}", **_conversation_context(view, console))
     view = handoff.get(handoff_id)
-    await live.notice(request.app, view, text("agent_joined", agent_name=console.agent.display_name))
+    await live.notice(request.app, view, text("agent_joined", live.member_language(view),
+                                                 agent_name=console.agent.display_name))
     await live.queue_changed(handoff_id)
     return RedirectResponse(f"/console/handoffs/{handoff_id}", status_code=303)
 

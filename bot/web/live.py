@@ -16,7 +16,7 @@ from fastapi import WebSocket
 
 from bot import handoff, safety
 from bot.handoff import HandoffView, MessageView
-from bot.messages import text
+from bot.messages import DEFAULT_LANG, text
 from bot.safety.answers import held_answer, record_answer
 from bot.settings import get_settings
 from bot.web import outbox
@@ -50,14 +50,20 @@ async def agent_said(app, view: HandoffView, message: MessageView) -> None:
     """An agent's words to the member, marked as from a person."""
     if view.channel == "sms":
         if view.reply_to:
-            outbox.send(app, view.reply_to, text("agent_sms", agent_name=message.agent_name, body=message.body))
+            outbox.send(app, view.reply_to, text("agent_sms", member_language(view), agent_name=message.agent_name,
+                                                 body=message.body))
         return
-    await HUB.to_member(view.conversation_id, agent_message_for_chat(message))
+    await HUB.to_member(view.conversation_id, agent_message_for_chat(message, member_language(view)))
 
 
-def agent_message_for_chat(message: MessageView) -> dict:
+def member_language(view: HandoffView) -> str:
+    """The language the assistant was speaking with the member when it handed off."""
+    return view.summary.get("language") or DEFAULT_LANG
+
+
+def agent_message_for_chat(message: MessageView, lang: str = DEFAULT_LANG) -> dict:
     """An agent's words as the web chat shows them: labelled as from a person."""
-    return {"type": "agent", "id": message.id, "label": text("agent_chat_label", agent_name=message.agent_name),
+    return {"type": "agent", "id": message.id, "label": text("agent_chat_label", lang, agent_name=message.agent_name),
             "text": message.body}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import unicodedata
 from typing import List, Tuple
 
 from fastapi import APIRouter, Request, Response
@@ -21,7 +22,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import handoff
 from bot.deadlines import utcnow
-from bot.messages import text
+from bot.messages import DEFAULT_LANG, text
+from bot.nlp import language
 from bot.nlp import parse_choice
 from bot.settings import get_settings
 from bot.store import repository, session_scope
@@ -33,10 +35,21 @@ from bot.web.outbox import choices_of, conversation_id, for_texting, split_messa
 
 router = APIRouter()
 
+# Twilio answers its standard English keywords itself; the Spanish ones are ours to
+# honour and to confirm, in Spanish.
 OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPT OUT", "OPTOUT"}
+OPT_OUT_ES = {"PARAR", "CANCELAR", "ALTO", "BASTA"}
 OPT_IN = {"START", "UNSTOP", "YES"}
+OPT_IN_ES = {"COMENZAR", "REANUDAR"}
 HELP = {"HELP", "INFO"}
+HELP_ES = {"AYUDA"}
 WEBHOOK_PATH = "/webhooks/twilio/sms"
+
+
+def keyword(body: str) -> str:
+    """A texted keyword as Twilio reads it: capitals, accents and punctuation aside ("Ayuda!" is AYUDA)."""
+    plain = unicodedata.normalize("NFKD", body.upper()).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^A-Z ]", "", plain).split())
 
 
 def _signed_url(request: Request, public_base: str) -> str:
@@ -72,27 +85,28 @@ async def twilio_sms(request: Request) -> Response:
 
     sid, phone, body = form.get("MessageSid", ""), form.get("From", ""), (form.get("Body") or "").strip()
     phone_hash = conversation_id(phone, settings.sms_conversation_key)
-    word = re.sub(r"[^A-Z ]", "", body.upper()).strip()
+    word = keyword(body)
     with session_scope() as session:
         if session.execute(select(SmsInbound).where(SmsInbound.message_sid == sid)).first():
             return _twiml([])                                  # a retried webhook: answered once
         session.add(SmsInbound(message_sid=sid, received_at=utcnow()))
         contact, first_time = _first_time(session, phone_hash)
-        if word in OPT_OUT:
+        if word in OPT_OUT | OPT_OUT_ES:
             contact.opted_out, contact.opted_out_at = True, utcnow()
-            return _twiml([])                                  # Twilio confirms the opt-out itself
-        if word in OPT_IN and contact.opted_out:
+            # Twilio confirms its own English words; a Spanish one is confirmed here
+            return _twiml([text("sms_stopped", "es")] if word in OPT_OUT_ES else [])
+        if word in OPT_IN | OPT_IN_ES and contact.opted_out:
             contact.opted_out, contact.opted_in_at = False, utcnow()
-            return _twiml([text("sms_started")])
+            return _twiml([text("sms_started", "es" if word in OPT_IN_ES else "en")])
         if contact.opted_out:
             return _twiml([])                                  # nothing to a number that said STOP
-        if word in HELP:
-            return _twiml([text("sms_help")])
+        if word in HELP | HELP_ES:
+            return _twiml([text("sms_help", "es" if word in HELP_ES else "en")])
         if first_time:
             contact.privacy_notice_at = utcnow()
         offered = choices_of(contact)
 
-    lead = [text("sms_privacy")] if first_time else []
+    lead = [text("sms_privacy", language.detect(body) or DEFAULT_LANG)] if first_time else []
     held = handoff.add_member_message(phone_hash, body or text("sms_no_text"))
     if held is not None:                                       # a person has this conversation
         handoff.set_reply_to(held.handoff_id, phone)
