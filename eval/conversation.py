@@ -71,7 +71,7 @@ class Conversation:
 
     def phrase(self, kind: str) -> str:
         said = values(self.persona, self.rng, self.corrected)
-        return choose(kind, said, self.rng, self.used.setdefault(kind, set()))
+        return choose(kind, said, self.rng, self.used.setdefault(kind, set()), self.persona.lang)
 
     def answer(self, question: str) -> str:
         kind = self.kind_of_answer(question)

@@ -2,11 +2,12 @@
 (REST and SMS through the gateway), each request is read back through the
 member-services API and checked against the member's truth.
 
-    python -m eval.members [--members N] [--seed S] [--channel rest|sms|both]
+    python -m eval.members [--members N] [--spanish N] [--seed S] [--channel rest|sms|both]
                            [--member I] [--no-fail]
 
 Member i is one of the 60 combinations of plan x network x urgency x who asks (i % 60);
-by default each combination once on each channel asked for (120 members for both).
+by default each combination once on each channel asked for (120 members for both), and
+30 more who write in Spanish (indexes from 1000), reported separately.
 
 Prints one line per member (no member data), then the report. Transcripts of every
 failure, crisis drop and needless safety answer go to eval/transcripts/ (git-ignored). Exits non-zero below target unless
@@ -80,6 +81,29 @@ def simulate_all(personas: List[Persona], seed: int, workdir: Path, quiet: bool 
 
 
 def report(results: List[Result], seed: int, replay: str) -> Tuple[str, bool]:
+    """The figures for every language the members wrote in, each against the targets."""
+    channels = Counter(r.persona.channel for r in results)
+    right = sum(r.all_right for r in results)
+    lines = [f"Member simulator, seed {seed}: {len(results)} members "
+             f"({', '.join(f'{n} {c.upper()}' for c, n in sorted(channels.items()))})"]
+    met = True
+    for lang in sorted({r.persona.lang for r in results}):
+        block, block_met = figures([r for r in results if r.persona.lang == lang])
+        lines += [f"-- members writing in {LANGUAGE_NAMES.get(lang, lang)}"] + block
+        met = met and block_met
+    lines += [
+        f"Transcripts of the {len(results) - right} failures (failed-*), the crisis drops and the needless "
+        f"safety answers: {TRANSCRIPTS}/",
+        f"Seed {seed}; replay: {replay}",
+        "TARGET MET" if met else "BELOW TARGET",
+    ]
+    return "\n".join(lines), met
+
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+
+
+def figures(results: List[Result]) -> Tuple[List[str], bool]:
     opened = [r for r in results if r.record is not None]
     right = sum(r.all_right for r in results)
     turns = [r.talk.turns for r in opened]
@@ -87,13 +111,10 @@ def report(results: List[Result], seed: int, replay: str) -> Tuple[str, bool]:
     errors = Counter(f for r in opened for f in r.wrong)
     problems = Counter(r.talk.problem for r in results if r.record is None)
     drops = [r.talk.crisis_first for r in results if r.talk.crisis_first is not None]
-    channels = Counter(r.persona.channel for r in results)
     share = right / len(results) if results else 0.0
     met = share >= TARGET_RIGHT and median <= TARGET_MEDIAN_TURNS and all(drops)
     alarms = Counter(message for r in results for message in r.talk.false_alarms)
-    lines = [
-        f"Member simulator, seed {seed}: {len(results)} members "
-        f"({', '.join(f'{n} {c.upper()}' for c, n in sorted(channels.items()))})",
+    return [
         f"Completed with every field right: {right}/{len(results)} ({share:.1%})   target >= {TARGET_RIGHT:.0%}",
         f"Requests opened: {len(opened)}/{len(results)}"
         + (f"; not opened: {', '.join(f'{n} {p}' for p, n in problems.most_common())}" if problems else ""),
@@ -103,12 +124,7 @@ def report(results: List[Result], seed: int, replay: str) -> Tuple[str, bool]:
         f"Crisis messages answered with 988/911 first: {sum(drops)}/{len(drops)}",
         f"Safety answers to messages with no crisis: {sum(alarms.values())}"
         + "".join(f"\n  {n} x {message!r}" for message, n in alarms.most_common()),
-        f"Transcripts of the {len(results) - right} failures (failed-*), the crisis drops and the needless "
-        f"safety answers: {TRANSCRIPTS}/",
-        f"Seed {seed}; replay: {replay}",
-        "TARGET MET" if met else "BELOW TARGET",
-    ]
-    return "\n".join(lines), met
+    ], met
 
 
 def transcript(r: Result, seed: int) -> str:
@@ -149,15 +165,17 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help=f"default: the {COMBINATIONS} combinations on each channel asked for")
     parser.add_argument("--seed", type=int, default=None, help="printed; the same seed replays the same members")
     parser.add_argument("--channel", choices=("rest", "sms", "both"), default="both")
+    parser.add_argument("--spanish", type=int, default=COMBINATIONS // 2,
+                        help="members who write in Spanish, besides the others (default: %(default)s)")
     parser.add_argument("--member", type=int, default=None, help="replay only this member (its index)")
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even below target")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1_000_000)
-    count = args.members or COMBINATIONS * (2 if args.channel == "both" else 1)
-    replay = f"python -m eval.members --members {count} --seed {seed} --channel {args.channel}"
+    count = args.members if args.members is not None else COMBINATIONS * (2 if args.channel == "both" else 1)
+    replay = f"python -m eval.members --members {count} --spanish {args.spanish} --seed {seed} --channel {args.channel}"
     print(f"Member simulator, seed {seed}", flush=True)
     personas = ([make_persona(args.member, seed, args.channel)] if args.member is not None
-                else make_personas(count, seed, args.channel))
+                else make_personas(count, seed, args.channel, args.spanish))
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="so-eval-") as work:
         results = simulate_all(personas, seed, Path(work))

@@ -3,6 +3,7 @@ happened to them (eval/cases.yml), and every answer the opened request must hold
 
 Every plan x network x urgency x who asks is one of 60 combinations; member i takes
 combination i % 60, and the channels alternate so that each plan is tried on both.
+Members from index 1000 (SPANISH_FROM) write in Spanish (eval/phrasings_es.yml).
 The rest (story, date, opener, a crisis, a correction) is drawn from the seed."""
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ NETWORKS = ("in_network", "out_of_network")
 URGENCIES = ("urgent", "routine")
 REQUESTERS = ("member", "representative", "provider")
 COMBINATIONS = 60                  # 5 plans x 2 networks x 2 urgencies x 3 who asks
+SPANISH_FROM = 1000                # members with this index or more write in Spanish
 CORRECTABLE = ("urgency", "initial_date", "network")
+MESES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+         "noviembre", "diciembre")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 
@@ -62,6 +66,7 @@ class Persona:
     crisis_at: Optional[int]       # the question (1, 2, ...) answered with a crisis message instead
     correction: Optional[str]      # the answer first given wrong, then corrected at the read-back
     wrong_when: Optional[When] = None
+    lang: str = "en"
 
     @property
     def reason(self) -> str:
@@ -99,8 +104,10 @@ def roster() -> List[dict]:
     return sorted(members, key=lambda m: m["member_id"])
 
 
-def make_personas(count: int, seed: int, channel: str = "both") -> List[Persona]:
-    return [make_persona(i, seed, channel) for i in range(count)]
+def make_personas(count: int, seed: int, channel: str = "both", spanish: int = 0) -> List[Persona]:
+    """`count` members who write in English, then `spanish` who write in Spanish."""
+    indexes = list(range(count)) + list(range(SPANISH_FROM, SPANISH_FROM + spanish))
+    return [make_persona(i, seed, channel) for i in indexes]
 
 
 def make_persona(index: int, seed: int, channel: str = "both") -> Persona:
@@ -118,7 +125,7 @@ def make_persona(index: int, seed: int, channel: str = "both") -> Persona:
         preferred=rng.choice(world()["preferred_doctors"]) if named else None, urgency=urgency,
         opener=rng.choice(("plain", "reason", "plan")),
         crisis_at=rng.randint(1, 7) if rng.random() < 0.2 else None,
-        correction=correction, wrong_when=wrong_when)
+        correction=correction, wrong_when=wrong_when, lang="es" if index >= SPANISH_FROM else "en")
 
 
 def first_opinion_date(rng: random.Random) -> When:
@@ -151,7 +158,8 @@ def ordinal(n: int) -> str:
 
 def date_words(form: str, day: date) -> str:
     month = MONTHS[day.month - 1]
-    return form.format(month=month, month_lower=month.lower(), mon=month[:3], m=day.month, mm=f"{day.month:02d}",
+    return form.format(month=month, month_lower=month.lower(), mon=month[:3], mes=MESES[day.month - 1],
+                       m=day.month, mm=f"{day.month:02d}",
                        d=day.day, dd=f"{day.day:02d}", dth=ordinal(day.day), yy=f"{day.year % 100:02d}",
                        yyyy=day.year)
 
@@ -170,7 +178,7 @@ def values(p: Persona, rng: random.Random, corrected: bool) -> Dict[str, Optiona
     member_id = rng.choice(w["member_id_forms"]).format(id=p.member_id, id_lower=p.member_id.lower(),
                                                         prefix=prefix, prefix_lower=prefix.lower(), digits=digits)
     found = dict(
-        member_id=member_id, dob=date_words(rng.choice(w["dob_forms"]), p.dob),
+        member_id=member_id, dob=date_words(rng.choice(w["dob_forms" if p.lang == "en" else "dob_forms_es"]), p.dob),
         plan_said=rng.choice(w["plans"][p.plan]), plan_number=str(plan_number(kb().plan(p.plan).name)),
         reason_number=str(reason_number(p.reason)),
         provider=case["provider"], provider_short=f"Dr {last}", provider_lower=f"dr {last.lower()}",
@@ -183,7 +191,7 @@ def values(p: Persona, rng: random.Random, corrected: bool) -> Dict[str, Optiona
         right, wrong = p.when.day, p.wrong_when.day
         found.update(month=MONTHS[right.month - 1], right_d=str(right.day), wrong_d=str(wrong.day),
                      right_dth=ordinal(right.day), wrong_dth=ordinal(wrong.day), right_m=str(right.month))
-    found["reason_story"] = choose(f"reason_text.{p.reason}", found, rng, set())
+    found["reason_story"] = choose(f"reason_text.{p.reason}", found, rng, set(), p.lang)
     return found
 
 

@@ -1,5 +1,5 @@
-"""The phrasings members use (eval/phrasings.yml) and their world (eval/cases.yml):
-loading them and filling a phrasing in."""
+"""The phrasings members use (eval/phrasings.yml, eval/phrasings_es.yml for members who
+write in Spanish) and their world (eval/cases.yml): loading them and filling a phrasing in."""
 from __future__ import annotations
 
 import random
@@ -13,9 +13,12 @@ import yaml
 HERE = Path(__file__).resolve().parent
 
 
+FILES = {"en": "phrasings.yml", "es": "phrasings_es.yml"}
+
+
 @lru_cache(maxsize=None)
-def phrasings() -> dict:
-    return yaml.safe_load((HERE / "phrasings.yml").read_text(encoding="utf-8"))
+def phrasings(lang: str = "en") -> dict:
+    return yaml.safe_load((HERE / FILES[lang]).read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=None)
@@ -31,22 +34,22 @@ def strings(node: list, path: str) -> List[str]:
     return node
 
 
-def templates(kind: str) -> List[str]:
+def templates(kind: str, lang: str = "en") -> List[str]:
     """The phrasings of one kind, by dotted path: "urgency.routine"."""
-    node = phrasings()
+    node = phrasings(lang)
     for part in kind.split("."):
         node = node[part]
     return strings(node, kind)
 
 
-def leaves(node=None, path: str = "") -> Iterator[Tuple[str, List[str]]]:
+def leaves(node=None, path: str = "", lang: str = "en") -> Iterator[Tuple[str, List[str]]]:
     """Every list of phrasings with its dotted path."""
-    node = phrasings() if node is None else node
+    node = phrasings(lang) if node is None else node
     if isinstance(node, list):
         yield path, strings(node, path)
         return
     for key, child in node.items():
-        yield from leaves(child, f"{path}.{key}" if path else str(key))
+        yield from leaves(child, f"{path}.{key}" if path else str(key), lang)
 
 
 def names_in(template: str) -> Set[str]:
@@ -60,9 +63,10 @@ def fill(template: str, values: Dict[str, Optional[str]]) -> Optional[str]:
     return template.format(**values)
 
 
-def choose(kind: str, values: Dict[str, Optional[str]], rng: random.Random, used: Set[str]) -> str:
+def choose(kind: str, values: Dict[str, Optional[str]], rng: random.Random, used: Set[str],
+           lang: str = "en") -> str:
     """A phrasing of `kind` this member can say, preferring one not said yet."""
-    usable = [t for t in templates(kind) if fill(t, values) is not None]
+    usable = [t for t in templates(kind, lang) if fill(t, values) is not None]
     fresh = [t for t in usable if t not in used] or usable
     template = rng.choice(fresh)
     used.add(template)

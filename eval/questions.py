@@ -15,7 +15,7 @@ QUESTIONS = ("ask_member_id", "ask_dob", "ask_plan", "ask_reason_text", "ask_rea
 # Other questions a member may be asked on the way, each read as the question it stands
 # for (used only where the catalog has them): follow-ups of a request question, "do you
 # really want to stop?", and "keep going or talk with a person?" after a safety answer.
-FOLLOW_UPS = {"example_initial_date": "ask_initial_date", "date_in_future": "ask_initial_date",
+FOLLOW_UPS = {"dob_month_in_words": "ask_dob", "example_initial_date": "ask_initial_date", "date_in_future": "ask_initial_date",
               "example_preferred_provider": "ask_preferred_provider", "ask_preferred_name": "ask_preferred_name",
               "ask_stop_sure": "ask_stop_sure", "ask_start_over_sure": "ask_stop_sure",
               "safety_then_choose": "ask_safety_choice"}
@@ -70,7 +70,7 @@ def reference_in(reply: str) -> Optional[str]:
 
 def safety_first(texts: List[str]) -> bool:
     """988 or 911 said at the very start of the reply (after a first text's privacy notice)."""
-    said = " ".join(t for t in texts if t != catalog("en")["sms_privacy"])
+    said = " ".join(t for t in texts if t not in {catalog(lang)["sms_privacy"] for lang in LANGS})
     return bool(SAFETY_NUMBERS.search(flat(said)[:FIRST_TEXT]))
 
 

@@ -59,6 +59,7 @@ RIGHTS_INTENTS = (OVERVIEW, "ask_situations", "ask_who_can_request", "ask_author
 HANDOFF, NOT_UNDERSTOOD, SAFETY, OTHER = "handoff", "not understood", "safety", "other"
 OUTCOMES = RIGHTS_INTENTS + (HANDOFF, NOT_UNDERSTOOD, SAFETY, OTHER)
 NETWORKS = ("in_network", "out_of_network")
+LANGS = ("en", "es")
 TARGET = 0.95
 SHORT = {OVERVIEW: "overv", "ask_situations": "situa", "ask_who_can_request": "whoreq",
          "ask_authorization": "auth", "ask_cost": "cost", "ask_timeline": "time", "ask_who_gives": "whogiv",
@@ -139,9 +140,10 @@ def _squash(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def answer_signatures() -> Dict[Tuple[str, str], str]:
+@lru_cache(maxsize=None)
+def answer_signatures(lang: str = "en") -> Dict[Tuple[str, str], str]:
     """(plan, rights intent) -> the message actions.common.answer_rights says, for every
-    plan and topic (bot.policy + the catalog)."""
+    plan and topic (bot.policy + the catalog), in one language."""
     from rasa_sdk.executor import CollectingDispatcher
     from actions.common import QUESTION_INTENTS, answer_rights
     from bot.policy import kb
@@ -149,25 +151,25 @@ def answer_signatures() -> Dict[Tuple[str, str], str]:
     for plan in kb().plans:
         for intent, topic in QUESTION_INTENTS.items():
             dispatcher = CollectingDispatcher()
-            answer_rights(dispatcher, _tracker(intent, plan), plan, topic)
+            answer_rights(dispatcher, _tracker(intent, plan, lang=lang), plan, topic)
             (message,) = [m["text"] for m in dispatcher.messages]
             out[(plan, intent)] = _squash(message)
     return out
 
 
-def _tracker(intent: Optional[str], plan: Optional[str], text: str = ""):
+def _tracker(intent: Optional[str], plan: Optional[str], text: str = "", lang: str = "en"):
     from rasa_sdk import Tracker
     latest = {"text": text, "intent": {"name": intent, "confidence": 1.0} if intent else {}, "entities": []}
-    return Tracker("eval-rights", {"plan": plan}, latest, [{"event": "user", "text": text}], False, None, {},
+    return Tracker("eval-rights", {"plan": plan, "language": lang}, latest, [{"event": "user", "text": text}], False, None, {},
                    "action_listen")
 
 
 @lru_cache(maxsize=1)
 def catalog_patterns() -> List[Tuple[str, "re.Pattern"]]:
-    """(key, regex) for every text of the English catalog, its {names} as wildcards."""
+    """(key, regex) for every text of both catalogs, its {names} as wildcards."""
     from bot.messages import catalog
     out = []
-    for key, template in catalog("en").items():
+    for key, template in [item for lang in LANGS for item in catalog(lang).items()]:
         if not isinstance(template, str):
             continue
         parts = re.split(r"\{[a-z_]+\}", _squash(template))
@@ -199,7 +201,7 @@ class Reading:
 def read_reply(messages: Sequence[str]) -> Reading:
     joined = _squash(" ".join(messages))
     topics, plans = [], []
-    for (plan, intent), signature in answer_signatures().items():
+    for (plan, intent), signature in [item for lang in LANGS for item in answer_signatures(lang).items()]:
         if signature in joined:
             topics.append(intent)
             plans.append(plan)
@@ -331,7 +333,8 @@ def start_assistant(workdir: Path, attempts: int = 4, wait: float = 60):
 
 def run(assistant, questions: Sequence[Question], seed: int, nlu_only: bool = False,
         workers: int = 3) -> List[Result]:
-    answer_signatures()          # render once, before the threads
+    for lang in LANGS:
+        answer_signatures(lang)  # render once, before the threads
     catalog_patterns()
     given = plans_to_give(questions, seed)
     run_id = uuid.uuid4().hex[:8]

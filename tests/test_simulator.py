@@ -63,14 +63,15 @@ def bare(template: str, said: str) -> bool:
     return not norm(re.sub(r"\{\w+\}", " ", template)).strip() or len(norm(said).split()) == 1
 
 
-def test_no_phrasing_is_in_the_training_data():
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_no_phrasing_is_in_the_training_data(lang):
     """Held out: no phrasing, filled in, is inside an example of data/. A phrasing that is
     only the fact itself ("{dob}", "yes", "2") is the answer, not a phrasing, and exempt."""
     examples = [norm(e) for e in training_examples()]
     assert len(examples) > 300
     data = "\n".join(examples)
     found, unused = [], []
-    for path, templates in leaves():
+    for path, templates in leaves(lang=lang):
         for template in templates:
             said = renderings(template)
             if not said:
@@ -80,15 +81,20 @@ def test_no_phrasing_is_in_the_training_data():
     assert not found, f"phrasings found in data/: {found}"
 
 
-def test_every_kind_of_answer_has_at_least_8_phrasings():
-    short = {path: len(t) for path, t in leaves() if len(t) < 8}
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_kind_of_answer_has_at_least_8_phrasings_in_each_language(lang):
+    short = {path: len(t) for path, t in leaves(lang=lang) if len(t) < 8}
     assert not short
+    assert {path for path, _ in leaves(lang=lang)} == {path for path, _ in leaves()}
 
 
 def question_texts(key: str) -> List[str]:
-    template = str(catalog("en")[key])
-    dummy = {name: "Dr. Lee" if "provider" in name else "1 one\n2 two" for name in names_in(template)}
-    return [template.format(**dummy)]
+    out = []
+    for lang in ("en", "es"):
+        template = str(catalog(lang)[key])
+        dummy = {name: "Dr. Lee" if "provider" in name else "1 one\n2 two" for name in names_in(template)}
+        out.append(template.format(**dummy))
+    return out
 
 
 @pytest.mark.parametrize("key", [k for k in (*QUESTIONS, *FOLLOW_UPS) if k in catalog("en")])

@@ -72,10 +72,12 @@ def detect(text: str) -> Optional[str]:
         return asked
     text = without_names(text)
     words = WORD.findall(text.lower())
-    if len(set(words) & _words()["markers"]) >= MIN_MARKERS:
+    markers = set(words) & _words()["markers"]
+    if len(markers) >= MIN_MARKERS:
         return "es"
     if not words:
         return None
     best = _detector().compute_language_confidence_values(text)[0]
     sure = SURE if len(words) >= MIN_WORDS else SURE_SHORT
-    return _BY_LINGUA[best.language] if best.value >= sure else None
+    lang = _BY_LINGUA[best.language] if best.value >= sure else None
+    return None if lang == "en" and markers else lang      # "creo q si, they want to operate": Spanglish

@@ -32,7 +32,8 @@ QUESTION = re.compile(
     r"it|a|an|someone|anyone|there|that|this|your|their|his|her|medi[ -]?cal|\w+ health|kern|hpsj|kfhc|partnership)\b|"
     r"\b(?:now what|then what|what now|what then|what happens|what can i|what do i|what are my|explain|tell me about|"
     r"rundown|the basics|basics of|i want to know|i'd like to know|wondering|understand my|understand how|"
-    r"puedo|hay|se puede|tengo que)\b|"
+    r"puedo|hay|se puede|tengo que|que hago|qué hago|que pasa|qué pasa|que puedo|qué puedo|me pueden|"
+    r"me puede explicar|tienen que|tiene que|es cierto)\b|"
     r"^\s*(?:so\s+|and\s+|but\s+)?(?:if|si)\b[^?]*\b(?:who|what|which|how|when|where|can i|do i|will i|does|"
     r"quien|quién|que pasa|qué pasa)\b", re.IGNORECASE)     # "if the doctors dont agree, who decides"
 # Asking for something to be done, not asking about a right.
