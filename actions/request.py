@@ -201,7 +201,7 @@ class ValidateSecondOpinionForm(MemberForm):
         return result
 
     def validate_reason(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        reason = nlp.classify_reason(str(value or ""))
+        reason = nlp.classify_reason(str(value or ""), numbered=True)
         return {"reason": reason} if reason else self._not_an_answer("reason", dispatcher, tracker)
 
     def validate_initial_provider(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:

@@ -72,7 +72,7 @@ SHAPED: Dict[str, Callable[[str], bool]] = {
     "member_id": lambda t: bool(re.search(r"[A-Za-z]*\s*\d{3,}", t)),
     "dob": lambda t: bool(re.search(r"\d", t)),
     "plan": lambda t: p.find_plan(t) is not None,
-    "reason": lambda t: p.classify_reason(t) is not None,
+    "reason": lambda t: p.classify_reason(t, numbered=True) is not None,
     "initial_date": lambda t: p.parse_date_hint(t, date.today()) is not None or p.doesnt_remember(t),
     "requested_by": lambda t: p.parse_requester(t) is not None,
     "network": lambda t: p.parse_network(t) is not None,

@@ -22,6 +22,7 @@ DEFAULT = "en"
 SURE = 0.8            # lingua's confidence needed to switch on three words or more
 SURE_SHORT = 0.95     # and on one or two ("quiero morirme", "olvídelo"; not "Maria Lopez")
 MIN_WORDS = 3
+MIN_WORDS_ENGLISH = 4  # "two months ago", "November 13" from a Spanish speaker is an answer, not a switch
 MIN_MARKERS = 2
 WORD = re.compile(r"[^\W\d_]+")
 _BY_LINGUA = {Language.ENGLISH: "en", Language.SPANISH: "es"}
@@ -80,4 +81,6 @@ def detect(text: str) -> Optional[str]:
     best = _detector().compute_language_confidence_values(text)[0]
     sure = SURE if len(words) >= MIN_WORDS else SURE_SHORT
     lang = _BY_LINGUA[best.language] if best.value >= sure else None
-    return None if lang == "en" and markers else lang      # "creo q si, they want to operate": Spanglish
+    if lang == "en" and (markers or len(words) < MIN_WORDS_ENGLISH):
+        return None                                   # "creo q si, they want to operate": Spanglish
+    return lang

@@ -33,7 +33,11 @@ NOT_NAMES = {"said", "says", "told", "tells", "wants", "want", "thinks", "think"
              "first", "last", "then", "now", "still", "even", "really", "only", "visits", "office", "appt",
              "appointment", "did", "does", "doesnt", "didnt", "wont", "cant", "isnt", "recommend", "wanted",
              "keeps", "kept", "sent", "says", "thought", "couldnt", "can't", "won't", "dont", "don't", "if",
-             "dr", "dr.", "dra", "dra.", "doctor", "doc"}
+             "dr", "dr.", "dra", "dra.", "doctor", "doc",
+             # Spanish: "mi dr dice q ...", "el dr se llama Linda Nguyen"
+             "se", "dice", "dijo", "me", "le", "lo", "la", "el", "que", "q", "es", "del", "de", "quiere", "llama",
+             "cree", "piensa", "recomendó", "recomendo", "mandó", "mando", "en", "y", "con", "por", "para", "era",
+             "fue", "está", "esta"}
 
 
 @lru_cache(maxsize=1)
@@ -64,6 +68,10 @@ def ruler_patterns() -> List[dict]:
                     [short_title, dot, name, cap_name], [short_title, dot, name, name],
                     [long_title, cap_name], [long_title, cap_name, cap_name]):
         patterns.append({"label": "PROVIDER", "id": "named", "pattern": pattern})
+    called = [{"LOWER": "se"}, {"LOWER": "llama"}]       # "mi dr se llama Linda Nguyen"
+    for title in (short_title, long_title):
+        for pattern in ([title, *called, name], [title, *called, name, name]):
+            patterns.append({"label": "PROVIDER", "id": "named", "pattern": pattern})
     return patterns
 
 
@@ -107,8 +115,8 @@ def extract(text: str) -> Extraction:
 
 
 def _provider_name(text: str) -> str:
-    words = text.replace("Dr.", "Dr").split()
-    return "Dr. " + " ".join(w.capitalize() if w.islower() else w for w in words[1:])
+    words = [w for w in text.replace("Dr.", "Dr").split()[1:] if w.lower() not in ("se", "llama")]
+    return "Dr. " + " ".join(w.capitalize() if w.islower() else w for w in words)
 
 
 def _norm(text: str) -> str:
@@ -161,9 +169,25 @@ def _matches(text: str, phrases) -> List[str]:
     return [p for p in phrases if _phrase_regex(p).search(t)]
 
 
+# A number with one of these after it is an amount, not a choice ("2 weeks", "3 kids").
+UNITS = re.compile(r"\d+\s*(?:weeks?|wks?|days?|months?|years?|yrs?|hours?|hrs?|am|pm|kids?|times?|semanas?|d[ií]as?|"
+                   r"meses|mes|a[nñ]os?|horas?|hijos?|veces)\b", re.IGNORECASE)
+
+
+def loose_choice(text: str, n: int) -> Optional[int]:
+    """A numbered choice said in a few words: "creo q la 5", "option 3 please" -> the number.
+    Only for answers to a numbered question, never for free text."""
+    exact = parse_choice(text, n)
+    if exact or len(text.split()) > 8 or UNITS.search(text):
+        return exact
+    numbers = re.findall(r"\d+", text)
+    return int(numbers[0]) if len(numbers) == 1 and 1 <= int(numbers[0]) <= n else None
+
+
 def parse_choice(text: str, n: int) -> Optional[int]:
-    """A bare numbered choice: "2", "#2", "option 2", "2." -> 2 (1..n)."""
-    m = re.fullmatch(r"\s*(?:option|number|no\.?|#)?\s*([1-9])\s*[.)!]?\s*", text.lower())
+    """A bare numbered choice: "2", "#2", "option 2", "2.", "el número 2", "sería la 2" -> 2 (1..n)."""
+    m = re.fullmatch(r"\s*(?:(?:option|number|no\.?|#|opci[oó]n|n[uú]mero|ser[ií]a|es|el|la)\s*)*([1-9])\s*[.)!]?\s*",
+                     text.lower())
     if m and 1 <= int(m.group(1)) <= n:
         return int(m.group(1))
     return None
@@ -182,10 +206,11 @@ def ride_intent(text: str) -> Optional[str]:
     return "request_ride"
 
 
-def classify_reason(text: str) -> Optional[str]:
-    """Which of the five situations the member's words describe, or None if unclear."""
+def classify_reason(text: str, numbered: bool = False) -> Optional[str]:
+    """Which of the five situations the member's words describe, or None if unclear.
+    numbered: the message answers the numbered list of situations ("creo q la 5")."""
     order = kb().situation_ids()
-    choice = parse_choice(text, len(order))
+    choice = (loose_choice if numbered else parse_choice)(text, len(order))
     if choice:
         return order[choice - 1]
     scores: Dict[str, int] = {}
@@ -196,7 +221,7 @@ def classify_reason(text: str) -> Optional[str]:
 
 
 def parse_requester(text: str) -> Optional[str]:
-    choice = parse_choice(text, 3)
+    choice = loose_choice(text, 3)
     if choice:
         return ("member", "representative", "provider")[choice - 1]
     hits = {k: _matches(text, v) for k, v in vocabulary()["requester"].items()}
@@ -210,7 +235,7 @@ def parse_requester(text: str) -> Optional[str]:
 
 def parse_network(text: str) -> Optional[str]:
     """in_network, out_of_network, "unsure", or None."""
-    choice = parse_choice(text, 3)
+    choice = loose_choice(text, 3)
     if choice:
         return ("in_network", "out_of_network", "unsure")[choice - 1]
     hits = {k: _matches(text, v) for k, v in vocabulary()["network"].items()}
@@ -345,25 +370,32 @@ def looks_like_gibberish(text: str) -> bool:
 CORRECTABLE = ("plan", "reason", "initial_provider", "initial_recommendation", "initial_date",
                "requested_by", "network", "preferred_provider", "urgency")
 _FIELD_WORDS = (  # checked in order: the more specific words first
-    ("urgency", ["urgent", "urgency", "emergency", "routine", "can wait", "not serious"]),
-    ("network", ["network", "outside", "out of plan", "in plan"]),
+    ("urgency", ["urgent", "urgency", "emergency", "routine", "can wait", "not serious", "urgente", "urgencia",
+                 "emergencia"]),
+    ("network", ["network", "outside", "out of plan", "in plan", "red", "fuera del plan", "dentro del plan"]),
     ("preferred_provider", ["preferred", "second opinion doctor", "second doctor", "new doctor",
-                            "want to see", "doctor i want", "provider i want"]),
-    ("requested_by", ["asking", "who is asking", "requester", "requested by", "on behalf"]),
+                            "want to see", "doctor i want", "provider i want", "segundo doctor", "otro doctor",
+                            "doctor que quiero", "nuevo doctor"]),
+    ("requested_by", ["asking", "who is asking", "requester", "requested by", "on behalf", "quién pide",
+                      "quien pide", "quién la pide", "quien la pide"]),
     ("initial_recommendation", ["recommend", "recommendation", "diagnosis", "diagnosed", "said",
-                                "told me", "treatment"]),
-    ("initial_date", ["date", "when", "month", "week", "year", "ago", "visit", "saw", "seen", "appointment"]),
+                                "told me", "treatment", "recomendó", "recomendo", "recomendación",
+                                "recomendacion", "diagnóstico", "diagnostico", "tratamiento"]),
+    ("initial_date", ["date", "when", "month", "week", "year", "ago", "visit", "saw", "seen", "appointment",
+                      "fecha", "cuándo", "cuando", "mes", "semana", "año", "hace", "cita", "visita"]),
     ("initial_provider", ["first doctor", "doctor", "dr", "provider", "first opinion", "specialist",
-                          "specialty"]),
-    ("reason", ["reason", "why"]),
-    ("plan", ["plan", "insurance"]),
+                          "specialty", "primer doctor", "doctora", "dra", "médico", "medico", "especialista"]),
+    ("reason", ["reason", "why", "razón", "razon", "motivo", "por qué"]),
+    ("plan", ["plan", "insurance", "seguro", "aseguranza"]),
 )
 
 
 # Words that say an earlier answer was wrong ("one thing to fix", "actually", "no wait").
 CORRECTION_MARKERS = ["fix", "change", "wrong", "not right", "mistake", "actually", "instead", "should be",
                       "correction", "typo", "i meant", "i mean", "wait", "sorry", "not the", "cambiar", "corregir",
-                      "en realidad", "perdon", "perdón", "me equivoque", "me equivoqué"]
+                      "en realidad", "perdon", "perdón", "me equivoque", "me equivoqué", "está mal", "esta mal",
+                      "póngalo", "pongalo", "póngale", "pongale", "cámbielo", "cambielo", "cámbiele", "cambiele",
+                      "quise decir", "de hecho", "no era", "corríjalo", "corrijalo"]
 
 
 def says_correction(text: str) -> bool:
@@ -410,7 +442,7 @@ def _correction(text: str) -> Tuple[Optional[str], Optional[str]]:
 def _corrected_urgency(t: str) -> Optional[str]:
     """"sorry, urgent should be no": the yes or no after the word; "change the urgent
     part": no new value (the question is asked again)."""
-    after = re.split(r"\b(?:urgent|urgency|emergency)\b", t)[-1].split()
+    after = re.split(r"\b(?:urgent|urgency|emergency|urgente|urgencia)\b", t)[-1].split()
     said = next((parse_yes_no(w) for w in after if w in ("yes", "no", "si", "sí")), None)
     if said is not None:
         return "urgent" if said else "routine"

@@ -37,7 +37,9 @@ QUESTION = re.compile(
     r"^\s*(?:so\s+|and\s+|but\s+)?(?:if|si)\b[^?]*\b(?:who|what|which|how|when|where|can i|do i|will i|does|"
     r"quien|quién|que pasa|qué pasa)\b", re.IGNORECASE)     # "if the doctors dont agree, who decides"
 # Asking for something to be done, not asking about a right.
-DOING = re.compile(r"\b(?:can|could|would|will) you\b|\b(?:book|schedule|set up|sign me up)\b", re.IGNORECASE)
+DOING = re.compile(r"\b(?:can|could|would|will) you\b|\b(?:book|schedule|set up|sign me up)\b|"
+                   r"\b(?:me puede[ns]? ayudar|puede[ns]? ayudarme|ay[uú]deme|me ayuda[ns]?|me hace[ns]? el favor)\b",
+                   re.IGNORECASE)
 RIGHTS_INTENTS = ("ask_rights_overview",) + tuple(f"ask_{topic}" for topic in vocabulary()["topics"])
 REROUTED_INTENTS = ("request_second_opinion", "request_ride", "inform_plan", "nlu_fallback", "ask_clinical")
 
