@@ -13,7 +13,7 @@ from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from eval.personas import Persona, values
 from eval.phrasings import choose
-from eval.questions import asked, last_said, reference_in, safety_first
+from eval.questions import asked, last_said, reference_in, safety_first, says
 
 MAX_TURNS = 30                     # member messages before the member gives up
 MAX_NUDGES = 3                     # "i still need the second opinion" when no question was asked
@@ -27,6 +27,7 @@ class Conversation:
     lines: List[Tuple[str, str]] = field(default_factory=list)
     used: Dict[str, Set[str]] = field(default_factory=dict)
     corrected: bool = False
+    month_in_words: bool = False          # asked to write the month of their birth date in words
     questions: int = 0
     crisis_first: Optional[bool] = None     # None: no crisis message was sent
     false_alarms: List[str] = field(default_factory=list)   # messages with no crisis answered as one
@@ -55,6 +56,7 @@ class Conversation:
             if self.questions == self.persona.crisis_at:
                 reply = self.say(send, self.phrase("crisis"), crisis=True)
             else:
+                self.month_in_words = self.month_in_words or says(reply, "dob_month_in_words")
                 reply = self.say(send, self.answer(question))
         self.problem = f"no reference after {MAX_TURNS} messages"
         return self
@@ -70,7 +72,7 @@ class Conversation:
         return "\n".join(texts)
 
     def phrase(self, kind: str) -> str:
-        said = values(self.persona, self.rng, self.corrected)
+        said = values(self.persona, self.rng, self.corrected, self.month_in_words)
         return choose(kind, said, self.rng, self.used.setdefault(kind, set()), self.persona.lang)
 
     def answer(self, question: str) -> str:

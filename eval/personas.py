@@ -167,8 +167,9 @@ def date_words(form: str, day: date) -> str:
 PRONOUNS = {"he": ("he", "him"), "she": ("she", "her")}
 
 
-def values(p: Persona, rng: random.Random, corrected: bool) -> Dict[str, Optional[str]]:
-    """Everything a phrasing may name, as this member says it this time."""
+def values(p: Persona, rng: random.Random, corrected: bool, month_in_words: bool = False) -> Dict[str, Optional[str]]:
+    """Everything a phrasing may name, as this member says it this time (the date of birth
+    with the month in words once asked to write it so)."""
     said = p.said(corrected)
     case, w = p.case, world()
     _, first, last = case["provider"].split()
@@ -178,7 +179,7 @@ def values(p: Persona, rng: random.Random, corrected: bool) -> Dict[str, Optiona
     member_id = rng.choice(w["member_id_forms"]).format(id=p.member_id, id_lower=p.member_id.lower(),
                                                         prefix=prefix, prefix_lower=prefix.lower(), digits=digits)
     found = dict(
-        member_id=member_id, dob=date_words(rng.choice(w["dob_forms" if p.lang == "en" else "dob_forms_es"]), p.dob),
+        member_id=member_id, dob=date_words(rng.choice(dob_forms(p.lang, month_in_words)), p.dob),
         plan_said=rng.choice(w["plans"][p.plan]), plan_number=str(plan_number(kb().plan(p.plan).name)),
         reason_number=str(reason_number(p.reason)),
         provider=case["provider"], provider_short=f"Dr {last}", provider_lower=f"dr {last.lower()}",
@@ -193,6 +194,11 @@ def values(p: Persona, rng: random.Random, corrected: bool) -> Dict[str, Optiona
                      right_dth=ordinal(right.day), wrong_dth=ordinal(wrong.day), right_m=str(right.month))
     found["reason_story"] = choose(f"reason_text.{p.reason}", found, rng, set(), p.lang)
     return found
+
+
+def dob_forms(lang: str, month_in_words: bool) -> List[str]:
+    forms = world()["dob_forms" if lang == "en" else "dob_forms_es"]
+    return [f for f in forms if "{mon" in f or "{mes" in f] if month_in_words else forms
 
 
 def reason_number(reason: str) -> int:

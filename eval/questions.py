@@ -42,6 +42,11 @@ def patterns() -> Dict[str, List["re.Pattern"]]:
             for key in keys}
 
 
+def says(reply: str, key: str) -> bool:
+    """Whether a reply holds this catalog text (in either language)."""
+    return any(template_regex(str(catalog(lang)[key])).search(flat(reply)) for lang in LANGS if key in catalog(lang))
+
+
 def asked(reply: str) -> Optional[str]:
     """The question a reply ends on (the last one asked in it), or None."""
     text = flat(reply)
