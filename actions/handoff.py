@@ -29,7 +29,8 @@ REASON_BY_INTENT = {"human_handoff": "asked", "ask_clinical": "clinical", "provi
 SUMMARY_SLOTS = ("verified", "member_id", "member_plan", "plan", "reason", "reason_text", "initial_provider",
                  "initial_specialty", "initial_recommendation", "initial_date", "requested_by", "network",
                  "preferred_provider", "urgency", "request_reference", "verification_locked", "language")
-NOT_UNDERSTOOD = ("not_understood", "unclear_answer", "example_initial_date", "example_preferred_provider")
+NOT_UNDERSTOOD = ("not_understood", "unclear_answer", "example_initial_date", "example_preferred_provider",
+                  "example_initial_recommendation")
 # What an agent may settle for the assistant to go on with.
 HANDED_BACK_SLOTS = ("verified", "member_id", "member_plan", "plan", "dob", "request_reference")
 

@@ -225,6 +225,13 @@ class ValidateSecondOpinionForm(MemberForm):
 
     def validate_initial_recommendation(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         result = self._free_text("initial_recommendation", value, dispatcher, tracker)
+        said = str(value or "")
+        when = nlp.find_date(said, pacific_today()) if result["initial_recommendation"] else None
+        if when and len(said.lower().replace(when[1].lower(), " ").split()) <= 2:
+            # "last month" to "what did they recommend?" is when, not what: keep it as
+            # the date and ask what again, with an example
+            say(dispatcher, tracker, "example_initial_recommendation")
+            return {"initial_recommendation": None, "initial_date": clip(said, 200)}
         if result["initial_recommendation"]:
             told = facts_not_yet_given(result["initial_recommendation"], tracker)
             result.update({k: v for k, v in told.items() if k == "initial_date"})

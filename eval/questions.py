@@ -16,7 +16,8 @@ QUESTIONS = ("ask_member_id", "ask_dob", "ask_plan", "ask_reason_text", "ask_rea
 # for (used only where the catalog has them): follow-ups of a request question, "do you
 # really want to stop?", and "keep going or talk with a person?" after a safety answer.
 FOLLOW_UPS = {"dob_month_in_words": "ask_dob", "example_initial_date": "ask_initial_date", "date_in_future": "ask_initial_date",
-              "example_preferred_provider": "ask_preferred_provider", "ask_preferred_name": "ask_preferred_name",
+              "example_preferred_provider": "ask_preferred_provider",
+              "example_initial_recommendation": "ask_initial_recommendation", "ask_preferred_name": "ask_preferred_name",
               "ask_stop_sure": "ask_stop_sure", "ask_start_over_sure": "ask_stop_sure",
               "safety_then_choose": "ask_safety_choice"}
 LANGS = ("en", "es")

@@ -7,6 +7,7 @@ import pytest
 from actions.request import ValidateSecondOpinionForm
 from bot import nlp
 from bot.messages import text
+from bot.messages import text as text_of
 from bot.nlp.answers import ASK, DEACTIVATE, KEEP_GOING, LISTEN, next_in_form, reads_as_answer
 from bot.nlp.dates import corrected_date_text, parse_date_hint
 from bot.nlp.opinion import opinion_facts
@@ -122,6 +123,18 @@ async def test_the_provider_answer_fills_every_question_it_answers():
                                                   "fusion of L4-L5, I saw him on October 30")
     assert slots["initial_provider"] == "Dr. Alan Patel" and slots["initial_specialty"] == "orthopedics"
     assert "spinal fusion" in slots["initial_recommendation"] and slots["initial_date"] == "october 30"
+
+
+@pytest.mark.parametrize("text", ["last month", "about 2 weeks ago", "October 30."])
+async def test_a_time_given_for_the_recommendation_is_kept_as_when_and_what_is_asked_again(text):
+    said, slots = await validate("initial_recommendation", text)
+    assert slots["initial_recommendation"] is None and slots["initial_date"] == text
+    assert said == text_of("example_initial_recommendation")
+
+
+async def test_the_doctors_words_are_the_recommendation_not_the_members_doubts():
+    _, slots = await validate("initial_provider", "dr nguyen wants 2 take my thyroid out, i dont think i need surgery")
+    assert slots["initial_provider"] == "Dr. Nguyen" and slots["initial_recommendation"] == "take my thyroid out"
 
 
 @pytest.mark.parametrize("text", ["I want to request a second opinion", "yes", "the surgeon"])

@@ -14,7 +14,7 @@ from bot.nlp.pipeline import extract
 # What the doctor said follows one of these; outside the answer to "who gave the first
 # opinion?" only when a doctor says it ("my doctor wants to", not "i want to").
 _TRIGGER = (r"(?:said|says|told me|told us|told him|told her|recommended|recommends|recommend|suggested|"
-            r"suggests|thinks|wants to|wants me to|want to|want me to|wanted to|diagnosed (?:me |him |her )?with|"
+            r"suggests|thinks|wants (?:to|2)|wants me (?:to|2)|want (?:to|2)|want me (?:to|2)|wanted (?:to|2)|diagnosed (?:me |him |her )?with|"
             r"diagnosis (?:is|was)|dijo que|me dijo|quiere|quieren|recomend[oó]|diagnostic[oó])")
 _WHAT = r"\b[:,]?\s*(?P<what>.+)"
 RECOMMENDED = re.compile(r"\b" + _TRIGGER + _WHAT, re.IGNORECASE | re.DOTALL)
@@ -35,7 +35,7 @@ def _recommendation(text: str, today: date, answering_provider: bool) -> str:
     if not m:
         return ""
     said = m.group("what") or m.groupdict().get("told") or ""
-    what = re.split(r"\b(?:and|but|y|pero)\s+(?:i|we|yo)\b", said, flags=re.IGNORECASE)[0]
+    what = re.split(r"(?:\b(?:and|but|y|pero)\s+|[,;.]\s*)(?:i|we|yo)\b", said, flags=re.IGNORECASE)[0]
     clauses = [c.strip() for c in re.split(r"[;,.](?!\d)", what) if c.strip()]
     kept = [c for c in clauses if not (find_date(c, today) and (WHEN_CLAUSE.search(c) or len(c.split()) <= 4))]
     return re.sub(r"^(?:do|perform|have)\s+(?=\w)", "", ", ".join(kept), flags=re.IGNORECASE)[:1000]
