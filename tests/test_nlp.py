@@ -103,3 +103,11 @@ def test_who_is_asking(text, who):
 ])
 def test_ride_operations_by_keyword(text, intent):
     assert nlp.ride_intent(text) == intent
+
+
+@pytest.mark.parametrize("said,network", [("in netwrk", "in_network"), ("out of ntwk", "out_of_network"),
+                                          ("outta network pls", "out_of_network"), ("dentro de la red", "in_network"),
+                                          ("fuera de la red porfa", "out_of_network")])
+def test_network_answers_as_members_type_them(said, network):
+    from bot.nlp.pipeline import parse_network
+    assert parse_network(said) == network

@@ -233,11 +233,16 @@ def parse_requester(text: str) -> Optional[str]:
     return None
 
 
+# "in netwrk", "out of ntwk", "outta network": the word as members type it.
+NETWORK_TYPOS = re.compile(r"\b(?:n[ae]?t?w[eo]?r?k|netowrk|newtork|netwerk|netwrok|ntwrk|ntwk|nwtwork)\b", re.IGNORECASE)
+
+
 def parse_network(text: str) -> Optional[str]:
     """in_network, out_of_network, "unsure", or None."""
     choice = loose_choice(text, 3)
     if choice:
         return ("in_network", "out_of_network", "unsure")[choice - 1]
+    text = NETWORK_TYPOS.sub("network", text)
     hits = {k: _matches(text, v) for k, v in vocabulary()["network"].items()}
     if hits["out_of_network"]:
         return "out_of_network"
