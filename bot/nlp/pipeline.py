@@ -377,7 +377,7 @@ CORRECTABLE = ("plan", "reason", "initial_provider", "initial_recommendation", "
 _FIELD_WORDS = (  # checked in order: the more specific words first
     ("urgency", ["urgent", "urgency", "emergency", "routine", "can wait", "not serious", "urgente", "urgencia",
                  "emergencia"]),
-    ("network", ["network", "outside", "out of plan", "in plan", "red", "fuera del plan", "dentro del plan"]),
+    ("network", ["network", "outside", "out of plan", "in plan", "red", "fuera", "afuera", "dentro"]),
     ("preferred_provider", ["preferred", "second opinion doctor", "second doctor", "new doctor",
                             "want to see", "doctor i want", "provider i want", "segundo doctor", "otro doctor",
                             "doctor que quiero", "nuevo doctor"]),
@@ -400,7 +400,7 @@ CORRECTION_MARKERS = ["fix", "change", "wrong", "not right", "mistake", "actuall
                       "correction", "typo", "i meant", "i mean", "wait", "sorry", "not the", "cambiar", "corregir",
                       "en realidad", "perdon", "perdón", "me equivoque", "me equivoqué", "está mal", "esta mal",
                       "póngalo", "pongalo", "póngale", "pongale", "cámbielo", "cambielo", "cámbiele", "cambiele",
-                      "quise decir", "de hecho", "no era", "corríjalo", "corrijalo"]
+                      "quise decir", "de hecho", "no era", "corríjalo", "corrijalo", "espere", "espera"]
 
 
 def says_correction(text: str) -> bool:
