@@ -38,12 +38,15 @@ safety-eval: $(STAMP)
 	$(PY) -m bot.safety.evaluate
 
 # The product judged by members' words, on held-out sets: the safety figures, rights
-# questions (topic accuracy, confusion table) and simulated members who open a request
-# (REST and SMS). Every part runs; the exit code says whether all reached their targets.
+# questions (topic accuracy by language, confusion table; the second set was written
+# blind, a third of it in Spanish) and simulated members who open a request (REST and
+# SMS, English and Spanish, each language against the targets). Every part runs; the
+# exit code says whether all reached their targets.
 eval: $(STAMP)
 	@fail=0; \
 	$(PY) -m bot.safety.evaluate || fail=1; \
 	$(PY) -m eval.rights || fail=1; \
+	$(PY) -m eval.rights --questions eval/rights_questions_blind.yml || fail=1; \
 	$(PY) -m eval.members || fail=1; \
 	exit $$fail
 

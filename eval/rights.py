@@ -429,8 +429,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             assistant.stop()
     mode = "intent only (/model/parse)" if args.nlu_only else "end to end over the REST channel"
     print(report(results, seed, mode, args.questions.resolve()))
-    if accuracy(results) < TARGET and not args.no_fail:
-        return 1
+    by_language = [[r for r in results if r.question.lang == lang] for lang in LANGS]
+    if any(rs and accuracy(rs) < TARGET for rs in by_language) and not args.no_fail:
+        return 1          # every language on its own reaches the target
     return 0
 
 
