@@ -2,7 +2,7 @@
 stay requests. (The held-out rights questions are in eval/; these are the unit checks.)"""
 import pytest
 
-from bot.nlp.topics import looks_like_question, may_be_question, question_topic, rerouted_intent
+from bot.nlp.topics import corrected_intent, looks_like_question, may_be_question, question_topic, rerouted_intent
 
 
 @pytest.mark.parametrize("intent,text,expected", [
@@ -68,3 +68,13 @@ def test_the_classifiers_own_emergency_guess_gives_way_unless_it_is_sure():
     ranking = [{"name": "emergency", "confidence": 0.6}, {"name": "inform", "confidence": 0.3}]
     assert corrected_intent("emergency", 0.6, ranking, "myself") == ("inform", 0.3)
     assert corrected_intent("emergency", 0.95, ranking, "myself") is None
+
+
+@pytest.mark.parametrize("text", ["hola me puede ayudar a sacar una segunda opinion?",
+                                  "can you help me get a second opinion?", "me ayudan a pedir una segunda opinión"])
+def test_asking_to_be_helped_to_get_one_is_a_request_even_with_a_question_mark(text):
+    assert corrected_intent("ask_who_can_request", 0.6, [], text) == ("request_second_opinion", 0.7)
+
+
+def test_asking_how_it_works_stays_a_question():
+    assert corrected_intent("ask_rights_overview", 0.9, [], "how do i get a second opinion?") is None

@@ -303,7 +303,9 @@ NO_ONE_IN_PARTICULAR = ["dont know any", "don't know any", "no one in mind", "no
                         "don't have", "dont have", "not really", "in network", "in my network", "in the network", "in plan", "anyone", "any one",
                         "whoever", "doesnt matter", "doesn't matter", "no preference", "you pick", "you choose",
                         "up to you", "closest", "nearest", "any specialist", "any doctor", "cualquiera",
-                        "no tengo", "el que sea", "no importa"]
+                        "no tengo", "el que sea", "no importa", "ustedes escojan", "usted escoja", "escojan ustedes",
+                        "nadie en particular", "ninguno en particular", "no tengo preferencia", "me da igual",
+                        "quien sea", "el que ustedes digan", "el que me den"]
 ORGANIZATION_WORDS = ["clinic", "hospital", "center", "centre", "medical", "health", "university", "ucsf", "ucla",
                       "ucsd", "uc davis", "stanford", "kaiser", "sutter", "dignity", "valley", "cancer", "institute",
                       "group", "clinica", "clínica", "hospital"]

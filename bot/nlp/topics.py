@@ -119,6 +119,10 @@ BENEFIT = re.compile(r"\b(?:medi[ -]?cal|plan|insurance|health net|kern|kfhc|hps
 WANTS = re.compile(r"\b(?:i want|i need|i'd like|looking for|trying to get|help me|quiero|necesito|ocupo)\b",
                    re.IGNORECASE)
 UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "greet", "inform_plan", "affirm")
+# Asking to be helped to get one, whatever the question mark: "me puede ayudar a sacar
+# una segunda opinión?", "can you help me get a second opinion?"
+HELP_TO_GET = re.compile(r"\b(?:ay[uú]d\w*|help)\s+(?:me\s+)?(?:a\s+|to\s+)?(?:sacar|pedir|conseguir|obtener|tramitar|"
+                         r"get|request|ask for|set up|start)\b", re.IGNORECASE)
 
 
 def asks_for_a_second_opinion(intent: Optional[str], text: str) -> bool:
@@ -126,6 +130,8 @@ def asks_for_a_second_opinion(intent: Optional[str], text: str) -> bool:
     was unsure of, or heard as a greeting, a plan's name or a rights question."""
     if not SECOND_OPINION.search(text or ""):
         return False
+    if HELP_TO_GET.search(text):
+        return True
     if intent in UNSURE_INTENTS:
         return bool(DOING.search(text) or WANTS.search(text) or not may_be_question(text))
     # "mi plan es Partnership y necesito un second opinion": said, not asked
