@@ -151,7 +151,7 @@ def test_a_texting_member_in_crisis_mid_request_hears_988_first_in_spanish_then_
     params, headers = signed("ya no quiero vivir, perdon por todo", phone=phone)
     said = texts_of(world.client.post(PATH, data=params, headers=headers).text)
     assert said[0].startswith(text_of("safety_mental", "es"))      # 988 first, in Spanish
-    assert said[-1].endswith(text_of("ask_member_id"))               # then the same question again
+    assert said[-1].endswith(text_of("ask_member_id", "es"))         # then the same question, in Spanish now
 
 
 def test_a_web_member_in_crisis_while_an_agent_holds_the_chat_is_answered_at_once_and_flagged(world):

@@ -367,7 +367,8 @@ def looks_like_gibberish(text: str) -> bool:
         if len(tok) == 1:
             return tok in {"a", "i", "y", "o"}
         return (any(c in _VOWELS for c in tok) and not re.search(r"[^aeiouy\W]{5,}", tok)
-                and not re.search(r"(.)\1\1", tok) and tok not in {"asdf", "qwerty", "asdfg", "hjkl"})
+                and not re.search(r"(.)\1\1", tok) and tok not in {"asdf", "qwerty", "asdfg", "hjkl"}
+                and not re.search(r"q(?!u)", tok))       # "qwpoeiru": a q with no u after it is mash
     good = sum(wordlike(t) for t in tokens)
     return good / len(tokens) < 0.5
 
