@@ -4,6 +4,7 @@ first, in the member's language, then the same question comes again, and every
 answer given before is kept (checked on the opened request, ride and grievance). Also
 at the start, at the confirmation, and while the member waits for a person."""
 import itertools
+import re
 
 import pytest
 from sqlalchemy import select
@@ -34,7 +35,7 @@ CRISES = [
 # What a member answers to each question of the forms, by a words of the question.
 ANSWERS = [
     ("What are your member ID and date of birth", "DEMO1001"),
-    ("What is your date of birth", "4/9/61"),
+    ("What is your date of birth", "April 9, 1961"),       # a Spanish conversation asks which is the month in 4/9/61
     ("why do you want a second opinion", "i just want another doctor to look at it"),
     ("Which of these fits best", "1"),
     ("Who gave you the first opinion", "dr patel"),
@@ -113,7 +114,7 @@ def walk(assistant, sender, opener, until, crises):
 def test_a_crisis_at_every_question_of_the_request_form_then_the_request_opens_with_every_answer(assistant):
     crises = itertools.cycle(CRISES)
     said, asked = walk(assistant, "safe-request", "i want a second opinion", "Reply YES to send", crises)
-    assert any("Your reference number is" in s for s in said), said
+    assert any(re.search(r"\bSO-[A-Z0-9]{4}-[A-Z0-9]{4}\b", s) for s in said), said
     expected = ["What are your member ID and date of birth", "What is your date of birth", "why do you want a second opinion",
                 "Which of these fits best", "Who gave you the first opinion", "What kind of doctor is",
                 "What did they diagnose or recommend", "About when did you get that opinion",
@@ -155,7 +156,8 @@ def test_an_answer_in_the_same_message_as_the_crisis_is_not_lost(assistant):
 def test_a_crisis_during_verification_and_the_callback_is_answered_first(assistant):
     said = assistant.send("safe-verify", "is my ride booked?")
     assert "member ID" in said[-1]
-    walk_said, asked = walk(assistant, "safe-verify", "is my ride booked?", "date of birth", iter(CRISES[1:3]))
+    walk_said, asked = walk(assistant, "safe-verify", "is my ride booked?", "What is your date of birth",
+                            iter(CRISES[1:3]))
     assert len(asked) == 2
     # Outside member-services hours a person is offered as a callback: its two questions.
     said, asked = walk(assistant, "safe-callback", "can i talk to a real person", "good time to call",
