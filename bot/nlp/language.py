@@ -24,7 +24,7 @@ SURE_SHORT = 0.95     # and on one or two ("quiero morirme", "olvídelo"; not "M
 MIN_WORDS = 3
 MIN_WORDS_ENGLISH = 4  # "two months ago", "November 13" from a Spanish speaker is an answer, not a switch
 MIN_MARKERS = 2
-WORD = re.compile(r"[^\W\d_]{2,}")
+WORD = re.compile(r"[^\W\d_]+")
 _BY_LINGUA = {Language.ENGLISH: "en", Language.SPANISH: "es"}
 
 
@@ -72,7 +72,8 @@ def detect(text: str) -> Optional[str]:
     if asked:
         return asked
     text = without_names(text)
-    words = [w.lower() for i, w in enumerate(WORD.findall(text)) if i == 0 or not w[0].isupper()]   # names
+    # names are capitalised ("at Valley Children's"); "I" is not a name
+    words = [w.lower() for i, w in enumerate(WORD.findall(text)) if i == 0 or not w[0].isupper() or w == "I"]
     markers = set(words) & _words()["markers"]
     if len(markers) >= MIN_MARKERS:
         return "es"
