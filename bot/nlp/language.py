@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Optional
+from typing import Optional, Sequence
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -55,23 +55,24 @@ def asked_for(text: str) -> Optional[str]:
     return None
 
 
-def without_names(text: str) -> str:
+def without_names(text: str, spans: Optional[Sequence[tuple]] = None) -> str:
     """The message without plan, specialty and provider names: "Partnership" or
-    "Dr. Nguyen" says nothing of the language a member writes in."""
-    for _, _, start, end, _ in sorted(extract(text).spans, key=lambda span: -span[2]):
+    "Dr. Nguyen" says nothing of the language a member writes in. `spans`: the message's
+    entity spans when already extracted (bot.nlp.pipeline.extract), not extracted again."""
+    for _, _, start, end, _ in sorted(extract(text).spans if spans is None else spans, key=lambda span: -span[2]):
         text = text[:start] + " " + text[end:]
     return text
 
 
-def detect(text: str) -> Optional[str]:
+def detect(text: str, spans: Optional[Sequence[tuple]] = None) -> Optional[str]:
     """"en", "es", or None when the message does not say."""
-    text = (text or "").strip()
-    if not text or text.startswith("/"):
+    text = text or ""
+    if not text.strip() or text.strip().startswith("/"):
         return None
     asked = asked_for(text)
     if asked:
         return asked
-    text = without_names(text)
+    text = without_names(text, spans)
     # names are capitalised ("at Valley Children's"); "I" is not a name
     words = [w.lower() for i, w in enumerate(WORD.findall(text)) if i == 0 or not w[0].isupper() or w == "I"]
     markers = set(words) & _words()["markers"]

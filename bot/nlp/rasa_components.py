@@ -55,12 +55,13 @@ class PolicyEntityExtractor(_Stateless, EntityExtractorMixin):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
+            spans = extract(text).spans
             found = [
                 {"entity": ENTITY_NAMES[label], "value": value, "start": start, "end": end,
                  "confidence_entity": 1.0, "extractor": "PolicyEntityExtractor"}
-                for label, value, start, end, _ in extract(text).spans
+                for label, value, start, end, _ in spans
             ]
-            lang = language.detect(text)
+            lang = language.detect(text, spans)      # names found once, for both
             if lang:
                 found.append({"entity": "language", "value": lang, "confidence_entity": 1.0,
                               "extractor": "PolicyEntityExtractor"})
