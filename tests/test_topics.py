@@ -71,6 +71,8 @@ def test_the_classifiers_own_emergency_guess_gives_way_unless_it_is_sure():
 
 
 @pytest.mark.parametrize("text", ["hola me puede ayudar a sacar una segunda opinion?",
+                                  "my surgeon says i need a spinal fusion and i dont know if i need it, can someone "
+                                  "else look at this please",
                                   "can you help me get a second opinion?", "me ayudan a pedir una segunda opinión"])
 def test_asking_to_be_helped_to_get_one_is_a_request_even_with_a_question_mark(text):
     assert corrected_intent("ask_who_can_request", 0.6, [], text) == ("request_second_opinion", 0.7)

@@ -118,6 +118,9 @@ BENEFIT = re.compile(r"\b(?:medi[ -]?cal|plan|insurance|health net|kern|kfhc|hps
                      r"partnership|approv\w*|referral|authoriz\w*|appeal|grievance)\b", re.IGNORECASE)
 WANTS = re.compile(r"\b(?:i want|i need|i'd like|looking for|trying to get|help me|quiero|necesito|ocupo)\b",
                    re.IGNORECASE)
+ANOTHER_LOOK = re.compile(r"\b(?:someone|somebody|another doctor|another dr|a different doctor|alguien|otro doctor|"
+                          r"otro m[eé]dico)\s+(?:else\s+|m[aá]s\s+)?(?:to\s+|que\s+)?(?:look at|check|review|revis\w*|vea)\b",
+                          re.IGNORECASE)
 UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "greet", "inform_plan", "affirm")
 # Asking to be helped to get one, whatever the question mark: "me puede ayudar a sacar
 # una segunda opinión?", "can you help me get a second opinion?"
@@ -128,6 +131,8 @@ HELP_TO_GET = re.compile(r"\b(?:ay[uú]d\w*|help)\s+(?:me\s+)?(?:a\s+|to\s+)?(?:
 def asks_for_a_second_opinion(intent: Optional[str], text: str) -> bool:
     """"kern health member here, looking for a second opinion": a request the classifier
     was unsure of, or heard as a greeting, a plan's name or a rights question."""
+    if ANOTHER_LOOK.search(text or ""):
+        return True                   # "can someone else look at this please" asks for one
     if not SECOND_OPINION.search(text or ""):
         return False
     if HELP_TO_GET.search(text):
