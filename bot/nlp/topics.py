@@ -169,6 +169,8 @@ def corrected_intent(intent: Optional[str], confidence: float, ranking: List[dic
     ride = ride_intent(text) if intent in RIDE_INTENTS + ("nlu_fallback",) else None
     if ride and ride != "request_ride":
         return ride, 0.8                                  # which ride operation: keywords decide
+    if ANOTHER_LOOK.search(text) or (HELP_TO_GET.search(text) and SECOND_OPINION.search(text)):
+        return "request_second_opinion", 0.7          # asked to have one, whatever the question mark
     rerouted = rerouted_intent(intent, text) or other_topic(intent, ranking, text)
     if rerouted:
         return rerouted, 0.7
