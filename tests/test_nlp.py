@@ -139,3 +139,19 @@ def test_spanish_mobility_answers(said, mobility):
 def test_spanish_grievance_subjects(said, about):
     from bot.nlp.pipeline import parse_grievance_about
     assert parse_grievance_about(said) == about
+
+
+@pytest.mark.parametrize("said,days_ago", [("hace como 3 meses", 90), ("hace quince dias", 15), ("antier", 2),
+                                           ("hace un par de semanas", 14), ("hace mas o menos dos semanas", 14),
+                                           ("hace unos 10 dias", 10)])
+def test_spanish_relative_dates_with_fillers(said, days_ago):
+    from datetime import timedelta
+    from bot.nlp.dates import parse_date_hint
+    today = date(2026, 12, 2)
+    assert parse_date_hint(said, today) == today - timedelta(days=days_ago)
+
+
+def test_spanish_month_spans_and_not_remembering():
+    from bot.nlp.dates import doesnt_remember, parse_date_hint
+    assert parse_date_hint("a fines de septiembre", date(2026, 12, 2)) == date(2026, 9, 1)
+    assert doesnt_remember("ni me acuerdo la verdad")
