@@ -155,3 +155,11 @@ def test_spanish_month_spans_and_not_remembering():
     from bot.nlp.dates import doesnt_remember, parse_date_hint
     assert parse_date_hint("a fines de septiembre", date(2026, 12, 2)) == date(2026, 9, 1)
     assert doesnt_remember("ni me acuerdo la verdad")
+
+
+@pytest.mark.parametrize("said,specialty", [("me vio el otorrino", "ear nose and throat"),
+                                            ("la doctora del corazon", "cardiology"),
+                                            ("un cirujano ortopedista", "orthopedics"),
+                                            ("el doctor de los ninos", "pediatrics")])
+def test_spanish_specialty_words(said, specialty):
+    assert nlp.extract(said).specialties == [specialty]
