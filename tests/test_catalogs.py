@@ -196,3 +196,8 @@ def test_spanish_readability_report(capsys):
         for score, where, text in scored[:10]:
             print(f"  {score:6.1f}  {where}: {text[:90]}")
     assert scored
+
+
+def test_every_specialty_members_name_has_a_name_in_both_languages():
+    from bot.nlp.pipeline import vocabulary
+    assert set(EN["specialty_names"]) == set(vocabulary()["specialties"]) == set(ES["specialty_names"])

@@ -28,6 +28,13 @@ def text(key: str, lang: str = DEFAULT_LANG, **values) -> str:
     return str(template).format(**values) if values else str(template)
 
 
+def name_of(value: str, names_key: str, lang: str = DEFAULT_LANG) -> str:
+    """A stored value's name for members ("surgery" is "cirugía" in Spanish), from a
+    catalog mapping; a value the mapping does not know (the member's own words) as is."""
+    names: Dict[str, str] = catalog(lang).get(names_key) or catalog(DEFAULT_LANG).get(names_key) or {}
+    return names.get(value, value)
+
+
 # strftime's names are the C locale's (English); these come from the catalog instead.
 NAMED = {"%A": ("day_names", "%w"), "%a": ("day_abbrs", "%w"), "%B": ("month_names", "%m"),
          "%b": ("month_abbrs", "%m"), "%p": ("am_pm", "%p")}
