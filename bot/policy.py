@@ -6,6 +6,8 @@ ask this module; none re-decides a rule.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -114,6 +116,15 @@ class Situation:
     sources: Tuple[Citation, ...]
 
 
+LIST_ITEM = re.compile(r"(?:\d{1,2}[.)]|[-•])\s")
+
+
+def _with_list_lines(raw: str) -> str:
+    """A KB text as one paragraph, except that each numbered item keeps its own line."""
+    lines = [" ".join(line.split()) for line in raw.splitlines() if line.strip()]
+    return "".join(("\n" if LIST_ITEM.match(line) else " ") + line for line in lines).strip()
+
+
 def _pick(texts: Dict[str, str], lang: str) -> str:
     return texts.get(lang) or texts[DEFAULT_LANG]
 
@@ -162,7 +173,7 @@ class KnowledgeBase:
         if not texts:
             return None
         plan = self.plan(plan_id)
-        text = " ".join(_pick(texts, lang).split())
+        text = _with_list_lines(_pick(texts, lang))
         return text.replace("{plan}", plan.name).replace("{plan_short}", plan.short_name)
 
     def answer(self, plan_id: str, topic: str, lang: str = DEFAULT_LANG) -> Answer:
