@@ -11,7 +11,8 @@ While a person holds the conversation (bot.handoff), the member's messages go to
 agent console instead of the assistant, and the agent's words come back here.
 
 The page's own labels come from the catalogs (GET /chat/labels?lang=es). Each answer
-carries the language the member last wrote in ("lang"), and the page follows it.
+carries the conversation's language ("lang"): the one the assistant answered in, else
+the one the member last wrote in; the page follows it.
 """
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ async def chat(ws: WebSocket) -> None:
                 session, sender = SESSIONS.setdefault(token, Session()), _sender(token)
                 live.HUB.members[sender].add(ws)
                 await ws.send_json({"type": "welcome", "session": token})
-                await _agent_messages_missed(ws, sender, data.get("last_agent"))
+                await _agent_messages_missed(ws, sender, data.get("last_agent"), session.lang)
                 continue
             message_id = data["id"]
             if message_id in session.answers:                  # resent after a reconnect
@@ -91,6 +92,7 @@ async def chat(ws: WebSocket) -> None:
                 continue
             session.lang = language.detect(message) or session.lang
             session.answers[message_id] = await _converse(ws, session, sender, message)
+            session.lang = _language_of(session.answers[message_id]) or session.lang
             await _answer(ws, message_id, session.answers[message_id], session.lang)
             while len(session.answers) > REMEMBERED_ANSWERS:
                 session.answers.popitem(last=False)
@@ -159,6 +161,12 @@ async def _converse(ws: WebSocket, session: Session, sender: str, message: str) 
     return reply
 
 
+def _language_of(reply: Optional[List[dict]]) -> Optional[str]:
+    """The language the assistant answered in: the member's record may have chosen it
+    ("DEMO2002 12/2/1975" says nothing of a language; the answer is in Spanish)."""
+    return language.detect(" ".join(m.get("text") or "" for m in reply or []))
+
+
 async def _answer(ws: WebSocket, message_id: str, reply: Optional[List[dict]], lang: Optional[str]) -> None:
     if reply is None:
         await ws.send_json({"type": "held", "reply_to": message_id})
@@ -166,7 +174,7 @@ async def _answer(ws: WebSocket, message_id: str, reply: Optional[List[dict]], l
         await ws.send_json({"type": "bot", "reply_to": message_id, "messages": reply, "lang": lang})
 
 
-async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen) -> None:
+async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen, lang: Optional[str]) -> None:
     after = last_seen if isinstance(last_seen, int) and last_seen >= 0 else 0
     for m in handoff.agent_messages_since(sender, after):
-        await ws.send_json(live.agent_message_for_chat(m))
+        await ws.send_json(live.agent_message_for_chat(m, lang or DEFAULT_LANG))
