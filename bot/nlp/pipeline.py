@@ -1,9 +1,11 @@
 """Recognise plans, specialties, provider names and the member's reason.
 
 spaCy does the entity work: an EntityRuler over `spacy.blank("en")`, its plan patterns
-generated from the aliases in policies_kb/ and its specialty patterns from
-vocabulary.yml. No model is downloaded. The small parsers below read one answer to
-one question of the request form; they never decide a plan rule.
+generated from the plans' names and aliases in policies_kb/ and its specialty patterns
+from vocabulary.yml. No model is downloaded. The small parsers below read one answer to
+one question of the request form; they never decide a plan rule. The plans (names,
+nicknames, menu numbers) are only read from bot.policy.kb(): a new plan file is a new
+plan here.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import yaml
 
 from bot import safety
 from bot.nlp.dates import MONTHS, doesnt_remember, find_date, parse_date_hint  # noqa: F401
-from bot.policy import kb
+from bot.policy import KnowledgeBase, kb
 
 VOCAB_PATH = Path(__file__).with_name("vocabulary.yml")
 # Words that follow "Dr" but are not a name ("the doctor said", "dr told me").
@@ -50,10 +52,10 @@ def _phrase_pattern(label: str, phrase: str, ent_id: str) -> dict:
             "pattern": [{"LOWER": tok} for tok in phrase.split()]}
 
 
-def ruler_patterns() -> List[dict]:
+def ruler_patterns(knowledge: Optional[KnowledgeBase] = None) -> List[dict]:
     patterns = []
-    for plan in kb().plans.values():
-        for alias in {plan.name.lower(), plan.short_name.lower(), *plan.aliases}:
+    for plan in (knowledge or kb()).plans.values():
+        for alias in plan.names_typed:
             patterns.append(_phrase_pattern("PLAN", alias, plan.id))
     for specialty, phrases in vocabulary()["specialties"].items():
         for phrase in phrases:
@@ -75,12 +77,17 @@ def ruler_patterns() -> List[dict]:
     return patterns
 
 
-@lru_cache(maxsize=1)
 def nlp():
+    """The entity pipeline for the plans of the knowledge base in use."""
+    return _nlp_for(kb())
+
+
+@lru_cache(maxsize=2)
+def _nlp_for(knowledge: KnowledgeBase):
     import spacy    # here, not at import: spaCy's thinc probes for TensorFlow, slow to load
     pipe = spacy.blank("en")
     ruler = pipe.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
-    ruler.add_patterns(ruler_patterns())
+    ruler.add_patterns(ruler_patterns(knowledge))
     return pipe
 
 
@@ -130,7 +137,7 @@ def _fuzzy_plan(text: str) -> Optional[str]:
     words = _norm(text).split()
     best, best_score = None, 0.0
     for plan in kb().plans.values():
-        for alias in plan.aliases:
+        for alias in plan.names_typed:
             if len(alias) < 5:
                 continue
             n = len(alias.split())
@@ -147,12 +154,15 @@ def find_plan(text: str) -> Optional[str]:
     plans = set(extract(text).plans)
     if len(plans) == 1:
         return plans.pop()
-    choice = parse_choice(text, len(PLAN_CHOICES))
-    return PLAN_CHOICES[choice - 1] if choice else None
+    order = plan_choices()
+    choice = parse_choice(text, len(order))
+    return order[choice - 1] if choice else None
 
 
-# The order plans are offered in a numbered list (SMS: "Reply 1-5").
-PLAN_CHOICES = ("khs", "hpsj", "mvhp", "partnership", "health_net")
+def plan_choices() -> Tuple[str, ...]:
+    """The plans in the order the plan question numbers them ("Reply 1 ..."), from
+    policies_kb/ (each plan's `menu: number`), as bot.messages writes the menu."""
+    return kb().plan_ids()
 
 
 @lru_cache(maxsize=4096)
