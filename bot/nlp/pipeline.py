@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import yaml
+from dateutil import parser as dateparser
 
 from bot import safety
+from bot.deadlines import PACIFIC
+from bot.grievances import ABOUT
 from bot.nlp.dates import MONTHS, doesnt_remember, find_date, parse_date_hint  # noqa: F401
 from bot.policy import KnowledgeBase, kb
 
@@ -469,9 +472,6 @@ def _corrected_urgency(t: str) -> Optional[str]:
     return parse_urgency(t)
 
 
-GRIEVANCE_CHOICES = ("denied_request", "pcp_refused", "handling", "other")
-
-
 def _first_kind(text: str, table: str, choices: Tuple[str, ...]) -> Optional[str]:
     choice = parse_choice(text, len(choices))
     if choice:
@@ -489,7 +489,7 @@ def parse_mobility(text: str) -> Optional[str]:
 
 def parse_grievance_about(text: str) -> str:
     """What a grievance is about; "other" when no words say."""
-    return _first_kind(text, "grievance_about", GRIEVANCE_CHOICES) or "other"
+    return _first_kind(text, "grievance_about", ABOUT) or "other"
 
 
 NO_APPOINTMENT_YET = ["not yet", "no appointment", "not scheduled", "none yet", "no date", "not set",
@@ -510,8 +510,6 @@ def parse_appointment(text: str, now: datetime) -> Tuple[Optional[datetime], boo
     if not re.search(r"\d", t) and not any(w in MONTHS for w in t.split()) and "tomorrow" not in t \
             and weekday is None:
         return None, False
-    from dateutil import parser as dateparser
-    from bot.deadlines import PACIFIC
     local_now = now.astimezone(PACIFIC)
     base = local_now.replace(hour=9, minute=0, second=0, microsecond=0, tzinfo=None)
     cleaned = re.sub(r"\b(at|on|the|around|about|my|appointment|is|its|it's|visit|next|this)\b", " ",
