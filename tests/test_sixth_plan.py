@@ -68,7 +68,7 @@ def test_the_plan_question_offers_it_as_number_6_in_english(sixth_plan):
         "San Joaquin, 3 Mountain Valley Health Plan, 4 Partnership HealthPlan, 5 Health Net, or 6 Sierra Foothills "
         "Health Plan.")
     assert text("ask_plan_for_question", "en").endswith("5 Health Net, or 6 Sierra Foothills Health Plan.")
-    assert "Health Net and Sierra Foothills Health Plan. For another plan" in text("plan_not_served", "en")
+    assert "Health Net and Sierra Foothills Health Plan. If you have another plan" in text("plan_not_served", "en")
     assert plan_number("Sierra Foothills Health Plan") == 6 and plan_number("Health Net") == 5
 
 
