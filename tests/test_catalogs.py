@@ -28,7 +28,7 @@ KB = ROOT / "policies_kb"
 DOMAIN = ROOT / "domain.yml"
 LANGS = ("en", "es")
 # Keys whose value holds member-facing text in a language-keyed mapping {en: ..., es: ...}.
-KB_TEXT_KEYS = ("answer", "explain", "next_steps", "citation", "label", "vehicle", "pcs")
+KB_TEXT_KEYS = ("answer", "explain", "next_steps", "citation", "label", "vehicle", "pcs", "menu")
 
 
 def _load(path: Path):
@@ -181,7 +181,8 @@ def spanish_texts() -> List[Tuple[str, str]]:
             text = fill(str(text))
             if len(re.findall(r"[^\W\d_]+", text)) >= 3:          # not a bare "{x}: {y}"
                 out.append((f"messages/{key}{'/' + sub if sub else ''}", text))
-    out += [(where, fill(texts["es"])) for where, texts in KB_TEXTS if isinstance(texts.get("es"), str)]
+    out += [(where, fill(texts["es"])) for where, texts in KB_TEXTS      # a plan's menu label is its name
+            if isinstance(texts.get("es"), str) and not where.endswith("/menu")]
     return out
 
 

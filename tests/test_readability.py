@@ -47,7 +47,8 @@ How a text is scored:
   Both formulas measure sentences; in a label of three words or fewer one long word
   decides the grade ("Second medical opinions" scores grade 12.7), so it measures nothing.
 - `citation` labels in policies_kb/ are the names of documents ("Partnership policy
-  MPUP3078", "Medi-Cal transportation benefit"), said after "Source:": names, not prose.
+  MPUP3078", "Medi-Cal transportation benefit"), said after "Source:": names, not prose;
+  so are the plans' `menu` labels, their names in the plan question.
 - Strftime patterns (*_format) and the day and month names are not sentences, and
   neither are the catalogs' mappings of labels by key (button titles by payload, names
   of specialties by stored value): each is a label, read as a name, not as prose.
@@ -69,7 +70,7 @@ import yaml
 
 from textstat.textstat import textstatistics   # pinned in requirements.txt: not skipped if missing
 
-from bot.messages import catalog
+from bot.messages import catalog, plan_menu, plan_names
 
 ROOT = Path(__file__).resolve().parent.parent
 KB = ROOT / "policies_kb"
@@ -83,6 +84,8 @@ MIN_WORDS = 4
 NOT_SENTENCES = {"chat_opening"}
 # KB texts whose wording is prescribed by law (see the docstring).
 PRESCRIBED = {"medi_cal_grievance_rights/facts/dmhc_statement"}
+# KB texts that are names, not prose: documents cited, plans in the plan question.
+NAMES = ("/citation", "/menu")
 
 # Realistic values for each {placeholder}, per language.
 SAMPLES: Dict[str, Dict[str, str]] = {
@@ -149,6 +152,8 @@ def _reason_choices(lang: str) -> str:
 
 for _lang in LANGS:
     SAMPLES[_lang]["choices"] = _reason_choices(_lang)
+    # The plans as the catalogs list them, from policies_kb/ (filled by bot.messages).
+    SAMPLES[_lang].update(plan_menu=plan_menu(_lang), plan_names=plan_names(_lang))
 
 
 def placeholders(text: str) -> List[str]:
@@ -196,7 +201,7 @@ def kb_texts(lang: str) -> Iterator[Tuple[str, str, Dict[str, str]]]:
             values.update(plan=plans[0]["name"], plan_short=plans[0]["short_name"])
         seen = set()
         for where, texts in _language_keyed(doc, path.stem):
-            if where in PRESCRIBED or where.endswith("/citation") or id(texts) in seen:     # YAML anchors say a text twice
+            if where in PRESCRIBED or where.endswith(NAMES) or id(texts) in seen:     # YAML anchors say a text twice
                 continue
             seen.add(id(texts))
             if isinstance(texts.get(lang), str):

@@ -67,7 +67,7 @@ def put_member(body: MemberIn, response: Response,
                member_id: str = Path(..., pattern=MEMBER_ID_PATTERN, description=MEMBER_ID_HELP),
                actor: str = Depends(staff_actor)):
     key = member_key(member_id, "path")
-    view, created = members.upsert(key, body.first_name, body.last_name, body.dob, body.plan.value,
+    view, created = members.upsert(key, body.first_name, body.last_name, body.dob, str(body.plan),
                                    body.phone, body.language.value)
     with session_scope() as session:
         audit.record(session, actor, "create" if created else "update", "member", key)
