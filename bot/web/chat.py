@@ -22,6 +22,7 @@ from collections import OrderedDict
 from typing import Any, Dict, List, Literal, Optional
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
 
 from bot import handoff
 from bot.messages import DEFAULT_LANG, catalog, text
@@ -146,9 +147,9 @@ def _shape_problem(data: Any, said_hello: bool) -> Optional[str]:
 async def _converse(ws: WebSocket, session: Session, sender: str, message: str) -> Optional[List[dict]]:
     """The assistant's reply; None when the message went to the agent holding the chat
     (unless it spoke of a crisis: that is answered at once, whoever holds the chat)."""
-    held = handoff.add_member_message(sender, message)
+    held = await run_in_threadpool(handoff.add_member_message, sender, message)   # off the event loop
     if held is not None:
-        answer = live.answer_if_crisis(sender, message)
+        answer = await run_in_threadpool(live.answer_if_crisis, sender, message)
         await live.queue_changed(held.handoff_id)
         return [{"text": line, "buttons": []} for line in answer] or None
     await ws.send_json({"type": "typing"})
@@ -176,5 +177,5 @@ async def _answer(ws: WebSocket, message_id: str, reply: Optional[List[dict]], l
 
 async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen, lang: Optional[str]) -> None:
     after = last_seen if isinstance(last_seen, int) and last_seen >= 0 else 0
-    for m in handoff.agent_messages_since(sender, after):
+    for m in await run_in_threadpool(handoff.agent_messages_since, sender, after):
         await ws.send_json(live.agent_message_for_chat(m, lang or DEFAULT_LANG))
