@@ -163,3 +163,18 @@ def test_spanish_month_spans_and_not_remembering():
                                             ("el doctor de los ninos", "pediatrics")])
 def test_spanish_specialty_words(said, specialty):
     assert nlp.extract(said).specialties == [specialty]
+
+
+@pytest.mark.parametrize("text", ["q tan rapido me contestan", "que derechos tengo", "cuantos dias se tardan",
+                                  "mi caso califica", "quiero saber como funciona lo de la segunda opinion",
+                                  "necesito un referido para ver al otro doctor", "a quien le hago caso"])
+def test_spanish_questions_without_a_question_mark(text):
+    from bot.nlp.topics import may_be_question
+    assert may_be_question(text)
+
+
+@pytest.mark.parametrize("text", ["necesito una segunda opinion", "me quieren operar de la rodilla y no se si es necesario",
+                                  "nadie sabe que tengo", "mi doctor dice q tengo q operarme"])
+def test_spanish_statements_are_not_taken_for_questions(text):
+    from bot.nlp.topics import may_be_question
+    assert not may_be_question(text)

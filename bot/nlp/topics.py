@@ -38,15 +38,24 @@ STRICT_QUESTION = re.compile(r"\?\s*$|^\s*(?:how|what|when|who|whom|why|which|ca
 # A pattern: the plans' names are filled in by _with_plans.
 _CLAUSE = r"(?:^|[,.;:!-]\s*|\b(?:so|and|but|or|ok|okay|q|pls|please|hi|hello|hey|now|then|also|like)\s+)"
 QUESTION = (
-    r"\?|" + _CLAUSE + r"(?:how|what|whats|what's|wat|when|who|whom|whose|why|which|where|cuanto|cuánto|como|"
-    r"cómo|qué|quien|quién|cual|cuál|cuales|cuáles|donde|dónde|can|could|do|does|did|will|would|is|are|am|should|"
+    r"\?|" + _CLAUSE + r"(?:how|what|whats|what's|wat|when|who|whom|whose|why|which|where|cuanto|cuánto|cuantos|"
+    r"cuántos|cuantas|cuántas|como|cómo|qué|quien|quién|cual|cuál|cuales|cuáles|donde|dónde|por que|por qué|"
+    r"a quien|a quién|que tan|qué tan|q tan|que derechos|qué derechos|q derechos|"
+    r"can|could|do|does|did|will|would|is|are|am|should|"
     r"may|has|have|r)\b|"
     r"\b(?:can|could|do|does|did|will|would|is|are|am|should|may|has|have)\s+(?:i|he|she|they|we|you|u|my|the|"
     r"it|a|an|someone|anyone|there|that|this|your|their|his|her|medi[ -]?cal|\w+ health|" + PLAN_NAMES + r")\b|"
     r"\b(?:now what|then what|what now|what then|what happens|what can i|what do i|what are my|explain|tell me about|"
     r"rundown|the basics|basics of|i want to know|i'd like to know|wondering|understand my|understand how|"
     r"puedo|hay|se puede|tengo que|que hago|qué hago|que pasa|qué pasa|que puedo|qué puedo|me pueden|"
-    r"me puede explicar|tienen que|tiene que|es cierto)\b|"
+    r"me puede explicar|tienen que|tiene que|es cierto|"
+    # Spanish asked without a question mark: "quiero saber ...", "es razon suficiente ...",
+    # "necesito un referido para ..." (whether one is needed, not asking for one)
+    r"quiero saber|quisiera saber|me gustar[ií]a saber|necesito saber|quiero informaci[oó]n|"
+    r"informaci[oó]n (?:general|sobre|de)|es verdad|ser[aá] que|es raz[oó]n|es motivo|califico|califica|"
+    r"calificar[ií]a|cuenta como|"
+    r"(?:necesito|ocupo|se ocupa|se necesita|hace falta|requiere|hay que tener)\s+(?:un |una |el |la )?"
+    r"(?:permiso|referido|referencia|referral|autorizaci[oó]n|aprobaci[oó]n|prior auth\w*|orden))\b|"
     r"^\s*(?:so\s+|and\s+|but\s+)?(?:if|si)\b[^?]*\b(?:who|what|which|how|when|where|can i|do i|will i|does|"
     r"quien|quién|que pasa|qué pasa)\b")     # "if the doctors dont agree, who decides"
 # Asking for something to be done, not asking about a right.
