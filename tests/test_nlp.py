@@ -178,3 +178,20 @@ def test_spanish_questions_without_a_question_mark(text):
 def test_spanish_statements_are_not_taken_for_questions(text):
     from bot.nlp.topics import may_be_question
     assert not may_be_question(text)
+
+
+@pytest.mark.parametrize("said", ["no, no conozco a nadie", "el q este disponible", "el que me toque"])
+def test_spanish_no_one_in_particular(said):
+    assert nlp.no_one_in_particular(said)
+
+
+@pytest.mark.parametrize("said,network", [("alguien dentro de mi red", "in_network"),
+                                          ("afuera de mi red porfa", "out_of_network")])
+def test_spanish_network_with_my(said, network):
+    from bot.nlp.pipeline import parse_network
+    assert parse_network(said) == network
+
+
+def test_a_spanish_answer_with_english_medical_words_keeps_the_conversation_spanish():
+    from bot.nlp.language import detect
+    assert detect("recomendo chemo every 6 months") is None

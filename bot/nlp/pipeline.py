@@ -318,7 +318,10 @@ NO_ONE_IN_PARTICULAR = ["dont know any", "don't know any", "no one in mind", "no
                         "up to you", "closest", "nearest", "any specialist", "any doctor", "cualquiera",
                         "no tengo", "el que sea", "no importa", "ustedes escojan", "usted escoja", "escojan ustedes",
                         "nadie en particular", "ninguno en particular", "no tengo preferencia", "me da igual",
-                        "quien sea", "el que ustedes digan", "el que me den"]
+                        "quien sea", "el que ustedes digan", "el que me den",
+                        # "no, no conozco a nadie", "el q este disponible", "el que me toque"
+                        "nadie", "ninguno", "ninguna", "no conozco", "disponible", "el que me toque", "el q me toque",
+                        "cualquier doctor", "cualquier especialista", "lo que ustedes digan", "ustedes deciden"]
 ORGANIZATION_WORDS = ["clinic", "hospital", "center", "centre", "medical", "health", "university", "ucsf", "ucla",
                       "ucsd", "uc davis", "stanford", "kaiser", "sutter", "dignity", "valley", "cancer", "institute",
                       "group", "clinica", "clínica", "hospital"]
