@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: run test venv train bench eval safety-eval fuzz clean
+.PHONY: run test venv train bench bench-load eval safety-eval fuzz clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,13 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bot.bench
+
+# The product under load against the stock `rasa init` bot built in the same run (the
+# floor): one member at a time, then 20 at once by web chat and by SMS; latency
+# percentiles, throughput, errors, ratios to the floor, CPU per turn of each process.
+# Prints figures. BENCH_LOAD_ARGS=--quick for a smoke run; --url uses a running product.
+bench-load: $(STAMP)
+	$(PY) -m bot.bench_load $(BENCH_LOAD_ARGS)
 
 # The safety check on the held-out sets in tests/safety/: recall and false alarms by
 # category and language, every miss listed. Exits non-zero if a target is missed.
