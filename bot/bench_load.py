@@ -60,6 +60,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import httpx
 
 from bot.runtime import rasa_cmd, service_env
+from bot.servers import free_port
 from bot.settings import ROOT
 
 TURN_TIMEOUT = 60.0                # seconds before a turn counts as an error
@@ -109,6 +110,10 @@ def product_script(member: BenchMember) -> List[str]:
             "yes"]
 
 
+# What each turn of product_script() does, for the per-turn figures.
+PRODUCT_TURNS = ["greeting", "rights question", "asks for one", "ID + birth date", "first opinion", "when",
+                 "who asks", "network", "preferred provider", "urgency", "confirms"]
+
 # The stock `rasa init` bot: greet, mood_great, mood_unhappy, affirm, deny, bot_challenge, goodbye.
 # (No "no": after this history the stock bot's policies predict nothing for deny.)
 FLOOR_SCRIPT = ["hi", "I am feeling great", "are you a bot?", "hello there", "I am sad", "yes",
@@ -150,6 +155,7 @@ class Scenario:
     wall_s: float
     floor: Optional[str] = None             # the scenario this one is compared with
     cpu_s: Dict[str, float] = field(default_factory=dict)    # process -> CPU seconds used meanwhile
+    by_turn: List[List[float]] = field(default_factory=list)  # [i]: latencies of every conversation's turn i+1
 
     @property
     def turns(self) -> int:
@@ -161,6 +167,28 @@ class Scenario:
 
     def p(self, q: float) -> float:
         return percentile(self.latencies_ms, q)
+
+
+def by_turn(results: List[ConversationResult]) -> List[List[float]]:
+    """Latencies grouped by the turn's place in its conversation."""
+    grouped: List[List[float]] = []
+    for r in results:
+        for i, ms in enumerate(r.latencies_ms):
+            if i == len(grouped):
+                grouped.append([])
+            grouped[i].append(ms)
+    return grouped
+
+
+def turn_table(scenarios: List[Scenario], labels: Sequence[str]) -> str:
+    """Median latency of each turn of the product's conversation, by scenario: which
+    turns cost the time."""
+    head = f"{'turn':<22} " + " ".join(f"{s.name.split(': ', 1)[-1]:>20}" for s in scenarios)
+    lines = [head, "-" * len(head)]
+    for i, label in enumerate(labels):
+        cells = [_ms(percentile(s.by_turn[i], 50)) if i < len(s.by_turn) else "-" for s in scenarios]
+        lines.append(f"{f'{i + 1:>2} {label}':<22} " + " ".join(f"{c:>20}" for c in cells))
+    return "\n".join(lines)
 
 
 def _ms(value: float) -> str:
@@ -419,7 +447,8 @@ async def run_scenario(name: str, clients: List[Tuple[Client, List[str], Callabl
         results = [await converse(c, script, done) for c, script, done in clients]
     wall = time.perf_counter() - started
     scenario = Scenario(name, len(clients), [ms for r in results for ms in r.latencies_ms],
-                        [e for r in results for e in r.errors], wall, floor, meter.stop() if meter else {})
+                        [e for r in results for e in r.errors], wall, floor, meter.stop() if meter else {},
+                        by_turn(results))
     print(f"  {name}: {scenario.turns} turns in {wall:.1f} s, {len(scenario.errors)} errors", flush=True)
     for error in scenario.errors[:5]:
         print(f"    error: {error}", flush=True)
@@ -540,18 +569,13 @@ def start_floor(stack: ExitStack, workdir: Path, floor_dir: Path,
     """The stock bot on a free port, once `rasa init` (if building it) has finished."""
     if init is not None and init.wait() != 0:
         raise RuntimeError(f"rasa init failed:\n{(workdir / 'floor-init.log').read_text(errors='replace')[-3000:]}")
-    port, log = _free_port(), workdir / "floor-rasa.log"
+    port, log = free_port(), workdir / "floor-rasa.log"
     proc = spawn(stack, rasa_cmd("run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
                                  "--model", str(floor_dir / "models")),
                  log, cwd=floor_dir, env=service_env())
     url = f"http://127.0.0.1:{port}"
     wait_for("the floor's Rasa", lambda: rest_answers(url), [proc], log)
     return url, proc
-
-
-def _free_port() -> int:
-    from bot.servers import free_port
-    return free_port()
 
 
 def start_product(stack: ExitStack, workdir: Path, members: List[BenchMember]) -> Target:
@@ -568,7 +592,7 @@ def start_product(stack: ExitStack, workdir: Path, members: List[BenchMember]) -
     stack.callback(assistant.stop)
     fake = FakeTwilio()
     stack.callback(fake.close)
-    sms_token, port = secrets.token_urlsafe(24), servers.free_port()
+    sms_token, port = secrets.token_urlsafe(24), free_port()
     env = service_env({"DATABASE_URL": url, "TRACKER_STORE_URL": assistant.tracker_url,
                        "RASA_URL": assistant.url, "RASA_TOKEN": assistant.token,
                        "TWILIO_AUTH_TOKEN": sms_token, "TWILIO_ACCOUNT_SID": "ACloadbench",
@@ -697,7 +721,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             print("Stopping...", flush=True)
         finished = True
     except KeyboardInterrupt:
-        print("\nInterrupted; every process this benchmark started is stopped.", file=sys.stderr)
+        print(f"\nInterrupted; every process this benchmark started is stopped (logs in {workdir}).", file=sys.stderr)
         return 130
     except (RuntimeError, OSError) as e:
         print(f"The benchmark could not run: {e}\n(logs in {workdir})", file=sys.stderr)
@@ -717,6 +741,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"Note: {note}")
     print()
     print(table(scenarios, PROCESSES))
+    print()
+    print("Median ms of each turn of the product's conversation")
+    print(turn_table([s for s in scenarios if s.name.startswith("product")], PRODUCT_TURNS))
     print()
     print("The issue's targets in this run:")
     print("\n".join(verdict(scenarios)))

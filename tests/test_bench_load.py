@@ -85,3 +85,15 @@ def test_sms_requests_are_signed_as_twilio_signs_and_twiml_is_read():
 def test_cpu_seconds_are_read_from_proc():
     assert b.cpu_seconds(os.getpid()) > 0
     assert b.cpu_seconds(2 ** 22 + 12345) is None          # beyond pid_max: no such process
+
+
+def test_turns_are_grouped_by_their_place_in_the_conversation():
+    done = b.ConversationResult([10, 20, 30])
+    cut_short = b.ConversationResult([30, 40], ["turn 3: ReadTimeout"])
+    grouped = b.by_turn([done, cut_short])
+    assert grouped == [[10, 30], [20, 40], [30]]
+    assert len(b.PRODUCT_TURNS) == len(b.product_script(b.bench_members(1, ["khs"])[0]))
+    web = b.Scenario("product: at once web chat", 2, [10, 20, 30, 30, 40], [], 1.0, by_turn=grouped)
+    printed = b.turn_table([web], ["greeting", "rights question", "asks for one", "never reached"])
+    assert "at once web chat" in printed.splitlines()[0]
+    assert printed.splitlines()[2].split()[-1] == "20" and printed.splitlines()[-1].split()[-1] == "-"
