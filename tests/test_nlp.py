@@ -195,3 +195,9 @@ def test_spanish_network_with_my(said, network):
 def test_a_spanish_answer_with_english_medical_words_keeps_the_conversation_spanish():
     from bot.nlp.language import detect
     assert detect("recomendo chemo every 6 months") is None
+
+
+def test_spanish_tried_the_plan_is_a_concern_and_vague_doubt_is_no_reason():
+    assert nlp.classify_reason("intente seguir el plan de tratamiento y todavia tengo serias dudas") == "serious_concerns"
+    # not said which situation: asked, not guessed
+    assert nlp.classify_reason("soy de partnership y no me convence lo q dijo mi doctor, quiero otra opinion") is None
