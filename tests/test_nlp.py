@@ -201,3 +201,7 @@ def test_spanish_tried_the_plan_is_a_concern_and_vague_doubt_is_no_reason():
     assert nlp.classify_reason("intente seguir el plan de tratamiento y todavia tengo serias dudas") == "serious_concerns"
     # not said which situation: asked, not guessed
     assert nlp.classify_reason("soy de partnership y no me convence lo q dijo mi doctor, quiero otra opinion") is None
+
+
+def test_spanish_did_everything_but_not_better_is_not_improving():
+    assert nlp.classify_reason("hice todo lo q me dijo el dr por un año y no estoy mejor, sigo igual") == "not_improving"
