@@ -205,3 +205,13 @@ def test_spanish_tried_the_plan_is_a_concern_and_vague_doubt_is_no_reason():
 
 def test_spanish_did_everything_but_not_better_is_not_improving():
     assert nlp.classify_reason("hice todo lo q me dijo el dr por un año y no estoy mejor, sigo igual") == "not_improving"
+
+
+@pytest.mark.parametrize("text", ["hable con mi dr dos veces sobre esto", "mi dr ya me dijo que no", "el dr nunca me explica"])
+def test_spanish_words_after_dr_are_not_names(text):
+    assert nlp.extract(text).providers == []
+
+
+def test_a_spanish_sentence_still_names_the_doctor():
+    assert nlp.extract("mi dr se llama Linda Nguyen").providers == ["Dr. Linda Nguyen"]
+    assert nlp.extract("fue el dr ramirez").providers == ["Dr. Ramirez"]

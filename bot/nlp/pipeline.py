@@ -42,7 +42,11 @@ NOT_NAMES = {"said", "says", "told", "tells", "wants", "want", "thinks", "think"
              # Spanish: "mi dr dice q ...", "el dr se llama Linda Nguyen"
              "se", "dice", "dijo", "me", "le", "lo", "la", "el", "que", "q", "es", "del", "de", "quiere", "llama",
              "cree", "piensa", "recomendó", "recomendo", "mandó", "mando", "en", "y", "con", "por", "para", "era",
-             "fue", "está", "esta"}
+             "fue", "está", "esta",
+             # "hable con mi dr dos veces", "mi dr ya me dijo", "el dr nunca me explica"
+             "dos", "tres", "varias", "muchas", "veces", "otra", "ya", "no", "nunca", "siempre", "también", "tambien",
+             "solo", "nomas", "nomás", "pero", "sobre", "hace", "ayer", "hoy", "antes", "despues", "después",
+             "todavia", "todavía", "q", "mi", "su", "nos", "les", "porque", "pq", "xq", "si", "sí", "ni"}
 
 
 @lru_cache(maxsize=1)
