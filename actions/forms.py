@@ -156,6 +156,8 @@ class MemberForm(VerificationValidators, SafeForm):
         field, value = nlp.parse_correction(message)
         if not field or field == slot or value is None or not tracker.get_slot(field) or field == "plan":
             return None
+        if field in tracker.slots_to_validate():    # answered in this very message ("sorry to bother you, ...")
+            return None
         say(dispatcher, tracker, "changed_earlier_answer")
         return {slot: None, field: self._corrected(field, value, tracker)}
 

@@ -87,3 +87,65 @@ def test_english_please_switches_back(assistant):
     said = assistant.send(sender, "English please")
     said = assistant.send(sender, "DEMO2002 12/2/1975")
     assert any(s.startswith(text("verified").split("{")[0]) for s in said), said
+
+
+# A member texting in Spanish, by the catalog question (Spanish) each text answers.
+SMS_ANSWERS = [
+    ("ask_member_id", "DEMO4004"),
+    ("ask_dob", "30 de enero de 1950"),
+    ("ask_reason_text", "mi cirujano kiere hacerme una fusion de columna y no se si la necesito"),
+    ("ask_reason_choices", "1"),
+    ("ask_initial_provider", "dr okafor cirujano ortopedista"),
+    ("ask_initial_specialty", "cirujano"),
+    ("ask_initial_recommendation", "fusion de columna"),
+    ("ask_initial_date", "el mes pasado"),
+    ("ask_requested_by", "1"),
+    ("ask_network", "2"),
+    ("ask_preferred_name", "el dr chen en stanford"),
+    ("ask_preferred_provider", "el dr chen en stanford"),
+    ("ask_urgency", "no es urgente"),
+]
+
+
+def test_a_whole_request_by_sms_in_spanish_with_ayuda_and_parar(assistant, monkeypatch):
+    """Through the Twilio gateway: the privacy notice, AYUDA mid-request (answered by the
+    gateway, the request goes on where it was), the request to a reference in Spanish,
+    then PARAR: confirmed in Spanish, and nothing more is sent."""
+    from fastapi.testclient import TestClient
+
+    from bot.web.app import create_app
+    from tests.sms_helpers import PATH, signed, sms_env, texts_of
+    sms_env(monkeypatch, RASA_URL=assistant.url, SMS_REPLY_TIMEOUT="60")
+    monkeypatch.setenv("DATABASE_URL", assistant.database_url)
+    phone = "+15595550191"
+    with TestClient(create_app()) as gateway:
+        def sms(body):
+            params, headers = signed(body, phone=phone)
+            r = gateway.post(PATH, data=params, headers=headers)
+            assert r.status_code == 200
+            return texts_of(r.text)
+
+        first = sms("hola necesito una segunda opinion xfa")
+        assert first[0].startswith(text("sms_privacy", "es")[:40]) and text("ask_member_id", "es")[:40] in first[-1]
+        assert sms("AYUDA") == [text("sms_help", "es")]
+        said = sms("DEMO4004")
+        for _ in range(20):
+            if text("ask_confirmed", "es")[:40] in " ".join(said):
+                break
+            answer = next((a for key, a in SMS_ANSWERS if text(key, "es").split("{")[0][:30] in said[-1]), None)
+            assert answer, f"a question not in Spanish, or not expected: {said!r}"
+            said = sms(answer)
+        else:
+            raise AssertionError("never reached the read-back")
+        assert "Partnership" in " ".join(said) and "fusion" not in " ".join(said).lower()
+        opened = " ".join(sms("sí"))
+        assert "SO-" in opened and text("request_opened", "es").split("{")[0] in opened, opened
+        assert "DEMO4004" not in opened
+        assert sms("PARAR") == [text("sms_stopped", "es")]
+        assert sms("hola?") == []
+    with session_scope(assistant.database_url) as s:
+        rows = s.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.member_id == "DEMO4004",
+                                                           SecondOpinionRequest.channel == "sms")).scalars().all()
+    assert len(rows) == 1
+    assert (rows[0].reason, rows[0].network, rows[0].requested_by, rows[0].language) == (
+        "surgery_necessity", "out_of_network", "member", "es")
