@@ -1,6 +1,8 @@
 """Rides to the second-opinion visit: ask for one, check, change or cancel it."""
 from __future__ import annotations
 
+import contextlib
+
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
@@ -146,10 +148,8 @@ class ActionRequestRide(Action):
         ride = request_ride(draft, tracker.sender_id, member_id, request_reference)
         replaced = tracker.get_slot("ride_replaces")
         if replaced:
-            try:
+            with contextlib.suppress(LookupError, IllegalTransition):
                 cancel_members_ride(replaced, member_id, f"replaced by {ride.reference}")
-            except (LookupError, IllegalTransition):
-                pass
         say(dispatcher, tracker, "ride_requested", reference=ride.reference)
         return [SlotSet(s, None) for s in RIDE_SLOTS] + [SlotSet("ride_replaces", None)]
 

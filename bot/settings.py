@@ -196,7 +196,7 @@ def get_settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def _settings_for(environment: Tuple[Optional[str], ...]) -> Settings:
-    return Settings(**{FIELD_OF[name]: value for name, value in zip(ENVIRONMENT_NAMES, environment)
+    return Settings(**{FIELD_OF[name]: value for name, value in zip(ENVIRONMENT_NAMES, environment, strict=True)
                        if value is not None})
 
 

@@ -274,7 +274,7 @@ def ask(assistant, question: Question, plan: str, run_id: str) -> Result:
     reply = assistant.send(sender, plan_reply(plan)) if asked else first
     reading = read_reply(reply)
     answered = answered_as(reading, question.topic)
-    named = [p for p, t in zip(reading.plans, reading.topics) if t == answered] or reading.plans
+    named = [p for p, t in zip(reading.plans, reading.topics, strict=True) if t == answered] or reading.plans
     return Result(question, answered, plan if asked else None, asked, named, _squash(" ".join(reply)))
 
 

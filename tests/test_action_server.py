@@ -31,7 +31,7 @@ def action_server(tmp_path_factory, migrated_database):
                 break
             except httpx.HTTPError:
                 if proc.poll() is not None:
-                    raise RuntimeError(log.read_text())
+                    raise RuntimeError(log.read_text()) from None
                 import time
                 time.sleep(0.5)
         yield url, port

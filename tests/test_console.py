@@ -1,11 +1,13 @@
 """The agent console over HTTP (the gateway app in-process): sign-in, sessions, CSRF,
 claims, replies reaching a web chat, hand back. The assistant behind the gateway is a
 recorder here; test_handoff_live.py and test_browser.py run the real one."""
+import contextlib
 import re
 from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 from sqlalchemy import select
 
 from bot import agents, handoff
@@ -19,10 +21,8 @@ PASSWORD = "console test password"
 @pytest.fixture(scope="module", autouse=True)
 def accounts():
     for username, name in (("maria.c", "Maria C"), ("james.c", "James C")):
-        try:
+        with contextlib.suppress(ValueError):
             agents.create_agent(username, name, PASSWORD)
-        except ValueError:
-            pass
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_the_console_without_a_session_redirects_to_sign_in(client):
         assert (r.status_code, r.headers["location"]) == (303, "/console/login"), path
     r = client.post("/console/handoffs/1/claim", data={"csrf": "x"}, follow_redirects=False)
     assert r.headers["location"] == "/console/login"
-    with pytest.raises(Exception):
+    with pytest.raises(WebSocketDisconnect):
         with client.websocket_connect("/console/live") as ws:
             ws.receive_json()
 

@@ -223,7 +223,7 @@ def test_nul_or_a_lone_surrogate_in_a_note_is_422(client):
     for path, status in (("/api/requests/SO-AAAA-BBBB", "in_review"), ("/api/rides/RD-AAAA-BBBB", "cancelled"),
                          ("/api/grievances/GR-AAAA-BBBB", "withdrawn")):
         for note in ("x\\ud800", "x\\u0000"):
-            r = client.patch(path, content='{"status": "%s", "note": "%s"}' % (status, note),
+            r = client.patch(path, content=f'{{"status": "{status}", "note": "{note}"}}',
                              headers={**AUTH, "Content-Type": "application/json"})
             assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "note", path
 

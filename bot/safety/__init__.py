@@ -101,7 +101,7 @@ def _near(word: str, key: str) -> bool:
     if word == key or abs(len(word) - len(key)) > 1:
         return word == key
     if len(word) == len(key):
-        diff = [i for i, (a, b) in enumerate(zip(word, key)) if a != b]
+        diff = [i for i, (a, b) in enumerate(zip(word, key, strict=True)) if a != b]
         return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
                                   and word[diff[0]] == key[diff[1]] and word[diff[1]] == key[diff[0]])
     short, long_ = (word, key) if len(word) < len(key) else (key, word)

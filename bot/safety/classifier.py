@@ -59,7 +59,7 @@ def model():
     from sklearn.pipeline import make_pipeline, make_union
 
     from bot.safety import normalise
-    texts, labels = zip(*corpus())
+    texts, labels = zip(*corpus(), strict=True)
     features = make_union(
         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True))
@@ -72,6 +72,6 @@ def crisis_category(norm: str) -> Tuple[str, float]:
     """The most likely crisis category of a normalised message, and the probability that
     it is no crisis at all."""
     pipeline = model()
-    probabilities = dict(zip(pipeline.classes_, pipeline.predict_proba([norm])[0]))
+    probabilities = dict(zip(pipeline.classes_, pipeline.predict_proba([norm])[0], strict=True))
     none = probabilities.pop(NONE)
     return max(probabilities, key=probabilities.get), none

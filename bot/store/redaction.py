@@ -67,7 +67,7 @@ def redact_tracker_store(tracker_url: str) -> int:
                 rows = conn.execute(text("SELECT id, data FROM events WHERE sender_id = :s ORDER BY id"),
                                     {"s": sender}).all()
                 originals = [json.loads(r.data) for r in rows]
-                for row, before, after in zip(rows, originals, redacted(originals)):
+                for row, before, after in zip(rows, originals, redacted(originals), strict=True):
                     if after != before:
                         conn.execute(text("UPDATE events SET data = :d WHERE id = :id"),
                                      {"d": json.dumps(after), "id": row.id})
