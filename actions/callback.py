@@ -6,6 +6,9 @@ from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from rasa_sdk import Tracker
 
 from actions.common import say
 from actions.forms import SafeForm, clip, question_action
@@ -21,13 +24,13 @@ class ValidateCallbackForm(SafeForm):
     def name(self) -> Text:
         return "validate_callback_form"
 
-    def validate_callback_phone(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         phone = nlp.parse_phone(str(value or ""))
         if phone is None:
             say(dispatcher, tracker, "callback_phone_unclear")
         return {"callback_phone": phone}
 
-    def validate_callback_time(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_callback_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         answer = clip(str(value or ""), 200)
         if not answer or nlp.looks_like_gibberish(answer):
             say(dispatcher, tracker, "unclear_answer")
@@ -39,7 +42,7 @@ class ActionSubmitCallback(Action):
     def name(self) -> Text:
         return "action_submit_callback"
 
-    async def run(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         phone, preferred = tracker.get_slot("callback_phone"), tracker.get_slot("callback_time")
         reason = tracker.get_slot("handoff_reason") or "asked"
         handoff.create_callback(tracker.sender_id, tracker.get_latest_input_channel() or "web",

@@ -77,9 +77,10 @@ def plan_name(plan: Optional[str]) -> Optional[str]:
 def member_plan_or_named(tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[str]:
     """The plan whose rules a rights answer explains: a verified member's plan from their
     record, else the plan they named."""
-    record_plan = tracker.get_slot("member_plan")
+    record_plan: Optional[str] = tracker.get_slot("member_plan")
     if not (tracker.get_slot("verified") and record_plan):
-        return tracker.get_slot("plan")
+        named: Optional[str] = tracker.get_slot("plan")
+        return named
     say_if_another_plan_named(record_plan, dispatcher, tracker)
     return record_plan
 

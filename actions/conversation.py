@@ -71,7 +71,7 @@ class ActionAskInterruption(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        wanted = LEAVING_INTENTS.get(latest_intent(tracker)[0], "stop")
+        wanted = LEAVING_INTENTS.get(latest_intent(tracker)[0] or "", "stop")
         say(dispatcher, tracker, f"ask_{wanted}_sure")
         return [SlotSet(PENDING_SLOT, wanted)] + not_an_answer(tracker.get_slot("requested_slot"))
 

@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.common import answer_rights, interrupts, lang_of, latest_text, plan_name, say
 from actions.verification import member_or_refusal, record_plan
@@ -45,27 +46,27 @@ class ValidateGrievanceForm(MemberForm):
     def name(self) -> Text:
         return "validate_grievance_form"
 
-    def validate_dob(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_dob(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         result = super().validate_dob(value, dispatcher, tracker, domain)
         if result.get("verified") and not tracker.get_slot("member_plan"):
             answer_rights(dispatcher, tracker, result["member_plan"], "refused")   # the plan's own rule, now known
         return result
 
-    def validate_grievance_about(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_grievance_about(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if interrupts(tracker, latest_text(tracker)):
             return self._not_an_answer("grievance_about", dispatcher, tracker)
         return {"grievance_about": nlp.parse_grievance_about(str(value or ""))}
 
-    def validate_grievance_text(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_grievance_text(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         return self._free_text("grievance_text", value, dispatcher, tracker, 4000)
 
-    def validate_grievance_expedited(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_grievance_expedited(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         message = str(value or "")
         if nlp.parse_urgency(message) == "urgent":
             return {"grievance_expedited": "yes"}
         return self._yes_no("grievance_expedited", value, dispatcher, tracker)
 
-    def validate_grievance_confirmed(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_grievance_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if nlp.parse_yes_no(str(value or "")) is True:
             return {"grievance_confirmed": "yes"}
         return self._not_an_answer("grievance_confirmed", dispatcher, tracker)

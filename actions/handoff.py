@@ -11,11 +11,12 @@ offered a callback.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationResumed, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.common import lang_of, latest_intent, say
 from bot import handoff
@@ -60,11 +61,11 @@ def misunderstood_last_turn(tracker: Tracker) -> bool:
     return misunderstood_turns(tracker) >= 1
 
 
-def transcript_of(tracker: Tracker, said_now: List[dict]) -> List[tuple]:
+def transcript_of(tracker: Tracker, said_now: List[Dict[str, Any]]) -> List[Tuple[str, str, datetime]]:
     """(sender, text, at) of the conversation so far, for the agent. The member's answer
     to the date-of-birth question is hidden (bot.store.redaction): the agent verifies
     for themselves."""
-    lines = []
+    lines: List[Tuple[str, str, datetime]] = []
     for event in redacted(tracker.events):
         kind, at = event.get("event"), datetime.fromtimestamp(event.get("timestamp") or 0, timezone.utc)
         if kind == "user" and event.get("text"):
@@ -96,8 +97,8 @@ class ActionHandOff(Action):
     def name(self) -> Text:
         return "action_hand_off"
 
-    async def run(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
-        return hand_off(dispatcher, tracker, REASON_BY_INTENT.get(latest_intent(tracker)[0], "asked"))
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        return hand_off(dispatcher, tracker, REASON_BY_INTENT.get(latest_intent(tracker)[0] or "", "asked"))
 
 
 class ActionNotUnderstood(Action):
@@ -106,7 +107,7 @@ class ActionNotUnderstood(Action):
     def name(self) -> Text:
         return "action_not_understood"
 
-    async def run(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         if misunderstood_last_turn(tracker):
             return hand_off(dispatcher, tracker, "not_understood")
         say(dispatcher, tracker, "not_understood")
@@ -121,7 +122,7 @@ class ActionHandoffUnclaimed(Action):
     def name(self) -> Text:
         return "action_handoff_unclaimed"
 
-    async def run(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         say(dispatcher, tracker, "handoff_unclaimed", phone=phone_line(tracker))
         say(dispatcher, tracker, "ask_callback_phone")
         return [ConversationResumed(), SlotSet(HANDOFF_OPEN, False), ActiveLoop("callback_form"),
@@ -135,7 +136,7 @@ class ActionAgentHandedBack(Action):
     def name(self) -> Text:
         return "action_agent_handed_back"
 
-    async def run(self, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         closed = handoff.last_closed(tracker.sender_id)
         settled = closed.agent_slots if closed else {}
         say(dispatcher, tracker, "agent_handed_back", agent_name=(closed and closed.agent_name) or text("agent_generic", lang_of(tracker)))

@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.common import lang_of, latest_intent, latest_text, plan_name, say
 from actions.forms import MemberForm, clip, question_action
@@ -113,7 +114,7 @@ class ActionAskConfirmed(Action):
         return []
 
 
-def summary_values(draft: RequestDraft, lang: str) -> Dict[str, str]:
+def summary_values(draft: RequestDraft, lang: str) -> Dict[str, Optional[str]]:
     situation = next(s for s in kb().situations(lang) if s.id == draft.reason)
     unknown = text("label_unknown", lang)
     return dict(
@@ -180,7 +181,7 @@ class ValidateSecondOpinionForm(MemberForm):
         return "validate_second_opinion_form"
 
     # -- one validator per question ---------------------------------------------------
-    def validate_plan(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_plan(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         member = verified_member(tracker)
         if member:
             return {"plan": plan_of(member, dispatcher, tracker)}
@@ -193,25 +194,25 @@ class ValidateSecondOpinionForm(MemberForm):
             return {"plan": None}
         return self._not_an_answer("plan", dispatcher, tracker)
 
-    def validate_reason_text(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_reason_text(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         result = self._free_text("reason_text", value, dispatcher, tracker)
         if result["reason_text"]:
             result["reason"] = nlp.classify_reason(result["reason_text"])
             result.update(facts_not_yet_given(result["reason_text"], tracker))
         return result
 
-    def validate_reason(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         reason = nlp.classify_reason(str(value or ""), numbered=True)
         return {"reason": reason} if reason else self._not_an_answer("reason", dispatcher, tracker)
 
-    def validate_initial_provider(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_initial_provider(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         result = self._free_text("initial_provider", value, dispatcher, tracker)
         if result["initial_provider"]:
             result.update(facts_not_yet_given(result["initial_provider"], tracker, answering="initial_provider"))
             result["initial_provider"] = clip(result["initial_provider"], 200)
         return result
 
-    def validate_initial_specialty(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_initial_specialty(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if isinstance(value, str) and (nlp.doesnt_remember(value) or nlp.sounds_unsure(value)):
             return {"initial_specialty": NOT_GIVEN}
         if isinstance(value, str) and not nlp.extract(value).specialties and (
@@ -223,7 +224,7 @@ class ValidateSecondOpinionForm(MemberForm):
             result["initial_specialty"] = found[0] if found else result["initial_specialty"]
         return result
 
-    def validate_initial_recommendation(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_initial_recommendation(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         result = self._free_text("initial_recommendation", value, dispatcher, tracker)
         said = str(value or "")
         when = nlp.find_date(said, pacific_today()) if result["initial_recommendation"] else None
@@ -237,7 +238,7 @@ class ValidateSecondOpinionForm(MemberForm):
             result.update({k: v for k, v in told.items() if k == "initial_date"})
         return result
 
-    def validate_initial_date(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_initial_date(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         message = str(value or "")
         if nlp.doesnt_remember(message):
             return {"initial_date": NOT_GIVEN}
@@ -248,18 +249,18 @@ class ValidateSecondOpinionForm(MemberForm):
             return {"initial_date": None}
         return self._not_an_answer("initial_date", dispatcher, tracker, example="example_initial_date")
 
-    def validate_requested_by(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_requested_by(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         who = nlp.parse_requester(str(value or ""))
         return {"requested_by": who} if who else self._not_an_answer("requested_by", dispatcher, tracker)
 
-    def validate_network(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_network(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         network = nlp.parse_network(str(value or ""))
         if network == "unsure":
             say(dispatcher, tracker, "network_unsure")
             return {"network": "in_network"}
         return {"network": network} if network else self._not_an_answer("network", dispatcher, tracker)
 
-    def validate_preferred_provider(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_preferred_provider(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         message = str(value or "")
         if nlp.parse_none(message) or nlp.no_one_in_particular(message):
             return {"preferred_provider": NO_PREFERRED}
@@ -271,7 +272,7 @@ class ValidateSecondOpinionForm(MemberForm):
             return {"preferred_provider": None}
         return self._not_an_answer("preferred_provider", dispatcher, tracker, example="example_preferred_provider")
 
-    def validate_urgency(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_urgency(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         message = str(value or "")
         urgency = nlp.parse_urgency(message)
         if urgency:
@@ -281,7 +282,7 @@ class ValidateSecondOpinionForm(MemberForm):
             return {"urgency": "routine"}
         return self._not_an_answer("urgency", dispatcher, tracker)
 
-    def validate_confirmed(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         message = str(value or "")
         field, new_value = nlp.parse_correction(message)
         if tracker.get_slot("change_pending") or (field and new_value is not None):   # "actually it's urgent"
@@ -295,8 +296,8 @@ class ValidateSecondOpinionForm(MemberForm):
             return {"confirmed": None, "change_pending": True}
         return self._not_an_answer("confirmed", dispatcher, tracker)
 
-    def _apply_change(self, field: Optional[str], new_value: Optional[str], dispatcher,
-                      tracker) -> Dict[Text, Any]:
+    def _apply_change(self, field: Optional[str], new_value: Optional[str], dispatcher: CollectingDispatcher,
+                      tracker: Tracker) -> Dict[Text, Any]:
         if field is None:
             say(dispatcher, tracker, "unclear_answer")
             return {"confirmed": None, "change_pending": True}

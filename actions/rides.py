@@ -4,11 +4,12 @@ from __future__ import annotations
 import contextlib
 
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.common import interrupts, lang_of, latest_intent, latest_text, plan_name, say
 from actions.verification import member_or_refusal, record_plan
@@ -34,7 +35,7 @@ def _appointment(tracker: Tracker) -> Optional[datetime]:
     return datetime.fromisoformat(iso) if iso else None
 
 
-def _appointment_label(when, lang: str) -> str:
+def _appointment_label(when: Optional[datetime], lang: str) -> str:
     return moment(to_pacific(when), "when_format", lang) if when else text("ride_appointment_not_set", lang)
 
 
@@ -67,7 +68,7 @@ class ActionAskRideConfirmed(Action):
         if inside_lead_time(plan, when, utcnow()):
             say(dispatcher, tracker, "ride_inside_lead_time", days=kb().ride_lead_business_days(plan))
         answer = kb().answer(plan, "transportation", lang_of(tracker))
-        if not answer.silent:
+        if not answer.silent and answer.citation is not None:   # a citation whenever not silent
             say(dispatcher, tracker, "ride_plan_arranges", plan_name=plan_name(plan), citation=answer.citation.label,
                 section=answer.citation.section)
         say(dispatcher, tracker, "ride_ask_confirmed")
@@ -78,7 +79,7 @@ class ValidateRideForm(MemberForm):
     def name(self) -> Text:
         return "validate_ride_form"
 
-    def validate_ride_appointment(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_ride_appointment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         when, known = nlp.parse_appointment(str(value or ""), utcnow())
         if not known:
             if interrupts(tracker, latest_text(tracker)):
@@ -88,21 +89,21 @@ class ValidateRideForm(MemberForm):
         return {"ride_appointment": clip(str(value), 200),
                 "ride_appointment_at": when.isoformat() if when else None}
 
-    def validate_ride_pickup(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_ride_pickup(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         result = self._free_text("ride_pickup", value, dispatcher, tracker, 300)
         if result["ride_pickup"] and len(result["ride_pickup"]) < 5:
             say(dispatcher, tracker, "unclear_answer")
             return {"ride_pickup": None}
         return result
 
-    def validate_ride_companion(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_ride_companion(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         return self._yes_no("ride_companion", value, dispatcher, tracker)
 
-    def validate_ride_mobility(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_ride_mobility(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         mobility = nlp.parse_mobility(str(value or ""))
         return {"ride_mobility": mobility} if mobility else self._not_an_answer("ride_mobility", dispatcher, tracker)
 
-    def validate_ride_confirmed(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    def validate_ride_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         message = str(value or "")
         answer = nlp.parse_yes_no(message)
         if answer is True:
@@ -116,7 +117,7 @@ class ValidateRideForm(MemberForm):
         return self._not_an_answer("ride_confirmed", dispatcher, tracker)
 
 
-def _ride_change(message: str) -> Optional[tuple]:
+def _ride_change(message: str) -> Optional[Tuple[str, ...]]:
     """Which ride answers to ask again, from "change the time", "wrong address", ..."""
     t = message.lower()
     for words, slots in ((("time", "date", "when", "appointment", "day"), ("ride_appointment", "ride_appointment_at")),

@@ -66,6 +66,6 @@ def asked_besides_crisis(tracker: Tracker) -> Optional[str]:
     """What the same message asked for (a request, a ride, a grievance), to start when the
     member says "keep going": the classifier's own first guess other than an emergency."""
     ranking = tracker.latest_message.get("intent_ranking") or []
-    first = next((r for r in ranking if r.get("name") != "emergency"), {})
+    first: Dict[str, Any] = next((r for r in ranking if r.get("name") != "emergency"), {})
     return first.get("name") if first.get("name") in START_FOR_INTENT and first.get("confidence", 0) >= 0.5 \
         else None

@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime, timezone
 from typing import Callable, Dict, Optional
 
+from bot.nlp import dates as d
 from bot.nlp import pipeline as p
 
 # What members say when they want out of what they started (English and Spanish).
@@ -73,7 +74,7 @@ SHAPED: Dict[str, Callable[[str], bool]] = {
     "dob": lambda t: bool(re.search(r"\d", t)),
     "plan": lambda t: p.find_plan(t) is not None,
     "reason": lambda t: p.classify_reason(t, numbered=True) is not None,
-    "initial_date": lambda t: p.parse_date_hint(t, date.today()) is not None or p.doesnt_remember(t),
+    "initial_date": lambda t: d.parse_date_hint(t, date.today()) is not None or d.doesnt_remember(t),
     "requested_by": lambda t: p.parse_requester(t) is not None,
     "network": lambda t: p.parse_network(t) is not None,
     "urgency": lambda t: p.parse_urgency(t) is not None or p.sounds_unsure(t),

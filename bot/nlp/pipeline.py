@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from bot import safety
-from bot.nlp.dates import MONTHS, doesnt_remember, find_date, parse_date_hint  # noqa: F401
+from bot.nlp.dates import MONTHS, find_date
 from bot.policy import kb
 
 VOCAB_PATH = Path(__file__).with_name("vocabulary.yml")
