@@ -16,11 +16,12 @@ import secrets
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.deadlines import utcnow
@@ -129,16 +130,17 @@ def _source_key(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:32]
 
 
-def _failed_from(session, source: str) -> None:
+def _failed_from(session: Session, source: str) -> None:
     if source:
         audit.record(session, "console", "sign_in_failed", "source", _source_key(source))
 
 
-def _failures_from(session, source: str, now: datetime) -> int:
+def _failures_from(session: Session, source: str, now: datetime) -> int:
     since = now - timedelta(minutes=SOURCE_WINDOW_MINUTES)
-    return session.execute(select(func.count()).select_from(AuditEntry).where(
+    count: int = session.execute(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "sign_in_failed", AuditEntry.entity_key == _source_key(source),
         AuditEntry.at >= since)).scalar_one()
+    return count
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -180,7 +182,7 @@ def end_session(token: Optional[str]) -> None:
             session.execute(delete(AgentSession).where(AgentSession.token_hash == _token_hash(token)))
 
 
-def main(argv=None) -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.agents", description="Member-services agent accounts")
     sub = parser.add_subparsers(dest="command", required=True)
     create = sub.add_parser("create", help="create an agent account")

@@ -2,6 +2,8 @@
 passes or fails nothing (a slow machine is not a bug)."""
 from __future__ import annotations
 
+from typing import Callable
+
 import statistics
 import subprocess
 import sys
@@ -12,7 +14,7 @@ from pathlib import Path
 from bot.runtime import service_env
 
 
-def _timeit(label: str, fn, n: int) -> None:
+def _timeit(label: str, fn: Callable[[], object], n: int) -> None:
     fn()  # warm up (caches, spaCy pipeline, engine)
     samples = []
     for _ in range(n):
@@ -47,7 +49,7 @@ def measure() -> None:
     _timeit("safety check", lambda: safety.check(message), 2000)
     counter = iter(range(10**9))
 
-    def open_one():
+    def open_one() -> None:
         draft = RequestDraft(plan="khs", reason="surgery_necessity", reason_text=message, initial_provider="Dr. Patel",
                              initial_specialty="orthopedics", initial_recommendation="knee replacement",
                              initial_date_text="last week", initial_date=None, requested_by="member",
@@ -60,7 +62,7 @@ def measure() -> None:
     _timeit("handoff: a member message routed to the agent", lambda: handoff.add_member_message("bench-held", "hi"), 500)
     _timeit("handoff: queue (oldest first)", handoff.queue, 200)
 
-    def open_and_claim():
+    def open_and_claim() -> None:
         hid = handoff.open_handoff(f"bench-{next(counter)}", "web", "khs", "asked", {}, [("member", message, None)])
         handoff.claim(hid, "bench", "Bench")
     _timeit("handoff: open and claim (SQLite)", open_and_claim, 200)

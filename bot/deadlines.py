@@ -77,15 +77,18 @@ def due_at(received_at: datetime, unit: Optional[str], amount: Optional[int]) ->
         raise ValueError("received_at must be timezone-aware")
     if unit is None:
         return None
+    if unit not in ("hours", "calendar_days", "business_days"):
+        raise ValueError(f"unknown timeline unit {unit!r}")
+    if amount is None:      # policies_kb gives every timeline with a unit its number
+        raise ValueError(f"a timeline in {unit} without its number")
     if unit == "hours":
         # Real elapsed hours: add in UTC (aware local datetimes add wall-clock time).
-        return received_at.astimezone(timezone.utc) + timedelta(hours=amount)
+        due: datetime = received_at.astimezone(timezone.utc) + timedelta(hours=amount)
+        return due
     if unit == "calendar_days":
         local = received_at.astimezone(PACIFIC)
         return _at_local(local.date() + timedelta(days=amount), local)
-    if unit == "business_days":
-        return add_business_days(received_at, amount)
-    raise ValueError(f"unknown timeline unit {unit!r}")
+    return add_business_days(received_at, amount)     # business_days
 
 
 def to_pacific(moment: datetime) -> datetime:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.deadlines import is_business_day, to_pacific, utcnow
@@ -48,8 +49,8 @@ class HandoffView:
     created_at: datetime
     claimed_at: Optional[datetime]
     reply_to: Optional[str]
-    summary: Dict
-    agent_slots: Dict
+    summary: Dict[str, Any]
+    agent_slots: Dict[str, Any]
     crisis_at: Optional[datetime] = None
     crisis_category: Optional[str] = None
 
@@ -85,9 +86,10 @@ def _message(row: HandoffMessage) -> MessageView:
     return MessageView(row.id, row.handoff_id, row.sender, row.agent_name, row.body, as_utc(row.at))
 
 
-def _open(session, conversation_id: str) -> Optional[Handoff]:
-    return session.execute(select(Handoff).where(Handoff.conversation_id == conversation_id,
-                                                 Handoff.status.in_(OPEN))).scalar_one_or_none()
+def _open(session: Session, conversation_id: str) -> Optional[Handoff]:
+    found: Optional[Handoff] = session.execute(select(Handoff).where(
+        Handoff.conversation_id == conversation_id, Handoff.status.in_(OPEN))).scalar_one_or_none()
+    return found
 
 
 # -- when a person can join ----------------------------------------------------------
@@ -113,8 +115,8 @@ def claim_timeout() -> timedelta:
 # -- the assistant's side -------------------------------------------------------------
 
 
-def open_handoff(conversation_id: str, channel: str, plan: Optional[str], reason: str, summary: Dict,
-                 transcript: Sequence[tuple] = (), now: Optional[datetime] = None) -> int:
+def open_handoff(conversation_id: str, channel: str, plan: Optional[str], reason: str, summary: Dict[str, Any],
+                 transcript: Sequence[Tuple[str, str, Optional[datetime]]] = (), now: Optional[datetime] = None) -> int:
     """Put a conversation in the queue (once: an open one is returned as it is).
     `transcript` is (sender, text, at) of the conversation so far."""
     if reason not in REASONS:
@@ -124,7 +126,8 @@ def open_handoff(conversation_id: str, channel: str, plan: Optional[str], reason
         with session_scope() as session:
             existing = _open(session, conversation_id)
             if existing is not None:
-                return existing.id
+                existing_id: int = existing.id
+                return existing_id
             row = Handoff(conversation_id=conversation_id, channel=channel, plan=plan, reason=reason,
                           status="waiting", summary=json.dumps(summary, default=str), agent_slots="{}",
                           created_at=now)
@@ -134,10 +137,14 @@ def open_handoff(conversation_id: str, channel: str, plan: Optional[str], reason
                 session.add(HandoffMessage(handoff_id=row.id, conversation_id=conversation_id, sender=sender,
                                            body=body[:MAX_BODY], at=at or now))
             audit.record(session, "assistant", "handoff", "conversation", str(row.id), reason)
-            return row.id
+            opened: int = row.id
+            return opened
     except IntegrityError:                 # opened at the same moment by another worker
         with session_scope() as session:
-            return _open(session, conversation_id).id
+            other = _open(session, conversation_id)
+            assert other is not None       # the open one that made this insert clash
+            other_id: int = other.id
+            return other_id
 
 
 def get(handoff_id: int) -> Optional[HandoffView]:
@@ -185,7 +192,8 @@ def flag_crisis(conversation_id: str, category: str, said: Sequence[str] = (),
             session.add(HandoffMessage(handoff_id=row.id, conversation_id=conversation_id, sender="assistant",
                                        body=body[:MAX_BODY], at=now))
         audit.record(session, "assistant", "crisis_flag", "conversation", str(row.id), category)
-        return row.id
+        flagged: int = row.id
+        return flagged
 
 
 def queue() -> List[HandoffView]:
@@ -214,8 +222,8 @@ def claim(handoff_id: int, agent: str, agent_name: str, now: Optional[datetime] 
         return ClaimResult(False, row.agent_name if row else None, row.status if row else None)
 
 
-def _held_by(session, handoff_id: int, agent: str) -> Handoff:
-    row = session.get(Handoff, handoff_id)
+def _held_by(session: Session, handoff_id: int, agent: str) -> Handoff:
+    row: Optional[Handoff] = session.get(Handoff, handoff_id)
     if row is None or row.status != "held" or row.agent != agent:
         raise NotHolder(handoff_id)
     return row
@@ -235,7 +243,7 @@ def post_agent_message(handoff_id: int, agent: str, agent_name: str, body: str) 
         return _message(message)
 
 
-def set_agent_slots(handoff_id: int, agent: str, **slots) -> None:
+def set_agent_slots(handoff_id: int, agent: str, **slots: Any) -> None:
     """Remember what the agent settled (verified, plan, a request's reference), for the
     assistant to pick up on hand back."""
     with session_scope() as session:
@@ -312,7 +320,8 @@ def create_callback(conversation_id: str, channel: str, plan: Optional[str], rea
         session.add(row)
         session.flush()
         audit.record(session, "assistant", "create", "callback", str(row.id), reason)
-        return row.id
+        created: int = row.id
+        return created
 
 
 def open_callbacks() -> List[CallbackTask]:
@@ -323,7 +332,7 @@ def open_callbacks() -> List[CallbackTask]:
 
 def finish_callback(callback_id: int, agent: str) -> bool:
     with session_scope() as session:
-        done = session.execute(update(CallbackTask).where(CallbackTask.id == callback_id,
+        done: bool = session.execute(update(CallbackTask).where(CallbackTask.id == callback_id,
                                                           CallbackTask.status == "open")
                                .values(status="done", done_by=agent, done_at=utcnow())
                                .execution_options(synchronize_session=False)).rowcount == 1

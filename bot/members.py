@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
+from sqlalchemy.orm import Session
 
 import yaml
 from dateutil import parser as dateparser
@@ -90,7 +91,7 @@ NUMERIC_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})")
 def reads_both_ways(text: str) -> bool:
     """"2/12/1975": December 2 to a Spanish speaker, February 12 to an English one."""
     m = NUMERIC_DATE.fullmatch((text or "").strip())
-    return bool(m) and int(m.group(1)) <= 12 and int(m.group(2)) <= 12 and m.group(1) != m.group(2)
+    return m is not None and int(m.group(1)) <= 12 and int(m.group(2)) <= 12 and m.group(1) != m.group(2)
 
 
 def parse_dob(text: str, today: Optional[date] = None) -> Optional[date]:
@@ -116,7 +117,9 @@ def parse_dob(text: str, today: Optional[date] = None) -> Optional[date]:
         parsed = dateparser.parse(text, fuzzy=False, default=datetime(1900, 1, 1))
     except (ValueError, OverflowError):
         return None
-    year_text = re.search(r"(\d{2,4})\s*$", text).group(1)
+    year = re.search(r"(\d{2,4})\s*$", text)
+    assert year is not None   # the month's name was replaced, never the digits checked above
+    year_text = year.group(1)
     return _valid(_year(year_text, today), parsed.month, parsed.day, today)
 
 
@@ -149,12 +152,12 @@ def verify(member_id: str, dob: date) -> Optional[MemberView]:
         return matching(session, member_id, dob)
 
 
-def matching(session, member_id: str, dob: Optional[date]) -> Optional[MemberView]:
+def matching(session: Session, member_id: str, dob: Optional[date]) -> Optional[MemberView]:
     row = _row(session, member_id)
     return _view(row) if row is not None and dob is not None and row.dob == dob else None
 
 
-def _row(session, member_id: str) -> Optional[Member]:
+def _row(session: Session, member_id: str) -> Optional[Member]:
     return repository.member(session, normalize_member_id(member_id))
 
 
@@ -163,21 +166,21 @@ def get(member_id: str) -> Optional[MemberView]:
         return lookup(session, member_id)
 
 
-def lookup(session, member_id: str) -> Optional[MemberView]:
+def lookup(session: Session, member_id: str) -> Optional[MemberView]:
     row = _row(session, member_id)
     return _view(row) if row else None
 
 
 def upsert(member_id: str, first_name: str, last_name: str, dob: date, plan: str,
            phone: Optional[str] = None, language: str = "en", is_demo: bool = False,
-           database_url: Optional[str] = None) -> tuple:
+           database_url: Optional[str] = None) -> Tuple[MemberView, bool]:
     """Create or update one member; returns (MemberView, created)."""
     now = utcnow()
     with session_scope(database_url) as session:
         key = normalize_member_id(member_id)
         row = repository.member(session, key)
         created = row is None
-        if created:
+        if row is None:
             row = Member(member_id=key, created_at=now)
             session.add(row)
         row.first_name, row.last_name, row.dob, row.plan = first_name, last_name, dob, plan

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import yaml
 
@@ -121,10 +121,10 @@ def _pick(texts: Dict[str, str], lang: str) -> str:
 class KnowledgeBase:
     def __init__(self, kb_dir: Path = KB_DIR):
         self.kb_dir = Path(kb_dir)
-        self.policies: Dict[str, dict] = {}
+        self.policies: Dict[str, Dict[str, Any]] = {}
         self.plans: Dict[str, Plan] = {}
-        self.statute: dict = {}
-        self.general: Dict[str, dict] = {}     # general Medi-Cal rules, public sources
+        self.statute: Dict[str, Any] = {}
+        self.general: Dict[str, Dict[str, Any]] = {}     # general Medi-Cal rules, public sources
         for path in sorted(self.kb_dir.glob("*.yml")):
             doc = yaml.safe_load(path.read_text(encoding="utf-8"))
             if "statute" in doc:
@@ -134,7 +134,7 @@ class KnowledgeBase:
             elif "general" in doc:
                 self.general[doc["general"]["id"]] = doc
 
-    def _add_policy(self, doc: dict) -> None:
+    def _add_policy(self, doc: Dict[str, Any]) -> None:
         pid = doc["policy"]["id"]
         self.policies[pid] = doc
         for plan_id, p in doc["plans"].items():
@@ -150,10 +150,10 @@ class KnowledgeBase:
         except KeyError:
             raise UnknownPlan(plan_id) from None
 
-    def _policy_of(self, plan_id: str) -> dict:
+    def _policy_of(self, plan_id: str) -> Dict[str, Any]:
         return self.policies[self.plan(plan_id).policy_id]
 
-    def _citation(self, plan_id: str, fact: dict, lang: str) -> Citation:
+    def _citation(self, plan_id: str, fact: Dict[str, Any], lang: str) -> Citation:
         policy = self._policy_of(plan_id)
         return Citation(label=self.plan(plan_id).citation_label(lang), section=str(fact["section"]),
                         quote=fact["quote"], source_file=policy["policy"]["source_file"])
@@ -165,17 +165,24 @@ class KnowledgeBase:
         text = " ".join(_pick(texts, lang).split())
         return text.replace("{plan}", plan.name).replace("{plan_short}", plan.short_name)
 
+    def _required_text(self, plan_id: str, texts: Dict[str, str], lang: str) -> str:
+        """A text every entry has (an answer, an explanation): the knowledge base's checks
+        (tests/test_catalogs.py) make sure it is there."""
+        text = self._text(plan_id, texts, lang)
+        assert text is not None, f"{plan_id}: a required text is missing"
+        return text
+
     def answer(self, plan_id: str, topic: str, lang: str = DEFAULT_LANG) -> Answer:
         if topic not in TOPICS:
             raise KeyError(f"unknown topic {topic!r}")
         fact = self._policy_of(plan_id)["topics"][topic]
         silent = bool(fact.get("silent"))
-        return Answer(plan=plan_id, topic=topic, text=self._text(plan_id, fact["answer"], lang),
+        return Answer(plan=plan_id, topic=topic, text=self._required_text(plan_id, fact["answer"], lang),
                       silent=silent,
                       citation=None if silent else self._citation(plan_id, fact, lang),
                       policy_label=self.plan(plan_id).citation_label(lang))
 
-    def requirement(self, plan_id: str, network: str, urgency: str,
+    def requirement(self, plan_id: str, network: Optional[str], urgency: Optional[str],
                     lang: str = DEFAULT_LANG) -> Requirement:
         if network not in NETWORKS or urgency not in URGENCIES:
             raise ValueError(f"bad network/urgency {network!r}/{urgency!r}")
@@ -191,13 +198,13 @@ class KnowledgeBase:
         return Requirement(
             plan=plan_id, network=network, urgency=urgency,
             authorization_required=bool(rule["authorization_required"]),
-            explain=self._text(plan_id, rule["explain"], lang),
+            explain=self._required_text(plan_id, rule["explain"], lang),
             decided_by=self._text(plan_id, decided_by, lang) if decided_by else None,
             condition=self._text(plan_id, condition, lang) if condition else None,
             next_steps=self._text(plan_id, rule.get("next_steps"), lang),
             timeline=timeline, citations=tuple(dict.fromkeys(citations)))
 
-    def _timeline(self, plan_id: str, fact, lang: str) -> Timeline:
+    def _timeline(self, plan_id: str, fact: Any, lang: str) -> Timeline:   # "none" or a dict
         if fact == "none":
             return Timeline(kind="none")
         citation = self._citation(plan_id, fact, lang)
@@ -277,7 +284,7 @@ class KnowledgeBase:
                 yield self.policies[src["policy"]]["policy"]["source_file"], src["quote"], f"statute/{sid}"
 
 
-def _walk(node, where: str):
+def _walk(node: Any, where: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
     if isinstance(node, dict):
         if "quote" in node:
             yield where, node

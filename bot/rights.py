@@ -10,7 +10,7 @@ from bot.policy import DEFAULT_LANG, kb
 
 def rights_answer(plan: str, topic: str, lang: str = DEFAULT_LANG) -> str:
     answer = kb().answer(plan, topic, lang)
-    if answer.silent:
+    if answer.silent or answer.citation is None:   # a citation whenever not silent
         return text("rights_answer_silent", lang, answer=answer.text, citation=answer.policy_label)
     return text("rights_answer", lang, answer=answer.text, citation=answer.citation.label,
                 section=answer.citation.section)

@@ -37,7 +37,7 @@ def tracker_store_beside(database_url: str) -> str:
     return url if url.startswith("postgresql") else DEFAULT_TRACKER_STORE_URL
 
 
-def service_env(extra: Optional[Dict[str, Optional[str]]] = None) -> Dict[str, str]:
+def service_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     """The environment of a process the product starts (Rasa, the action server, a
     training run): this one's, with `extra`, and the product's defaults where unset."""
     env = inherited_environment()

@@ -9,7 +9,8 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
+from sqlalchemy.orm import Session
 
 from bot.deadlines import due_at, pacific_today, to_pacific, utcnow
 from bot.grievances import denial_notice
@@ -36,17 +37,17 @@ STATUSES = statuses(NEXT_STATUSES)
 @dataclass(frozen=True)
 class RequestDraft:
     plan: str
-    reason: str
-    reason_text: str
-    initial_provider: str
+    reason: Optional[str]
+    reason_text: Optional[str]
+    initial_provider: Optional[str]
     initial_specialty: Optional[str]
-    initial_recommendation: str
+    initial_recommendation: Optional[str]
     initial_date_text: Optional[str]
     initial_date: Optional[date]
-    requested_by: str
-    network: str
+    requested_by: Optional[str]
+    network: Optional[str]
     preferred_provider: Optional[str]
-    urgency: str
+    urgency: Optional[str]
 
     def validate(self) -> None:
         if not (self.reason_text and self.initial_provider and self.initial_recommendation):
@@ -131,7 +132,7 @@ def open_request(draft: RequestDraft, conversation_id: str, channel: str,
                              repository.as_utc(row.decision_due_at), newly_opened=created)
 
 
-def change_status(session, reference: str, new_status: str, changed_by: str,
+def change_status(session: Session, reference: str, new_status: str, changed_by: str,
                   note: Optional[str] = None, reasons: Optional[str] = None) -> SecondOpinionRequest:
     """Move a request along its workflow, keeping who did it and when. A denial needs
     its reasons and produces the member's notice from policies_kb."""
@@ -140,7 +141,7 @@ def change_status(session, reference: str, new_status: str, changed_by: str,
         raise LookupError(reference)
     check_move(NEXT_STATUSES, "request", row.status, new_status)
     if new_status == "denied":
-        if not (reasons or "").strip():
+        if not reasons or not reasons.strip():
             raise IllegalTransition("a denial needs its reasons")
         row.denial_reasons = reasons.strip()
         row.denial_notice = denial_notice(row.plan, row.reference, reasons)
@@ -159,7 +160,7 @@ def latest_request_for(member_id: str) -> Optional[str]:
         return rows[0].reference if rows else None
 
 
-def take_denial_to_offer(member_id: str) -> Optional[tuple]:
+def take_denial_to_offer(member_id: str) -> Optional[Tuple[str, str]]:
     """(reference, reasons) of a denial the member has not been offered help with yet;
     marks it offered, so the next conversation starts with it once."""
     with session_scope() as session:

@@ -45,7 +45,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Optional, Tuple
 
 from pydantic import BaseSettings, Field, validator
 
@@ -143,19 +143,19 @@ class Settings(BaseSettings):
         allow_mutation = False      # read once; nothing changes it while running
 
     @validator("tracker_store_url", "handoff_claim_timeout_seconds", "policy_seeds", pre=True)
-    def _empty_is_unset(cls, value):
+    def _empty_is_unset(cls, value: Any) -> Any:
         return None if value == "" else value
 
     @validator("database_url", pre=True, always=True)
-    def _database_url(cls, value):
+    def _database_url(cls, value: Optional[str]) -> str:
         return normalized_database_url(value)
 
     @validator("member_services_hours", pre=True)
-    def _hours(cls, value):
+    def _hours(cls, value: Any) -> str:
         return str(value or "").strip().lower()
 
     @validator("policy_seeds", always=True)
-    def _seeds(cls, value, values):
+    def _seeds(cls, value: Optional[Path], values: Dict[str, Any]) -> Path:
         return value if value is not None else Path(values.get("policies_kb", ROOT / "policies_kb")) / "sources"
 
     @property
@@ -196,7 +196,7 @@ def get_settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def _settings_for(environment: Tuple[Optional[str], ...]) -> Settings:
-    return Settings(**{FIELD_OF[name]: value for name, value in zip(ENVIRONMENT_NAMES, environment, strict=True)
+    return Settings.parse_obj({FIELD_OF[name]: value for name, value in zip(ENVIRONMENT_NAMES, environment, strict=True)
                        if value is not None})
 
 

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 from bot.runtime import rasa_cmd, service_env
-from bot.store.db import ROOT
+from bot.settings import ROOT
 
 MODEL = ROOT / "models" / "current.tar.gz"
 

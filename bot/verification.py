@@ -19,9 +19,10 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import List, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bot import audit, members
 from bot.deadlines import utcnow
@@ -124,7 +125,7 @@ def active_locks() -> List[Lock]:
     with session_scope() as session:
         rows = session.execute(select(VerificationLock).where(*_active(None, now))
                                .order_by(VerificationLock.locked_at)).scalars().all()
-        seen = {}
+        seen: Dict[str, Lock] = {}
         for row in rows:
             seen.setdefault(row.member_id, Lock(row.member_id, as_utc(row.locked_at), as_utc(row.locked_until)))
         return list(seen.values())
@@ -141,7 +142,7 @@ def _hash(source: Optional[str]) -> Optional[str]:
     return hashlib.sha256(source.encode()).hexdigest() if source else None
 
 
-def _recent(session, column, value: str, now: datetime) -> List[datetime]:
+def _recent(session: Session, column: Any, value: str, now: datetime) -> List[datetime]:
     """When the uncleared failures with column == value happened, within the window, oldest first."""
     rows = session.execute(select(VerificationFailure.at).where(
         column == value, VerificationFailure.cleared_at.is_(None),
@@ -149,11 +150,11 @@ def _recent(session, column, value: str, now: datetime) -> List[datetime]:
     return sorted(as_utc(at) for at in rows)
 
 
-def _tried_here(session, conversation_id: str, now: datetime) -> int:
+def _tried_here(session: Session, conversation_id: str, now: datetime) -> int:
     return len(_recent(session, VerificationFailure.conversation_id, conversation_id, now))
 
 
-def _wait_seconds(session, conversation_id: str, source_hash: Optional[str], now: datetime) -> int:
+def _wait_seconds(session: Session, conversation_id: str, source_hash: Optional[str], now: datetime) -> int:
     waits = [_backoff_left(_recent(session, VerificationFailure.conversation_id, conversation_id, now), now)]
     if source_hash:
         waits.append(_backoff_left(_recent(session, VerificationFailure.source_hash, source_hash, now), now))
@@ -164,16 +165,16 @@ def _backoff_left(failures: List[datetime], now: datetime) -> int:
     beyond_free = len(failures) - BACKOFF_FREE_FAILURES
     if beyond_free <= 0:
         return 0
-    delay = min(BACKOFF_FIRST * 2 ** (beyond_free - 1), BACKOFF_MAX)
+    delay: timedelta = min(BACKOFF_FIRST * 2 ** (beyond_free - 1), BACKOFF_MAX)
     return max(0, math.ceil((failures[-1] + delay - now).total_seconds()))
 
 
-def _active(member_id: Optional[str], now: datetime) -> list:
+def _active(member_id: Optional[str], now: datetime) -> List[Any]:   # SQL conditions
     where = [VerificationLock.unlocked_at.is_(None), VerificationLock.locked_until > now]
     return where + ([VerificationLock.member_id == member_id] if member_id else [])
 
 
-def _locked(session, member_id: str, now: datetime) -> bool:
+def _locked(session: Session, member_id: str, now: datetime) -> bool:
     return bool(member_id) and session.execute(
         select(VerificationLock.id).where(*_active(member_id, now)).limit(1)).first() is not None
 
@@ -181,13 +182,13 @@ def _locked(session, member_id: str, now: datetime) -> bool:
 # -- recording ----------------------------------------------------------------------
 
 
-def _add_failure(session, key: str, conversation_id: str, source: Optional[str], now: datetime) -> None:
+def _add_failure(session: Session, key: str, conversation_id: str, source: Optional[str], now: datetime) -> None:
     session.add(VerificationFailure(at=now, member_id=key or None, conversation_id=conversation_id,
                                     source_hash=_hash(source)))
     session.flush()
 
 
-def _refused(session, key: str, conversation_id: str, source: Optional[str], now: datetime) -> Outcome:
+def _refused(session: Session, key: str, conversation_id: str, source: Optional[str], now: datetime) -> Outcome:
     # Counted for the conversation's and the source's back-off; a refused try tells the
     # guesser nothing, so it does not count toward the member ID's own limit.
     _add_failure(session, "", conversation_id, source, now)
@@ -195,7 +196,7 @@ def _refused(session, key: str, conversation_id: str, source: Optional[str], now
     return Outcome(LOCKED, failures=_tried_here(session, conversation_id, now))
 
 
-def _failed(session, key: str, conversation_id: str, source: Optional[str], now: datetime) -> Outcome:
+def _failed(session: Session, key: str, conversation_id: str, source: Optional[str], now: datetime) -> Outcome:
     _add_failure(session, key, conversation_id, source, now)
     tried = _tried_here(session, conversation_id, now)
     total = len(_recent(session, VerificationFailure.member_id, key, now)) if key else 0
@@ -208,18 +209,19 @@ def _failed(session, key: str, conversation_id: str, source: Optional[str], now:
     return Outcome(LOCKED, failures=tried)
 
 
-def _clear_failures(session, member_id: str, now: datetime) -> None:
+def _clear_failures(session: Session, member_id: str, now: datetime) -> None:
     session.execute(update(VerificationFailure).where(
         VerificationFailure.member_id == member_id, VerificationFailure.cleared_at.is_(None))
         .values(cleared_at=now).execution_options(synchronize_session=False))
 
 
-def _verified_row(session, conversation_id: str) -> Optional[VerifiedConversation]:
-    return session.execute(select(VerifiedConversation).where(
+def _verified_row(session: Session, conversation_id: str) -> Optional[VerifiedConversation]:
+    found: Optional[VerifiedConversation] = session.execute(select(VerifiedConversation).where(
         VerifiedConversation.conversation_id == conversation_id)).scalar_one_or_none()
+    return found
 
 
-def _verified(session, member: MemberView, conversation_id: str, by: str, when: datetime) -> VerifiedConversation:
+def _verified(session: Session, member: MemberView, conversation_id: str, by: str, when: datetime) -> VerifiedConversation:
     row = _verified_row(session, conversation_id) or VerifiedConversation(conversation_id=conversation_id)
     session.add(row)
     row.member_id, row.plan, row.verified_by = member.member_id, member.plan, by
@@ -227,7 +229,7 @@ def _verified(session, member: MemberView, conversation_id: str, by: str, when: 
     return row
 
 
-def _adopt_agent_verification(session, conversation_id: str,
+def _adopt_agent_verification(session: Session, conversation_id: str,
                               row: Optional[VerifiedConversation]) -> Optional[VerifiedConversation]:
     """A member an agent verified in the console (then handed back) is verified here
     too, unless the conversation verified again or started over since."""

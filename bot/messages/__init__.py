@@ -9,21 +9,21 @@ import re
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, Final, List
 
 import yaml
 
 DIR = Path(__file__).resolve().parent
-DEFAULT_LANG = "en"
+DEFAULT_LANG: Final = "en"
 
 
 @lru_cache(maxsize=8)
-def catalog(lang: str) -> Dict[str, object]:
+def catalog(lang: str) -> Dict[str, Any]:   # the catalog's YAML: texts, lists of names, button maps
     path = DIR / f"{lang}.yml"
     return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def text(key: str, lang: str = DEFAULT_LANG, **values) -> str:
+def text(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
     template = catalog(lang).get(key) or catalog(DEFAULT_LANG)[key]
     return str(template).format(**values) if values else str(template)
 
@@ -36,7 +36,7 @@ NAMED = {"%A": ("day_names", "%w"), "%a": ("day_abbrs", "%w"), "%B": ("month_nam
 def moment(value: datetime, format_key: str, lang: str = DEFAULT_LANG) -> str:
     """A date and time written with the catalog's format and its day and month names:
     "Thursday, December 3, 2026 at 1:51 PM" / "jueves 3 de diciembre de 2026, 1:51 p. m."."""
-    def name(match: "re.Match") -> str:
+    def name(match: re.Match[str]) -> str:
         key, code = NAMED[match.group(0)]
         names: List[str] = catalog(lang).get(key) or catalog(DEFAULT_LANG)[key]
         if code == "%p":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Optional
+from typing import Optional, Tuple
 
 MONTH_NAMES = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
@@ -94,7 +94,7 @@ def _year(text: Optional[str], today: date) -> int:
     return year + 2000 if year < 100 else year
 
 
-def _from_match(kind: str, m: "re.Match", today: date, reference: Optional[date]) -> Optional[date]:
+def _from_match(kind: str, m: re.Match[str], today: date, reference: Optional[date]) -> Optional[date]:
     g = m.groupdict()
     if kind == "ago":
         n = int(g["n"]) if g["n"].isdigit() else _NUMBER_WORDS[g["n"]]
@@ -105,7 +105,7 @@ def _from_match(kind: str, m: "re.Match", today: date, reference: Optional[date]
         month, day = SEASON_DAYS[g["season"]]
         return _past(today.year, month, day, today, False)
     if kind == "day_only":
-        day = int(g.get("day") or g.get("day2"))
+        day = int(g["day"] or g["day2"])
         base = reference or today
         found = _past(base.year, base.month, day, today, True)
         if found is None and reference is None:      # "the 28th" said on the 2nd: last month
@@ -117,7 +117,7 @@ def _from_match(kind: str, m: "re.Match", today: date, reference: Optional[date]
     return _past(_year(g.get("year"), today), month, day, today, bool(g.get("year")))
 
 
-def find_date(text: str, today: date, reference: Optional[date] = None) -> Optional[tuple]:
+def find_date(text: str, today: date, reference: Optional[date] = None) -> Optional[Tuple[date, str]]:
     """(date, the words that said it) for the first date expression in a message."""
     t = _clean(text)
     for kind, pattern in PATTERNS:

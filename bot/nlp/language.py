@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -34,7 +34,7 @@ def _detector() -> LanguageDetector:
 
 
 @lru_cache(maxsize=1)
-def _words() -> dict:
+def _words() -> Dict[str, Any]:
     vocab = vocabulary()
     return {"switch": vocab["language_switch"], "markers": set(vocab["spanish_markers"])}
 
@@ -49,13 +49,14 @@ def asked_for(text: str) -> Optional[str]:
     words = WORD.findall(text.lower())
     if len(words) > 4:
         return None                       # "i speak spanish at home but ..." is not a request to switch
-    for lang, phrases in _words()["switch"].items():
+    switch: Dict[str, List[str]] = _words()["switch"]
+    for lang, phrases in switch.items():
         if _matches(text, phrases):
             return lang
     return None
 
 
-def without_names(text: str, spans: Optional[Sequence[tuple]] = None) -> str:
+def without_names(text: str, spans: Optional[Sequence[Tuple[str, str, int, int, str]]] = None) -> str:
     """The message without plan, specialty and provider names: "Partnership" or
     "Dr. Nguyen" says nothing of the language a member writes in. `spans`: the message's
     entity spans when already extracted (bot.nlp.pipeline.extract), not extracted again."""
@@ -64,7 +65,7 @@ def without_names(text: str, spans: Optional[Sequence[tuple]] = None) -> str:
     return text
 
 
-def detect(text: str, spans: Optional[Sequence[tuple]] = None) -> Optional[str]:
+def detect(text: str, spans: Optional[Sequence[Tuple[str, str, int, int, str]]] = None) -> Optional[str]:
     """"en", "es", or None when the message does not say."""
     text = text or ""
     if not text.strip() or text.strip().startswith("/"):

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Dict
 
 from bot.nlp.dates import find_date
-from bot.nlp.pipeline import extract
+from bot.nlp.pipeline import Extraction, extract
 
 # What the doctor said follows one of these; outside the answer to "who gave the first
 # opinion?" only when a doctor says it ("my doctor wants to", not "i want to").
@@ -44,7 +44,7 @@ def _recommendation(text: str, today: date, answering_provider: bool) -> str:
 LEADING_WORDS = re.compile(r"(?:\s+(?:the|a|an|my|his|her|is|was|at|el|la|mi|es))+$", re.IGNORECASE)
 
 
-def _provider_words(text: str, found) -> str:
+def _provider_words(text: str, found: Extraction) -> str:
     """Who, when no "Dr" name is there: the name before a specialty ("Maria Lopez the
     oncologist"), else the first clause ("the oncologist at Kern Medical")."""
     m = RECOMMENDED.search(text)

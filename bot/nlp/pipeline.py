@@ -13,11 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, cast
 
 import yaml
 
 from bot import safety
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.pipeline import EntityRuler
 from bot.nlp.dates import MONTHS, find_date
 from bot.policy import kb
 
@@ -41,16 +45,17 @@ NOT_NAMES = {"said", "says", "told", "tells", "wants", "want", "thinks", "think"
 
 
 @lru_cache(maxsize=1)
-def vocabulary() -> dict:
-    return yaml.safe_load(VOCAB_PATH.read_text(encoding="utf-8"))
+def vocabulary() -> Dict[str, Any]:
+    vocab: Dict[str, Any] = yaml.safe_load(VOCAB_PATH.read_text(encoding="utf-8"))
+    return vocab
 
 
-def _phrase_pattern(label: str, phrase: str, ent_id: str) -> dict:
+def _phrase_pattern(label: str, phrase: str, ent_id: str) -> Dict[str, Any]:
     return {"label": label, "id": ent_id,
             "pattern": [{"LOWER": tok} for tok in phrase.split()]}
 
 
-def ruler_patterns() -> List[dict]:
+def ruler_patterns() -> List[Dict[str, Any]]:
     patterns = []
     for plan in kb().plans.values():
         for alias in {plan.name.lower(), plan.short_name.lower(), *plan.aliases}:
@@ -76,10 +81,10 @@ def ruler_patterns() -> List[dict]:
 
 
 @lru_cache(maxsize=1)
-def nlp():
+def nlp() -> Language:   # spacy.language.Language
     import spacy    # here, not at import: spaCy's thinc probes for TensorFlow, slow to load
     pipe = spacy.blank("en")
-    ruler = pipe.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler = cast("EntityRuler", pipe.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"}))
     ruler.add_patterns(ruler_patterns())
     return pipe
 
@@ -156,7 +161,7 @@ PLAN_CHOICES = ("khs", "hpsj", "mvhp", "partnership", "health_net")
 
 
 @lru_cache(maxsize=4096)
-def _phrase_regex(phrase: str) -> "re.Pattern":
+def _phrase_regex(phrase: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(_norm(phrase)) + r"(?!\w)")
 
 
@@ -164,7 +169,7 @@ def _has_phrase(text: str, phrase: str) -> bool:
     return _phrase_regex(phrase).search(text) is not None
 
 
-def _matches(text: str, phrases) -> List[str]:
+def _matches(text: str, phrases: Iterable[str]) -> List[str]:
     t = _norm(text)
     return [p for p in phrases if _phrase_regex(p).search(t)]
 
@@ -200,7 +205,8 @@ def ride_intent(text: str) -> Optional[str]:
     """Which ride operation a message asks for, by keyword, or None if no ride words."""
     if not _matches(text, vocabulary()["ride_words"]):
         return None
-    for intent, phrases in vocabulary()["ride_operations"].items():
+    operations: Dict[str, List[str]] = vocabulary()["ride_operations"]
+    for intent, phrases in operations.items():
         if _matches(text, phrases):
             return intent
     return "request_ride"
@@ -466,7 +472,8 @@ def _first_kind(text: str, table: str, choices: Tuple[str, ...]) -> Optional[str
     choice = parse_choice(text, len(choices))
     if choice:
         return choices[choice - 1]
-    for kind, phrases in vocabulary()[table].items():   # file order: most specific first
+    kinds: Dict[str, List[str]] = vocabulary()[table]
+    for kind, phrases in kinds.items():   # file order: most specific first
         if _matches(text, phrases):
             return kind
     return None

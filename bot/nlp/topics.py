@@ -11,7 +11,7 @@ more it counts ("won't approve" says refused louder than "approve" says authoriz
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from bot.nlp.pipeline import RIDE_INTENTS, _matches, classify_reason, ride_intent, vocabulary
 
@@ -93,7 +93,7 @@ def rerouted_intent(intent: Optional[str], text: str) -> Optional[str]:
     return f"ask_{topic}"
 
 
-def other_topic(intent: Optional[str], ranking: List[dict], text: str) -> Optional[str]:
+def other_topic(intent: Optional[str], ranking: List[Dict[str, Any]], text: str) -> Optional[str]:
     """The rights intent the words clearly name when the classifier chose another rights
     topic whose words are absent: "will the second doctor be qualified in the same area"
     is about who gives it, not the situations. Clearly: two words or more, or one word of a
@@ -158,7 +158,7 @@ def tells_a_situation(intent: Optional[str], text: str) -> bool:
 TRUST_CLASSIFIER_EMERGENCY = 0.9
 
 
-def corrected_intent(intent: Optional[str], confidence: float, ranking: List[dict],
+def corrected_intent(intent: Optional[str], confidence: float, ranking: List[Dict[str, Any]],
                      text: str) -> Optional[Tuple[str, float]]:
     """(intent, confidence) where the words say more than the classifier heard, or None.
     Run on every message the safety check found no crisis in (bot/nlp/rasa_components.py)."""

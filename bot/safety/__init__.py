@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Pattern, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Pattern, Tuple
 
 import yaml
 
@@ -52,8 +52,8 @@ class _Entry:
     id: str
     category: str
     lang: str
-    patterns: Tuple[Pattern, ...]
-    unless: Tuple[Pattern, ...]      # past or chronic: cancels this entry, unless `now` says otherwise
+    patterns: Tuple[Pattern[str], ...]
+    unless: Tuple[Pattern[str], ...]      # past or chronic: cancels this entry, unless `now` says otherwise
 
     def matches(self, padded: str, now: bool) -> bool:
         if not any(p.search(padded) for p in self.patterns):
@@ -64,11 +64,11 @@ class _Entry:
 @dataclass(frozen=True)
 class _Lexicon:
     entries: Tuple[_Entry, ...]
-    idioms: Tuple[Pattern, ...]
-    now: Tuple[Pattern, ...]
+    idioms: Tuple[Pattern[str], ...]
+    now: Tuple[Pattern[str], ...]
     shorthand: Dict[str, str]
     keywords: Tuple[str, ...]
-    spanish_words: frozenset
+    spanish_words: FrozenSet[str]
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +84,7 @@ def lexicon() -> _Lexicon:
                     tuple(data["keywords"]), frozenset(data["spanish_words"]))
 
 
-def _compiled(patterns) -> Tuple[Pattern, ...]:
+def _compiled(patterns: Iterable[str]) -> Tuple[Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Tuple
+from typing import Any, List, Tuple
 
 import yaml
 
@@ -53,7 +53,7 @@ def assistant_examples() -> List[str]:
 
 
 @lru_cache(maxsize=1)
-def model():
+def model() -> Any:   # a fitted scikit-learn Pipeline (scikit-learn is untyped)
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
@@ -74,4 +74,4 @@ def crisis_category(norm: str) -> Tuple[str, float]:
     pipeline = model()
     probabilities = dict(zip(pipeline.classes_, pipeline.predict_proba([norm])[0], strict=True))
     none = probabilities.pop(NONE)
-    return max(probabilities, key=probabilities.get), none
+    return max(probabilities, key=lambda category: probabilities[category]), none

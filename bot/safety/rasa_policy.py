@@ -19,6 +19,7 @@ from bot.deciding_policy import DecidingPolicy
 EMERGENCY_INTENT = "emergency"
 SAFETY_ACTION = "action_safety"
 HANDOFF_OPEN_SLOT = "handoff_open"
+LISTEN: str = ACTION_LISTEN_NAME    # Rasa's "action_listen" (rasa is untyped)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
@@ -35,9 +36,9 @@ def next_action(tracker: DialogueStateTracker) -> Optional[str]:
     crisis_now = (latest == ACTION_LISTEN_NAME and tracker.latest_message is not None
                   and tracker.latest_message.intent.get("name") == EMERGENCY_INTENT)
     if tracker.get_slot(HANDOFF_OPEN_SLOT):     # a person holds it: a crisis, else silence
-        return SAFETY_ACTION if crisis_now else ACTION_LISTEN_NAME
+        return SAFETY_ACTION if crisis_now else LISTEN
     if crisis_now and not tracker.active_loop_name:
         return SAFETY_ACTION
     if latest == SAFETY_ACTION and not tracker.active_loop_name:
-        return ACTION_LISTEN_NAME
+        return LISTEN
     return None

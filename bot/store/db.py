@@ -6,13 +6,16 @@ import os
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import ROOT, get_settings
+
+if TYPE_CHECKING:   # alembic is imported where it is used (below)
+    from alembic.config import Config
 
 
 def database_url() -> str:
@@ -64,7 +67,7 @@ def dispose_engines() -> None:
     _sessionmaker.cache_clear()
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:   # DB-API objects, untyped
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -92,7 +95,7 @@ def session_scope(url: Optional[str] = None) -> Iterator[Session]:
 
 # Alembic is imported where it is used: only migrations need it, not every process
 # that opens a session.
-def _alembic_config(url: Optional[str]):
+def _alembic_config(url: Optional[str]) -> Config:
     from alembic.config import Config
 
     url = url or database_url()

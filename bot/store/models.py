@@ -3,9 +3,21 @@ from __future__ import annotations
 
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, text)
+from typing import TYPE_CHECKING, Any
+
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+if TYPE_CHECKING:
+    # SQLAlchemy 1.4 is untyped: declarative_base() is Any to mypy, and a class cannot
+    # derive from a variable. The checker sees a plain base class with what the models
+    # use of the real one; at run time it is the real declarative base.
+    class Base:
+        metadata: Any
+        __table__: Any
+
+        def __init__(self, **kwargs: Any) -> None: ...
+else:
+    Base = declarative_base()
 
 
 class SecondOpinionRequest(Base):

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timezone
-from typing import Dict, List, Optional, Tuple, Type, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, overload
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.store.models import Grievance, Member, Ride, SecondOpinionRequest, SmsContact
+from bot.store.models import Base, Grievance, Member, Ride, SecondOpinionRequest, SmsContact
 
 Record = TypeVar("Record", SecondOpinionRequest, Ride, Grievance)
 Row = TypeVar("Row")
+Model = TypeVar("Model", bound=Base)
 
 # No 0/O, 1/I/L, to read aloud or text without confusion.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -28,7 +29,8 @@ def new_reference(prefix: str = "SO") -> str:
     return f"{prefix}-{body[:4]}-{body[4:]}"
 
 
-def add_with_reference(session: Session, model, prefix: str, on_clash=None, **fields):
+def add_with_reference(session: Session, model: Type[Model], prefix: str,
+                       on_clash: Optional[Callable[[], Optional[Model]]] = None, **fields: Any) -> Model:
     """Insert a row under a fresh reference, retrying the (rare) reference clash.
     `on_clash()` may return a row that makes the insert unnecessary (then returned)."""
     for _ in range(5):
@@ -46,10 +48,11 @@ def add_with_reference(session: Session, model, prefix: str, on_clash=None, **fi
 
 
 def find_submission(session: Session, conversation_id: str, submission_key: str) -> Optional[SecondOpinionRequest]:
-    return session.execute(
+    found: Optional[SecondOpinionRequest] = session.execute(
         select(SecondOpinionRequest).where(
             SecondOpinionRequest.conversation_id == conversation_id,
             SecondOpinionRequest.submission_key == submission_key)).scalar_one_or_none()
+    return found
 
 
 def by_reference(session: Session, model: Type[Record], reference: str,
@@ -59,19 +62,21 @@ def by_reference(session: Session, model: Type[Record], reference: str,
     query = select(model).where(model.reference == reference.upper())
     if member_id is not None:
         query = query.where(model.member_id == member_id)
-    return session.execute(query).scalar_one_or_none()
+    found: Optional[Record] = session.execute(query).scalar_one_or_none()
+    return found
 
 
 def member(session: Session, member_id: str) -> Optional[Member]:
     """A member by their ID as stored (normalised: bot.members.normalize_member_id)."""
-    return session.execute(select(Member).where(Member.member_id == member_id)).scalar_one_or_none()
+    found: Optional[Member] = session.execute(select(Member).where(Member.member_id == member_id)).scalar_one_or_none()
+    return found
 
 
 def records_of(session: Session, conversation_id: str, member_id: Optional[str] = None,
-               limit: int = 20) -> Dict[str, list]:
+               limit: int = 20) -> Dict[str, List[Any]]:
     """A member's requests, rides and grievances, newest first: by member ID when known,
     with those opened in the conversation."""
-    def theirs(model):
+    def theirs(model: Type[SecondOpinionRequest] | Type[Ride] | Type[Grievance]) -> Any:   # a SQL condition
         in_conversation = model.conversation_id == conversation_id
         return or_(model.member_id == member_id, in_conversation) if member_id else in_conversation
     return {key: list(session.execute(select(model).where(theirs(model)).order_by(newest.desc())
@@ -88,12 +93,12 @@ def detached(session: Session, rows: List[Row]) -> List[Row]:
     return rows
 
 
-def add_request(session: Session, **fields) -> Tuple[SecondOpinionRequest, bool]:
+def add_request(session: Session, **fields: Any) -> Tuple[SecondOpinionRequest, bool]:
     """Insert a request with a fresh reference; (row, created). If the same submission
     was stored meanwhile (a retried call racing the first), that row is returned."""
-    existing = []
+    existing: List[Optional[SecondOpinionRequest]] = []
 
-    def stored_meanwhile():
+    def stored_meanwhile() -> Optional[SecondOpinionRequest]:
         existing[:] = [find_submission(session, fields["conversation_id"], fields["submission_key"])]
         return existing[0]
     row = add_with_reference(session, SecondOpinionRequest, "SO", on_clash=stored_meanwhile, **fields)
@@ -113,9 +118,15 @@ def list_requests(session: Session, member_id: Optional[str] = None, status: Opt
 
 def sms_contact(session: Session, phone_hash: str) -> Optional[SmsContact]:
     """A texting number, by the keyed hash that stands for it."""
-    return session.execute(select(SmsContact).where(SmsContact.phone_hash == phone_hash)).scalar_one_or_none()
+    found: Optional[SmsContact] = session.execute(
+        select(SmsContact).where(SmsContact.phone_hash == phone_hash)).scalar_one_or_none()
+    return found
 
 
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
 def as_utc(moment: Optional[datetime]) -> Optional[datetime]:
     """SQLite returns naive datetimes; they were stored as UTC."""
     if moment is None or moment.tzinfo is not None:

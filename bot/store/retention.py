@@ -28,6 +28,8 @@ def purge_tracker_events(tracker_url: str, days: Optional[int] = None, now: Opti
         if "events" not in inspect(engine).get_table_names():
             return 0
         with engine.begin() as conn:
-            return conn.execute(text("DELETE FROM events WHERE timestamp < :cutoff"), {"cutoff": cutoff}).rowcount
+            deleted: int = conn.execute(text("DELETE FROM events WHERE timestamp < :cutoff"),
+                                        {"cutoff": cutoff}).rowcount
+            return deleted
     finally:
         engine.dispose()
