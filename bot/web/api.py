@@ -3,7 +3,7 @@ Every read or change of a member's records is written to the audit log."""
 from __future__ import annotations
 
 import re
-from typing import List, Optional
+from typing import Any, Dict, Iterator, List, Literal, Optional, overload
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from sqlalchemy import select
@@ -12,15 +12,15 @@ from sqlalchemy.orm import Session
 from bot import audit, members, records
 from bot.workflow import IllegalTransition
 from bot.store import repository, session_scope
-from bot.store.models import RequestStatusChange, SecondOpinionRequest
+from bot.store.models import Grievance, RequestStatusChange, Ride, SecondOpinionRequest
 from bot.web.auth import staff_actor
 from bot.web.schemas import (MEMBER_ID_PATTERN, REFERENCE_PATTERN, ErrorOut, InitialOpinion, MemberIn, MemberOut,
                              RequestDetailOut, RequestOut, Status, StatusChangeOut, StatusPatch)
 
-UNAUTHORIZED = {401: {"model": ErrorOut, "description": "No valid staff token"}}
+UNAUTHORIZED: Dict[int | str, Dict[str, Any]] = {401: {"model": ErrorOut, "description": "No valid staff token"}}
 router = APIRouter(prefix="/api", dependencies=[Depends(staff_actor)], responses=UNAUTHORIZED)
-NOT_FOUND = {404: {"model": ErrorOut, "description": "No record with that reference"}}
-CONFLICT = {409: {"model": ErrorOut, "description": "That status change is not allowed from the current status"}}
+NOT_FOUND: Dict[int | str, Dict[str, Any]] = {404: {"model": ErrorOut, "description": "No record with that reference"}}
+CONFLICT: Dict[int | str, Dict[str, Any]] = {409: {"model": ErrorOut, "description": "That status change is not allowed from the current status"}}
 MEMBER_ID_HELP = "Letters, digits and dashes: 4 to 32 letters or digits"
 REFERENCE = Path(..., pattern=REFERENCE_PATTERN, description="For example SO-7KQ2-M9XD")
 
@@ -34,12 +34,12 @@ def member_key(member_id: str, where: str) -> str:
     return members.normalize_member_id(member_id)
 
 
-def db() -> Session:
+def db() -> Iterator[Session]:
     with session_scope() as session:
         yield session
 
 
-def _request_out(row: SecondOpinionRequest) -> dict:
+def _request_out(row: SecondOpinionRequest) -> Dict[str, Any]:
     return dict(
         reference=row.reference, member_id=row.member_id, plan=row.plan, reason=row.reason,
         reason_text=row.reason_text,
@@ -65,7 +65,7 @@ def _detail(session: Session, row: SecondOpinionRequest) -> RequestDetailOut:
             responses={201: {"model": MemberOut, "description": "Created"}}, summary="Create or update a member")
 def put_member(body: MemberIn, response: Response,
                member_id: str = Path(..., pattern=MEMBER_ID_PATTERN, description=MEMBER_ID_HELP),
-               actor: str = Depends(staff_actor)):
+               actor: str = Depends(staff_actor)) -> MemberOut:
     key = member_key(member_id, "path")
     view, created = members.upsert(key, body.first_name, body.last_name, body.dob, body.plan.value,
                                    body.phone, body.language.value)
@@ -78,7 +78,7 @@ def put_member(body: MemberIn, response: Response,
 @router.get("/requests", response_model=List[RequestOut], summary="Requests, newest first")
 def list_requests(member_id: Optional[str] = Query(None, pattern=MEMBER_ID_PATTERN, description=MEMBER_ID_HELP),
                   status_: Optional[Status] = Query(None, alias="status"),
-                  actor: str = Depends(staff_actor), session: Session = Depends(db)):
+                  actor: str = Depends(staff_actor), session: Session = Depends(db)) -> List[RequestOut]:
     key = member_key(member_id, "query") if member_id is not None else None
     rows = repository.list_requests(session, key, status_.value if status_ else None)
     audit.record(session, actor, "list", "request", key, f"status={status_.value if status_ else 'any'} n={len(rows)}")
@@ -87,7 +87,8 @@ def list_requests(member_id: Optional[str] = Query(None, pattern=MEMBER_ID_PATTE
 
 @router.get("/requests/{reference}", response_model=RequestDetailOut, responses=NOT_FOUND,
             summary="One request with its history")
-def get_request(reference: str = REFERENCE, actor: str = Depends(staff_actor), session: Session = Depends(db)):
+def get_request(reference: str = REFERENCE, actor: str = Depends(staff_actor),
+                session: Session = Depends(db)) -> RequestDetailOut:
     row = repository.by_reference(session, SecondOpinionRequest, reference)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no request with that reference")
@@ -98,16 +99,28 @@ def get_request(reference: str = REFERENCE, actor: str = Depends(staff_actor), s
 @router.patch("/requests/{reference}", response_model=RequestDetailOut, responses={**NOT_FOUND, **CONFLICT},
               summary="Move a request to another status, with a note")
 def patch_request(body: StatusPatch, reference: str = REFERENCE, actor: str = Depends(staff_actor),
-                  session: Session = Depends(db)):
-    if body.status == Status.denied and not (body.reasons or "").strip():
+                  session: Session = Depends(db)) -> RequestDetailOut:
+    if body.status == Status("denied") and not (body.reasons or "").strip():
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=[{
             "loc": ["body", "reasons"], "msg": "required when denying: the member is told why",
             "type": "value_error.missing"}])
     return _detail(session, moved(session, "request", reference, body.status.value, actor, body.note, body.reasons))
 
 
-def moved(session: Session, kind: str, reference: str, new_status: str, actor: str, note: Optional[str],
-          reasons: Optional[str] = None):
+@overload
+def moved(session: Session, kind: Literal["request"], reference: str, new_status: str, actor: str,
+          note: Optional[str] = ..., reasons: Optional[str] = ...) -> SecondOpinionRequest: ...
+@overload
+def moved(session: Session, kind: Literal["ride"], reference: str, new_status: str, actor: str,
+          note: Optional[str] = ..., reasons: Optional[str] = ...) -> Ride: ...
+@overload
+def moved(session: Session, kind: Literal["grievance"], reference: str, new_status: str, actor: str,
+          note: Optional[str] = ..., reasons: Optional[str] = ...) -> Grievance: ...
+@overload
+def moved(session: Session, kind: str, reference: str, new_status: str, actor: str,
+          note: Optional[str] = ..., reasons: Optional[str] = ...) -> SecondOpinionRequest | Ride | Grievance: ...
+def moved(session: Session, kind: str, reference: str, new_status: str, actor: str, note: Optional[str] = None,
+          reasons: Optional[str] = None) -> SecondOpinionRequest | Ride | Grievance:
     """records.move, with 404 for no such record and 409 for a move the workflow refuses."""
     try:
         return records.move(session, kind, reference, new_status, actor, note, reasons)

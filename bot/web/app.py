@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Optional
+from typing import Any, Dict, Optional
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse
@@ -42,7 +42,7 @@ def create_app(assistant: Optional[Assistant] = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(staff_actor)])
-    def openapi_schema() -> dict:
+    def openapi_schema() -> Dict[str, Any]:
         return app.openapi()
 
     @app.get("/", include_in_schema=False)
@@ -70,7 +70,7 @@ def create_app(assistant: Optional[Assistant] = None) -> FastAPI:
             seed_demo_agents()
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict:
+    def healthz() -> Dict[str, Any]:
         return {"ok": True}
 
     return app

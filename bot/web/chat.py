@@ -38,7 +38,7 @@ LABEL_PREFIX = "chat_"
 
 class Session:
     def __init__(self) -> None:
-        self.answers: "OrderedDict[str, Optional[List[dict]]]" = OrderedDict()   # id -> reply (None: to an agent)
+        self.answers: "OrderedDict[str, Optional[List[Dict[str, Any]]]]" = OrderedDict()   # id -> reply (None: to an agent)
         self.offered: Dict[str, str] = {}                               # payload -> title
         self.lang: Optional[str] = None                                 # as the member last wrote
 
@@ -50,7 +50,7 @@ def _sender(token: str) -> str:
     return keyed_id("web", token, get_settings().web_conversation_key)
 
 
-def _for_browser(messages: List[dict]) -> List[dict]:
+def _for_browser(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return [{"text": m.get("text", ""), "buttons": [{"title": b["title"], "payload": b["payload"]}
                                                     for b in m.get("buttons") or []]}
             for m in messages if m.get("text") or m.get("buttons")]
@@ -81,6 +81,8 @@ async def chat(ws: WebSocket) -> None:
                 await ws.send_json({"type": "welcome", "session": token})
                 await _agent_messages_missed(ws, sender, data.get("last_agent"))
                 continue
+            # _shape_problem refuses every other frame until "hello" has made the session
+            assert session is not None and sender is not None
             message_id = data["id"]
             if message_id in session.answers:                  # resent after a reconnect
                 await _answer(ws, message_id, session.answers[message_id], session.lang)
@@ -141,7 +143,7 @@ def _shape_problem(data: Any, said_hello: bool) -> Optional[str]:
     return None
 
 
-async def _converse(ws: WebSocket, session: Session, sender: str, message: str) -> Optional[List[dict]]:
+async def _converse(ws: WebSocket, session: Session, sender: str, message: str) -> Optional[List[Dict[str, Any]]]:
     """The assistant's reply; None when the message went to the agent holding the chat
     (unless it spoke of a crisis: that is answered at once, whoever holds the chat)."""
     held = handoff.add_member_message(sender, message)
@@ -159,14 +161,14 @@ async def _converse(ws: WebSocket, session: Session, sender: str, message: str) 
     return reply
 
 
-async def _answer(ws: WebSocket, message_id: str, reply: Optional[List[dict]], lang: Optional[str]) -> None:
+async def _answer(ws: WebSocket, message_id: str, reply: Optional[List[Dict[str, Any]]], lang: Optional[str]) -> None:
     if reply is None:
         await ws.send_json({"type": "held", "reply_to": message_id})
     else:
         await ws.send_json({"type": "bot", "reply_to": message_id, "messages": reply, "lang": lang})
 
 
-async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen) -> None:
+async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen: Any) -> None:   # from the browser
     after = last_seen if isinstance(last_seen, int) and last_seen >= 0 else 0
     for m in handoff.agent_messages_since(sender, after):
         await ws.send_json(live.agent_message_for_chat(m))

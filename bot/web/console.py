@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from datetime import datetime
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, FastAPI, Request, Response, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
@@ -62,7 +63,7 @@ class NotHolding(Exception):
         self.handoff_id = handoff_id
 
 
-def install(app) -> None:
+def install(app: FastAPI) -> None:
     """Add the console to the gateway app: routes, its error pages, the sweeper."""
     app.include_router(router)
     app.add_exception_handler(SignInRequired, lambda request, exc: RedirectResponse("/console/login", 303))
@@ -105,7 +106,8 @@ async def _checked_form(request: Request, expected: Optional[str]) -> Dict[str, 
     return form
 
 
-def _page(request: Request, name: str, console: Optional[ConsoleSession], status_code: int = 200, **context):
+def _page(request: Request, name: str, console: Optional[ConsoleSession], status_code: int = 200,
+          **context: Any) -> Response:
     return TEMPLATES.TemplateResponse(request, name, {"console": console, "plan_name": _plan_name,
                                                       "reason_label": REASON_LABELS.get, "when": _when,
                                                       "crisis_label": CRISIS_LABELS.get,
@@ -122,7 +124,7 @@ def _plan_name(plan: Optional[str]) -> str:
     return kb().plan(plan).name if plan in kb().plans else "Plan not known yet"
 
 
-def _when(moment) -> str:
+def _when(moment: Optional[datetime]) -> str:
     return to_pacific(moment).strftime("%b %-d, %-I:%M %p") if moment else ""
 
 
@@ -135,7 +137,7 @@ def _waited(view: HandoffView) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, error: str = ""):
+def login_page(request: Request, error: str = "") -> Response:
     token = secrets.token_urlsafe(32)
     response = _page(request, "login.html", None, csrf=token, error=error)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, secure=_secure(request), samesite="strict",
@@ -144,7 +146,7 @@ def login_page(request: Request, error: str = ""):
 
 
 @router.post("/login")
-async def login(request: Request):
+async def login(request: Request) -> Response:
     form = await _checked_form(request, request.cookies.get(LOGIN_COOKIE))
     source = request.client.host if request.client else ""
     agent, _ = await asyncio.to_thread(agents.authenticate, form.get("username", ""), form.get("password", ""),
@@ -166,7 +168,7 @@ async def login(request: Request):
 
 
 @router.post("/logout")
-async def logout(request: Request):
+async def logout(request: Request) -> Response:
     console = _signed_in(request)
     await _checked_form(request, console.csrf_token)
     agents.end_session(request.cookies.get(COOKIE))
@@ -179,18 +181,18 @@ async def logout(request: Request):
 
 
 @router.get("")
-def queue_page(request: Request, notice: str = ""):
+def queue_page(request: Request, notice: str = "") -> Response:
     console = _signed_in(request)
     return _page(request, "queue.html", console, notice=notice, **_queue_context())
 
 
 @router.get("/queue.part")
-def queue_part(request: Request):
+def queue_part(request: Request) -> Response:
     console = _signed_in(request)
     return _page(request, "_queue.html", console, **_queue_context())
 
 
-def _queue_context() -> dict:
+def _queue_context() -> Dict[str, Any]:
     views = handoff.queue()
     return {"waiting": [v for v in views if v.status == "waiting"],
             "held": [v for v in views if v.status == "held"], "callbacks": handoff.open_callbacks(),
@@ -198,7 +200,7 @@ def _queue_context() -> dict:
 
 
 @router.post("/callbacks/{callback_id}/done")
-async def callback_done(request: Request, callback_id: int):
+async def callback_done(request: Request, callback_id: int) -> Response:
     console = _signed_in(request)
     await _checked_form(request, console.csrf_token)
     handoff.finish_callback(callback_id, console.agent.username)
@@ -217,7 +219,7 @@ def _found(handoff_id: int) -> HandoffView:
 
 
 @router.get("/handoffs/{handoff_id}")
-def conversation_page(request: Request, handoff_id: int, notice: str = "", error: str = ""):
+def conversation_page(request: Request, handoff_id: int, notice: str = "", error: str = "") -> Response:
     console = _signed_in(request)
     view = _found(handoff_id)
     _audit(console, "read", "conversation", str(handoff_id))
@@ -226,13 +228,13 @@ def conversation_page(request: Request, handoff_id: int, notice: str = "", error
 
 
 @router.get("/handoffs/{handoff_id}/live.part")
-def conversation_part(request: Request, handoff_id: int):
+def conversation_part(request: Request, handoff_id: int) -> Response:
     console = _signed_in(request)
     view = _found(handoff_id)
     return _page(request, "_conversation_live.html", console, view=view, **_conversation_context(view, console))
 
 
-def _conversation_context(view: HandoffView, console: ConsoleSession) -> dict:
+def _conversation_context(view: HandoffView, console: ConsoleSession) -> Dict[str, Any]:
     collected = _collected(view)
     member_id = _verified_member(view)[0]
     return {"collected": collected, "member_id": member_id, "mine": view.status == "held" and
@@ -243,24 +245,24 @@ def _conversation_context(view: HandoffView, console: ConsoleSession) -> dict:
 
 
 @router.post("/handoffs/{handoff_id}/claim")
-async def claim(request: Request, handoff_id: int):
+async def claim(request: Request, handoff_id: int) -> Response:
     console = _signed_in(request)
     await _checked_form(request, console.csrf_token)
     _found(handoff_id)
     result = handoff.claim(handoff_id, console.agent.username, console.agent.display_name)
     if not result.won:
-        view = handoff.get(handoff_id)
+        view = _found(handoff_id)
         who = f"{result.holder} has this conversation." if result.status == "held" else "This conversation is closed."
         return _page(request, "conversation.html", console, status_code=409, view=view, notice="",
                      error=f"Already taken: {who}", **_conversation_context(view, console))
-    view = handoff.get(handoff_id)
+    view = _found(handoff_id)
     await live.notice(request.app, view, text("agent_joined", live.member_language(view),
                                                  agent_name=console.agent.display_name))
     await live.queue_changed(handoff_id)
     return RedirectResponse(f"/console/handoffs/{handoff_id}", status_code=303)
 
 
-async def _holding(request: Request, handoff_id: int):
+async def _holding(request: Request, handoff_id: int) -> Tuple[ConsoleSession, Dict[str, str], HandoffView]:
     """(console, form, view) for a form posted by the agent holding the conversation."""
     console = _signed_in(request)
     form = await _checked_form(request, console.csrf_token)
@@ -276,7 +278,7 @@ def _back(handoff_id: int, notice: str = "", error: str = "") -> RedirectRespons
 
 
 @router.post("/handoffs/{handoff_id}/reply")
-async def reply(request: Request, handoff_id: int):
+async def reply(request: Request, handoff_id: int) -> Response:
     console, form, view = await _holding(request, handoff_id)
     try:
         message = handoff.post_agent_message(handoff_id, console.agent.username, console.agent.display_name,
@@ -291,7 +293,7 @@ async def reply(request: Request, handoff_id: int):
 
 
 @router.post("/handoffs/{handoff_id}/hand-back")
-async def hand_back(request: Request, handoff_id: int):
+async def hand_back(request: Request, handoff_id: int) -> Response:
     console, form, view = await _holding(request, handoff_id)
     try:
         closed = handoff.hand_back(handoff_id, console.agent.username)
@@ -310,7 +312,7 @@ def _agent_actor(console: ConsoleSession) -> str:
 
 
 @router.post("/handoffs/{handoff_id}/verify")
-async def verify(request: Request, handoff_id: int):
+async def verify(request: Request, handoff_id: int) -> Response:
     console, form, view = await _holding(request, handoff_id)
     dob = members.parse_dob(form.get("dob", ""))
     member = members.verify(members.normalize_member_id(form.get("member_id", "")), dob) if dob else None
@@ -322,7 +324,7 @@ async def verify(request: Request, handoff_id: int):
     return _back(handoff_id, notice=f"Verified: member {member.member_id} ({_plan_name(member.plan)}).")
 
 
-def _collected(view: HandoffView) -> dict:
+def _collected(view: HandoffView) -> Dict[str, Any]:
     """What the assistant collected, with what agents settled since."""
     return {**view.summary, **view.agent_slots}
 
@@ -337,16 +339,16 @@ def _verified_member(view: HandoffView) -> Tuple[Optional[str], Optional[str]]:
     return (member.member_id, member.plan) if member else (None, None)
 
 
-def _audit(console: ConsoleSession, action: str, entity: str, key: Optional[str], detail: str = None) -> None:
+def _audit(console: ConsoleSession, action: str, entity: str, key: Optional[str], detail: Optional[str] = None) -> None:
     with session_scope() as session:
         audit.record(session, _agent_actor(console), action, entity, key, detail)
 
 
 @router.post("/handoffs/{handoff_id}/request")
-async def new_request(request: Request, handoff_id: int):
+async def new_request(request: Request, handoff_id: int) -> Response:
     console, form, view = await _holding(request, handoff_id)
     member_id, plan = _verified_member(view)
-    if not member_id:
+    if not member_id or plan is None:      # a verified member always has their record's plan
         return _back(handoff_id, error="Verify the member first.")
     try:
         draft = draft_from_answers(plan, form)
@@ -360,10 +362,10 @@ async def new_request(request: Request, handoff_id: int):
 
 
 @router.post("/handoffs/{handoff_id}/ride")
-async def new_ride(request: Request, handoff_id: int):
+async def new_ride(request: Request, handoff_id: int) -> Response:
     console, form, view = await _holding(request, handoff_id)
     member_id, plan = _verified_member(view)
-    if not member_id or form.get("mobility") not in kb().ride_mobilities() or not form.get("pickup_address", "").strip():
+    if not member_id or plan is None or form.get("mobility") not in kb().ride_mobilities() or not form.get("pickup_address", "").strip():
         return _back(handoff_id, error="Verify the member, and give the pickup address and how they get around.")
     when_text = form.get("appointment", "").strip()
     when, _ = nlp.parse_appointment(when_text, utcnow()) if when_text else (None, True)
@@ -377,10 +379,10 @@ async def new_ride(request: Request, handoff_id: int):
 
 
 @router.post("/handoffs/{handoff_id}/grievance")
-async def new_grievance(request: Request, handoff_id: int):
+async def new_grievance(request: Request, handoff_id: int) -> Response:
     console, form, view = await _holding(request, handoff_id)
     member_id, plan = _verified_member(view)
-    if not member_id or form.get("about") not in ABOUT or not form.get("account_text", "").strip():
+    if not member_id or plan is None or form.get("about") not in ABOUT or not form.get("account_text", "").strip():
         return _back(handoff_id, error="Verify the member, and give what the grievance is about in their words.")
     row = file_grievance(plan, form["about"], form["account_text"].strip()[:4000], form.get("expedited") == "yes",
                          view.conversation_id, member_id, form.get("request_reference") or None,
@@ -390,7 +392,7 @@ async def new_grievance(request: Request, handoff_id: int):
 
 
 @router.post("/handoffs/{handoff_id}/status")
-async def move_record(request: Request, handoff_id: int):
+async def move_record(request: Request, handoff_id: int) -> Response:
     console, form, view = await _holding(request, handoff_id)
     try:
         with session_scope() as session:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from typing import Dict, List, Set
+from typing import Any, Dict, List, Optional, Set
 
 import httpx
-from fastapi import WebSocket
+from fastapi import FastAPI, WebSocket
 
 from bot import handoff, safety
 from bot.handoff import HandoffView, MessageView
@@ -29,24 +29,24 @@ class Hub:
         self.members: Dict[str, Set[WebSocket]] = defaultdict(set)    # conversation id -> web chats
         self.consoles: Set[WebSocket] = set()
 
-    async def _send(self, sockets, payload: dict) -> None:
+    async def _send(self, sockets: Set[WebSocket], payload: Dict[str, Any]) -> None:
         for ws in list(sockets):
             try:
                 await ws.send_json(payload)
             except Exception:  # noqa: BLE001 - a closed socket is dropped, the rest still get it
                 sockets.discard(ws)
 
-    async def to_member(self, conversation_id: str, payload: dict) -> None:
+    async def to_member(self, conversation_id: str, payload: Dict[str, Any]) -> None:
         await self._send(self.members.get(conversation_id, set()), payload)
 
-    async def to_consoles(self, payload: dict) -> None:
+    async def to_consoles(self, payload: Dict[str, Any]) -> None:
         await self._send(self.consoles, payload)
 
 
 HUB = Hub()
 
 
-async def agent_said(app, view: HandoffView, message: MessageView) -> None:
+async def agent_said(app: FastAPI, view: HandoffView, message: MessageView) -> None:
     """An agent's words to the member, marked as from a person."""
     if view.channel == "sms":
         if view.reply_to:
@@ -61,13 +61,13 @@ def member_language(view: HandoffView) -> str:
     return view.summary.get("language") or DEFAULT_LANG
 
 
-def agent_message_for_chat(message: MessageView, lang: str = DEFAULT_LANG) -> dict:
+def agent_message_for_chat(message: MessageView, lang: str = DEFAULT_LANG) -> Dict[str, Any]:
     """An agent's words as the web chat shows them: labelled as from a person."""
     return {"type": "agent", "id": message.id, "label": text("agent_chat_label", lang, agent_name=message.agent_name),
             "text": message.body}
 
 
-async def notice(app, view: HandoffView, body: str) -> None:
+async def notice(app: FastAPI, view: HandoffView, body: str) -> None:
     """A notice about the handoff itself (an agent joined)."""
     if view.channel == "sms":
         if view.reply_to:
@@ -76,7 +76,7 @@ async def notice(app, view: HandoffView, body: str) -> None:
     await HUB.to_member(view.conversation_id, {"type": "notice", "text": body})
 
 
-async def assistant_said(app, view: HandoffView, messages: List[dict]) -> None:
+async def assistant_said(app: FastAPI, view: HandoffView, messages: List[Dict[str, Any]]) -> None:
     """What the assistant said on its own when it took the conversation back. By text,
     its choices are numbered and remembered, as in any reply (the conversation's ID is
     the number's hash)."""
@@ -103,11 +103,11 @@ def answer_if_crisis(conversation_id: str, body: str) -> List[str]:
     return said
 
 
-async def queue_changed(handoff_id: int = None) -> None:
+async def queue_changed(handoff_id: Optional[int] = None) -> None:
     await HUB.to_consoles({"type": "queue", "handoff": handoff_id})
 
 
-async def assistant_takes_over(app, view: HandoffView, action: str) -> None:
+async def assistant_takes_over(app: FastAPI, view: HandoffView, action: str) -> None:
     """The assistant resumes the conversation (Rasa runs `action`) and its words reach
     the member on their channel."""
     try:
@@ -118,7 +118,7 @@ async def assistant_takes_over(app, view: HandoffView, action: str) -> None:
     await assistant_said(app, view, messages)
 
 
-async def sweep_unclaimed(app, every_seconds: float) -> None:
+async def sweep_unclaimed(app: FastAPI, every_seconds: float) -> None:
     """Hand back to the assistant what nobody claimed in time; it offers a callback."""
     while True:
         await asyncio.sleep(every_seconds)
@@ -130,6 +130,6 @@ async def sweep_unclaimed(app, every_seconds: float) -> None:
             log.exception("sweeping unclaimed handoffs failed")
 
 
-def start_sweeper(app) -> None:
+def start_sweeper(app: FastAPI) -> None:
     every = get_settings().handoff_sweep_seconds
     app.state.handoff_sweeper = asyncio.get_running_loop().create_task(sweep_unclaimed(app, every))

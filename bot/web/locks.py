@@ -3,9 +3,10 @@ after too many failed tries (bot.verification), and unlocking one, with a reason
 signed-in agent. Every view and unlock is audited as agent:<username>."""
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from bot import audit, members, verification
@@ -20,7 +21,7 @@ def _back(**message: str) -> RedirectResponse:
 
 
 @router.get("")
-def locks_page(request: Request, notice: str = "", error: str = ""):
+def locks_page(request: Request, notice: str = "", error: str = "") -> Response:
     console = _signed_in(request)
     locks = verification.active_locks()
     with session_scope() as session:
@@ -31,12 +32,12 @@ def locks_page(request: Request, notice: str = "", error: str = ""):
                  lock_hours=_hours(verification.LOCK_PERIOD))
 
 
-def _hours(period) -> int:
+def _hours(period: timedelta) -> int:
     return int(period.total_seconds() // 3600)
 
 
 @router.post("/unlock")
-async def unlock(request: Request):
+async def unlock(request: Request) -> Response:
     console = _signed_in(request)
     form = await _checked_form(request, console.csrf_token)
     member_id = members.normalize_member_id(form.get("member_id", ""))

@@ -45,7 +45,7 @@ def _grievance_out(session: Session, g: Grievance) -> GrievanceOut:
 def list_rides(request: Optional[str] = Query(None, pattern=REFERENCE_PATTERN,
                                               description="A request's reference"),
                overdue: bool = Query(False, description="Only open rides asked for inside the lead time"),
-               actor: str = Depends(staff_actor), session: Session = Depends(db)):
+               actor: str = Depends(staff_actor), session: Session = Depends(db)) -> List[RideOut]:
     query = select(Ride).order_by(Ride.created_at.desc(), Ride.id.desc())
     if request:
         req = repository.by_reference(session, SecondOpinionRequest, request)
@@ -65,7 +65,7 @@ def _ride(session: Session, reference: str) -> Ride:
 
 
 @router.get("/rides/{reference}", response_model=RideOut, responses=NOT_FOUND, summary="One ride")
-def get_ride(reference: str = REFERENCE, actor: str = Depends(staff_actor), session: Session = Depends(db)):
+def get_ride(reference: str = REFERENCE, actor: str = Depends(staff_actor), session: Session = Depends(db)) -> RideOut:
     row = _ride(session, reference)
     audit.record(session, actor, "read", "ride", row.reference)
     return _ride_out(session, row)
@@ -74,7 +74,7 @@ def get_ride(reference: str = REFERENCE, actor: str = Depends(staff_actor), sess
 @router.patch("/rides/{reference}", response_model=RideOut, responses={**NOT_FOUND, **CONFLICT},
               summary="Move a ride to another status, with a note")
 def patch_ride(body: RidePatch, reference: str = REFERENCE, actor: str = Depends(staff_actor),
-               session: Session = Depends(db)):
+               session: Session = Depends(db)) -> RideOut:
     return _ride_out(session, moved(session, "ride", reference, body.status.value, actor, body.note))
 
 
@@ -82,7 +82,7 @@ def patch_ride(body: RidePatch, reference: str = REFERENCE, actor: str = Depends
 def list_grievances(member_id: Optional[str] = Query(None, pattern=MEMBER_ID_PATTERN, description=MEMBER_ID_HELP),
                     status_: Optional[GrievanceStatus] = Query(None, alias="status"),
                     overdue: bool = Query(False, description="Only those past an acknowledgement or resolution due date"),
-                    actor: str = Depends(staff_actor), session: Session = Depends(db)):
+                    actor: str = Depends(staff_actor), session: Session = Depends(db)) -> List[GrievanceOut]:
     query = select(Grievance).order_by(Grievance.received_at.desc(), Grievance.id.desc())
     key = member_key(member_id, "query") if member_id is not None else None
     if key:
@@ -100,7 +100,8 @@ def list_grievances(member_id: Optional[str] = Query(None, pattern=MEMBER_ID_PAT
 
 
 @router.get("/grievances/{reference}", response_model=GrievanceOut, responses=NOT_FOUND, summary="One grievance")
-def get_grievance(reference: str = REFERENCE, actor: str = Depends(staff_actor), session: Session = Depends(db)):
+def get_grievance(reference: str = REFERENCE, actor: str = Depends(staff_actor),
+                  session: Session = Depends(db)) -> GrievanceOut:
     row = repository.by_reference(session, Grievance, reference)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no grievance with that reference")
@@ -111,5 +112,5 @@ def get_grievance(reference: str = REFERENCE, actor: str = Depends(staff_actor),
 @router.patch("/grievances/{reference}", response_model=GrievanceOut, responses={**NOT_FOUND, **CONFLICT},
               summary="Move a grievance to another status")
 def patch_grievance(body: GrievancePatch, reference: str = REFERENCE, actor: str = Depends(staff_actor),
-                    session: Session = Depends(db)):
+                    session: Session = Depends(db)) -> GrievanceOut:
     return _grievance_out(session, moved(session, "grievance", reference, body.status.value, actor, body.note))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Dict, List, Optional, Type
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Type
 
 from pydantic import BaseModel, Field, StrictStr, validator
 
@@ -23,13 +23,21 @@ class PlanId(str, Enum):
     health_net = "health_net"
 
 
-def _enum(name: str, values) -> type:
+def _enum(name: str, values: Iterable[str]) -> Any:
     """An API enum derived from a workflow table: the statuses are written once."""
     return Enum(name, {v: v for v in values}, type=str)
 
 
-Status = _enum("Status", STATUSES)
-Language = _enum("Language", LANGUAGES)
+if TYPE_CHECKING:
+    # To the checker, str enums whose members come from the tables at run time: a member is
+    # reached by its value, Status("denied"), the same member as Status.denied.
+    class Status(str, Enum): ...
+    class Language(str, Enum): ...
+    class RideStatus(str, Enum): ...
+    class GrievanceStatus(str, Enum): ...
+else:
+    Status = _enum("Status", STATUSES)
+    Language = _enum("Language", LANGUAGES)
 
 # Letters, digits and dashes; 4 to 32 letters or digits. A reference: SO-XXXX-XXXX.
 MEMBER_ID_PATTERN = r"^-*([A-Za-z0-9]-*){4,32}$"
@@ -79,7 +87,7 @@ class MemberIn(In):
     phone: Optional[StrictStr] = Field(None, regex=PHONE_PATTERN,
                                        description="E.164, for example +15595550123 (spaces, dots, dashes "
                                                    "and brackets between the digits are allowed)")
-    language: Language = Field(Language.en, description="Preferred language")
+    language: Language = Field(Language("en"), description="Preferred language")
 
     @validator("first_name", "last_name")
     def _not_blank(cls, value: str) -> str:
@@ -168,7 +176,8 @@ class StatusPatch(In):
                                    description="Required when status is denied: why, in words for the member")
 
 
-RideStatus = _enum("RideStatus", RIDE_STATUSES)
+if not TYPE_CHECKING:
+    RideStatus = _enum("RideStatus", RIDE_STATUSES)
 
 
 class RideOut(Out):
@@ -188,7 +197,8 @@ class RideOut(Out):
     created_at: datetime
 
 
-GrievanceStatus = _enum("GrievanceStatus", GRIEVANCE_STATUSES)
+if not TYPE_CHECKING:
+    GrievanceStatus = _enum("GrievanceStatus", GRIEVANCE_STATUSES)
 
 
 class GrievanceOut(Out):

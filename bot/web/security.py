@@ -6,9 +6,11 @@ script, no inline style, nothing from a CDN.
 """
 from __future__ import annotations
 
+from typing import Set
+
 from fastapi import FastAPI, HTTPException, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import Match, Route
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -63,16 +65,17 @@ class SecurityHeaders:
 
 def _allowed_methods(app: FastAPI, scope: Scope) -> str:
     """Every method some route serves at this path (Starlette names only the first's)."""
-    methods = set()
+    methods: Set[str] = set()
     for route in app.router.routes:
         match, _ = route.matches({**scope, "method": "GET"})
-        if match != Match.NONE and getattr(route, "methods", None):
+        if match != Match.NONE and isinstance(route, Route) and route.methods:   # the routes that have methods
             methods |= set(route.methods)
     return ", ".join(sorted(methods))
 
 
-async def _body_not_json(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _body_not_json(request: Request, exc: Exception) -> JSONResponse:
     """A body that is not JSON is a validation error like any other: 422, as documented."""
+    assert isinstance(exc, StarletteHTTPException)     # the only exception it is installed for
     if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
         return JSONResponse({"detail": [{"loc": ["body"], "msg": "the body is not valid JSON",
                                          "type": "value_error.jsondecode"}]}, 422)
@@ -85,5 +88,5 @@ async def _body_not_json(request: Request, exc: StarletteHTTPException) -> JSONR
 def install(app: FastAPI) -> None:
     """Around the whole stack, Starlette's ServerErrorMiddleware included."""
     build = app.build_middleware_stack
-    app.build_middleware_stack = lambda: SecurityHeaders(build())
+    app.build_middleware_stack = lambda: SecurityHeaders(build())  # type: ignore[method-assign]  # wrapped on purpose
     app.add_exception_handler(StarletteHTTPException, _body_not_json)

@@ -15,8 +15,9 @@ import re
 import unicodedata
 from typing import List, Tuple
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -57,7 +58,7 @@ def _signed_url(request: Request, public_base: str) -> str:
     return f"{public_base}{request.url.path}{query}"
 
 
-def _first_time(session, phone_hash: str) -> Tuple[SmsContact, bool]:
+def _first_time(session: Session, phone_hash: str) -> Tuple[SmsContact, bool]:
     contact = repository.sms_contact(session, phone_hash)
     if contact is None:
         contact = SmsContact(phone_hash=phone_hash, opted_out=False)
@@ -76,7 +77,7 @@ def _twiml(bodies: List[str]) -> Response:
 @router.post(WEBHOOK_PATH, include_in_schema=False)
 async def twilio_sms(request: Request) -> Response:
     settings = get_settings()
-    form = dict((await request.form()).items())
+    form = {k: str(v) for k, v in (await request.form()).items()}   # Twilio posts url-encoded text fields
     signature = request.headers.get("X-Twilio-Signature", "")
     if not (settings.twilio_auth_token and settings.public_base and signature and
             RequestValidator(settings.twilio_auth_token).validate(_signed_url(request, settings.public_base), form,
@@ -124,7 +125,7 @@ async def twilio_sms(request: Request) -> Response:
     return _twiml(lead + split_message(reply) if reply else lead)
 
 
-async def _converse(app, phone: str, phone_hash: str, message: str) -> str:
+async def _converse(app: FastAPI, phone: str, phone_hash: str, message: str) -> str:
     messages = await app.state.assistant.ask(phone_hash, message, "sms")
     body = for_texting(phone_hash, messages)
     opened = handoff_opened(messages)
@@ -134,7 +135,7 @@ async def _converse(app, phone: str, phone_hash: str, message: str) -> str:
     return body
 
 
-def _send_later(task: "asyncio.Future", phone: str, app) -> None:
+def _send_later(task: asyncio.Future[str], phone: str, app: FastAPI) -> None:
     if task.cancelled() or task.exception() or not task.result():
         return
     outbox.send(app, phone, task.result())
