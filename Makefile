@@ -44,7 +44,8 @@ train: $(STAMP)
 run: $(STAMP)
 	@scripts/run
 
-test: $(STAMP)
+# $(LINT_STAMP) too: tests/test_lint.py runs mypy with the project's settings.
+test: $(LINT_STAMP)
 	@scripts/ensure-browser
 	$(PY) -m pytest
 
