@@ -3,7 +3,7 @@ latest message, telling an answer from an interruption, and answering a rights
 question (also used mid-form)."""
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -39,12 +39,12 @@ def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message.get("text") or "").strip()
 
 
-def latest_intent(tracker: Tracker) -> Tuple[Optional[str], float]:
+def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
     intent = tracker.latest_message.get("intent") or {}
     return intent.get("name"), float(intent.get("confidence") or 0.0)
 
 
-def asked_topic(tracker: Tracker, min_confidence: float = 0.0) -> Optional[str]:
+def asked_topic(tracker: Tracker, min_confidence: float = 0.0) -> str | None:
     name, confidence = latest_intent(tracker)
     if name in QUESTION_INTENTS and confidence >= min_confidence:
         return QUESTION_INTENTS[name]
@@ -70,16 +70,16 @@ def answer_rights(dispatcher: CollectingDispatcher, tracker: Tracker, plan: str,
     dispatcher.utter_message(text=rights_answer_text(tracker, plan, topic))
 
 
-def plan_name(plan: Optional[str]) -> Optional[str]:
+def plan_name(plan: str | None) -> str | None:
     return kb().plan(plan).name if plan in kb().plans else None
 
 
-def member_plan_or_named(tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[str]:
+def member_plan_or_named(tracker: Tracker, dispatcher: CollectingDispatcher) -> str | None:
     """The plan whose rules a rights answer explains: a verified member's plan from their
     record, else the plan they named."""
-    record_plan: Optional[str] = tracker.get_slot("member_plan")
+    record_plan: str | None = tracker.get_slot("member_plan")
     if not (tracker.get_slot("verified") and record_plan):
-        named: Optional[str] = tracker.get_slot("plan")
+        named: str | None = tracker.get_slot("plan")
         return named
     say_if_another_plan_named(record_plan, dispatcher, tracker)
     return record_plan

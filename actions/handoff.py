@@ -11,7 +11,7 @@ offered a callback.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationResumed, FollowupAction, SlotSet
@@ -61,11 +61,11 @@ def misunderstood_last_turn(tracker: Tracker) -> bool:
     return misunderstood_turns(tracker) >= 1
 
 
-def transcript_of(tracker: Tracker, said_now: List[Dict[str, Any]]) -> List[Tuple[str, str, datetime]]:
+def transcript_of(tracker: Tracker, said_now: list[dict[str, Any]]) -> list[tuple[str, str, datetime]]:
     """(sender, text, at) of the conversation so far, for the agent. The member's answer
     to the date-of-birth question is hidden (bot.store.redaction): the agent verifies
     for themselves."""
-    lines: List[Tuple[str, str, datetime]] = []
+    lines: list[tuple[str, str, datetime]] = []
     for event in redacted(tracker.events):
         kind, at = event.get("event"), datetime.fromtimestamp(event.get("timestamp") or 0, timezone.utc)
         if kind == "user" and event.get("text"):
@@ -76,11 +76,11 @@ def transcript_of(tracker: Tracker, said_now: List[Dict[str, Any]]) -> List[Tupl
     return lines + [("assistant", m["text"], now) for m in said_now if m.get("text")]
 
 
-def summary_of(tracker: Tracker) -> Dict[str, Any]:
+def summary_of(tracker: Tracker) -> dict[str, Any]:
     return {slot: tracker.get_slot(slot) for slot in SUMMARY_SLOTS if tracker.get_slot(slot) not in (None, "")}
 
 
-def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[Dict[Text, Any]]:
+def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[dict[str, Any]]:
     plan = tracker.get_slot("member_plan") or tracker.get_slot("plan")
     say(dispatcher, tracker, f"handoff_{reason}")
     if handoff.on_duty(plan):
@@ -94,20 +94,20 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) ->
 
 
 class ActionHandOff(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_hand_off"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         return hand_off(dispatcher, tracker, REASON_BY_INTENT.get(latest_intent(tracker)[0] or "", "asked"))
 
 
 class ActionNotUnderstood(Action):
     """The first time: say so and how to go on. The second time in a row: a person."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_not_understood"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         if misunderstood_last_turn(tracker):
             return hand_off(dispatcher, tracker, "not_understood")
         say(dispatcher, tracker, "not_understood")
@@ -119,10 +119,10 @@ class ActionHandoffUnclaimed(Action):
     takes the conversation back and asks for a callback number (the callback form is
     active from here, so the member's next message is the number)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff_unclaimed"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         say(dispatcher, tracker, "handoff_unclaimed", phone=phone_line(tracker))
         say(dispatcher, tracker, "ask_callback_phone")
         return [ConversationResumed(), SlotSet(HANDOFF_OPEN, False), ActiveLoop("callback_form"),
@@ -133,10 +133,10 @@ class ActionAgentHandedBack(Action):
     """Run by the gateway when an agent hands back: the assistant resumes, with what
     the agent settled (a verified member, their plan, a request's reference)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_agent_handed_back"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         closed = handoff.last_closed(tracker.sender_id)
         settled = closed.agent_slots if closed else {}
         say(dispatcher, tracker, "agent_handed_back", agent_name=(closed and closed.agent_name) or text("agent_generic", lang_of(tracker)))

@@ -6,7 +6,7 @@ bot.second_opinions (which asks bot.policy). Nothing here decides a rule.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -20,11 +20,18 @@ from actions.verification import member_or_refusal, plan_of, record_plan, verifi
 from bot import nlp
 from bot.deadlines import pacific_today, to_pacific
 from bot.messages import moment, text
-from bot.policy import kb
 from bot.nlp.answers import START_FOR_INTENT
 from bot.nlp.opinion import opinion_facts
-from bot.second_opinions import (ANSWERS, NO_PREFERRED, NOT_GIVEN, RequestDraft, draft_from_answers, open_request,
-                          requirement_for)
+from bot.policy import kb
+from bot.second_opinions import (
+    ANSWERS,
+    NO_PREFERRED,
+    NOT_GIVEN,
+    RequestDraft,
+    draft_from_answers,
+    open_request,
+    requirement_for,
+)
 
 NOT_A_KIND_OF_DOCTOR = {"me", "myself", "i", "you", "him", "her", "them", "he", "she", "a doctor", "doctor"}
 FORM_SLOTS = ("member_id", "dob", "plan", "reason_text", "reason", "initial_provider", "initial_specialty",
@@ -34,7 +41,7 @@ FORM_SLOTS = ("member_id", "dob", "plan", "reason_text", "reason", "initial_prov
 CLEARS = {"reason": ("reason_text", "reason"), "initial_provider": ("initial_provider", "initial_specialty")}
 
 
-def facts_not_yet_given(message: str, tracker: Tracker, answering: Optional[str] = None) -> Dict[str, str]:
+def facts_not_yet_given(message: str, tracker: Tracker, answering: str | None = None) -> dict[str, str]:
     """What one message says about the first opinion, for the question being answered
     and for questions not answered yet."""
     facts = opinion_facts(message, pacific_today(), answering_provider=answering == "initial_provider")
@@ -43,19 +50,19 @@ def facts_not_yet_given(message: str, tracker: Tracker, answering: Optional[str]
     return {slot: value for slot, value in facts.items() if slot == answering or not tracker.get_slot(slot)}
 
 
-def draft_from(tracker: Tracker, plan: Optional[str] = None) -> RequestDraft:
+def draft_from(tracker: Tracker, plan: str | None = None) -> RequestDraft:
     return draft_from_answers(plan or record_plan(tracker), {slot: tracker.get_slot(slot) for slot in ANSWERS})
 
 
 class ActionStartRequest(Action):
     """Begin the form; keep what the first message already told us."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        events: List[Dict[Text, Any]] = []
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
         if tracker.get_slot("request_reference"):   # a new request after one was opened
             events += [SlotSet(s, None) for s in FORM_SLOTS if s not in ("member_id", "dob", "plan")]
             events.append(SlotSet("request_reference", None))
@@ -75,11 +82,11 @@ class ActionStartRequest(Action):
 class ActionAskReason(Action):
     """The five situations as a numbered list, from policies_kb."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_reason"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         lang = lang_of(tracker)
         lines = "\n".join(text("reason_choice_line", lang, number=s.number, label=s.label)
                           for s in kb().situations(lang))
@@ -95,11 +102,11 @@ ASK_ACTIONS = [question_action(slot) for slot in (
 class ActionAskConfirmed(Action):
     """Read back the answers and what the plan requires for exactly this case."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         if tracker.get_slot("change_pending"):
             say(dispatcher, tracker, "ask_which_change")
             return []
@@ -114,7 +121,7 @@ class ActionAskConfirmed(Action):
         return []
 
 
-def summary_values(draft: RequestDraft, lang: str) -> Dict[str, Optional[str]]:
+def summary_values(draft: RequestDraft, lang: str) -> dict[str, str | None]:
     situation = next(s for s in kb().situations(lang) if s.id == draft.reason)
     unknown = text("label_unknown", lang)
     return dict(
@@ -130,11 +137,11 @@ def summary_values(draft: RequestDraft, lang: str) -> Dict[str, Optional[str]]:
 
 
 class ActionOpenRequest(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_open_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         member = member_or_refusal(dispatcher, tracker)
         if member is None:
             return []
@@ -160,11 +167,11 @@ class ActionOpenRequest(Action):
 class ActionAfterAffirm(Action):
     """A "yes" outside any question: most often a repeated confirmation."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_after_affirm"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         resume = tracker.get_slot(RESUME_SLOT)
         if resume in START_FOR_INTENT:      # "keep going" after a safety answer: what that message asked
             return [SlotSet(RESUME_SLOT, None), FollowupAction(START_FOR_INTENT[resume])]
@@ -177,11 +184,11 @@ class ActionAfterAffirm(Action):
 
 
 class ValidateSecondOpinionForm(MemberForm):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_second_opinion_form"
 
     # -- one validator per question ---------------------------------------------------
-    def validate_plan(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_plan(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         member = verified_member(tracker)
         if member:
             return {"plan": plan_of(member, dispatcher, tracker)}
@@ -194,25 +201,25 @@ class ValidateSecondOpinionForm(MemberForm):
             return {"plan": None}
         return self._not_an_answer("plan", dispatcher, tracker)
 
-    def validate_reason_text(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_reason_text(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         result = self._free_text("reason_text", value, dispatcher, tracker)
         if result["reason_text"]:
             result["reason"] = nlp.classify_reason(result["reason_text"])
             result.update(facts_not_yet_given(result["reason_text"], tracker))
         return result
 
-    def validate_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         reason = nlp.classify_reason(str(value or ""), numbered=True)
         return {"reason": reason} if reason else self._not_an_answer("reason", dispatcher, tracker)
 
-    def validate_initial_provider(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_initial_provider(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         result = self._free_text("initial_provider", value, dispatcher, tracker)
         if result["initial_provider"]:
             result.update(facts_not_yet_given(result["initial_provider"], tracker, answering="initial_provider"))
             result["initial_provider"] = clip(result["initial_provider"], 200)
         return result
 
-    def validate_initial_specialty(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_initial_specialty(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if isinstance(value, str) and (nlp.doesnt_remember(value) or nlp.sounds_unsure(value)):
             return {"initial_specialty": NOT_GIVEN}
         if isinstance(value, str) and not nlp.extract(value).specialties and (
@@ -224,7 +231,7 @@ class ValidateSecondOpinionForm(MemberForm):
             result["initial_specialty"] = found[0] if found else result["initial_specialty"]
         return result
 
-    def validate_initial_recommendation(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_initial_recommendation(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         result = self._free_text("initial_recommendation", value, dispatcher, tracker)
         said = str(value or "")
         when = nlp.find_date(said, pacific_today()) if result["initial_recommendation"] else None
@@ -238,7 +245,7 @@ class ValidateSecondOpinionForm(MemberForm):
             result.update({k: v for k, v in told.items() if k == "initial_date"})
         return result
 
-    def validate_initial_date(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_initial_date(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         message = str(value or "")
         if nlp.doesnt_remember(message):
             return {"initial_date": NOT_GIVEN}
@@ -249,18 +256,18 @@ class ValidateSecondOpinionForm(MemberForm):
             return {"initial_date": None}
         return self._not_an_answer("initial_date", dispatcher, tracker, example="example_initial_date")
 
-    def validate_requested_by(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_requested_by(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         who = nlp.parse_requester(str(value or ""))
         return {"requested_by": who} if who else self._not_an_answer("requested_by", dispatcher, tracker)
 
-    def validate_network(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_network(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         network = nlp.parse_network(str(value or ""))
         if network == "unsure":
             say(dispatcher, tracker, "network_unsure")
             return {"network": "in_network"}
         return {"network": network} if network else self._not_an_answer("network", dispatcher, tracker)
 
-    def validate_preferred_provider(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_preferred_provider(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         message = str(value or "")
         if nlp.parse_none(message) or nlp.no_one_in_particular(message):
             return {"preferred_provider": NO_PREFERRED}
@@ -272,7 +279,7 @@ class ValidateSecondOpinionForm(MemberForm):
             return {"preferred_provider": None}
         return self._not_an_answer("preferred_provider", dispatcher, tracker, example="example_preferred_provider")
 
-    def validate_urgency(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_urgency(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         message = str(value or "")
         urgency = nlp.parse_urgency(message)
         if urgency:
@@ -282,7 +289,7 @@ class ValidateSecondOpinionForm(MemberForm):
             return {"urgency": "routine"}
         return self._not_an_answer("urgency", dispatcher, tracker)
 
-    def validate_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         message = str(value or "")
         field, new_value = nlp.parse_correction(message)
         if tracker.get_slot("change_pending") or (field and new_value is not None):   # "actually it's urgent"
@@ -296,8 +303,8 @@ class ValidateSecondOpinionForm(MemberForm):
             return {"confirmed": None, "change_pending": True}
         return self._not_an_answer("confirmed", dispatcher, tracker)
 
-    def _apply_change(self, field: Optional[str], new_value: Optional[str], dispatcher: CollectingDispatcher,
-                      tracker: Tracker) -> Dict[Text, Any]:
+    def _apply_change(self, field: str | None, new_value: str | None, dispatcher: CollectingDispatcher,
+                      tracker: Tracker) -> dict[str, Any]:
         if field is None:
             say(dispatcher, tracker, "unclear_answer")
             return {"confirmed": None, "change_pending": True}

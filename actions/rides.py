@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import contextlib
-
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -12,17 +11,24 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import interrupts, lang_of, latest_intent, latest_text, plan_name, say
-from actions.verification import member_or_refusal, record_plan
 from actions.forms import MemberForm, clip, question_action
+from actions.verification import member_or_refusal, record_plan
 from bot import nlp
 from bot.deadlines import to_pacific, utcnow
 from bot.messages import moment, text
 from bot.policy import kb
 from bot.second_opinions import latest_request_for
-from bot.workflow import IllegalTransition
 from bot.store.repository import as_utc
-from bot.transport import (ACTIVE_RIDE_STATUSES, RideDraft, cancel_members_ride, inside_lead_time, member_rides,
-                           request_ride, ride_kind)
+from bot.transport import (
+    ACTIVE_RIDE_STATUSES,
+    RideDraft,
+    cancel_members_ride,
+    inside_lead_time,
+    member_rides,
+    request_ride,
+    ride_kind,
+)
+from bot.workflow import IllegalTransition
 
 RIDE_SLOTS = ("ride_appointment", "ride_appointment_at", "ride_pickup", "ride_companion", "ride_mobility",
               "ride_confirmed")
@@ -30,21 +36,21 @@ ASK_ACTIONS = [question_action(slot) for slot in ("ride_appointment", "ride_pick
                                                    "ride_mobility")]
 
 
-def _appointment(tracker: Tracker) -> Optional[datetime]:
+def _appointment(tracker: Tracker) -> datetime | None:
     iso = tracker.get_slot("ride_appointment_at")
     return datetime.fromisoformat(iso) if iso else None
 
 
-def _appointment_label(when: Optional[datetime], lang: str) -> str:
+def _appointment_label(when: datetime | None, lang: str) -> str:
     return moment(to_pacific(when), "when_format", lang) if when else text("ride_appointment_not_set", lang)
 
 
 class ActionStartRide(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_ride"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         say(dispatcher, tracker, "ride_intro")
         return [SlotSet(s, None) for s in RIDE_SLOTS]
 
@@ -52,11 +58,11 @@ class ActionStartRide(Action):
 class ActionAskRideConfirmed(Action):
     """Read the ride back, with what the kind of ride needs and any lead-time warning."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_ride_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         kind = ride_kind(tracker.get_slot("ride_mobility"), lang_of(tracker))
         plan = record_plan(tracker)
         when = _appointment(tracker)
@@ -76,10 +82,10 @@ class ActionAskRideConfirmed(Action):
 
 
 class ValidateRideForm(MemberForm):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_ride_form"
 
-    def validate_ride_appointment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_ride_appointment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         when, known = nlp.parse_appointment(str(value or ""), utcnow())
         if not known:
             if interrupts(tracker, latest_text(tracker)):
@@ -89,21 +95,21 @@ class ValidateRideForm(MemberForm):
         return {"ride_appointment": clip(str(value), 200),
                 "ride_appointment_at": when.isoformat() if when else None}
 
-    def validate_ride_pickup(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_ride_pickup(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         result = self._free_text("ride_pickup", value, dispatcher, tracker, 300)
         if result["ride_pickup"] and len(result["ride_pickup"]) < 5:
             say(dispatcher, tracker, "unclear_answer")
             return {"ride_pickup": None}
         return result
 
-    def validate_ride_companion(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_ride_companion(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         return self._yes_no("ride_companion", value, dispatcher, tracker)
 
-    def validate_ride_mobility(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_ride_mobility(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         mobility = nlp.parse_mobility(str(value or ""))
         return {"ride_mobility": mobility} if mobility else self._not_an_answer("ride_mobility", dispatcher, tracker)
 
-    def validate_ride_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_ride_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         message = str(value or "")
         answer = nlp.parse_yes_no(message)
         if answer is True:
@@ -117,7 +123,7 @@ class ValidateRideForm(MemberForm):
         return self._not_an_answer("ride_confirmed", dispatcher, tracker)
 
 
-def _ride_change(message: str) -> Optional[Tuple[str, ...]]:
+def _ride_change(message: str) -> tuple[str, ...] | None:
     """Which ride answers to ask again, from "change the time", "wrong address", ..."""
     t = message.lower()
     for words, slots in ((("time", "date", "when", "appointment", "day"), ("ride_appointment", "ride_appointment_at")),
@@ -132,11 +138,11 @@ def _ride_change(message: str) -> Optional[Tuple[str, ...]]:
 
 
 class ActionRequestRide(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_request_ride"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         member = member_or_refusal(dispatcher, tracker)
         if member is None:
             return []
@@ -158,35 +164,35 @@ class ActionRequestRide(Action):
 class ActionPrepareRideLookup(Action):
     """Remember what the member wants done with their ride while they verify."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_prepare_ride_lookup"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         intent, _ = latest_intent(tracker)
         return [SlotSet("pending_action", intent)]
 
 
 class ValidateVerifyForm(MemberForm):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_verify_form"
 
 
 class ActionRideLookup(Action):
     """After verification: the member's ride status, a cancellation, or a change."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ride_lookup"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         member = member_or_refusal(dispatcher, tracker)
         if member is None:
             return [SlotSet("pending_action", None)]
         wanted = tracker.get_slot("pending_action") or "ride_status"
         rides = member_rides(member.member_id)
         active = [r for r in rides if r.status in ACTIVE_RIDE_STATUSES]
-        events: List[Dict[Text, Any]] = [SlotSet("pending_action", None)]
+        events: list[dict[str, Any]] = [SlotSet("pending_action", None)]
         if wanted == "ride_status":
             if not rides:
                 say(dispatcher, tracker, "ride_none_found")

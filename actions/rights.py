@@ -1,14 +1,23 @@
 """Rights questions, answered for the member's plan with the policy named."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (answer_rights, asked_topic, lang_of, latest_intent, latest_text,
-                            member_plan_or_named, plan_name, rights_answer_text, say)
+from actions.common import (
+    answer_rights,
+    asked_topic,
+    lang_of,
+    latest_intent,
+    latest_text,
+    member_plan_or_named,
+    plan_name,
+    rights_answer_text,
+    say,
+)
 from bot.messages import text
 from bot.nlp import find_plan
 
@@ -16,11 +25,11 @@ OVERVIEW = "situations"
 
 
 class ActionAnswerRights(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_rights"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         intent, _ = latest_intent(tracker)
         topic = asked_topic(tracker)
         if intent == "ask_rights_overview":

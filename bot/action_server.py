@@ -7,8 +7,6 @@ action_endpoint sends (endpoints.yml). Anything else gets 403 and nothing runs.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import argparse
 import hmac
 import logging
@@ -30,7 +28,7 @@ def create_app(token: str) -> Sanic:
     app: Sanic = sdk_app("actions", cors_origins=None)
 
     @app.middleware("request")  # type: ignore[no-untyped-call,untyped-decorator]  # Sanic 21.12 leaves middleware() unannotated
-    async def only_rasa(request: Request) -> Optional[HTTPResponse]:
+    async def only_rasa(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS:
             return None
         given = request.headers.get(TOKEN_HEADER, "")

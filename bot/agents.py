@@ -16,7 +16,6 @@ import secrets
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import List, Optional, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -64,7 +63,7 @@ def _view(row: Agent) -> AgentView:
 
 
 def create_agent(username: str, display_name: str, password: str, is_demo: bool = False,
-                 database_url: Optional[str] = None) -> AgentView:
+                 database_url: str | None = None) -> AgentView:
     username = username.strip().lower()
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
         raise ValueError("a username is letters, digits, '.', '_' or '-'")
@@ -94,7 +93,7 @@ def seed_demo_agents() -> int:
 
 
 def authenticate(username: str, password: str, source: str = "",
-                 now: Optional[datetime] = None) -> Tuple[Optional[AgentView], str]:
+                 now: datetime | None = None) -> tuple[AgentView | None, str]:
     """(agent, "ok") or (None, "invalid" | "locked" | "slow_down"). Unknown names and
     wrong passwords cost the same work and are counted the same way, per source."""
     now = now or utcnow()
@@ -154,7 +153,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(agent: AgentView) -> Tuple[str, str]:
+def start_session(agent: AgentView) -> tuple[str, str]:
     """(cookie token, CSRF token) of a new session."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = utcnow()
@@ -165,7 +164,7 @@ def start_session(agent: AgentView) -> Tuple[str, str]:
     return token, csrf
 
 
-def session_for(token: Optional[str]) -> Optional[ConsoleSession]:
+def session_for(token: str | None) -> ConsoleSession | None:
     if not token:
         return None
     with session_scope() as session:
@@ -176,13 +175,13 @@ def session_for(token: Optional[str]) -> Optional[ConsoleSession]:
         return ConsoleSession(_view(found[1]), found[0].csrf_token)
 
 
-def end_session(token: Optional[str]) -> None:
+def end_session(token: str | None) -> None:
     if token:
         with session_scope() as session:
             session.execute(delete(AgentSession).where(AgentSession.token_hash == _token_hash(token)))
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.agents", description="Member-services agent accounts")
     sub = parser.add_subparsers(dest="command", required=True)
     create = sub.add_parser("create", help="create an agent account")

@@ -2,13 +2,12 @@
 passes or fails nothing (a slow machine is not a bug)."""
 from __future__ import annotations
 
-from typing import Callable
-
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.runtime import service_env

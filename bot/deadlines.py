@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Dict, Optional
 from zoneinfo import ZoneInfo
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -25,7 +24,7 @@ def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
 
 
 @lru_cache(maxsize=64)
-def ca_state_holidays(year: int) -> Dict[date, str]:
+def ca_state_holidays(year: int) -> dict[date, str]:
     """Observed California state holidays of a year (Gov. Code 19853 (a) and (b)):
     a holiday on a Sunday is observed the Monday after; Veterans Day on a Saturday is
     observed the Friday before. Other Saturday holidays fall on a non-business day."""
@@ -70,7 +69,7 @@ def _at_local(day: date, clock: datetime) -> datetime:
                     tzinfo=PACIFIC).astimezone(timezone.utc)
 
 
-def due_at(received_at: datetime, unit: Optional[str], amount: Optional[int]) -> Optional[datetime]:
+def due_at(received_at: datetime, unit: str | None, amount: int | None) -> datetime | None:
     """Due date-time (UTC) for a timeline, or None where the policy sets none.
     `unit` is one of bot.policy.TIMELINE_UNITS."""
     if received_at.tzinfo is None:

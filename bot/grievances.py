@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import List, Optional
 
 from sqlalchemy.orm import Session
 
@@ -22,7 +21,7 @@ NEXT_GRIEVANCE_STATUSES = {"received": {"acknowledged", "resolved", "withdrawn"}
 GRIEVANCE_STATUSES = statuses(NEXT_GRIEVANCE_STATUSES)
 
 
-def rights_sentences(plan: str, lang: str = "en") -> List[str]:
+def rights_sentences(plan: str, lang: str = "en") -> list[str]:
     """What a member may do, in reading order: the plan's own refusal rule (with its
     policy named), then the general Medi-Cal rights, each with its public source."""
     general = [text("general_rule", lang, rule=rule, source=source) for rule, source in kb().grievance_rights(lang)]
@@ -30,8 +29,8 @@ def rights_sentences(plan: str, lang: str = "en") -> List[str]:
 
 
 def file_grievance(plan: str, about: str, account_text: str, expedited: bool, conversation_id: str,
-                   member_id: Optional[str], request_reference: Optional[str] = None,
-                   now: Optional[datetime] = None, by: str = "assistant") -> Grievance:
+                   member_id: str | None, request_reference: str | None = None,
+                   now: datetime | None = None, by: str = "assistant") -> Grievance:
     if about not in ABOUT:
         raise ValueError(f"unknown grievance subject {about!r}")
     now = (now or utcnow()).astimezone(timezone.utc)
@@ -53,7 +52,7 @@ def file_grievance(plan: str, about: str, account_text: str, expedited: bool, co
 
 
 def change_grievance_status(session: Session, reference: str, new_status: str, by: str,
-                            note: Optional[str] = None) -> Grievance:
+                            note: str | None = None) -> Grievance:
     row = repository.by_reference(session, Grievance, reference)
     if row is None:
         raise LookupError(reference)

@@ -8,9 +8,10 @@ module, so there is one copy of each rule.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -41,20 +42,20 @@ class HandoffView:
     id: int
     conversation_id: str
     channel: str
-    plan: Optional[str]
+    plan: str | None
     reason: str
     status: str
-    agent: Optional[str]
-    agent_name: Optional[str]
+    agent: str | None
+    agent_name: str | None
     created_at: datetime
-    claimed_at: Optional[datetime]
-    reply_to: Optional[str]
-    summary: Dict[str, Any]
-    agent_slots: Dict[str, Any]
-    crisis_at: Optional[datetime] = None
-    crisis_category: Optional[str] = None
+    claimed_at: datetime | None
+    reply_to: str | None
+    summary: dict[str, Any]
+    agent_slots: dict[str, Any]
+    crisis_at: datetime | None = None
+    crisis_category: str | None = None
 
-    def waited(self, now: Optional[datetime] = None) -> timedelta:
+    def waited(self, now: datetime | None = None) -> timedelta:
         return (self.claimed_at or now or utcnow()) - self.created_at
 
 
@@ -63,7 +64,7 @@ class MessageView:
     id: int
     handoff_id: int
     sender: str                 # member | assistant | agent | system
-    agent_name: Optional[str]
+    agent_name: str | None
     body: str
     at: datetime
 
@@ -71,8 +72,8 @@ class MessageView:
 @dataclass(frozen=True)
 class ClaimResult:
     won: bool
-    holder: Optional[str]       # the name of who holds it now
-    status: Optional[str]
+    holder: str | None       # the name of who holds it now
+    status: str | None
 
 
 def _view(row: Handoff) -> HandoffView:
@@ -86,8 +87,8 @@ def _message(row: HandoffMessage) -> MessageView:
     return MessageView(row.id, row.handoff_id, row.sender, row.agent_name, row.body, as_utc(row.at))
 
 
-def _open(session: Session, conversation_id: str) -> Optional[Handoff]:
-    found: Optional[Handoff] = session.execute(select(Handoff).where(
+def _open(session: Session, conversation_id: str) -> Handoff | None:
+    found: Handoff | None = session.execute(select(Handoff).where(
         Handoff.conversation_id == conversation_id, Handoff.status.in_(OPEN))).scalar_one_or_none()
     return found
 
@@ -95,7 +96,7 @@ def _open(session: Session, conversation_id: str) -> Optional[Handoff]:
 # -- when a person can join ----------------------------------------------------------
 
 
-def on_duty(plan: Optional[str], now: Optional[datetime] = None) -> bool:
+def on_duty(plan: str | None, now: datetime | None = None) -> bool:
     """True within the plan's member-services hours (plan configuration, Pacific time,
     business days). MEMBER_SERVICES_HOURS=always|never overrides it (demo and tests)."""
     override = get_settings().member_services_hours
@@ -115,8 +116,8 @@ def claim_timeout() -> timedelta:
 # -- the assistant's side -------------------------------------------------------------
 
 
-def open_handoff(conversation_id: str, channel: str, plan: Optional[str], reason: str, summary: Dict[str, Any],
-                 transcript: Sequence[Tuple[str, str, Optional[datetime]]] = (), now: Optional[datetime] = None) -> int:
+def open_handoff(conversation_id: str, channel: str, plan: str | None, reason: str, summary: dict[str, Any],
+                 transcript: Sequence[tuple[str, str, datetime | None]] = (), now: datetime | None = None) -> int:
     """Put a conversation in the queue (once: an open one is returned as it is).
     `transcript` is (sender, text, at) of the conversation so far."""
     if reason not in REASONS:
@@ -147,7 +148,7 @@ def open_handoff(conversation_id: str, channel: str, plan: Optional[str], reason
             return other_id
 
 
-def get(handoff_id: int) -> Optional[HandoffView]:
+def get(handoff_id: int) -> HandoffView | None:
     with session_scope() as session:
         row = session.get(Handoff, handoff_id)
         return _view(row) if row else None
@@ -160,7 +161,7 @@ def set_reply_to(handoff_id: int, address: str) -> None:
                         .values(reply_to=address))
 
 
-def add_member_message(conversation_id: str, body: str, now: Optional[datetime] = None) -> Optional[MessageView]:
+def add_member_message(conversation_id: str, body: str, now: datetime | None = None) -> MessageView | None:
     """While a handoff is open, the member's message is kept for the agent (and not
     given to the assistant); None when no handoff is open."""
     with session_scope() as session:
@@ -178,7 +179,7 @@ def add_member_message(conversation_id: str, body: str, now: Optional[datetime] 
 
 
 def flag_crisis(conversation_id: str, category: str, said: Sequence[str] = (),
-                now: Optional[datetime] = None) -> Optional[int]:
+                now: datetime | None = None) -> int | None:
     """The member of an open handoff spoke of a crisis and was answered at once (`said`,
     kept in the transcript): the conversation goes to the top of the queue, flagged.
     Audited; None if no handoff is open."""
@@ -196,7 +197,7 @@ def flag_crisis(conversation_id: str, category: str, said: Sequence[str] = (),
         return flagged
 
 
-def queue() -> List[HandoffView]:
+def queue() -> list[HandoffView]:
     """Open handoffs: those whose member spoke of a crisis first, then oldest first."""
     with session_scope() as session:
         rows = session.execute(select(Handoff).where(Handoff.status.in_(OPEN))
@@ -204,7 +205,7 @@ def queue() -> List[HandoffView]:
         return [_view(r) for r in rows]
 
 
-def claim(handoff_id: int, agent: str, agent_name: str, now: Optional[datetime] = None) -> ClaimResult:
+def claim(handoff_id: int, agent: str, agent_name: str, now: datetime | None = None) -> ClaimResult:
     """Take a waiting conversation. One conditional UPDATE decides: of agents claiming
     at once exactly one wins; the others learn who has it."""
     now = now or utcnow()
@@ -223,7 +224,7 @@ def claim(handoff_id: int, agent: str, agent_name: str, now: Optional[datetime] 
 
 
 def _held_by(session: Session, handoff_id: int, agent: str) -> Handoff:
-    row: Optional[Handoff] = session.get(Handoff, handoff_id)
+    row: Handoff | None = session.get(Handoff, handoff_id)
     if row is None or row.status != "held" or row.agent != agent:
         raise NotHolder(handoff_id)
     return row
@@ -264,7 +265,7 @@ def hand_back(handoff_id: int, agent: str) -> HandoffView:
         return view
 
 
-def expire_unclaimed(now: Optional[datetime] = None) -> List[HandoffView]:
+def expire_unclaimed(now: datetime | None = None) -> list[HandoffView]:
     """Waiting handoffs nobody claimed in time: closed as unclaimed (the member is then
     offered a callback). Each is returned once, by the UPDATE that closed it."""
     now = now or utcnow()
@@ -284,7 +285,7 @@ def expire_unclaimed(now: Optional[datetime] = None) -> List[HandoffView]:
     return expired
 
 
-def last_closed(conversation_id: str) -> Optional[HandoffView]:
+def last_closed(conversation_id: str) -> HandoffView | None:
     with session_scope() as session:
         row = session.execute(select(Handoff).where(Handoff.conversation_id == conversation_id,
                                                     Handoff.status.notin_(OPEN))
@@ -292,14 +293,14 @@ def last_closed(conversation_id: str) -> Optional[HandoffView]:
         return _view(row) if row else None
 
 
-def transcript(handoff_id: int) -> List[MessageView]:
+def transcript(handoff_id: int) -> list[MessageView]:
     with session_scope() as session:
         rows = session.execute(select(HandoffMessage).where(HandoffMessage.handoff_id == handoff_id)
                                .order_by(HandoffMessage.id)).scalars()
         return [_message(r) for r in rows]
 
 
-def agent_messages_since(conversation_id: str, after_id: int) -> List[MessageView]:
+def agent_messages_since(conversation_id: str, after_id: int) -> list[MessageView]:
     """An agent's words not yet shown in a member's web chat (after a reconnect)."""
     with session_scope() as session:
         rows = session.execute(select(HandoffMessage).where(HandoffMessage.conversation_id == conversation_id,
@@ -312,7 +313,7 @@ def agent_messages_since(conversation_id: str, after_id: int) -> List[MessageVie
 # -- callbacks -------------------------------------------------------------------------
 
 
-def create_callback(conversation_id: str, channel: str, plan: Optional[str], reason: str, phone: str,
+def create_callback(conversation_id: str, channel: str, plan: str | None, reason: str, phone: str,
                     preferred_time: str) -> int:
     with session_scope() as session:
         row = CallbackTask(conversation_id=conversation_id, channel=channel, plan=plan, reason=reason,
@@ -324,7 +325,7 @@ def create_callback(conversation_id: str, channel: str, plan: Optional[str], rea
         return created
 
 
-def open_callbacks() -> List[CallbackTask]:
+def open_callbacks() -> list[CallbackTask]:
     with session_scope() as session:
         return detached(session, list(session.execute(select(CallbackTask).where(CallbackTask.status == "open")
                                                       .order_by(CallbackTask.created_at, CallbackTask.id)).scalars()))

@@ -6,10 +6,11 @@ ask this module; none re-decides a rule.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any
 
 import yaml
 
@@ -46,9 +47,9 @@ class Plan:
     id: str
     name: str
     short_name: str
-    aliases: Tuple[str, ...]
+    aliases: tuple[str, ...]
     policy_id: str
-    _citation: Dict[str, str] = field(compare=False, repr=False)
+    _citation: dict[str, str] = field(compare=False, repr=False)
 
     def citation_label(self, lang: str = DEFAULT_LANG) -> str:
         return _pick(self._citation, lang)
@@ -60,7 +61,7 @@ class Answer:
     topic: str
     text: str
     silent: bool                      # the policy does not address this topic
-    citation: Optional[Citation]      # None when silent
+    citation: Citation | None      # None when silent
     policy_label: str                 # which policy was read, even when silent
 
 
@@ -69,10 +70,10 @@ class Timeline:
     """How fast a decision comes. `unit` is one of TIMELINE_UNITS, or None when no
     decision is needed ("none") or the policy sets no number ("not_stated")."""
     kind: str                         # "fixed" | "none" | "not_stated"
-    unit: Optional[str] = None
-    amount: Optional[int] = None
-    text: Optional[str] = None
-    citation: Optional[Citation] = None
+    unit: str | None = None
+    amount: int | None = None
+    text: str | None = None
+    citation: Citation | None = None
 
 
 @dataclass(frozen=True)
@@ -82,13 +83,13 @@ class Requirement:
     urgency: str
     authorization_required: bool
     explain: str
-    decided_by: Optional[str]
-    condition: Optional[str]
-    next_steps: Optional[str]
+    decided_by: str | None
+    condition: str | None
+    next_steps: str | None
     timeline: Timeline
-    citations: Tuple[Citation, ...]
+    citations: tuple[Citation, ...]
 
-    def sentences(self) -> List[str]:
+    def sentences(self) -> list[str]:
         """The member-facing sentences, in reading order, all from policies_kb."""
         parts = [self.explain, self.decided_by, self.condition, self.timeline.text,
                  None if self.authorization_required else self.next_steps]
@@ -102,7 +103,7 @@ class RideKind:
     vehicle: str
     description: str
     pcs_required: bool         # a Physician Certification Statement is needed
-    pcs_text: Optional[str]
+    pcs_text: str | None
     source: str
 
 
@@ -111,20 +112,20 @@ class Situation:
     id: str
     number: int
     label: str
-    sources: Tuple[Citation, ...]
+    sources: tuple[Citation, ...]
 
 
-def _pick(texts: Dict[str, str], lang: str) -> str:
+def _pick(texts: dict[str, str], lang: str) -> str:
     return texts.get(lang) or texts[DEFAULT_LANG]
 
 
 class KnowledgeBase:
     def __init__(self, kb_dir: Path = KB_DIR):
         self.kb_dir = Path(kb_dir)
-        self.policies: Dict[str, Dict[str, Any]] = {}
-        self.plans: Dict[str, Plan] = {}
-        self.statute: Dict[str, Any] = {}
-        self.general: Dict[str, Dict[str, Any]] = {}     # general Medi-Cal rules, public sources
+        self.policies: dict[str, dict[str, Any]] = {}
+        self.plans: dict[str, Plan] = {}
+        self.statute: dict[str, Any] = {}
+        self.general: dict[str, dict[str, Any]] = {}     # general Medi-Cal rules, public sources
         for path in sorted(self.kb_dir.glob("*.yml")):
             doc = yaml.safe_load(path.read_text(encoding="utf-8"))
             if "statute" in doc:
@@ -134,7 +135,7 @@ class KnowledgeBase:
             elif "general" in doc:
                 self.general[doc["general"]["id"]] = doc
 
-    def _add_policy(self, doc: Dict[str, Any]) -> None:
+    def _add_policy(self, doc: dict[str, Any]) -> None:
         pid = doc["policy"]["id"]
         self.policies[pid] = doc
         for plan_id, p in doc["plans"].items():
@@ -150,22 +151,22 @@ class KnowledgeBase:
         except KeyError:
             raise UnknownPlan(plan_id) from None
 
-    def _policy_of(self, plan_id: str) -> Dict[str, Any]:
+    def _policy_of(self, plan_id: str) -> dict[str, Any]:
         return self.policies[self.plan(plan_id).policy_id]
 
-    def _citation(self, plan_id: str, fact: Dict[str, Any], lang: str) -> Citation:
+    def _citation(self, plan_id: str, fact: dict[str, Any], lang: str) -> Citation:
         policy = self._policy_of(plan_id)
         return Citation(label=self.plan(plan_id).citation_label(lang), section=str(fact["section"]),
                         quote=fact["quote"], source_file=policy["policy"]["source_file"])
 
-    def _text(self, plan_id: str, texts: Optional[Dict[str, str]], lang: str) -> Optional[str]:
+    def _text(self, plan_id: str, texts: dict[str, str] | None, lang: str) -> str | None:
         if not texts:
             return None
         plan = self.plan(plan_id)
         text = " ".join(_pick(texts, lang).split())
         return text.replace("{plan}", plan.name).replace("{plan_short}", plan.short_name)
 
-    def _required_text(self, plan_id: str, texts: Dict[str, str], lang: str) -> str:
+    def _required_text(self, plan_id: str, texts: dict[str, str], lang: str) -> str:
         """A text every entry has (an answer, an explanation): the knowledge base's checks
         (tests/test_catalogs.py) make sure it is there."""
         text = self._text(plan_id, texts, lang)
@@ -182,7 +183,7 @@ class KnowledgeBase:
                       citation=None if silent else self._citation(plan_id, fact, lang),
                       policy_label=self.plan(plan_id).citation_label(lang))
 
-    def requirement(self, plan_id: str, network: Optional[str], urgency: Optional[str],
+    def requirement(self, plan_id: str, network: str | None, urgency: str | None,
                     lang: str = DEFAULT_LANG) -> Requirement:
         if network not in NETWORKS or urgency not in URGENCIES:
             raise ValueError(f"bad network/urgency {network!r}/{urgency!r}")
@@ -214,7 +215,7 @@ class KnowledgeBase:
         (unit, amount), = [(u, fact[u]) for u in TIMELINE_UNITS if u in fact]
         return Timeline(kind="fixed", unit=unit, amount=int(amount), text=text, citation=citation)
 
-    def situations(self, lang: str = DEFAULT_LANG) -> List[Situation]:
+    def situations(self, lang: str = DEFAULT_LANG) -> list[Situation]:
         out = []
         for sid, s in self.statute["situations"].items():
             sources = tuple(
@@ -224,14 +225,14 @@ class KnowledgeBase:
             out.append(Situation(id=sid, number=int(s["number"]), label=_pick(s["label"], lang), sources=sources))
         return sorted(out, key=lambda s: s.number)
 
-    def situation_ids(self) -> Tuple[str, ...]:
+    def situation_ids(self) -> tuple[str, ...]:
         return tuple(s.id for s in self.situations())
 
     # -- general Medi-Cal rules (grievances, appeals, rides) --------------------------
     GRIEVANCE_RIGHTS_ORDER = ("grievance_any_time", "appeal_60_days", "state_hearing_120_days",
                               "independent_medical_review", "expedited", "dmhc_help_center")
 
-    def grievance_rights(self, lang: str = DEFAULT_LANG) -> List[Tuple[str, str]]:
+    def grievance_rights(self, lang: str = DEFAULT_LANG) -> list[tuple[str, str]]:
         """(member-facing sentence, public source) for each grievance/appeal right."""
         facts = self.general["medi_cal_grievance_rights"]["facts"]
         return [(_pick(facts[k], lang).strip(), facts[k]["source"]) for k in self.GRIEVANCE_RIGHTS_ORDER]
@@ -240,13 +241,13 @@ class KnowledgeBase:
         fact = self.general["medi_cal_grievance_rights"]["facts"]["dmhc_statement"]
         return " ".join(_pick(fact, lang).split())
 
-    def grievance_deadline(self, which: str) -> Tuple[str, int]:
+    def grievance_deadline(self, which: str) -> tuple[str, int]:
         """(unit, amount) for "acknowledge", "resolve" or "resolve_expedited"."""
         rule = self.general["medi_cal_grievance_rights"]["deadlines"][which]
         (unit, amount), = [(u, rule[u]) for u in TIMELINE_UNITS if u in rule]
         return unit, int(amount)
 
-    def ride_for(self, mobility: str, lang: str = DEFAULT_LANG) -> "RideKind":
+    def ride_for(self, mobility: str, lang: str = DEFAULT_LANG) -> RideKind:
         doc = self.general["medi_cal_transportation"]
         how = doc["mobility"][mobility]
         mode = doc["modes"][how["mode"]]
@@ -254,26 +255,26 @@ class KnowledgeBase:
                         description=_pick(mode, lang), pcs_required=bool(mode["pcs_required"]),
                         pcs_text=_pick(mode["pcs"], lang) if mode.get("pcs") else None, source=mode["source"])
 
-    def ride_mobilities(self) -> Tuple[str, ...]:
+    def ride_mobilities(self) -> tuple[str, ...]:
         """How a member may get around, each deciding a kind of ride."""
         return tuple(self.general["medi_cal_transportation"]["mobility"])
 
     def ride_lead_business_days(self, plan_id: str) -> int:
         return int(self.general["medi_cal_transportation"]["lead_time"]["business_days"][self.plan(plan_id).id])
 
-    def member_services_hours(self, plan_id: Optional[str]) -> Tuple[str, str]:
+    def member_services_hours(self, plan_id: str | None) -> tuple[str, str]:
         """(opens, closes) as "HH:MM" Pacific, on business days. Plan configuration."""
         hours = self.general["member_services"]["hours"]
         row = hours.get(plan_id) if plan_id in self.plans else hours["unknown_plan"]
         return row["opens"], row["closes"]
 
-    def member_services_phone(self, plan_id: Optional[str]) -> Optional[str]:
+    def member_services_phone(self, plan_id: str | None) -> str | None:
         return self.general["member_services"]["phone"].get(plan_id) if plan_id in self.plans else None
 
     def handoff_claim_timeout_minutes(self) -> float:
         return float(self.general["member_services"]["claim_timeout_minutes"])
 
-    def all_quotes(self) -> Iterator[Tuple[str, str, str]]:
+    def all_quotes(self) -> Iterator[tuple[str, str, str]]:
         """(source_file, quote, where) for every quote in the knowledge base."""
         for pid, doc in self.policies.items():
             src = doc["policy"]["source_file"]
@@ -284,7 +285,7 @@ class KnowledgeBase:
                 yield self.policies[src["policy"]]["policy"]["source_file"], src["quote"], f"statute/{sid}"
 
 
-def _walk(node: Any, where: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
+def _walk(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
     if isinstance(node, dict):
         if "quote" in node:
             yield where, node

@@ -3,35 +3,35 @@ them along, audited. The rules stay with each record's module; this only picks t
 module and writes the audit line. The API and the agent console both use it."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Literal, Optional, Set, overload
+from typing import Any, Literal, overload
 
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.store import repository, session_scope
 from bot.grievances import NEXT_GRIEVANCE_STATUSES, change_grievance_status
 from bot.second_opinions import NEXT_STATUSES, change_status
+from bot.store import repository, session_scope
 from bot.store.models import Grievance, Ride, SecondOpinionRequest
 from bot.transport import NEXT_RIDE_STATUSES, change_ride_status
 
-NEXT: Dict[str, Dict[str, Set[str]]] = {"request": NEXT_STATUSES, "ride": NEXT_RIDE_STATUSES,
+NEXT: dict[str, dict[str, set[str]]] = {"request": NEXT_STATUSES, "ride": NEXT_RIDE_STATUSES,
                                         "grievance": NEXT_GRIEVANCE_STATUSES}
 
 
 @overload
 def move(session: Session, kind: Literal["request"], reference: str, new_status: str, actor: str,
-         note: Optional[str] = ..., reasons: Optional[str] = ...) -> SecondOpinionRequest: ...
+         note: str | None = ..., reasons: str | None = ...) -> SecondOpinionRequest: ...
 @overload
 def move(session: Session, kind: Literal["ride"], reference: str, new_status: str, actor: str,
-         note: Optional[str] = ..., reasons: Optional[str] = ...) -> Ride: ...
+         note: str | None = ..., reasons: str | None = ...) -> Ride: ...
 @overload
 def move(session: Session, kind: Literal["grievance"], reference: str, new_status: str, actor: str,
-         note: Optional[str] = ..., reasons: Optional[str] = ...) -> Grievance: ...
+         note: str | None = ..., reasons: str | None = ...) -> Grievance: ...
 @overload
 def move(session: Session, kind: str, reference: str, new_status: str, actor: str,
-         note: Optional[str] = ..., reasons: Optional[str] = ...) -> SecondOpinionRequest | Ride | Grievance: ...
-def move(session: Session, kind: str, reference: str, new_status: str, actor: str, note: Optional[str] = None,
-         reasons: Optional[str] = None) -> SecondOpinionRequest | Ride | Grievance:
+         note: str | None = ..., reasons: str | None = ...) -> SecondOpinionRequest | Ride | Grievance: ...
+def move(session: Session, kind: str, reference: str, new_status: str, actor: str, note: str | None = None,
+         reasons: str | None = None) -> SecondOpinionRequest | Ride | Grievance:
     """The moved row. Raises LookupError (no such record) or IllegalTransition (not allowed now)."""
     row: SecondOpinionRequest | Ride | Grievance
     if kind == "request":
@@ -46,11 +46,11 @@ def move(session: Session, kind: str, reference: str, new_status: str, actor: st
     return row
 
 
-def next_statuses(kind: str, current: str) -> List[str]:
+def next_statuses(kind: str, current: str) -> list[str]:
     return sorted(NEXT[kind].get(current, set()))
 
 
-def of_conversation(conversation_id: str, member_id: Optional[str] = None) -> Dict[str, List[Any]]:
+def of_conversation(conversation_id: str, member_id: str | None = None) -> dict[str, list[Any]]:
     """The member's requests, rides and grievances, newest first (by member ID once
     verified, and those opened in this conversation), readable after the session."""
     with session_scope() as session:

@@ -13,10 +13,15 @@ import secrets
 import shlex
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional
 
-from bot.settings import (DEFAULT_TRACKER_STORE_URL, ROOT, Settings, get_settings, inherited_environment,
-                          normalized_database_url)
+from bot.settings import (
+    DEFAULT_TRACKER_STORE_URL,
+    ROOT,
+    Settings,
+    get_settings,
+    inherited_environment,
+    normalized_database_url,
+)
 
 # Rasa's tracker store reads these two; the defaults are the settings' own.
 POOL_DEFAULTS = {name: str(Settings.__fields__[field].default) for name, field in (
@@ -24,7 +29,7 @@ POOL_DEFAULTS = {name: str(Settings.__fields__[field].default) for name, field i
     ("APP_DB_POOL_SIZE", "app_db_pool_size"), ("APP_DB_MAX_OVERFLOW", "app_db_max_overflow"))}
 
 
-def tracker_store_url(settings: Optional[Settings] = None) -> str:
+def tracker_store_url(settings: Settings | None = None) -> str:
     """Where Rasa keeps conversations: TRACKER_STORE_URL, else the PostgreSQL database
     of DATABASE_URL, else its own SQLite file (so it never locks the records' file)."""
     settings = settings or get_settings()
@@ -37,7 +42,7 @@ def tracker_store_beside(database_url: str) -> str:
     return url if url.startswith("postgresql") else DEFAULT_TRACKER_STORE_URL
 
 
-def service_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def service_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a process the product starts (Rasa, the action server, a
     training run): this one's, with `extra`, and the product's defaults where unset."""
     env = inherited_environment()
@@ -55,11 +60,11 @@ def service_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     return env
 
 
-def rasa_cmd(*args: str) -> List[str]:
+def rasa_cmd(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("rasa")), *args]
 
 
-def action_server_cmd(port: int) -> List[str]:
+def action_server_cmd(port: int) -> list[str]:
     return [sys.executable, "-m", "bot.action_server", "--port", str(port)]
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
-from typing import Mapping, Optional, Tuple
+
 from sqlalchemy.orm import Session
 
-from bot.deadlines import due_at, pacific_today, to_pacific, utcnow
+from bot.deadlines import due_at, pacific_today, utcnow
 from bot.grievances import denial_notice
 from bot.nlp import parse_date_hint
 from bot.policy import Requirement, kb
@@ -37,17 +38,17 @@ STATUSES = statuses(NEXT_STATUSES)
 @dataclass(frozen=True)
 class RequestDraft:
     plan: str
-    reason: Optional[str]
-    reason_text: Optional[str]
-    initial_provider: Optional[str]
-    initial_specialty: Optional[str]
-    initial_recommendation: Optional[str]
-    initial_date_text: Optional[str]
-    initial_date: Optional[date]
-    requested_by: Optional[str]
-    network: Optional[str]
-    preferred_provider: Optional[str]
-    urgency: Optional[str]
+    reason: str | None
+    reason_text: str | None
+    initial_provider: str | None
+    initial_specialty: str | None
+    initial_recommendation: str | None
+    initial_date_text: str | None
+    initial_date: date | None
+    requested_by: str | None
+    network: str | None
+    preferred_provider: str | None
+    urgency: str | None
 
     def validate(self) -> None:
         if not (self.reason_text and self.initial_provider and self.initial_recommendation):
@@ -70,9 +71,9 @@ NO_PREFERRED = "none"          # the member has no provider in mind
 NOT_GIVEN = "unknown"          # the member does not remember (the date) or know (the specialty)
 
 
-def draft_from_answers(plan: str, answers: Mapping[str, Optional[str]]) -> RequestDraft:
+def draft_from_answers(plan: str, answers: Mapping[str, str | None]) -> RequestDraft:
     """A draft from the answers as the form's slots (or the console's fields) hold them."""
-    def answer(key: str) -> Optional[str]:
+    def answer(key: str) -> str | None:
         value = (answers.get(key) or "").strip()
         return None if value == NOT_GIVEN else value or None
     date_text, preferred = answer("initial_date"), answer("preferred_provider")
@@ -90,7 +91,7 @@ class OpenedRequest:
     reference: str
     requirement: Requirement
     received_at: datetime
-    decision_due_at: Optional[datetime]
+    decision_due_at: datetime | None
     newly_opened: bool
 
 
@@ -99,7 +100,7 @@ def requirement_for(draft: RequestDraft, lang: str = "en") -> Requirement:
 
 
 def open_request(draft: RequestDraft, conversation_id: str, channel: str,
-                 member_id: Optional[str] = None, now: Optional[datetime] = None,
+                 member_id: str | None = None, now: datetime | None = None,
                  lang: str = "en", opened_by: str = "assistant") -> OpenedRequest:
     """Store the request once per conversation and set of answers; a repeat returns
     the request already opened."""
@@ -133,7 +134,7 @@ def open_request(draft: RequestDraft, conversation_id: str, channel: str,
 
 
 def change_status(session: Session, reference: str, new_status: str, changed_by: str,
-                  note: Optional[str] = None, reasons: Optional[str] = None) -> SecondOpinionRequest:
+                  note: str | None = None, reasons: str | None = None) -> SecondOpinionRequest:
     """Move a request along its workflow, keeping who did it and when. A denial needs
     its reasons and produces the member's notice from policies_kb."""
     row = repository.by_reference(session, SecondOpinionRequest, reference)
@@ -153,14 +154,14 @@ def change_status(session: Session, reference: str, new_status: str, changed_by:
     return row
 
 
-def latest_request_for(member_id: str) -> Optional[str]:
+def latest_request_for(member_id: str) -> str | None:
     """The reference of a member's most recent request, if any."""
     with session_scope() as session:
         rows = repository.list_requests(session, member_id=member_id, limit=1)
         return rows[0].reference if rows else None
 
 
-def take_denial_to_offer(member_id: str) -> Optional[Tuple[str, str]]:
+def take_denial_to_offer(member_id: str) -> tuple[str, str] | None:
     """(reference, reasons) of a denial the member has not been offered help with yet;
     marks it offered, so the next conversation starts with it once."""
     with session_scope() as session:

@@ -45,7 +45,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Optional, Tuple
+from typing import Any
 
 from pydantic import BaseSettings, Field, validator
 
@@ -54,7 +54,7 @@ DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'var' / 'second_opinion.db'}"
 DEFAULT_TRACKER_STORE_URL = f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
 
 
-def normalized_database_url(url: Optional[str]) -> str:
+def normalized_database_url(url: str | None) -> str:
     """A database URL as SQLAlchemy 1.4 takes it: unset or empty is the SQLite default,
     and Heroku-style "postgres://" is "postgresql://"."""
     url = url or DEFAULT_DATABASE_URL
@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     database_url: str = Field(
         DEFAULT_DATABASE_URL, env="DATABASE_URL", repr=False,
         description="The records' database (requests, members, handoffs, audit). Empty counts as unset.")
-    tracker_store_url: Optional[str] = Field(
+    tracker_store_url: str | None = Field(
         None, env="TRACKER_STORE_URL", repr=False,
         description="Rasa's conversations. Unset: the PostgreSQL database of DATABASE_URL, else var/tracker.db.")
     app_db_pool_size: int = Field(5, env="APP_DB_POOL_SIZE",
@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     # -- the plans' rules ---------------------------------------------------------------
     policies_kb: Path = Field(ROOT / "policies_kb", env="POLICIES_KB",
                               description="The folder of plan rules, each fact with its source and quote.")
-    policy_seeds: Optional[Path] = Field(None, env="POLICY_SEEDS",
+    policy_seeds: Path | None = Field(None, env="POLICY_SEEDS",
                                          description="The policies the quotes are checked against. "
                                                      "Unset: POLICIES_KB/sources.")
 
@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     member_services_hours: str = Field(
         "", env="MEMBER_SERVICES_HOURS",
         description='"always" or "never" overrides the plans\' member-services hours (demo, tests).')
-    handoff_claim_timeout_seconds: Optional[float] = Field(
+    handoff_claim_timeout_seconds: float | None = Field(
         None, env="HANDOFF_CLAIM_TIMEOUT_SECONDS",
         description="How long a handoff waits for an agent. Unset: claim_timeout_minutes in policies_kb.")
     handoff_sweep_seconds: float = Field(15, env="HANDOFF_SWEEP_SECONDS",
@@ -147,7 +147,7 @@ class Settings(BaseSettings):
         return None if value == "" else value
 
     @validator("database_url", pre=True, always=True)
-    def _database_url(cls, value: Optional[str]) -> str:
+    def _database_url(cls, value: str | None) -> str:
         return normalized_database_url(value)
 
     @validator("member_services_hours", pre=True)
@@ -155,7 +155,7 @@ class Settings(BaseSettings):
         return str(value or "").strip().lower()
 
     @validator("policy_seeds", always=True)
-    def _seeds(cls, value: Optional[Path], values: Dict[str, Any]) -> Path:
+    def _seeds(cls, value: Path | None, values: dict[str, Any]) -> Path:
         return value if value is not None else Path(values.get("policies_kb", ROOT / "policies_kb")) / "sources"
 
     @property
@@ -171,7 +171,7 @@ class Settings(BaseSettings):
         return self.web_id_key or self.sms_id_key or "web"
 
     @property
-    def trusted_proxy_addresses(self) -> FrozenSet[str]:
+    def trusted_proxy_addresses(self) -> frozenset[str]:
         return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
     @property
@@ -184,9 +184,9 @@ class Settings(BaseSettings):
 
 
 # Environment variable -> field, for every setting.
-FIELD_OF: Dict[str, str] = {name: key for key, field in Settings.__fields__.items()
+FIELD_OF: dict[str, str] = {name: key for key, field in Settings.__fields__.items()
                             for name in field.field_info.extra["env_names"]}
-ENVIRONMENT_NAMES: Tuple[str, ...] = tuple(sorted(FIELD_OF))
+ENVIRONMENT_NAMES: tuple[str, ...] = tuple(sorted(FIELD_OF))
 
 
 def get_settings() -> Settings:
@@ -195,12 +195,12 @@ def get_settings() -> Settings:
 
 
 @lru_cache(maxsize=1)
-def _settings_for(environment: Tuple[Optional[str], ...]) -> Settings:
+def _settings_for(environment: tuple[str | None, ...]) -> Settings:
     return Settings.parse_obj({FIELD_OF[name]: value for name, value in zip(ENVIRONMENT_NAMES, environment, strict=True)
                        if value is not None})
 
 
-def inherited_environment() -> Dict[str, str]:
+def inherited_environment() -> dict[str, str]:
     """The whole environment of this process, which the processes it starts inherit
     (bot/runtime.py adds the product's own defaults to it)."""
     return dict(os.environ)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,11 +27,11 @@ class RideDraft:
     pickup_address: str
     companion: bool
     mobility: str
-    appointment_at: Optional[datetime]
-    appointment_text: Optional[str]
+    appointment_at: datetime | None
+    appointment_text: str | None
 
 
-def inside_lead_time(plan: str, appointment_at: Optional[datetime], now: datetime) -> bool:
+def inside_lead_time(plan: str, appointment_at: datetime | None, now: datetime) -> bool:
     """True when the visit is sooner than the plan's lead time allows to book calmly."""
     if appointment_at is None:
         return False
@@ -43,8 +42,8 @@ def ride_kind(mobility: str, lang: str = "en") -> RideKind:
     return kb().ride_for(mobility, lang)
 
 
-def request_ride(draft: RideDraft, conversation_id: str, member_id: Optional[str],
-                 request_reference: Optional[str], now: Optional[datetime] = None, by: str = "assistant") -> Ride:
+def request_ride(draft: RideDraft, conversation_id: str, member_id: str | None,
+                 request_reference: str | None, now: datetime | None = None, by: str = "assistant") -> Ride:
     now = (now or utcnow()).astimezone(timezone.utc)
     kind = ride_kind(draft.mobility)
     with session_scope() as session:
@@ -64,13 +63,13 @@ def request_ride(draft: RideDraft, conversation_id: str, member_id: Optional[str
         return row
 
 
-def _history(session: Session, row: Ride, old: Optional[str], new: str, note: Optional[str], by: str,
+def _history(session: Session, row: Ride, old: str | None, new: str, note: str | None, by: str,
              at: datetime) -> None:
     session.add(RecordStatusChange(entity="ride", record_id=row.id, from_status=old, to_status=new,
                                    note=note, changed_by=by, changed_at=at))
 
 
-def member_rides(member_id: str) -> List[Ride]:
+def member_rides(member_id: str) -> list[Ride]:
     with session_scope() as session:
         return repository.detached(session, list(session.execute(
             select(Ride).where(Ride.member_id == member_id).order_by(Ride.created_at.desc(), Ride.id.desc())
@@ -78,7 +77,7 @@ def member_rides(member_id: str) -> List[Ride]:
 
 
 def change_ride_status(session: Session, reference: str, new_status: str, by: str,
-                       note: Optional[str] = None, member_id: Optional[str] = None) -> Ride:
+                       note: str | None = None, member_id: str | None = None) -> Ride:
     """Move a ride along; with member_id, only that member's ride can be found."""
     row = repository.by_reference(session, Ride, reference, member_id)
     if row is None:

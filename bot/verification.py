@@ -19,7 +19,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Dict, List, Optional, Union
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -49,7 +49,7 @@ DATE_LIKE = re.compile(r"\d{1,4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,4}")
 @dataclass(frozen=True)
 class Outcome:
     status: str                          # verified | wrong | locked | wait
-    member: Optional[MemberView] = None  # only when verified
+    member: MemberView | None = None  # only when verified
     failures: int = 0                    # failed tries in this conversation within the window
     wait_seconds: int = 0
 
@@ -61,8 +61,8 @@ class Lock:
     locked_until: datetime
 
 
-def attempt(member_id: str, dob: Union[date, str, None], conversation_id: str,
-            source: Optional[str] = None) -> Outcome:
+def attempt(member_id: str, dob: date | str | None, conversation_id: str,
+            source: str | None = None) -> Outcome:
     """One try; on success the conversation is verified as that member."""
     key = members.normalize_member_id(member_id)
     born = dob if isinstance(dob, date) else members.parse_dob(str(dob or ""))
@@ -82,7 +82,7 @@ def attempt(member_id: str, dob: Union[date, str, None], conversation_id: str,
         return Outcome(VERIFIED, member, _tried_here(session, conversation_id, now))
 
 
-def verified_member(conversation_id: str) -> Optional[MemberView]:
+def verified_member(conversation_id: str) -> MemberView | None:
     """Who this conversation is verified as (refreshing its activity), or None."""
     now = utcnow()
     with session_scope() as session:
@@ -120,29 +120,29 @@ def unlock(member_id: str, agent: str, reason: str) -> bool:
         return True
 
 
-def active_locks() -> List[Lock]:
+def active_locks() -> list[Lock]:
     now = utcnow()
     with session_scope() as session:
         rows = session.execute(select(VerificationLock).where(*_active(None, now))
                                .order_by(VerificationLock.locked_at)).scalars().all()
-        seen: Dict[str, Lock] = {}
+        seen: dict[str, Lock] = {}
         for row in rows:
             seen.setdefault(row.member_id, Lock(row.member_id, as_utc(row.locked_at), as_utc(row.locked_until)))
         return list(seen.values())
 
 
-def locked_member_ids() -> List[str]:
+def locked_member_ids() -> list[str]:
     return [lock.member_id for lock in active_locks()]
 
 
 # -- counting -----------------------------------------------------------------------
 
 
-def _hash(source: Optional[str]) -> Optional[str]:
+def _hash(source: str | None) -> str | None:
     return hashlib.sha256(source.encode()).hexdigest() if source else None
 
 
-def _recent(session: Session, column: Any, value: str, now: datetime) -> List[datetime]:
+def _recent(session: Session, column: Any, value: str, now: datetime) -> list[datetime]:
     """When the uncleared failures with column == value happened, within the window, oldest first."""
     rows = session.execute(select(VerificationFailure.at).where(
         column == value, VerificationFailure.cleared_at.is_(None),
@@ -154,14 +154,14 @@ def _tried_here(session: Session, conversation_id: str, now: datetime) -> int:
     return len(_recent(session, VerificationFailure.conversation_id, conversation_id, now))
 
 
-def _wait_seconds(session: Session, conversation_id: str, source_hash: Optional[str], now: datetime) -> int:
+def _wait_seconds(session: Session, conversation_id: str, source_hash: str | None, now: datetime) -> int:
     waits = [_backoff_left(_recent(session, VerificationFailure.conversation_id, conversation_id, now), now)]
     if source_hash:
         waits.append(_backoff_left(_recent(session, VerificationFailure.source_hash, source_hash, now), now))
     return max(waits)
 
 
-def _backoff_left(failures: List[datetime], now: datetime) -> int:
+def _backoff_left(failures: list[datetime], now: datetime) -> int:
     beyond_free = len(failures) - BACKOFF_FREE_FAILURES
     if beyond_free <= 0:
         return 0
@@ -169,7 +169,7 @@ def _backoff_left(failures: List[datetime], now: datetime) -> int:
     return max(0, math.ceil((failures[-1] + delay - now).total_seconds()))
 
 
-def _active(member_id: Optional[str], now: datetime) -> List[Any]:   # SQL conditions
+def _active(member_id: str | None, now: datetime) -> list[Any]:   # SQL conditions
     where = [VerificationLock.unlocked_at.is_(None), VerificationLock.locked_until > now]
     return where + ([VerificationLock.member_id == member_id] if member_id else [])
 
@@ -182,13 +182,13 @@ def _locked(session: Session, member_id: str, now: datetime) -> bool:
 # -- recording ----------------------------------------------------------------------
 
 
-def _add_failure(session: Session, key: str, conversation_id: str, source: Optional[str], now: datetime) -> None:
+def _add_failure(session: Session, key: str, conversation_id: str, source: str | None, now: datetime) -> None:
     session.add(VerificationFailure(at=now, member_id=key or None, conversation_id=conversation_id,
                                     source_hash=_hash(source)))
     session.flush()
 
 
-def _refused(session: Session, key: str, conversation_id: str, source: Optional[str], now: datetime) -> Outcome:
+def _refused(session: Session, key: str, conversation_id: str, source: str | None, now: datetime) -> Outcome:
     # Counted for the conversation's and the source's back-off; a refused try tells the
     # guesser nothing, so it does not count toward the member ID's own limit.
     _add_failure(session, "", conversation_id, source, now)
@@ -196,7 +196,7 @@ def _refused(session: Session, key: str, conversation_id: str, source: Optional[
     return Outcome(LOCKED, failures=_tried_here(session, conversation_id, now))
 
 
-def _failed(session: Session, key: str, conversation_id: str, source: Optional[str], now: datetime) -> Outcome:
+def _failed(session: Session, key: str, conversation_id: str, source: str | None, now: datetime) -> Outcome:
     _add_failure(session, key, conversation_id, source, now)
     tried = _tried_here(session, conversation_id, now)
     total = len(_recent(session, VerificationFailure.member_id, key, now)) if key else 0
@@ -215,8 +215,8 @@ def _clear_failures(session: Session, member_id: str, now: datetime) -> None:
         .values(cleared_at=now).execution_options(synchronize_session=False))
 
 
-def _verified_row(session: Session, conversation_id: str) -> Optional[VerifiedConversation]:
-    found: Optional[VerifiedConversation] = session.execute(select(VerifiedConversation).where(
+def _verified_row(session: Session, conversation_id: str) -> VerifiedConversation | None:
+    found: VerifiedConversation | None = session.execute(select(VerifiedConversation).where(
         VerifiedConversation.conversation_id == conversation_id)).scalar_one_or_none()
     return found
 
@@ -230,7 +230,7 @@ def _verified(session: Session, member: MemberView, conversation_id: str, by: st
 
 
 def _adopt_agent_verification(session: Session, conversation_id: str,
-                              row: Optional[VerifiedConversation]) -> Optional[VerifiedConversation]:
+                              row: VerifiedConversation | None) -> VerifiedConversation | None:
     """A member an agent verified in the console (then handed back) is verified here
     too, unless the conversation verified again or started over since."""
     handed = session.execute(select(Handoff).where(Handoff.conversation_id == conversation_id,

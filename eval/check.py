@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Dict, Optional
 
 from eval.personas import Persona
 
@@ -13,11 +12,11 @@ FIELDS = ("plan", "reason", "initial_provider", "initial_specialty", "initial_re
 NAME_SLACK = 20                    # "Dr. Wei Chen at Stanford" may gain a few words, not a whole sentence
 
 
-def norm(text: Optional[str]) -> str:
+def norm(text: str | None) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).split())
 
 
-def same_person(said: Optional[str], stored: Optional[str]) -> bool:
+def same_person(said: str | None, stored: str | None) -> bool:
     """The stored name is the person the member named: their surname, and not much more."""
     if said is None or stored is None:
         return said is None and stored is None
@@ -25,23 +24,23 @@ def same_person(said: Optional[str], stored: Optional[str]) -> bool:
     return surname in norm(stored).split() and len(stored) <= len(said) + NAME_SLACK
 
 
-def right_specialty(case: dict, stored: Optional[str]) -> bool:
+def right_specialty(case: dict, stored: str | None) -> bool:
     return norm(stored) in {norm(case["specialty"]), *map(norm, case["specialty_said"])}
 
 
-def right_recommendation(case: dict, stored: Optional[str]) -> bool:
+def right_recommendation(case: dict, stored: str | None) -> bool:
     """What they recommended, or the diagnosis they gave (the question asks for either)."""
     answers = [case["keywords"]] + ([case["diagnosis"]] if "diagnosis" in case else [])
     return any(all(norm(k) in norm(stored) for k in words) for words in answers)
 
 
-def right_date(p: Persona, stored: Optional[str]) -> bool:
+def right_date(p: Persona, stored: str | None) -> bool:
     if p.when.kind == "unknown":
         return stored is None
     return stored is not None and abs((date.fromisoformat(stored) - p.when.day).days) <= p.when.tolerance
 
 
-def wrong_fields(p: Persona, record: dict) -> Dict[str, str]:
+def wrong_fields(p: Persona, record: dict) -> dict[str, str]:
     """Field -> "expected ..., got ..." for every field the request got wrong."""
     first = record["initial_opinion"]
     got = dict(plan=record["plan"], reason=record["reason"], initial_provider=first["provider"],

@@ -25,7 +25,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 from eval.check import FIELDS, wrong_fields
 from eval.conversation import Conversation
@@ -39,8 +38,8 @@ TARGET_RIGHT, TARGET_MEDIAN_TURNS = 0.98, 12
 class Result:
     persona: Persona
     talk: Conversation
-    record: Optional[dict] = None
-    wrong: Dict[str, str] = field(default_factory=dict)
+    record: dict | None = None
+    wrong: dict[str, str] = field(default_factory=dict)
 
     @property
     def all_right(self) -> bool:
@@ -67,7 +66,7 @@ def simulate(world, persona: Persona, seed: int) -> Result:
     return result
 
 
-def simulate_all(personas: List[Persona], seed: int, workdir: Path, quiet: bool = False) -> List[Result]:
+def simulate_all(personas: list[Persona], seed: int, workdir: Path, quiet: bool = False) -> list[Result]:
     from eval.world import running
     results = []
     with running(workdir) as world:
@@ -80,7 +79,7 @@ def simulate_all(personas: List[Persona], seed: int, workdir: Path, quiet: bool 
     return results
 
 
-def report(results: List[Result], seed: int, replay: str) -> Tuple[str, bool]:
+def report(results: list[Result], seed: int, replay: str) -> tuple[str, bool]:
     """The figures for every language the members wrote in, each against the targets."""
     channels = Counter(r.persona.channel for r in results)
     right = sum(r.all_right for r in results)
@@ -103,7 +102,7 @@ def report(results: List[Result], seed: int, replay: str) -> Tuple[str, bool]:
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 
-def figures(results: List[Result]) -> Tuple[List[str], bool]:
+def figures(results: list[Result]) -> tuple[list[str], bool]:
     opened = [r for r in results if r.record is not None]
     right = sum(r.all_right for r in results)
     turns = [r.talk.turns for r in opened]
@@ -147,7 +146,7 @@ def transcript(r: Result, seed: int) -> str:
     return "\n".join(head + ["-" * 72] + body) + "\n"
 
 
-def save_transcripts(results: List[Result], seed: int) -> None:
+def save_transcripts(results: list[Result], seed: int) -> None:
     TRANSCRIPTS.mkdir(exist_ok=True)
     for old in TRANSCRIPTS.glob("*.txt"):
         old.unlink()
@@ -159,7 +158,7 @@ def save_transcripts(results: List[Result], seed: int) -> None:
             (TRANSCRIPTS / name).write_text(transcript(r, seed), encoding="utf-8")
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.members", description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=None,
                         help=f"default: the {COMBINATIONS} combinations on each channel asked for")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Dict, List, Optional
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -40,12 +39,12 @@ def today() -> date:
 class When:
     """When the first opinion was given, as the member says it."""
     kind: str                      # absolute | relative | unknown
-    day: Optional[date] = None
+    day: date | None = None
     tolerance: int = 0
-    said: Optional[str] = None
+    said: str | None = None
 
     @property
-    def phrase(self) -> Optional[str]:
+    def phrase(self) -> str | None:
         return f"on {self.said}" if self.kind == "absolute" else self.said
 
 
@@ -60,19 +59,19 @@ class Persona:
     when: When
     requested_by: str
     network: str
-    preferred: Optional[str]
+    preferred: str | None
     urgency: str
     opener: str                    # plain | reason | plan
-    crisis_at: Optional[int]       # the question (1, 2, ...) answered with a crisis message instead
-    correction: Optional[str]      # the answer first given wrong, then corrected at the read-back
-    wrong_when: Optional[When] = None
+    crisis_at: int | None       # the question (1, 2, ...) answered with a crisis message instead
+    correction: str | None      # the answer first given wrong, then corrected at the read-back
+    wrong_when: When | None = None
     lang: str = "en"
 
     @property
     def reason(self) -> str:
         return self.case["reason"]
 
-    def said(self, corrected: bool) -> "Persona":
+    def said(self, corrected: bool) -> Persona:
         """The member as they first answer: before a planned correction, one answer is wrong."""
         if self.correction is None or corrected:
             return self
@@ -82,13 +81,13 @@ class Persona:
             return replace(self, network=other(NETWORKS, self.network))
         return replace(self, when=self.wrong_when)
 
-    def truth(self) -> Dict[str, object]:
+    def truth(self) -> dict[str, object]:
         return dict(plan=self.plan, reason=self.reason, initial_provider=self.case["provider"],
                     initial_specialty=self.case["specialty"], initial_recommendation=self.case["recommendation"],
                     initial_date=self.when_truth(), requested_by=self.requested_by, network=self.network,
                     preferred_provider=self.preferred, urgency=self.urgency)
 
-    def when_truth(self) -> Optional[str]:
+    def when_truth(self) -> str | None:
         if self.when.day is None:
             return None
         margin = f" (within {self.when.tolerance} days)" if self.when.tolerance else ""
@@ -99,12 +98,12 @@ def other(pair, value):
     return pair[1 - pair.index(value)]
 
 
-def roster() -> List[dict]:
+def roster() -> list[dict]:
     members = yaml.safe_load(DEMO_ROSTER.read_text(encoding="utf-8"))["members"]
     return sorted(members, key=lambda m: m["member_id"])
 
 
-def make_personas(count: int, seed: int, channel: str = "both", spanish: int = 0) -> List[Persona]:
+def make_personas(count: int, seed: int, channel: str = "both", spanish: int = 0) -> list[Persona]:
     """`count` members who write in English, then `spanish` who write in Spanish."""
     indexes = list(range(count)) + list(range(SPANISH_FROM, SPANISH_FROM + spanish))
     return [make_persona(i, seed, channel) for i in indexes]
@@ -167,7 +166,7 @@ def date_words(form: str, day: date) -> str:
 PRONOUNS = {"he": ("he", "him"), "she": ("she", "her")}
 
 
-def values(p: Persona, rng: random.Random, corrected: bool, month_in_words: bool = False) -> Dict[str, Optional[str]]:
+def values(p: Persona, rng: random.Random, corrected: bool, month_in_words: bool = False) -> dict[str, str | None]:
     """Everything a phrasing may name, as this member says it this time (the date of birth
     with the month in words once asked to write it so)."""
     said = p.said(corrected)
@@ -196,7 +195,7 @@ def values(p: Persona, rng: random.Random, corrected: bool, month_in_words: bool
     return found
 
 
-def dob_forms(lang: str, month_in_words: bool) -> List[str]:
+def dob_forms(lang: str, month_in_words: bool) -> list[str]:
     forms = world()["dob_forms" if lang == "en" else "dob_forms_es"]
     return [f for f in forms if "{mon" in f or "{mes" in f] if month_in_words else forms
 

@@ -37,11 +37,11 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -73,12 +73,12 @@ class Question:
     index: int
     text: str
     topic: str
-    plan: Optional[str] = None
-    network: Optional[str] = None
+    plan: str | None = None
+    network: str | None = None
     lang: str = "en"
 
 
-def load_questions(path: Path = QUESTIONS) -> List[Question]:
+def load_questions(path: Path = QUESTIONS) -> list[Question]:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [Question(i, str(q["q"]), q["topic"], q.get("plan"), q.get("network"), q.get("lang", "en"))
             for i, q in enumerate(doc["questions"])]
@@ -89,7 +89,7 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]|_", " ", text.lower()).split())
 
 
-def training_examples(nlu_dir: Path = NLU_DATA) -> List[Tuple[str, str]]:
+def training_examples(nlu_dir: Path = NLU_DATA) -> list[tuple[str, str]]:
     """(intent, example) of every NLU training example in data/nlu/*.yml."""
     out = []
     for path in sorted(nlu_dir.glob("*.yml")):
@@ -109,8 +109,8 @@ def plan_names() -> set:
     return {normalise(n) for p in kb().plans.values() for n in (p.name, p.short_name, *p.aliases)}
 
 
-def leaks(questions: Iterable[Question], examples: Iterable[Tuple[str, str]],
-          min_words: int = 3) -> List[Tuple[str, str, str]]:
+def leaks(questions: Iterable[Question], examples: Iterable[tuple[str, str]],
+          min_words: int = 3) -> list[tuple[str, str, str]]:
     """(question, intent, example) where the normalised question equals or is contained in a
     training example, or a training example is contained in the question. Containment is
     on whole words, and a contained text must have at least `min_words` words; a training
@@ -140,11 +140,12 @@ def _squash(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=None)
-def answer_signatures(lang: str = "en") -> Dict[Tuple[str, str], str]:
+@cache
+def answer_signatures(lang: str = "en") -> dict[tuple[str, str], str]:
     """(plan, rights intent) -> the message actions.common.answer_rights says, for every
     plan and topic (bot.policy + the catalog), in one language."""
     from rasa_sdk.executor import CollectingDispatcher
+
     from actions.common import QUESTION_INTENTS, answer_rights
     from bot.policy import kb
     out = {}
@@ -157,7 +158,7 @@ def answer_signatures(lang: str = "en") -> Dict[Tuple[str, str], str]:
     return out
 
 
-def _tracker(intent: Optional[str], plan: Optional[str], text: str = "", lang: str = "en"):
+def _tracker(intent: str | None, plan: str | None, text: str = "", lang: str = "en"):
     from rasa_sdk import Tracker
     latest = {"text": text, "intent": {"name": intent, "confidence": 1.0} if intent else {}, "entities": []}
     return Tracker("eval-rights", {"plan": plan, "language": lang}, latest, [{"event": "user", "text": text}], False, None, {},
@@ -165,7 +166,7 @@ def _tracker(intent: Optional[str], plan: Optional[str], text: str = "", lang: s
 
 
 @lru_cache(maxsize=1)
-def catalog_patterns() -> List[Tuple[str, "re.Pattern"]]:
+def catalog_patterns() -> list[tuple[str, re.Pattern]]:
     """(key, regex) for every text of both catalogs, its {names} as wildcards."""
     from bot.messages import catalog
     out = []
@@ -179,7 +180,7 @@ def catalog_patterns() -> List[Tuple[str, "re.Pattern"]]:
     return out
 
 
-def catalog_keys(message: str) -> List[str]:
+def catalog_keys(message: str) -> list[str]:
     message = _squash(message)
     return [key for key, pattern in catalog_patterns() if pattern.fullmatch(message)]
 
@@ -191,11 +192,11 @@ def plan_question_asked(messages: Sequence[str]) -> bool:
 @dataclass
 class Reading:
     """What a reply was about."""
-    topics: List[str]                    # rights intents whose answer is in the reply
-    plans: List[str]                     # the plans whose policy those answers named
+    topics: list[str]                    # rights intents whose answer is in the reply
+    plans: list[str]                     # the plans whose policy those answers named
     overview: bool                       # the list of what one can ask (rights_menu)
     outcome_if_not_rights: str           # handoff / not understood / safety / other
-    keys: List[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
 
 
 def read_reply(messages: Sequence[str]) -> Reading:
@@ -235,9 +236,9 @@ def answered_as(reading: Reading, expected: str) -> str:
 class Result:
     question: Question
     answered: str
-    plan_given: Optional[str]              # the plan we answered "which plan?" with
+    plan_given: str | None              # the plan we answered "which plan?" with
     asked_plan: bool
-    plans_named: List[str]                 # the plans whose policy the answer named
+    plans_named: list[str]                 # the plans whose policy the answer named
     reply: str
 
     @property
@@ -245,7 +246,7 @@ class Result:
         return self.answered == self.question.topic
 
     @property
-    def plan_right(self) -> Optional[bool]:
+    def plan_right(self) -> bool | None:
         """For a question naming a plan: the answer named that plan's policy, without
         asking which plan."""
         if not self.question.plan:
@@ -254,7 +255,7 @@ class Result:
             and bool(self.plans_named)
 
 
-def plans_to_give(questions: Sequence[Question], seed: int) -> Dict[int, str]:
+def plans_to_give(questions: Sequence[Question], seed: int) -> dict[int, str]:
     """The plan to answer "which plan?" with: the labelled plan, else a seeded random one."""
     from bot.nlp.pipeline import PLAN_CHOICES
     rng = random.Random(seed)
@@ -286,10 +287,11 @@ def parse(assistant, text: str) -> dict:
     return r.json()
 
 
-@lru_cache(maxsize=None)
-def _simulated_reply(intent: str, plan: str) -> Tuple[str, ...]:
+@cache
+def _simulated_reply(intent: str, plan: str) -> tuple[str, ...]:
     """What actions.rights.ActionAnswerRights says for `intent` when the plan is known."""
     from rasa_sdk.executor import CollectingDispatcher
+
     from actions.rights import ActionAnswerRights
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionAnswerRights().run(dispatcher, _tracker(intent, plan), {}))
@@ -332,7 +334,7 @@ def start_assistant(workdir: Path, attempts: int = 4, wait: float = 60):
 
 
 def run(assistant, questions: Sequence[Question], seed: int, nlu_only: bool = False,
-        workers: int = 3) -> List[Result]:
+        workers: int = 3) -> list[Result]:
     for lang in LANGS:
         answer_signatures(lang)  # render once, before the threads
     catalog_patterns()
@@ -404,7 +406,7 @@ def report(results: Sequence[Result], seed: int, mode: str, source: Path = QUEST
     return "\n".join(lines)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.rights", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=None, help="seed for the plans given when asked (default: random)")
     parser.add_argument("--no-fail", action="store_true", help="exit 0 whatever the accuracy")

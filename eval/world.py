@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, List
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,14 +30,14 @@ class World:
     gateway: TestClient
     staff_token: str
 
-    def sender(self, persona: Persona) -> Callable[[str], List[str]]:
+    def sender(self, persona: Persona) -> Callable[[str], list[str]]:
         """How this member's messages reach the assistant: REST, or SMS through the gateway."""
         if persona.channel == "rest":
             return lambda message: self.assistant.send(f"sim-{persona.index}", message)
         phone = f"+155955{persona.index:05d}"
         return lambda message: self.text(phone, message)
 
-    def text(self, phone: str, body: str) -> List[str]:
+    def text(self, phone: str, body: str) -> list[str]:
         params, headers = signed(body, phone=phone)
         r = self.gateway.post(PATH, data=params, headers=headers)
         r.raise_for_status()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import List, Optional
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://127.0.0.1:5432/test")
-_created: List[str] = []
+_created: list[str] = []
 
 
-def postgres_unavailable() -> Optional[str]:
+def postgres_unavailable() -> str | None:
     """None when the local PostgreSQL server answers, else why not."""
     try:
         import psycopg2
@@ -48,6 +47,7 @@ def drop_created() -> None:
     if not _created:
         return
     import psycopg2
+
     from bot.store.db import dispose_engines
     dispose_engines()
     conn = psycopg2.connect(ADMIN_URL)

@@ -9,7 +9,6 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List
 
 import httpx
 
@@ -27,13 +26,13 @@ def free_port() -> int:
 class Assistant:
     url: str
     database_url: str
-    logs: List[Path]
-    procs: List[subprocess.Popen] = field(default_factory=list)
+    logs: list[Path]
+    procs: list[subprocess.Popen] = field(default_factory=list)
 
     tracker_url: str = ""
     token: str = ""                 # Rasa's HTTP API token (the gateway hands conversations back with it)
 
-    def send(self, sender: str, message: str) -> List[str]:
+    def send(self, sender: str, message: str) -> list[str]:
         """One member message; every text the assistant answered."""
         r = httpx.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
                        timeout=60)

@@ -7,7 +7,6 @@ import json
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Dict, List
 
 from twilio.request_validator import RequestValidator
 
@@ -32,7 +31,7 @@ def signed(body: str, phone: str = "+15595550123", sid: str = None, token: str =
     return params, {"X-Twilio-Signature": signature}
 
 
-def texts_of(twiml: str) -> List[str]:
+def texts_of(twiml: str) -> list[str]:
     import xml.etree.ElementTree as ET
     return [m.text or "" for m in ET.fromstring(twiml).iter("Message")]
 
@@ -41,7 +40,7 @@ class FakeTwilio:
     """Records POST /2010-04-01/Accounts/<sid>/Messages.json as Twilio would receive them."""
 
     def __init__(self) -> None:
-        self.sent: List[Dict[str, str]] = []
+        self.sent: list[dict[str, str]] = []
         fake = self
 
         class Handler(BaseHTTPRequestHandler):

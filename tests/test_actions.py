@@ -5,8 +5,14 @@ import pytest
 from sqlalchemy import func, select
 
 from actions.conversation import ActionStartOver
-from actions.request import (FORM_SLOTS, ActionAfterAffirm, ActionAskConfirmed, ActionOpenRequest,
-                             ActionStartRequest, ValidateSecondOpinionForm)
+from actions.request import (
+    FORM_SLOTS,
+    ActionAfterAffirm,
+    ActionAskConfirmed,
+    ActionOpenRequest,
+    ActionStartRequest,
+    ValidateSecondOpinionForm,
+)
 from actions.rights import ActionAnswerRights
 from bot import verification
 from bot.store import session_scope

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from actions.grievances import ActionFileGrievance, ActionStartGrievance, ValidateGrievanceForm
-from actions.rides import (ActionAskRideConfirmed, ActionRequestRide, ActionRideLookup, ValidateRideForm)
+from actions.rides import ActionAskRideConfirmed, ActionRequestRide, ActionRideLookup, ValidateRideForm
 from bot import verification
 from bot.deadlines import utcnow
 from bot.store import session_scope

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 import statistics
 import string
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
 
 import pytest
 import yaml
@@ -39,17 +39,17 @@ EN = _load(MESSAGES / "en.yml")
 ES = _load(MESSAGES / "es.yml")
 
 
-def placeholders(text: str) -> List[str]:
+def placeholders(text: str) -> list[str]:
     return sorted(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
 
 
-def numbers(text: str) -> List[str]:
+def numbers(text: str) -> list[str]:
     """The numbers a text states, without the '1.' '2.' that start numbered lines."""
     text = re.sub(r"(?m)^\s*\d+\.\s", "", text)
     return sorted(re.findall(r"\d+", text))
 
 
-def strftime_directives(pattern: str) -> List[str]:
+def strftime_directives(pattern: str) -> list[str]:
     return sorted(re.findall(r"%-?[A-Za-z]", pattern))
 
 
@@ -96,7 +96,7 @@ def test_date_formats_keep_the_same_strftime_directives(key):
     assert strftime_directives(str(ES[key])) == strftime_directives(str(EN[key])), key
 
 
-def _english_keywords() -> List[str]:
+def _english_keywords() -> list[str]:
     """The quoted words en.yml asks members to say ('agent', 'start over', ...)."""
     quoted = re.findall(r"(?<!\w)'([A-Za-z](?:[a-z ]|'s)*[a-z])'(?!\w)", " ".join(str(v) for v in EN.values()))
     return sorted(set(quoted))
@@ -119,7 +119,7 @@ def test_spanish_texts_ask_for_spanish_words():
 
 
 # -- the knowledge base ---------------------------------------------------------------
-def language_texts(node, where: str) -> Iterator[Tuple[str, dict]]:
+def language_texts(node, where: str) -> Iterator[tuple[str, dict]]:
     """(where, {lang: text}) for every language-keyed text in a KB document: each mapping
     that holds a language key, and each value under a text key (a bare string there has
     no language and is reported as such)."""
@@ -135,7 +135,7 @@ def language_texts(node, where: str) -> Iterator[Tuple[str, dict]]:
             yield from language_texts(value, f"{where}[{i}]")
 
 
-def kb_texts() -> Iterator[Tuple[str, dict]]:
+def kb_texts() -> Iterator[tuple[str, dict]]:
     for path in sorted(KB.glob("*.yml")):
         yield from language_texts(_load(path), path.stem)
 
@@ -168,7 +168,7 @@ def test_a_missing_spanish_answer_is_caught():
 
 
 # -- readability (reported, not enforced yet) -------------------------------------------
-def spanish_texts() -> List[Tuple[str, str]]:
+def spanish_texts() -> list[tuple[str, str]]:
     """(where, text) of every Spanish member-facing text, placeholders filled with a word."""
     def fill(text: str) -> str:
         text = text.replace("{plan}", "Partnership").replace("{plan_short}", "Partnership")

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
 from sqlalchemy import select
+from starlette.websockets import WebSocketDisconnect
 
 from bot import agents, handoff
 from bot.store import session_scope
@@ -65,9 +65,8 @@ def test_the_console_without_a_session_redirects_to_sign_in(client):
         assert (r.status_code, r.headers["location"]) == (303, "/console/login"), path
     r = client.post("/console/handoffs/1/claim", data={"csrf": "x"}, follow_redirects=False)
     assert r.headers["location"] == "/console/login"
-    with pytest.raises(WebSocketDisconnect):
-        with client.websocket_connect("/console/live") as ws:
-            ws.receive_json()
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/console/live") as ws:
+        ws.receive_json()
 
 
 def test_sign_in_needs_the_forms_csrf_token_and_the_right_password(client):

@@ -168,6 +168,7 @@ def test_no_member_details_in_the_logs(assistant):
 
 def _api(assistant, monkeypatch):
     from fastapi.testclient import TestClient
+
     from bot.web.app import create_app
     monkeypatch.setenv("DATABASE_URL", assistant.database_url)
     monkeypatch.setenv("STAFF_API_TOKEN", "e2e-token-1234567890")
@@ -229,8 +230,9 @@ def test_a_denial_is_offered_at_the_start_of_the_next_conversation(assistant, mo
 
 def test_a_whole_request_by_sms_through_the_gateway(assistant, monkeypatch):
     from fastapi.testclient import TestClient
-    from tests.sms_helpers import PATH, signed, sms_env, texts_of
+
     from bot.web.app import create_app
+    from tests.sms_helpers import PATH, signed, sms_env, texts_of
     sms_env(monkeypatch, RASA_URL=assistant.url, SMS_REPLY_TIMEOUT="60")
     monkeypatch.setenv("DATABASE_URL", assistant.database_url)
     phone = "+15595550142"

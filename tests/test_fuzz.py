@@ -18,7 +18,8 @@ from datetime import datetime, timedelta, timezone
 import jsonschema
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from bot.web.app import create_app

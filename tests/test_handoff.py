@@ -25,11 +25,10 @@ def _open(conversation="web-test", channel="web"):
 def test_a_conversation_has_one_open_handoff_enforced_by_the_database(database):
     first = _open("web-one")
     assert _open("web-one") == first
-    with pytest.raises(IntegrityError):
-        with session_scope() as session:
-            session.execute(insert(Handoff).values(conversation_id="web-one", channel="web", reason="asked",
-                                                   status="waiting", summary="{}", agent_slots="{}",
-                                                   created_at=datetime.now(timezone.utc)))
+    with pytest.raises(IntegrityError), session_scope() as session:
+        session.execute(insert(Handoff).values(conversation_id="web-one", channel="web", reason="asked",
+                                               status="waiting", summary="{}", agent_slots="{}",
+                                               created_at=datetime.now(timezone.utc)))
 
 
 def test_twenty_agents_claiming_at_once_one_wins_and_the_rest_are_told_who(database):

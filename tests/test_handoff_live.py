@@ -215,7 +215,8 @@ def test_after_verifying_on_web_and_by_sms_and_a_handoff_no_date_of_birth_is_kep
         page = client.get("/console").text
         client.post(f"/console/handoffs/{handoff_id}/claim", data={"csrf": csrf_of(page)})
         client.post(f"/console/handoffs/{handoff_id}/hand-back", data={"csrf": csrf_of(page)})
-    from sqlalchemy import create_engine, inspect, text as sql
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy import text as sql
     found = []
     for url in {world.assistant.database_url, world.assistant.tracker_url}:
         engine = create_engine(url, future=True)

@@ -280,7 +280,7 @@ async def test_a_kind_of_doctor_is_not_me_or_yes(words):
 # -- "keep going" after a safety answer starts what the same message asked for ---------------
 async def test_keep_going_after_a_safety_answer_starts_the_request_the_message_asked_for():
     from actions.request import ActionAfterAffirm
-    from actions.safety import ActionSafety, RESUME_SLOT
+    from actions.safety import RESUME_SLOT, ActionSafety
     t = tracker("i need a second opinion on my gallbladder surgery and i'm so scared i could die", "emergency")
     t.latest_message["intent_ranking"] = [{"name": "emergency", "confidence": 1.0},
                                           {"name": "request_second_opinion", "confidence": 0.8}]

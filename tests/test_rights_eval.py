@@ -5,8 +5,8 @@ from collections import Counter
 
 import pytest
 
-from eval import rights
 from bot.policy import kb
+from eval import rights
 
 QUESTIONS = rights.load_questions()
 BLIND = rights.load_questions(rights.BLIND_QUESTIONS)

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.messages import catalog, text
-from eval.questions import flat, template_regex
 from bot.store import session_scope
 from bot.store.models import AuditEntry, Grievance, Handoff, Ride, SecondOpinionRequest
+from eval.questions import flat, template_regex
 from tests import harness
 
 pytestmark = pytest.mark.slow

@@ -4,9 +4,9 @@ asks; and a few members, by REST and by SMS, get their request opened with every
 field right (slow: the real assistant)."""
 import random
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, List, Set
 
 import pytest
 import yaml
@@ -47,13 +47,13 @@ def training_examples() -> Iterator[str]:
 
 
 @lru_cache(maxsize=1)
-def member_values() -> List[dict]:
+def member_values() -> list[dict]:
     """What many simulated members say, before and after a correction."""
     return [values(p, random.Random(p.index), corrected) for p in make_personas(120, SEED)
             for corrected in (False, True)]
 
 
-def renderings(template: str) -> Set[str]:
+def renderings(template: str) -> set[str]:
     """A phrasing filled in for many simulated members, as they would say it."""
     return {filled for said in member_values() for filled in [fill(template, said)] if filled is not None}
 
@@ -88,7 +88,7 @@ def test_every_kind_of_answer_has_at_least_8_phrasings_in_each_language(lang):
     assert {path for path, _ in leaves(lang=lang)} == {path for path, _ in leaves()}
 
 
-def question_texts(key: str) -> List[str]:
+def question_texts(key: str) -> list[str]:
     out = []
     for lang in ("en", "es"):
         template = str(catalog(lang)[key])

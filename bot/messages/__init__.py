@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Final, List
+from typing import Any, Final
 
 import yaml
 
@@ -18,7 +18,7 @@ DEFAULT_LANG: Final = "en"
 
 
 @lru_cache(maxsize=8)
-def catalog(lang: str) -> Dict[str, Any]:   # the catalog's YAML: texts, lists of names, button maps
+def catalog(lang: str) -> dict[str, Any]:   # the catalog's YAML: texts, lists of names, button maps
     path = DIR / f"{lang}.yml"
     return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
 
@@ -38,7 +38,7 @@ def moment(value: datetime, format_key: str, lang: str = DEFAULT_LANG) -> str:
     "Thursday, December 3, 2026 at 1:51 PM" / "jueves 3 de diciembre de 2026, 1:51 p. m."."""
     def name(match: re.Match[str]) -> str:
         key, code = NAMED[match.group(0)]
-        names: List[str] = catalog(lang).get(key) or catalog(DEFAULT_LANG)[key]
+        names: list[str] = catalog(lang).get(key) or catalog(DEFAULT_LANG)[key]
         if code == "%p":
             return names[0 if value.hour < 12 else 1]
         index = int(value.strftime(code)) - (1 if code == "%m" else 0)

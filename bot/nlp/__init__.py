@@ -1,10 +1,30 @@
 """Language tools built on spacy.blank("en") plus patterns kept in the repo."""
 from bot.nlp.dates import doesnt_remember, find_date, parse_date_hint
 from bot.nlp.pipeline import (
-    CORRECTABLE, Extraction, classify_reason, extract, find_plan, looks_like_gibberish,
-    parse_appointment, parse_choice, parse_correction, parse_grievance_about, parse_mobility, parse_network, parse_none, parse_requester, parse_urgency,
-    parse_phone, parse_yes_no, ride_intent, sounds_unsure,
-    no_one_in_particular, provider_named, says_correction, asks_to_repeat)
+    CORRECTABLE,
+    Extraction,
+    asks_to_repeat,
+    classify_reason,
+    extract,
+    find_plan,
+    looks_like_gibberish,
+    no_one_in_particular,
+    parse_appointment,
+    parse_choice,
+    parse_correction,
+    parse_grievance_about,
+    parse_mobility,
+    parse_network,
+    parse_none,
+    parse_phone,
+    parse_requester,
+    parse_urgency,
+    parse_yes_no,
+    provider_named,
+    ride_intent,
+    says_correction,
+    sounds_unsure,
+)
 from bot.nlp.topics import looks_like_question, question_topic, rerouted_intent
 
 __all__ = [

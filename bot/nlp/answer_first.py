@@ -11,8 +11,6 @@ the rules and below the safety answer, looks at the question being asked first:
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -26,11 +24,11 @@ class AnswerFirstPolicy(DecidingPolicy):
     PRIORITY = 7        # above RulePolicy (6), below SafetyPolicy (8)
 
     @staticmethod
-    def next_action(tracker: DialogueStateTracker) -> Optional[str]:
+    def next_action(tracker: DialogueStateTracker) -> str | None:
         return next_action(tracker)
 
 
-def next_action(tracker: DialogueStateTracker) -> Optional[str]:
+def next_action(tracker: DialogueStateTracker) -> str | None:
     message = tracker.latest_message
     return next_in_form(latest_action=tracker.latest_action_name, form=tracker.active_loop_name,
                         asked=tracker.get_slot(REQUESTED_SLOT), pending=tracker.get_slot(PENDING_SLOT),

@@ -9,8 +9,8 @@ the value with the same parsers.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timezone
-from typing import Callable, Dict, Optional
 
 from bot.nlp import dates as d
 from bot.nlp import pipeline as p
@@ -69,7 +69,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-SHAPED: Dict[str, Callable[[str], bool]] = {
+SHAPED: dict[str, Callable[[str], bool]] = {
     "member_id": lambda t: bool(re.search(r"[A-Za-z]*\s*\d{3,}", t)),
     "dob": lambda t: bool(re.search(r"\d", t)),
     "plan": lambda t: p.find_plan(t) is not None,
@@ -98,8 +98,8 @@ def reads_as_answer(slot: str, text: str) -> bool:
     return bool(check and check(text or ""))
 
 
-def next_in_form(latest_action: Optional[str], form: Optional[str], asked: Optional[str],
-                 pending: Optional[str], intent: Optional[str], text: str) -> Optional[str]:
+def next_in_form(latest_action: str | None, form: str | None, asked: str | None,
+                 pending: str | None, intent: str | None, text: str) -> str | None:
     """The next action inside a form when the question decides, else None (other policies)."""
     if latest_action == DEACTIVATE and pending in THEN:
         return THEN[pending]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Optional, Tuple
 
 MONTH_NAMES = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
@@ -74,7 +73,7 @@ def _clean(text: str) -> str:
     return " ".join(re.sub(r"[^\w/'\- ]+", " ", (text or "").lower().replace("’", "'")).split())
 
 
-def _past(year: int, month: int, day: int, today: date, year_given: bool) -> Optional[date]:
+def _past(year: int, month: int, day: int, today: date, year_given: bool) -> date | None:
     try:
         found = date(year, month, day)
     except ValueError:
@@ -87,14 +86,14 @@ def _past(year: int, month: int, day: int, today: date, year_given: bool) -> Opt
     return found if found <= today else None
 
 
-def _year(text: Optional[str], today: date) -> int:
+def _year(text: str | None, today: date) -> int:
     if not text:
         return today.year
     year = int(text)
     return year + 2000 if year < 100 else year
 
 
-def _from_match(kind: str, m: re.Match[str], today: date, reference: Optional[date]) -> Optional[date]:
+def _from_match(kind: str, m: re.Match[str], today: date, reference: date | None) -> date | None:
     g = m.groupdict()
     if kind == "ago":
         n = int(g["n"]) if g["n"].isdigit() else _NUMBER_WORDS[g["n"]]
@@ -117,7 +116,7 @@ def _from_match(kind: str, m: re.Match[str], today: date, reference: Optional[da
     return _past(_year(g.get("year"), today), month, day, today, bool(g.get("year")))
 
 
-def find_date(text: str, today: date, reference: Optional[date] = None) -> Optional[Tuple[date, str]]:
+def find_date(text: str, today: date, reference: date | None = None) -> tuple[date, str] | None:
     """(date, the words that said it) for the first date expression in a message."""
     t = _clean(text)
     for kind, pattern in PATTERNS:
@@ -129,13 +128,13 @@ def find_date(text: str, today: date, reference: Optional[date] = None) -> Optio
     return None
 
 
-def parse_date_hint(text: str, today: date, reference: Optional[date] = None) -> Optional[date]:
+def parse_date_hint(text: str, today: date, reference: date | None = None) -> date | None:
     """Roughly when: a best date, never in the future, or None."""
     found = find_date(text, today, reference)
     return found[0] if found else None
 
 
-def corrected_date_text(new_text: str, earlier_text: Optional[str], today: date) -> str:
+def corrected_date_text(new_text: str, earlier_text: str | None, today: date) -> str:
     """A corrected date in full words: "the 10th" after "November 3" is "November 10, 2026"."""
     earlier = parse_date_hint(earlier_text or "", today)
     found = find_date(new_text, today, reference=earlier)

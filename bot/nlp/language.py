@@ -10,8 +10,9 @@ which a detector reads as English.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -34,7 +35,7 @@ def _detector() -> LanguageDetector:
 
 
 @lru_cache(maxsize=1)
-def _words() -> Dict[str, Any]:
+def _words() -> dict[str, Any]:
     vocab = vocabulary()
     return {"switch": vocab["language_switch"], "markers": set(vocab["spanish_markers"])}
 
@@ -44,19 +45,19 @@ def warm_up() -> None:
     _words()
 
 
-def asked_for(text: str) -> Optional[str]:
+def asked_for(text: str) -> str | None:
     """The language a member asks for in so many words ("en español", "english please")."""
     words = WORD.findall(text.lower())
     if len(words) > 4:
         return None                       # "i speak spanish at home but ..." is not a request to switch
-    switch: Dict[str, List[str]] = _words()["switch"]
+    switch: dict[str, list[str]] = _words()["switch"]
     for lang, phrases in switch.items():
         if _matches(text, phrases):
             return lang
     return None
 
 
-def without_names(text: str, spans: Optional[Sequence[Tuple[str, str, int, int, str]]] = None) -> str:
+def without_names(text: str, spans: Sequence[tuple[str, str, int, int, str]] | None = None) -> str:
     """The message without plan, specialty and provider names: "Partnership" or
     "Dr. Nguyen" says nothing of the language a member writes in. `spans`: the message's
     entity spans when already extracted (bot.nlp.pipeline.extract), not extracted again."""
@@ -65,7 +66,7 @@ def without_names(text: str, spans: Optional[Sequence[Tuple[str, str, int, int, 
     return text
 
 
-def detect(text: str, spans: Optional[Sequence[Tuple[str, str, int, int, str]]] = None) -> Optional[str]:
+def detect(text: str, spans: Sequence[tuple[str, str, int, int, str]] | None = None) -> str | None:
     """"en", "es", or None when the message does not say."""
     text = text or ""
     if not text.strip() or text.strip().startswith("/"):

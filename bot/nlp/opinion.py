@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Dict
 
 from bot.nlp.dates import find_date
 from bot.nlp.pipeline import Extraction, extract
@@ -57,12 +56,12 @@ def _provider_words(text: str, found: Extraction) -> str:
     return clause.strip(" ,.-:;(")
 
 
-def opinion_facts(text: str, today: date, answering_provider: bool = False) -> Dict[str, str]:
+def opinion_facts(text: str, today: date, answering_provider: bool = False) -> dict[str, str]:
     """Slot values found in one message: initial_provider, initial_specialty,
     initial_recommendation, initial_date (only those present). A message that answers
     "who gave the first opinion?" names the provider even without "Dr"."""
     found = extract(text)
-    facts: Dict[str, str] = {}
+    facts: dict[str, str] = {}
     if found.providers:
         facts["initial_provider"] = found.providers[0]
     elif answering_provider:

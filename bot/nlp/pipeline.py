@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
@@ -30,32 +31,32 @@ VOCAB_PATH = Path(__file__).with_name("vocabulary.yml")
 NOT_NAMES = {"said", "says", "told", "tells", "wants", "want", "thinks", "think", "who", "that",
              "is", "was", "and", "at", "in", "of", "my", "the", "a", "an", "to", "for", "from",
              "recommended", "recommends", "diagnosed", "office", "visit", "appointment", "gave",
-             "says", "suggested", "put", "has", "had", "does", "did", "will", "would", "me",
+             "suggested", "put", "has", "had", "does", "did", "will", "would", "me",
              "i", "he", "she", "they", "it", "on", "with", "about", "but", "so", "because",
-             "outside", "inside", "here", "there", "visit", "who's", "whos", "or", "not", "again",
+             "outside", "inside", "here", "there", "who's", "whos", "or", "not", "again",
              "twice", "once", "today", "yesterday", "tomorrow", "already", "just", "never", "always", "also",
-             "first", "last", "then", "now", "still", "even", "really", "only", "visits", "office", "appt",
-             "appointment", "did", "does", "doesnt", "didnt", "wont", "cant", "isnt", "recommend", "wanted",
-             "keeps", "kept", "sent", "says", "thought", "couldnt", "can't", "won't", "dont", "don't", "if",
+             "first", "last", "then", "now", "still", "even", "really", "only", "visits", "appt",
+             "doesnt", "didnt", "wont", "cant", "isnt", "recommend", "wanted",
+             "keeps", "kept", "sent", "thought", "couldnt", "can't", "won't", "dont", "don't", "if",
              "dr", "dr.", "dra", "dra.", "doctor", "doc",
              # Spanish: "mi dr dice q ...", "el dr se llama Linda Nguyen"
-             "se", "dice", "dijo", "me", "le", "lo", "la", "el", "que", "q", "es", "del", "de", "quiere", "llama",
+             "se", "dice", "dijo", "le", "lo", "la", "el", "que", "q", "es", "del", "de", "quiere", "llama",
              "cree", "piensa", "recomendó", "recomendo", "mandó", "mando", "en", "y", "con", "por", "para", "era",
              "fue", "está", "esta"}
 
 
 @lru_cache(maxsize=1)
-def vocabulary() -> Dict[str, Any]:
-    vocab: Dict[str, Any] = yaml.safe_load(VOCAB_PATH.read_text(encoding="utf-8"))
+def vocabulary() -> dict[str, Any]:
+    vocab: dict[str, Any] = yaml.safe_load(VOCAB_PATH.read_text(encoding="utf-8"))
     return vocab
 
 
-def _phrase_pattern(label: str, phrase: str, ent_id: str) -> Dict[str, Any]:
+def _phrase_pattern(label: str, phrase: str, ent_id: str) -> dict[str, Any]:
     return {"label": label, "id": ent_id,
             "pattern": [{"LOWER": tok} for tok in phrase.split()]}
 
 
-def ruler_patterns() -> List[Dict[str, Any]]:
+def ruler_patterns() -> list[dict[str, Any]]:
     patterns = []
     for plan in kb().plans.values():
         for alias in {plan.name.lower(), plan.short_name.lower(), *plan.aliases}:
@@ -82,7 +83,7 @@ def ruler_patterns() -> List[Dict[str, Any]]:
 
 @lru_cache(maxsize=1)
 def nlp() -> Language:   # spacy.language.Language
-    import spacy    # here, not at import: spaCy's thinc probes for TensorFlow, slow to load
+    import spacy  # here, not at import: spaCy's thinc probes for TensorFlow, slow to load
     pipe = spacy.blank("en")
     ruler = cast("EntityRuler", pipe.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"}))
     ruler.add_patterns(ruler_patterns())
@@ -91,10 +92,10 @@ def nlp() -> Language:   # spacy.language.Language
 
 @dataclass
 class Extraction:
-    plans: List[str] = field(default_factory=list)
-    specialties: List[str] = field(default_factory=list)
-    providers: List[str] = field(default_factory=list)
-    spans: List[Tuple[str, str, int, int, str]] = field(default_factory=list)  # label,value,start,end,text
+    plans: list[str] = field(default_factory=list)
+    specialties: list[str] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)
+    spans: list[tuple[str, str, int, int, str]] = field(default_factory=list)  # label,value,start,end,text
 
 
 def extract(text: str) -> Extraction:
@@ -130,7 +131,7 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def _fuzzy_plan(text: str) -> Optional[str]:
+def _fuzzy_plan(text: str) -> str | None:
     """Plan names with typos ("kern helth", "partnrship"): close matches on word n-grams."""
     words = _norm(text).split()
     best, best_score = None, 0.0
@@ -147,7 +148,7 @@ def _fuzzy_plan(text: str) -> Optional[str]:
     return best if best_score >= 0.86 else None
 
 
-def find_plan(text: str) -> Optional[str]:
+def find_plan(text: str) -> str | None:
     """One plan id if the text names exactly one plan, else None."""
     plans = set(extract(text).plans)
     if len(plans) == 1:
@@ -169,7 +170,7 @@ def _has_phrase(text: str, phrase: str) -> bool:
     return _phrase_regex(phrase).search(text) is not None
 
 
-def _matches(text: str, phrases: Iterable[str]) -> List[str]:
+def _matches(text: str, phrases: Iterable[str]) -> list[str]:
     t = _norm(text)
     return [p for p in phrases if _phrase_regex(p).search(t)]
 
@@ -179,7 +180,7 @@ UNITS = re.compile(r"\d+\s*(?:weeks?|wks?|days?|months?|years?|yrs?|hours?|hrs?|
                    r"meses|mes|a[nñ]os?|horas?|hijos?|veces)\b", re.IGNORECASE)
 
 
-def loose_choice(text: str, n: int) -> Optional[int]:
+def loose_choice(text: str, n: int) -> int | None:
     """A numbered choice said in a few words: "creo q la 5", "option 3 please" -> the number.
     Only for answers to a numbered question, never for free text."""
     exact = parse_choice(text, n)
@@ -189,7 +190,7 @@ def loose_choice(text: str, n: int) -> Optional[int]:
     return int(numbers[0]) if len(numbers) == 1 and 1 <= int(numbers[0]) <= n else None
 
 
-def parse_choice(text: str, n: int) -> Optional[int]:
+def parse_choice(text: str, n: int) -> int | None:
     """A bare numbered choice: "2", "#2", "option 2", "2.", "el número 2", "sería la 2" -> 2 (1..n)."""
     m = re.fullmatch(r"\s*(?:(?:option|number|no\.?|#|opci[oó]n|n[uú]mero|ser[ií]a|es|el|la)\s*)*([1-9])\s*[.)!]?\s*",
                      text.lower())
@@ -201,32 +202,32 @@ def parse_choice(text: str, n: int) -> Optional[int]:
 RIDE_INTENTS = ("request_ride", "ride_status", "cancel_ride", "change_ride")
 
 
-def ride_intent(text: str) -> Optional[str]:
+def ride_intent(text: str) -> str | None:
     """Which ride operation a message asks for, by keyword, or None if no ride words."""
     if not _matches(text, vocabulary()["ride_words"]):
         return None
-    operations: Dict[str, List[str]] = vocabulary()["ride_operations"]
+    operations: dict[str, list[str]] = vocabulary()["ride_operations"]
     for intent, phrases in operations.items():
         if _matches(text, phrases):
             return intent
     return "request_ride"
 
 
-def classify_reason(text: str, numbered: bool = False) -> Optional[str]:
+def classify_reason(text: str, numbered: bool = False) -> str | None:
     """Which of the five situations the member's words describe, or None if unclear.
     numbered: the message answers the numbered list of situations ("creo q la 5")."""
     order = kb().situation_ids()
     choice = (loose_choice if numbered else parse_choice)(text, len(order))
     if choice:
         return order[choice - 1]
-    scores: Dict[str, int] = {}
+    scores: dict[str, int] = {}
     for situation, weights in vocabulary()["reasons"].items():
         scores[situation] = sum(int(w) * len(_matches(text, phrases)) for w, phrases in weights.items())
     best = max(order, key=lambda s: (scores.get(s, 0), -order.index(s)))
     return best if scores.get(best, 0) >= 2 else None
 
 
-def parse_requester(text: str) -> Optional[str]:
+def parse_requester(text: str) -> str | None:
     choice = loose_choice(text, 3)
     if choice:
         return ("member", "representative", "provider")[choice - 1]
@@ -243,7 +244,7 @@ def parse_requester(text: str) -> Optional[str]:
 NETWORK_TYPOS = re.compile(r"\b(?:n[ae]?t?w[eo]?r?k|netowrk|newtork|netwerk|netwrok|ntwrk|ntwk|nwtwork)\b", re.IGNORECASE)
 
 
-def parse_network(text: str) -> Optional[str]:
+def parse_network(text: str) -> str | None:
     """in_network, out_of_network, "unsure", or None."""
     choice = loose_choice(text, 3)
     if choice:
@@ -257,7 +258,7 @@ def parse_network(text: str) -> Optional[str]:
     return "unsure" if hits["unsure"] else None
 
 
-def parse_yes_no(text: str) -> Optional[bool]:
+def parse_yes_no(text: str) -> bool | None:
     choice = parse_choice(text, 2)
     if choice:
         return choice == 1
@@ -277,7 +278,7 @@ def parse_yes_no(text: str) -> Optional[bool]:
     return None
 
 
-def parse_urgency(text: str) -> Optional[str]:
+def parse_urgency(text: str) -> str | None:
     """urgent / routine / None (unclear). A crisis (bot.safety) counts as urgent."""
     t = _norm(text)
     if _matches(t, ["not urgent", "non urgent", "nonurgent", "routine", "can wait", "no rush",
@@ -323,7 +324,7 @@ def no_one_in_particular(text: str) -> bool:
     return bool(_matches(text, NO_ONE_IN_PARTICULAR)) and not extract(text).providers
 
 
-def provider_named(text: str) -> Optional[str]:
+def provider_named(text: str) -> str | None:
     """The provider a member names ("Dr. Kim", "yes, Maria Gonzalez at UCSF", "stanford
     cancer center"), or None when the message names no one."""
     found = extract(text)
@@ -416,7 +417,7 @@ def says_correction(text: str) -> bool:
     return bool(_matches(text, CORRECTION_MARKERS))
 
 
-def parse_correction(text: str) -> Tuple[Optional[str], Optional[str]]:
+def parse_correction(text: str) -> tuple[str | None, str | None]:
     """Which answer the member wants to change, and the new value when the message
     carries one ("actually it's urgent" -> ("urgency", "urgent"); "the visit was on the
     10th, not the 3rd" -> ("initial_date", "the 10th"); "actually it's Dr. Liu")."""
@@ -430,7 +431,7 @@ def parse_correction(text: str) -> Tuple[Optional[str], Optional[str]]:
     return (field, value) if field else _correction(text)     # "wait, not urgent" is all new
 
 
-def _correction(text: str) -> Tuple[Optional[str], Optional[str]]:
+def _correction(text: str) -> tuple[str | None, str | None]:
     found = extract(text)
     if len(set(found.plans)) == 1:
         return "plan", found.plans[0]
@@ -453,7 +454,7 @@ def _correction(text: str) -> Tuple[Optional[str], Optional[str]]:
     return None, None
 
 
-def _corrected_urgency(t: str) -> Optional[str]:
+def _corrected_urgency(t: str) -> str | None:
     """"sorry, urgent should be no": the yes or no after the word; "change the urgent
     part": no new value (the question is asked again)."""
     after = re.split(r"\b(?:urgent|urgency|emergency|urgente|urgencia)\b", t)[-1].split()
@@ -468,18 +469,18 @@ def _corrected_urgency(t: str) -> Optional[str]:
 GRIEVANCE_CHOICES = ("denied_request", "pcp_refused", "handling", "other")
 
 
-def _first_kind(text: str, table: str, choices: Tuple[str, ...]) -> Optional[str]:
+def _first_kind(text: str, table: str, choices: tuple[str, ...]) -> str | None:
     choice = parse_choice(text, len(choices))
     if choice:
         return choices[choice - 1]
-    kinds: Dict[str, List[str]] = vocabulary()[table]
+    kinds: dict[str, list[str]] = vocabulary()[table]
     for kind, phrases in kinds.items():   # file order: most specific first
         if _matches(text, phrases):
             return kind
     return None
 
 
-def parse_mobility(text: str) -> Optional[str]:
+def parse_mobility(text: str) -> str | None:
     """walks / cane_walker / wheelchair / cannot_sit_up."""
     return _first_kind(text, "mobility", kb().ride_mobilities())
 
@@ -496,7 +497,7 @@ NO_APPOINTMENT_YET = ["not yet", "no appointment", "not scheduled", "none yet", 
                       "no tengo fecha", "no tengo cita", "me van a llamar"]
 
 
-def parse_appointment(text: str, now: datetime) -> Tuple[Optional[datetime], bool]:
+def parse_appointment(text: str, now: datetime) -> tuple[datetime | None, bool]:
     """(when, known). "not yet", "don't know" -> (None, True): a ride can be asked for
     before the visit is set. A date without a time is taken at 9:00 Pacific."""
     t = _norm(text)
@@ -508,6 +509,7 @@ def parse_appointment(text: str, now: datetime) -> Tuple[Optional[datetime], boo
             and weekday is None:
         return None, False
     from dateutil import parser as dateparser
+
     from bot.deadlines import PACIFIC
     local_now = now.astimezone(PACIFIC)
     base = local_now.replace(hour=9, minute=0, second=0, microsecond=0, tzinfo=None)
@@ -532,7 +534,7 @@ def parse_appointment(text: str, now: datetime) -> Tuple[Optional[datetime], boo
     return when, True
 
 
-def parse_phone(text: str) -> Optional[str]:
+def parse_phone(text: str) -> str | None:
     """A U.S. phone number as E.164 (+1 and 10 digits), or None."""
     digits = re.sub(r"\D", "", text or "")
     if len(digits) == 11 and digits.startswith("1"):

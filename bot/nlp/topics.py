@@ -11,7 +11,7 @@ more it counts ("won't approve" says refused louder than "approve" says authoriz
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from bot.nlp.pipeline import RIDE_INTENTS, _matches, classify_reason, ride_intent, vocabulary
 
@@ -52,7 +52,7 @@ def may_be_question(text: str) -> bool:
     return bool(QUESTION.search(text or ""))
 
 
-def topic_scores(text: str) -> Dict[str, int]:
+def topic_scores(text: str) -> dict[str, int]:
     """Words matched per topic. A phrase inside a longer phrase of another topic does not
     count: "dont approve" says refused, and its "approve" is not a second vote for
     authorization."""
@@ -67,7 +67,7 @@ def topic_scores(text: str) -> Dict[str, int]:
             for topic, phrases in found.items()}
 
 
-def question_topic(text: str) -> Optional[str]:
+def question_topic(text: str) -> str | None:
     """The rights topic a message's words name, or None. Ties go to the topic listed
     first in vocabulary.yml."""
     scores = topic_scores(text)
@@ -77,7 +77,7 @@ def question_topic(text: str) -> Optional[str]:
     return "rights_overview" if _matches(text, vocabulary()["rights_general"]) else None
 
 
-def rerouted_intent(intent: Optional[str], text: str) -> Optional[str]:
+def rerouted_intent(intent: str | None, text: str) -> str | None:
     """The rights intent for a question the classifier took for something else, or None."""
     if intent not in REROUTED_INTENTS or not may_be_question(text):
         return None
@@ -93,7 +93,7 @@ def rerouted_intent(intent: Optional[str], text: str) -> Optional[str]:
     return f"ask_{topic}"
 
 
-def other_topic(intent: Optional[str], ranking: List[Dict[str, Any]], text: str) -> Optional[str]:
+def other_topic(intent: str | None, ranking: list[dict[str, Any]], text: str) -> str | None:
     """The rights intent the words clearly name when the classifier chose another rights
     topic whose words are absent: "will the second doctor be qualified in the same area"
     is about who gives it, not the situations. Clearly: two words or more, or one word of a
@@ -128,7 +128,7 @@ HELP_TO_GET = re.compile(r"\b(?:ay[uú]d\w*|help)\s+(?:me\s+)?(?:a\s+|to\s+)?(?:
                          r"get|request|ask for|set up|start)\b", re.IGNORECASE)
 
 
-def asks_for_a_second_opinion(intent: Optional[str], text: str) -> bool:
+def asks_for_a_second_opinion(intent: str | None, text: str) -> bool:
     """"kern health member here, looking for a second opinion": a request the classifier
     was unsure of, or heard as a greeting, a plan's name or a rights question."""
     if ANOTHER_LOOK.search(text or ""):
@@ -143,7 +143,7 @@ def asks_for_a_second_opinion(intent: Optional[str], text: str) -> bool:
     return bool(intent and intent.startswith("ask_")) and bool(WANTS.search(text)) and not may_be_question(text)
 
 
-def tells_a_situation(intent: Optional[str], text: str) -> bool:
+def tells_a_situation(intent: str | None, text: str) -> bool:
     """A statement of one of the statute's five situations ("my doctor wants to operate
     but i dont think i need it") is a request, whatever rights or clinical intent the
     classifier heard in it; a question about them is not."""
@@ -158,8 +158,8 @@ def tells_a_situation(intent: Optional[str], text: str) -> bool:
 TRUST_CLASSIFIER_EMERGENCY = 0.9
 
 
-def corrected_intent(intent: Optional[str], confidence: float, ranking: List[Dict[str, Any]],
-                     text: str) -> Optional[Tuple[str, float]]:
+def corrected_intent(intent: str | None, confidence: float, ranking: list[dict[str, Any]],
+                     text: str) -> tuple[str, float] | None:
     """(intent, confidence) where the words say more than the classifier heard, or None.
     Run on every message the safety check found no crisis in (bot/nlp/rasa_components.py)."""
     if intent == "emergency" and confidence < TRUST_CLASSIFIER_EMERGENCY:

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Pattern, Tuple
+from re import Pattern
 
 import yaml
 
@@ -52,8 +53,8 @@ class _Entry:
     id: str
     category: str
     lang: str
-    patterns: Tuple[Pattern[str], ...]
-    unless: Tuple[Pattern[str], ...]      # past or chronic: cancels this entry, unless `now` says otherwise
+    patterns: tuple[Pattern[str], ...]
+    unless: tuple[Pattern[str], ...]      # past or chronic: cancels this entry, unless `now` says otherwise
 
     def matches(self, padded: str, now: bool) -> bool:
         if not any(p.search(padded) for p in self.patterns):
@@ -63,12 +64,12 @@ class _Entry:
 
 @dataclass(frozen=True)
 class _Lexicon:
-    entries: Tuple[_Entry, ...]
-    idioms: Tuple[Pattern[str], ...]
-    now: Tuple[Pattern[str], ...]
-    shorthand: Dict[str, str]
-    keywords: Tuple[str, ...]
-    spanish_words: FrozenSet[str]
+    entries: tuple[_Entry, ...]
+    idioms: tuple[Pattern[str], ...]
+    now: tuple[Pattern[str], ...]
+    shorthand: dict[str, str]
+    keywords: tuple[str, ...]
+    spanish_words: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +85,7 @@ def lexicon() -> _Lexicon:
                     tuple(data["keywords"]), frozenset(data["spanish_words"]))
 
 
-def _compiled(patterns: Iterable[str]) -> Tuple[Pattern[str], ...]:
+def _compiled(patterns: Iterable[str]) -> tuple[Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns)
 
 
@@ -131,13 +132,13 @@ def _blank_idioms(text: str) -> str:
     return text
 
 
-def _matches(norm: str) -> List[_Entry]:
+def _matches(norm: str) -> list[_Entry]:
     padded = f" {_blank_idioms(norm)} "
     now = any(p.search(padded) for p in lexicon().now)
     return [e for e in lexicon().entries if e.matches(padded, now)]
 
 
-def check(text: Optional[str]) -> Optional[Crisis]:
+def check(text: str | None) -> Crisis | None:
     """The crisis a message speaks of, or None. Reads at most the first 4,000 characters.
     The lexicon decides first; the classifier (bot/safety/classifier.py) catches what
     no pattern words."""

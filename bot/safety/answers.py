@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Dict, List, Optional
 
 from sqlalchemy import select
 
@@ -25,7 +24,7 @@ def answer_text(crisis: Crisis) -> str:
     return text(f"safety_{crisis.answer_kind}", crisis.lang)
 
 
-def held_answer(crisis: Crisis) -> List[str]:
+def held_answer(crisis: Crisis) -> list[str]:
     """What a member hears at once while a person holds the conversation."""
     return [answer_text(crisis), text("safety_then_held", crisis.lang)]
 
@@ -38,7 +37,7 @@ def record_answer(conversation_id: str, crisis: Crisis, where: str) -> None:
                      f"{crisis.category} {crisis.lang} {where}")
 
 
-def counts(since: Optional[datetime] = None) -> Dict[str, int]:
+def counts(since: datetime | None = None) -> dict[str, int]:
     """Safety answers given since `since` (default: the last 7 days), by category."""
     since = since or utcnow() - timedelta(days=7)
     with session_scope() as session:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, List, Tuple
+from typing import Any
 
 import yaml
 
@@ -30,7 +30,7 @@ THRESHOLD = 0.25
 MIN_WORDS = 5
 
 
-def corpus() -> List[Tuple[str, str]]:
+def corpus() -> list[tuple[str, str]]:
     """(text, label): label is a crisis category or "none"."""
     examples = []
     for name in CORPORA:
@@ -40,7 +40,7 @@ def corpus() -> List[Tuple[str, str]]:
     return examples + [(text, NONE) for text in assistant_examples()]
 
 
-def assistant_examples() -> List[str]:
+def assistant_examples() -> list[str]:
     """The NLU training examples (data/nlu/*.yml) of every intent but `emergency`."""
     out = []
     for path in sorted(NLU_DATA.glob("*.yml")):
@@ -68,7 +68,7 @@ def model() -> Any:   # a fitted scikit-learn Pipeline (scikit-learn is untyped)
     return pipeline
 
 
-def crisis_category(norm: str) -> Tuple[str, float]:
+def crisis_category(norm: str) -> tuple[str, float]:
     """The most likely crisis category of a normalised message, and the probability that
     it is no crisis at all."""
     pipeline = model()

@@ -11,7 +11,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, TextIO, Tuple
+from typing import Any, TextIO
 
 import yaml
 
@@ -24,14 +24,14 @@ DEV_SET = Path(__file__).with_name("dev_set.yml")
 
 @dataclass
 class Report:
-    crisis_total: Counter[Tuple[str, str]] = field(default_factory=Counter)      # (category, lang) -> n
-    crisis_found: Counter[Tuple[str, str]] = field(default_factory=Counter)
+    crisis_total: Counter[tuple[str, str]] = field(default_factory=Counter)      # (category, lang) -> n
+    crisis_found: Counter[tuple[str, str]] = field(default_factory=Counter)
     right_category: int = 0
     right_language: int = 0
-    ordinary_total: Counter[Tuple[str, bool]] = field(default_factory=Counter)    # (lang, alarming) -> n
-    false_alarms: Counter[Tuple[str, bool]] = field(default_factory=Counter)
-    misses: List[Tuple[str, str, str]] = field(default_factory=list)
-    alarms: List[Tuple[str, str, str]] = field(default_factory=list)
+    ordinary_total: Counter[tuple[str, bool]] = field(default_factory=Counter)    # (lang, alarming) -> n
+    false_alarms: Counter[tuple[str, bool]] = field(default_factory=Counter)
+    misses: list[tuple[str, str, str]] = field(default_factory=list)
+    alarms: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def recall(self) -> float:
@@ -47,20 +47,20 @@ class Report:
         return found / max(1, total)
 
 
-def load_held_out() -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
+def load_held_out() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Every held-out set in tests/safety/ (heldout_*.yml, heldout2_*.yml, ...)."""
-    def read(kind: str) -> List[Dict[str, Any]]:
+    def read(kind: str) -> list[dict[str, Any]]:
         return [item for path in sorted(HELD_OUT.glob(f"heldout*_{kind}.yml"))
                 for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
     return read("crisis"), read("ordinary")
 
 
-def load_dev() -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
+def load_dev() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     data = yaml.safe_load(DEV_SET.read_text(encoding="utf-8"))
     return data["crisis"], data["ordinary"]
 
 
-def evaluate(crisis: List[Dict[str, Any]], ordinary: List[Dict[str, Any]]) -> Report:
+def evaluate(crisis: list[dict[str, Any]], ordinary: list[dict[str, Any]]) -> Report:
     report = Report()
     for item in crisis:
         key = (item["category"], item["lang"])
@@ -104,7 +104,7 @@ def print_report(report: Report, title: str, out: TextIO = sys.stdout) -> None:
         w(f"  FALSE ALARM [{entry}/{lang}] {text}\n")
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dev", action="store_true", help="the development set instead of the held-out sets")
     args = parser.parse_args(argv)

@@ -8,8 +8,6 @@ assistant answers only a crisis and otherwise stays silent.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -27,11 +25,11 @@ class SafetyPolicy(DecidingPolicy):
     PRIORITY = 8        # above every other policy: it wins every tie
 
     @staticmethod
-    def next_action(tracker: DialogueStateTracker) -> Optional[str]:
+    def next_action(tracker: DialogueStateTracker) -> str | None:
         return next_action(tracker)
 
 
-def next_action(tracker: DialogueStateTracker) -> Optional[str]:
+def next_action(tracker: DialogueStateTracker) -> str | None:
     latest = tracker.latest_action_name
     crisis_now = (latest == ACTION_LISTEN_NAME and tracker.latest_message is not None
                   and tracker.latest_message.intent.get("name") == EMERGENCY_INTENT)

@@ -10,7 +10,6 @@
 """
 import argparse
 import sys
-from typing import List
 
 from bot.members import seed_demo_roster
 from bot.runtime import tracker_store_url
@@ -19,7 +18,7 @@ from bot.store.redaction import redact_tracker_store
 from bot.store.retention import purge_tracker_events, retention_days
 
 
-def main(argv: List[str]) -> int:
+def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.store", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)

@@ -1,10 +1,9 @@
 """Tables. A request is the system of record, not the tracker."""
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, text)
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import declarative_base
 
 if TYPE_CHECKING:

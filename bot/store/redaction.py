@@ -8,7 +8,8 @@ holds. The handoff transcript uses the same rule (actions/handoff.py).
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Iterable, Iterator, List, Optional
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import create_engine, inspect, text
 
@@ -20,14 +21,14 @@ def carries_dob(message: str) -> bool:
     return dob_in(message) is not None
 
 
-def answers_dob(message: Optional[str], asking: Optional[str]) -> bool:
+def answers_dob(message: str | None, asking: str | None) -> bool:
     """Does this member message answer (or carry) a date of birth?"""
     if not message or message == DOB_HIDDEN:
         return False
     return asking == ASKING_DOB or (asking == ASKING_ID and carries_dob(message))
 
 
-def redacted(events: Iterable[Dict[str, Any]], asking: Optional[str] = None) -> Iterator[Dict[str, Any]]:
+def redacted(events: Iterable[dict[str, Any]], asking: str | None = None) -> Iterator[dict[str, Any]]:
     """The events (as Rasa's dicts), in order, with every date-of-birth answer hidden.
     `asking`: the question being asked before the first of them."""
     for event in events:
@@ -42,12 +43,12 @@ def redacted(events: Iterable[Dict[str, Any]], asking: Optional[str] = None) -> 
         yield event
 
 
-def _hide_message(event: Dict[str, Any]) -> Dict[str, Any]:
+def _hide_message(event: dict[str, Any]) -> dict[str, Any]:
     parse_data = {**(event.get("parse_data") or {}), "text": DOB_HIDDEN, "entities": []}
     return {**event, "text": DOB_HIDDEN, "parse_data": parse_data}
 
 
-def asking_before(events: List[Dict[str, Any]]) -> Optional[str]:
+def asking_before(events: list[dict[str, Any]]) -> str | None:
     """The question being asked after these events (the last requested_slot set)."""
     return next((e.get("value") for e in reversed(events)
                  if e.get("event") == "slot" and e.get("name") == "requested_slot"), None)

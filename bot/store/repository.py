@@ -4,8 +4,9 @@ No plan rules here: callers pass decided values."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, overload
+from typing import Any, TypeVar, overload
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -29,8 +30,8 @@ def new_reference(prefix: str = "SO") -> str:
     return f"{prefix}-{body[:4]}-{body[4:]}"
 
 
-def add_with_reference(session: Session, model: Type[Model], prefix: str,
-                       on_clash: Optional[Callable[[], Optional[Model]]] = None, **fields: Any) -> Model:
+def add_with_reference(session: Session, model: type[Model], prefix: str,
+                       on_clash: Callable[[], Model | None] | None = None, **fields: Any) -> Model:
     """Insert a row under a fresh reference, retrying the (rare) reference clash.
     `on_clash()` may return a row that makes the insert unnecessary (then returned)."""
     for _ in range(5):
@@ -47,36 +48,36 @@ def add_with_reference(session: Session, model: Type[Model], prefix: str,
     raise RuntimeError("could not allocate a unique reference")
 
 
-def find_submission(session: Session, conversation_id: str, submission_key: str) -> Optional[SecondOpinionRequest]:
-    found: Optional[SecondOpinionRequest] = session.execute(
+def find_submission(session: Session, conversation_id: str, submission_key: str) -> SecondOpinionRequest | None:
+    found: SecondOpinionRequest | None = session.execute(
         select(SecondOpinionRequest).where(
             SecondOpinionRequest.conversation_id == conversation_id,
             SecondOpinionRequest.submission_key == submission_key)).scalar_one_or_none()
     return found
 
 
-def by_reference(session: Session, model: Type[Record], reference: str,
-                 member_id: Optional[str] = None) -> Optional[Record]:
+def by_reference(session: Session, model: type[Record], reference: str,
+                 member_id: str | None = None) -> Record | None:
     """A request, ride or grievance by its reference (as typed, any case); with
     `member_id`, only if it is that member's."""
     query = select(model).where(model.reference == reference.upper())
     if member_id is not None:
         query = query.where(model.member_id == member_id)
-    found: Optional[Record] = session.execute(query).scalar_one_or_none()
+    found: Record | None = session.execute(query).scalar_one_or_none()
     return found
 
 
-def member(session: Session, member_id: str) -> Optional[Member]:
+def member(session: Session, member_id: str) -> Member | None:
     """A member by their ID as stored (normalised: bot.members.normalize_member_id)."""
-    found: Optional[Member] = session.execute(select(Member).where(Member.member_id == member_id)).scalar_one_or_none()
+    found: Member | None = session.execute(select(Member).where(Member.member_id == member_id)).scalar_one_or_none()
     return found
 
 
-def records_of(session: Session, conversation_id: str, member_id: Optional[str] = None,
-               limit: int = 20) -> Dict[str, List[Any]]:
+def records_of(session: Session, conversation_id: str, member_id: str | None = None,
+               limit: int = 20) -> dict[str, list[Any]]:
     """A member's requests, rides and grievances, newest first: by member ID when known,
     with those opened in the conversation."""
-    def theirs(model: Type[SecondOpinionRequest] | Type[Ride] | Type[Grievance]) -> Any:   # a SQL condition
+    def theirs(model: type[SecondOpinionRequest] | type[Ride] | type[Grievance]) -> Any:   # a SQL condition
         in_conversation = model.conversation_id == conversation_id
         return or_(model.member_id == member_id, in_conversation) if member_id else in_conversation
     return {key: list(session.execute(select(model).where(theirs(model)).order_by(newest.desc())
@@ -86,27 +87,27 @@ def records_of(session: Session, conversation_id: str, member_id: Optional[str] 
                                        ("grievances", Grievance, Grievance.received_at))}
 
 
-def detached(session: Session, rows: List[Row]) -> List[Row]:
+def detached(session: Session, rows: list[Row]) -> list[Row]:
     """Rows to use after their session has closed (their loaded values stay readable)."""
     for row in rows:
         session.expunge(row)
     return rows
 
 
-def add_request(session: Session, **fields: Any) -> Tuple[SecondOpinionRequest, bool]:
+def add_request(session: Session, **fields: Any) -> tuple[SecondOpinionRequest, bool]:
     """Insert a request with a fresh reference; (row, created). If the same submission
     was stored meanwhile (a retried call racing the first), that row is returned."""
-    existing: List[Optional[SecondOpinionRequest]] = []
+    existing: list[SecondOpinionRequest | None] = []
 
-    def stored_meanwhile() -> Optional[SecondOpinionRequest]:
+    def stored_meanwhile() -> SecondOpinionRequest | None:
         existing[:] = [find_submission(session, fields["conversation_id"], fields["submission_key"])]
         return existing[0]
     row = add_with_reference(session, SecondOpinionRequest, "SO", on_clash=stored_meanwhile, **fields)
     return row, not (existing and existing[0] is row)
 
 
-def list_requests(session: Session, member_id: Optional[str] = None, status: Optional[str] = None,
-                  limit: int = 200) -> List[SecondOpinionRequest]:
+def list_requests(session: Session, member_id: str | None = None, status: str | None = None,
+                  limit: int = 200) -> list[SecondOpinionRequest]:
     query = select(SecondOpinionRequest)
     if member_id:
         query = query.where(SecondOpinionRequest.member_id == member_id)
@@ -116,9 +117,9 @@ def list_requests(session: Session, member_id: Optional[str] = None, status: Opt
     return list(session.execute(query.limit(limit)).scalars())
 
 
-def sms_contact(session: Session, phone_hash: str) -> Optional[SmsContact]:
+def sms_contact(session: Session, phone_hash: str) -> SmsContact | None:
     """A texting number, by the keyed hash that stands for it."""
-    found: Optional[SmsContact] = session.execute(
+    found: SmsContact | None = session.execute(
         select(SmsContact).where(SmsContact.phone_hash == phone_hash)).scalar_one_or_none()
     return found
 
@@ -127,7 +128,7 @@ def sms_contact(session: Session, phone_hash: str) -> Optional[SmsContact]:
 def as_utc(moment: datetime) -> datetime: ...
 @overload
 def as_utc(moment: None) -> None: ...
-def as_utc(moment: Optional[datetime]) -> Optional[datetime]:
+def as_utc(moment: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes; they were stored as UTC."""
     if moment is None or moment.tzinfo is not None:
         return moment

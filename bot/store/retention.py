@@ -3,7 +3,6 @@ The records (requests, members, audit) are not touched."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Optional
 
 from sqlalchemy import create_engine, inspect, text
 
@@ -17,7 +16,7 @@ def retention_days() -> int:
     return get_settings().tracker_retention_days
 
 
-def purge_tracker_events(tracker_url: str, days: Optional[int] = None, now: Optional[datetime] = None) -> int:
+def purge_tracker_events(tracker_url: str, days: int | None = None, now: datetime | None = None) -> int:
     """Delete Rasa tracker events older than `days`; returns how many were deleted."""
     days = retention_days() if days is None else days
     if days < 1:

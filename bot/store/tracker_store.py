@@ -5,7 +5,8 @@ endpoints.yml: `tracker_store: {type: bot.store.tracker_store.RedactingSQLTracke
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event

@@ -3,24 +3,36 @@ Every read or change of a member's records is written to the audit log."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterator, List, Literal, Optional, overload
+from collections.abc import Iterator
+from typing import Any, Literal, overload
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit, members, records
-from bot.workflow import IllegalTransition
 from bot.store import repository, session_scope
 from bot.store.models import Grievance, RequestStatusChange, Ride, SecondOpinionRequest
 from bot.web.auth import staff_actor
-from bot.web.schemas import (MEMBER_ID_PATTERN, REFERENCE_PATTERN, ErrorOut, InitialOpinion, MemberIn, MemberOut,
-                             RequestDetailOut, RequestOut, Status, StatusChangeOut, StatusPatch)
+from bot.web.schemas import (
+    MEMBER_ID_PATTERN,
+    REFERENCE_PATTERN,
+    ErrorOut,
+    InitialOpinion,
+    MemberIn,
+    MemberOut,
+    RequestDetailOut,
+    RequestOut,
+    Status,
+    StatusChangeOut,
+    StatusPatch,
+)
+from bot.workflow import IllegalTransition
 
-UNAUTHORIZED: Dict[int | str, Dict[str, Any]] = {401: {"model": ErrorOut, "description": "No valid staff token"}}
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut, "description": "No valid staff token"}}
 router = APIRouter(prefix="/api", dependencies=[Depends(staff_actor)], responses=UNAUTHORIZED)
-NOT_FOUND: Dict[int | str, Dict[str, Any]] = {404: {"model": ErrorOut, "description": "No record with that reference"}}
-CONFLICT: Dict[int | str, Dict[str, Any]] = {409: {"model": ErrorOut, "description": "That status change is not allowed from the current status"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "No record with that reference"}}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut, "description": "That status change is not allowed from the current status"}}
 MEMBER_ID_HELP = "Letters, digits and dashes: 4 to 32 letters or digits"
 REFERENCE = Path(..., pattern=REFERENCE_PATTERN, description="For example SO-7KQ2-M9XD")
 
@@ -39,7 +51,7 @@ def db() -> Iterator[Session]:
         yield session
 
 
-def _request_out(row: SecondOpinionRequest) -> Dict[str, Any]:
+def _request_out(row: SecondOpinionRequest) -> dict[str, Any]:
     return dict(
         reference=row.reference, member_id=row.member_id, plan=row.plan, reason=row.reason,
         reason_text=row.reason_text,
@@ -75,10 +87,10 @@ def put_member(body: MemberIn, response: Response,
     return MemberOut(**view.__dict__)
 
 
-@router.get("/requests", response_model=List[RequestOut], summary="Requests, newest first")
-def list_requests(member_id: Optional[str] = Query(None, pattern=MEMBER_ID_PATTERN, description=MEMBER_ID_HELP),
-                  status_: Optional[Status] = Query(None, alias="status"),
-                  actor: str = Depends(staff_actor), session: Session = Depends(db)) -> List[RequestOut]:
+@router.get("/requests", response_model=list[RequestOut], summary="Requests, newest first")
+def list_requests(member_id: str | None = Query(None, pattern=MEMBER_ID_PATTERN, description=MEMBER_ID_HELP),
+                  status_: Status | None = Query(None, alias="status"),
+                  actor: str = Depends(staff_actor), session: Session = Depends(db)) -> list[RequestOut]:
     key = member_key(member_id, "query") if member_id is not None else None
     rows = repository.list_requests(session, key, status_.value if status_ else None)
     audit.record(session, actor, "list", "request", key, f"status={status_.value if status_ else 'any'} n={len(rows)}")
@@ -109,18 +121,18 @@ def patch_request(body: StatusPatch, reference: str = REFERENCE, actor: str = De
 
 @overload
 def moved(session: Session, kind: Literal["request"], reference: str, new_status: str, actor: str,
-          note: Optional[str] = ..., reasons: Optional[str] = ...) -> SecondOpinionRequest: ...
+          note: str | None = ..., reasons: str | None = ...) -> SecondOpinionRequest: ...
 @overload
 def moved(session: Session, kind: Literal["ride"], reference: str, new_status: str, actor: str,
-          note: Optional[str] = ..., reasons: Optional[str] = ...) -> Ride: ...
+          note: str | None = ..., reasons: str | None = ...) -> Ride: ...
 @overload
 def moved(session: Session, kind: Literal["grievance"], reference: str, new_status: str, actor: str,
-          note: Optional[str] = ..., reasons: Optional[str] = ...) -> Grievance: ...
+          note: str | None = ..., reasons: str | None = ...) -> Grievance: ...
 @overload
 def moved(session: Session, kind: str, reference: str, new_status: str, actor: str,
-          note: Optional[str] = ..., reasons: Optional[str] = ...) -> SecondOpinionRequest | Ride | Grievance: ...
-def moved(session: Session, kind: str, reference: str, new_status: str, actor: str, note: Optional[str] = None,
-          reasons: Optional[str] = None) -> SecondOpinionRequest | Ride | Grievance:
+          note: str | None = ..., reasons: str | None = ...) -> SecondOpinionRequest | Ride | Grievance: ...
+def moved(session: Session, kind: str, reference: str, new_status: str, actor: str, note: str | None = None,
+          reasons: str | None = None) -> SecondOpinionRequest | Ride | Grievance:
     """records.move, with 404 for no such record and 409 for a move the workflow refuses."""
     try:
         return records.move(session, kind, reference, new_status, actor, note, reasons)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse
@@ -27,7 +27,7 @@ schema at `/openapi.json`. Reads and changes of a member's records are written t
 audit log. Times are ISO 8601 with offset (UTC); members are shown them in Pacific time."""
 
 
-def create_app(assistant: Optional[Assistant] = None) -> FastAPI:
+def create_app(assistant: Assistant | None = None) -> FastAPI:
     """The gateway, talking to `assistant` (Rasa at RASA_URL unless another is given)."""
     app = FastAPI(title="Second Opinion Assistant", version="1.0", description=DESCRIPTION,
                   docs_url=None, redoc_url=None, openapi_url=None)
@@ -42,7 +42,7 @@ def create_app(assistant: Optional[Assistant] = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(staff_actor)])
-    def openapi_schema() -> Dict[str, Any]:
+    def openapi_schema() -> dict[str, Any]:
         return app.openapi()
 
     @app.get("/", include_in_schema=False)
@@ -70,7 +70,7 @@ def create_app(assistant: Optional[Assistant] = None) -> FastAPI:
             seed_demo_agents()
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> Dict[str, Any]:
+    def healthz() -> dict[str, Any]:
         return {"ok": True}
 
     return app

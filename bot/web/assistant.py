@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any, Dict, List, Optional, Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -20,10 +20,10 @@ class Assistant(Protocol):
     """What the gateway needs of the assistant. The app is given one (create_app);
     tests give it a stand-in."""
 
-    async def ask(self, sender: str, message: str, channel: str) -> List[Dict[str, Any]]:
+    async def ask(self, sender: str, message: str, channel: str) -> list[dict[str, Any]]:
         """One member message in; every message the assistant answered, out."""
 
-    async def run_action(self, sender: str, action: str) -> List[Dict[str, Any]]:
+    async def run_action(self, sender: str, action: str) -> list[dict[str, Any]]:
         """Have the assistant run one action in a conversation; what it said."""
 
 
@@ -31,15 +31,15 @@ class RasaAssistant:
     """The assistant behind the gateway: Rasa's REST channel and its HTTP API (token
     protected, localhost only) at RASA_URL."""
 
-    async def ask(self, sender: str, message: str, channel: str) -> List[Dict[str, Any]]:
+    async def ask(self, sender: str, message: str, channel: str) -> list[dict[str, Any]]:
         async with httpx.AsyncClient(timeout=60) as client:
             r = await client.post(f"{get_settings().rasa_base_url}/webhooks/rest/webhook",
                                   json={"sender": sender, "message": message, "input_channel": channel})
             r.raise_for_status()
-            messages: List[Dict[str, Any]] = r.json()
+            messages: list[dict[str, Any]] = r.json()
             return messages
 
-    async def run_action(self, sender: str, action: str) -> List[Dict[str, Any]]:
+    async def run_action(self, sender: str, action: str) -> list[dict[str, Any]]:
         """Taking the conversation back after a handoff."""
         settings = get_settings()
         rasa_url, auth = settings.rasa_base_url, {"token": settings.rasa_token}
@@ -51,11 +51,11 @@ class RasaAssistant:
             listen = await client.post(f"{rasa_url}/conversations/{sender}/tracker/events", params=auth,
                                        json=[{"event": "action", "name": "action_listen"}])
             listen.raise_for_status()
-            said: List[Dict[str, Any]] = r.json().get("messages") or []
+            said: list[dict[str, Any]] = r.json().get("messages") or []
             return said
 
 
-def handoff_opened(messages: List[Dict[str, Any]]) -> Optional[int]:
+def handoff_opened(messages: list[dict[str, Any]]) -> int | None:
     """The handoff the assistant opened in this reply, if any (its custom payload)."""
     return next((m["custom"][HANDOFF_OPENED] for m in messages
                  if isinstance(m.get("custom"), dict) and HANDOFF_OPENED in m["custom"]), None)

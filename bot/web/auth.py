@@ -7,7 +7,6 @@ no token configured, every call is refused.
 from __future__ import annotations
 
 import secrets
-from typing import Dict, Optional
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -17,10 +16,10 @@ from bot.settings import get_settings
 _bearer = HTTPBearer(auto_error=False)
 
 
-def configured_tokens() -> Dict[str, str]:
+def configured_tokens() -> dict[str, str]:
     """token -> actor name."""
     settings = get_settings()
-    tokens: Dict[str, str] = {}
+    tokens: dict[str, str] = {}
     single = settings.staff_api_token.strip()
     if single:
         tokens[single] = "staff"
@@ -31,7 +30,7 @@ def configured_tokens() -> Dict[str, str]:
     return tokens
 
 
-def _match(presented: str) -> Optional[str]:
+def _match(presented: str) -> str | None:
     found = None
     for token, actor in configured_tokens().items():
         if secrets.compare_digest(presented.encode(), token.encode()):
@@ -39,7 +38,7 @@ def _match(presented: str) -> Optional[str]:
     return found
 
 
-def staff_actor(credentials: Optional[HTTPAuthorizationCredentials] = Depends(_bearer)) -> str:
+def staff_actor(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:
     """The staff member behind the call, or 401 with no detail."""
     actor = _match(credentials.credentials) if credentials and credentials.scheme.lower() == "bearer" else None
     if actor is None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections import OrderedDict
-from typing import Any, Dict, List, Literal, Optional
+from typing import Any, Literal
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
@@ -38,26 +38,26 @@ LABEL_PREFIX = "chat_"
 
 class Session:
     def __init__(self) -> None:
-        self.answers: "OrderedDict[str, Optional[List[Dict[str, Any]]]]" = OrderedDict()   # id -> reply (None: to an agent)
-        self.offered: Dict[str, str] = {}                               # payload -> title
-        self.lang: Optional[str] = None                                 # as the member last wrote
+        self.answers: OrderedDict[str, list[dict[str, Any]] | None] = OrderedDict()   # id -> reply (None: to an agent)
+        self.offered: dict[str, str] = {}                               # payload -> title
+        self.lang: str | None = None                                 # as the member last wrote
 
 
-SESSIONS: Dict[str, Session] = {}
+SESSIONS: dict[str, Session] = {}
 
 
 def _sender(token: str) -> str:
     return keyed_id("web", token, get_settings().web_conversation_key)
 
 
-def _for_browser(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def _for_browser(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"text": m.get("text", ""), "buttons": [{"title": b["title"], "payload": b["payload"]}
                                                     for b in m.get("buttons") or []]}
             for m in messages if m.get("text") or m.get("buttons")]
 
 
 @router.get("/chat/labels", include_in_schema=False)
-def labels(lang: Literal["en", "es"] = DEFAULT_LANG) -> Dict[str, str]:
+def labels(lang: Literal["en", "es"] = DEFAULT_LANG) -> dict[str, str]:
     """The page's labels in `lang`, by name (the catalog key without "chat_")."""
     keys = [key for key in catalog(DEFAULT_LANG) if key.startswith(LABEL_PREFIX)]
     return {key[len(LABEL_PREFIX):]: text(key, lang) for key in keys}
@@ -124,7 +124,7 @@ def _optional(value: Any, kind: type) -> bool:
     return value is None or (isinstance(value, kind) and not isinstance(value, bool))
 
 
-def _shape_problem(data: Any, said_hello: bool) -> Optional[str]:
+def _shape_problem(data: Any, said_hello: bool) -> str | None:
     """Why a frame cannot be taken, or None."""
     if data is INVALID:
         return "expected a JSON text frame"
@@ -143,7 +143,7 @@ def _shape_problem(data: Any, said_hello: bool) -> Optional[str]:
     return None
 
 
-async def _converse(ws: WebSocket, session: Session, sender: str, message: str) -> Optional[List[Dict[str, Any]]]:
+async def _converse(ws: WebSocket, session: Session, sender: str, message: str) -> list[dict[str, Any]] | None:
     """The assistant's reply; None when the message went to the agent holding the chat
     (unless it spoke of a crisis: that is answered at once, whoever holds the chat)."""
     held = handoff.add_member_message(sender, message)
@@ -161,7 +161,7 @@ async def _converse(ws: WebSocket, session: Session, sender: str, message: str) 
     return reply
 
 
-async def _answer(ws: WebSocket, message_id: str, reply: Optional[List[Dict[str, Any]]], lang: Optional[str]) -> None:
+async def _answer(ws: WebSocket, message_id: str, reply: list[dict[str, Any]] | None, lang: str | None) -> None:
     if reply is None:
         await ws.send_json({"type": "held", "reply_to": message_id})
     else:

@@ -11,7 +11,7 @@ import asyncio
 import secrets
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Request, Response, WebSocket, WebSocketDisconnect
@@ -25,8 +25,8 @@ from bot.grievances import ABOUT, file_grievance
 from bot.handoff import HandoffView, NotHolder
 from bot.messages import text
 from bot.policy import NETWORKS, URGENCIES, kb
-from bot.second_opinions import REQUESTERS, draft_from_answers, open_request
 from bot.safety import answers as safety_answers
+from bot.second_opinions import REQUESTERS, draft_from_answers, open_request
 from bot.settings import get_settings
 from bot.store import session_scope
 from bot.transport import RideDraft, request_ride
@@ -97,7 +97,7 @@ def _signed_in(request: Request) -> ConsoleSession:
     return console
 
 
-async def _checked_form(request: Request, expected: Optional[str]) -> Dict[str, str]:
+async def _checked_form(request: Request, expected: str | None) -> dict[str, str]:
     """The posted form; FormRefused when its CSRF token is missing or wrong."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     given = form.get("csrf", "")
@@ -106,7 +106,7 @@ async def _checked_form(request: Request, expected: Optional[str]) -> Dict[str, 
     return form
 
 
-def _page(request: Request, name: str, console: Optional[ConsoleSession], status_code: int = 200,
+def _page(request: Request, name: str, console: ConsoleSession | None, status_code: int = 200,
           **context: Any) -> Response:
     return TEMPLATES.TemplateResponse(request, name, {"console": console, "plan_name": _plan_name,
                                                       "reason_label": REASON_LABELS.get, "when": _when,
@@ -115,16 +115,16 @@ def _page(request: Request, name: str, console: Optional[ConsoleSession], status
                                                       "waited": _waited, **context}, status_code=status_code)
 
 
-def _language_label(lang: Optional[str]) -> str:
+def _language_label(lang: str | None) -> str:
     """The member's language as agents read it (the assistant's slot, in the handoff summary)."""
     return LANGUAGE_LABELS.get(lang or "en", lang or "")
 
 
-def _plan_name(plan: Optional[str]) -> str:
+def _plan_name(plan: str | None) -> str:
     return kb().plan(plan).name if plan in kb().plans else "Plan not known yet"
 
 
-def _when(moment: Optional[datetime]) -> str:
+def _when(moment: datetime | None) -> str:
     return to_pacific(moment).strftime("%b %-d, %-I:%M %p") if moment else ""
 
 
@@ -192,7 +192,7 @@ def queue_part(request: Request) -> Response:
     return _page(request, "_queue.html", console, **_queue_context())
 
 
-def _queue_context() -> Dict[str, Any]:
+def _queue_context() -> dict[str, Any]:
     views = handoff.queue()
     return {"waiting": [v for v in views if v.status == "waiting"],
             "held": [v for v in views if v.status == "held"], "callbacks": handoff.open_callbacks(),
@@ -234,7 +234,7 @@ def conversation_part(request: Request, handoff_id: int) -> Response:
     return _page(request, "_conversation_live.html", console, view=view, **_conversation_context(view, console))
 
 
-def _conversation_context(view: HandoffView, console: ConsoleSession) -> Dict[str, Any]:
+def _conversation_context(view: HandoffView, console: ConsoleSession) -> dict[str, Any]:
     collected = _collected(view)
     member_id = _verified_member(view)[0]
     return {"collected": collected, "member_id": member_id, "mine": view.status == "held" and
@@ -262,7 +262,7 @@ async def claim(request: Request, handoff_id: int) -> Response:
     return RedirectResponse(f"/console/handoffs/{handoff_id}", status_code=303)
 
 
-async def _holding(request: Request, handoff_id: int) -> Tuple[ConsoleSession, Dict[str, str], HandoffView]:
+async def _holding(request: Request, handoff_id: int) -> tuple[ConsoleSession, dict[str, str], HandoffView]:
     """(console, form, view) for a form posted by the agent holding the conversation."""
     console = _signed_in(request)
     form = await _checked_form(request, console.csrf_token)
@@ -324,12 +324,12 @@ async def verify(request: Request, handoff_id: int) -> Response:
     return _back(handoff_id, notice=f"Verified: member {member.member_id} ({_plan_name(member.plan)}).")
 
 
-def _collected(view: HandoffView) -> Dict[str, Any]:
+def _collected(view: HandoffView) -> dict[str, Any]:
     """What the assistant collected, with what agents settled since."""
     return {**view.summary, **view.agent_slots}
 
 
-def _verified_member(view: HandoffView) -> Tuple[Optional[str], Optional[str]]:
+def _verified_member(view: HandoffView) -> tuple[str | None, str | None]:
     """(member ID, plan from their record) once verified, else (None, None): verified by
     an agent here, or by the assistant as the database records it (never the summary's
     slots, which a caller of the assistant could have set)."""
@@ -339,7 +339,7 @@ def _verified_member(view: HandoffView) -> Tuple[Optional[str], Optional[str]]:
     return (member.member_id, member.plan) if member else (None, None)
 
 
-def _audit(console: ConsoleSession, action: str, entity: str, key: Optional[str], detail: Optional[str] = None) -> None:
+def _audit(console: ConsoleSession, action: str, entity: str, key: str | None, detail: str | None = None) -> None:
     with session_scope() as session:
         audit.record(session, _agent_actor(console), action, entity, key, detail)
 

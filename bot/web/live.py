@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from typing import Any, Dict, List, Optional, Set
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, WebSocket
@@ -26,20 +26,20 @@ log = logging.getLogger(__name__)
 
 class Hub:
     def __init__(self) -> None:
-        self.members: Dict[str, Set[WebSocket]] = defaultdict(set)    # conversation id -> web chats
-        self.consoles: Set[WebSocket] = set()
+        self.members: dict[str, set[WebSocket]] = defaultdict(set)    # conversation id -> web chats
+        self.consoles: set[WebSocket] = set()
 
-    async def _send(self, sockets: Set[WebSocket], payload: Dict[str, Any]) -> None:
+    async def _send(self, sockets: set[WebSocket], payload: dict[str, Any]) -> None:
         for ws in list(sockets):
             try:
                 await ws.send_json(payload)
             except Exception:  # noqa: BLE001 - a closed socket is dropped, the rest still get it
                 sockets.discard(ws)
 
-    async def to_member(self, conversation_id: str, payload: Dict[str, Any]) -> None:
+    async def to_member(self, conversation_id: str, payload: dict[str, Any]) -> None:
         await self._send(self.members.get(conversation_id, set()), payload)
 
-    async def to_consoles(self, payload: Dict[str, Any]) -> None:
+    async def to_consoles(self, payload: dict[str, Any]) -> None:
         await self._send(self.consoles, payload)
 
 
@@ -61,7 +61,7 @@ def member_language(view: HandoffView) -> str:
     return view.summary.get("language") or DEFAULT_LANG
 
 
-def agent_message_for_chat(message: MessageView, lang: str = DEFAULT_LANG) -> Dict[str, Any]:
+def agent_message_for_chat(message: MessageView, lang: str = DEFAULT_LANG) -> dict[str, Any]:
     """An agent's words as the web chat shows them: labelled as from a person."""
     return {"type": "agent", "id": message.id, "label": text("agent_chat_label", lang, agent_name=message.agent_name),
             "text": message.body}
@@ -76,7 +76,7 @@ async def notice(app: FastAPI, view: HandoffView, body: str) -> None:
     await HUB.to_member(view.conversation_id, {"type": "notice", "text": body})
 
 
-async def assistant_said(app: FastAPI, view: HandoffView, messages: List[Dict[str, Any]]) -> None:
+async def assistant_said(app: FastAPI, view: HandoffView, messages: list[dict[str, Any]]) -> None:
     """What the assistant said on its own when it took the conversation back. By text,
     its choices are numbered and remembered, as in any reply (the conversation's ID is
     the number's hash)."""
@@ -90,7 +90,7 @@ async def assistant_said(app: FastAPI, view: HandoffView, messages: List[Dict[st
         {"text": m.get("text", ""), "buttons": []} for m in messages if m.get("text")]})
 
 
-def answer_if_crisis(conversation_id: str, body: str) -> List[str]:
+def answer_if_crisis(conversation_id: str, body: str) -> list[str]:
     """A member's message to a conversation a person holds (or is about to): a crisis in
     it is answered at once with 911/988, in the member's language, and the conversation
     is flagged at the top of the queue (audited). The answer, or nothing."""
@@ -103,7 +103,7 @@ def answer_if_crisis(conversation_id: str, body: str) -> List[str]:
     return said
 
 
-async def queue_changed(handoff_id: Optional[int] = None) -> None:
+async def queue_changed(handoff_id: int | None = None) -> None:
     await HUB.to_consoles({"type": "queue", "handoff": handoff_id})
 
 

@@ -14,11 +14,11 @@ import asyncio
 import json
 import logging
 import re
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
+from fastapi import FastAPI
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
-from fastapi import FastAPI
 
 from bot.messages import text
 from bot.settings import Settings, get_settings
@@ -36,7 +36,7 @@ def conversation_id(phone: str, key: str) -> str:
     return keyed_id("sms", phone, key)
 
 
-def split_message(body: str, limit: int = SMS_LIMIT) -> List[str]:
+def split_message(body: str, limit: int = SMS_LIMIT) -> list[str]:
     """Split at sentence ends (then at spaces) into pieces of at most `limit` characters."""
     pieces, current = [], ""
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", body.strip()):
@@ -58,7 +58,7 @@ def split_message(body: str, limit: int = SMS_LIMIT) -> List[str]:
     return [p for p in pieces if p]
 
 
-def as_sms(messages: List[Dict[str, Any]]) -> Tuple[str, List[str]]:
+def as_sms(messages: list[dict[str, Any]]) -> tuple[str, list[str]]:
     """One text from Rasa's messages, with buttons as numbered choices; and the
     payloads those numbers stand for."""
     parts, payloads = [], []
@@ -71,7 +71,7 @@ def as_sms(messages: List[Dict[str, Any]]) -> Tuple[str, List[str]]:
     return "\n".join(parts), payloads
 
 
-def for_texting(phone_hash: str, messages: List[Dict[str, Any]]) -> str:
+def for_texting(phone_hash: str, messages: list[dict[str, Any]]) -> str:
     """The assistant's messages as one text to the member whose number hashes to
     `phone_hash`; the choices it numbers replace those offered before (none: none)."""
     body, payloads = as_sms(messages)
@@ -82,9 +82,9 @@ def for_texting(phone_hash: str, messages: List[Dict[str, Any]]) -> str:
     return body
 
 
-def choices_of(contact: SmsContact) -> List[str]:
+def choices_of(contact: SmsContact) -> list[str]:
     """The payloads the last text to this member numbered, in order."""
-    choices: List[str] = json.loads(contact.last_choices or "[]")
+    choices: list[str] = json.loads(contact.last_choices or "[]")
     return choices
 
 
@@ -102,7 +102,7 @@ def send(app: FastAPI, phone: str, body: str) -> None:
     app.state.sms_outbox.put_nowait((phone, body))
 
 
-def send_to_member(app: FastAPI, phone: str, phone_hash: str, messages: List[Dict[str, Any]]) -> None:
+def send_to_member(app: FastAPI, phone: str, phone_hash: str, messages: list[dict[str, Any]]) -> None:
     """Queue the assistant's messages to a texting member, its choices remembered."""
     body = for_texting(phone_hash, messages)
     if body:
@@ -126,7 +126,7 @@ def _opted_out(phone: str, settings: Settings) -> bool:
         return bool(contact is not None and contact.opted_out)
 
 
-async def _send_queued(outbox: asyncio.Queue[Tuple[str, str]]) -> None:
+async def _send_queued(outbox: asyncio.Queue[tuple[str, str]]) -> None:
     """Send queued texts (a later reply, an agent's words, a handoff notice).
     Opted-out numbers get nothing."""
     while True:

@@ -2,8 +2,6 @@
 requests API. `?overdue=true` lists what needs attention first."""
 from __future__ import annotations
 
-from typing import List, Optional
-
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -14,13 +12,20 @@ from bot.store import repository
 from bot.store.models import Grievance, Ride, SecondOpinionRequest
 from bot.web.api import CONFLICT, MEMBER_ID_HELP, NOT_FOUND, REFERENCE, UNAUTHORIZED, db, member_key, moved
 from bot.web.auth import staff_actor
-from bot.web.schemas import (MEMBER_ID_PATTERN, REFERENCE_PATTERN, GrievanceOut, GrievancePatch, GrievanceStatus,
-                             RideOut, RidePatch)
+from bot.web.schemas import (
+    MEMBER_ID_PATTERN,
+    REFERENCE_PATTERN,
+    GrievanceOut,
+    GrievancePatch,
+    GrievanceStatus,
+    RideOut,
+    RidePatch,
+)
 
 router = APIRouter(prefix="/api", dependencies=[Depends(staff_actor)], responses=UNAUTHORIZED)
 
 
-def _request_ref(session: Session, request_id: Optional[int]) -> Optional[str]:
+def _request_ref(session: Session, request_id: int | None) -> str | None:
     return session.get(SecondOpinionRequest, request_id).reference if request_id else None
 
 
@@ -41,11 +46,11 @@ def _grievance_out(session: Session, g: Grievance) -> GrievanceOut:
                         resolve_due_at=repository.as_utc(g.resolve_due_at))
 
 
-@router.get("/rides", response_model=List[RideOut], summary="Rides, newest first")
-def list_rides(request: Optional[str] = Query(None, pattern=REFERENCE_PATTERN,
+@router.get("/rides", response_model=list[RideOut], summary="Rides, newest first")
+def list_rides(request: str | None = Query(None, pattern=REFERENCE_PATTERN,
                                               description="A request's reference"),
                overdue: bool = Query(False, description="Only open rides asked for inside the lead time"),
-               actor: str = Depends(staff_actor), session: Session = Depends(db)) -> List[RideOut]:
+               actor: str = Depends(staff_actor), session: Session = Depends(db)) -> list[RideOut]:
     query = select(Ride).order_by(Ride.created_at.desc(), Ride.id.desc())
     if request:
         req = repository.by_reference(session, SecondOpinionRequest, request)
@@ -78,11 +83,11 @@ def patch_ride(body: RidePatch, reference: str = REFERENCE, actor: str = Depends
     return _ride_out(session, moved(session, "ride", reference, body.status.value, actor, body.note))
 
 
-@router.get("/grievances", response_model=List[GrievanceOut], summary="Grievances, newest first")
-def list_grievances(member_id: Optional[str] = Query(None, pattern=MEMBER_ID_PATTERN, description=MEMBER_ID_HELP),
-                    status_: Optional[GrievanceStatus] = Query(None, alias="status"),
+@router.get("/grievances", response_model=list[GrievanceOut], summary="Grievances, newest first")
+def list_grievances(member_id: str | None = Query(None, pattern=MEMBER_ID_PATTERN, description=MEMBER_ID_HELP),
+                    status_: GrievanceStatus | None = Query(None, alias="status"),
                     overdue: bool = Query(False, description="Only those past an acknowledgement or resolution due date"),
-                    actor: str = Depends(staff_actor), session: Session = Depends(db)) -> List[GrievanceOut]:
+                    actor: str = Depends(staff_actor), session: Session = Depends(db)) -> list[GrievanceOut]:
     query = select(Grievance).order_by(Grievance.received_at.desc(), Grievance.id.desc())
     key = member_key(member_id, "query") if member_id is not None else None
     if key:

@@ -3,9 +3,10 @@ which fields can be null, and every field of an answer is always there."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Type
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, StrictStr, validator
 
@@ -48,7 +49,7 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
-def _nullable(schema: Dict[str, Any], model: Type[BaseModel]) -> None:
+def _nullable(schema: dict[str, Any], model: type[BaseModel]) -> None:
     for field in model.__fields__.values():
         if field.allow_none:
             prop = schema["properties"][field.alias]
@@ -70,7 +71,7 @@ class In(BaseModel):
 class Out(BaseModel):
     class Config:
         @staticmethod
-        def schema_extra(schema: Dict[str, Any], model: Type[BaseModel]) -> None:
+        def schema_extra(schema: dict[str, Any], model: type[BaseModel]) -> None:
             _nullable(schema, model)
             schema["required"] = [f.alias for f in model.__fields__.values()]
 
@@ -84,7 +85,7 @@ class MemberIn(In):
     last_name: StrictStr = Field(..., min_length=1, max_length=100)
     dob: date = Field(..., description="Date of birth, YYYY-MM-DD")
     plan: PlanId
-    phone: Optional[StrictStr] = Field(None, regex=PHONE_PATTERN,
+    phone: StrictStr | None = Field(None, regex=PHONE_PATTERN,
                                        description="E.164, for example +15595550123 (spaces, dots, dashes "
                                                    "and brackets between the digits are allowed)")
     language: Language = Field(Language("en"), description="Preferred language")
@@ -108,7 +109,7 @@ class MemberIn(In):
         return value
 
     @validator("phone")
-    def _e164(cls, value: Optional[str]) -> Optional[str]:
+    def _e164(cls, value: str | None) -> str | None:
         if value is None:
             return None
         cleaned = re.sub(r"[ ().-]", "", value)
@@ -124,55 +125,55 @@ class MemberOut(Out):
     last_name: str
     dob: date
     plan: PlanId
-    phone: Optional[str]
+    phone: str | None
     language: str
     is_demo: bool
 
 
 class InitialOpinion(Out):
     provider: str
-    specialty: Optional[str]
+    specialty: str | None
     recommendation: str
-    date: Optional[date]
-    date_text: Optional[str] = Field(None, description="Roughly when, in the member's words")
+    date: date | None
+    date_text: str | None = Field(None, description="Roughly when, in the member's words")
 
 
 class RequestOut(Out):
     reference: str
-    member_id: Optional[str]
+    member_id: str | None
     plan: PlanId
     reason: str
     reason_text: str
     initial_opinion: InitialOpinion
     requested_by: str
     network: str
-    preferred_provider: Optional[str]
+    preferred_provider: str | None
     urgency: str
     authorization_required: bool
     status: Status
     received_at: datetime
-    decision_due_at: Optional[datetime] = Field(None, description="ISO 8601 with offset; null where the policy sets none")
+    decision_due_at: datetime | None = Field(None, description="ISO 8601 with offset; null where the policy sets none")
     channel: str
     conversation_id: str
 
 
 class StatusChangeOut(Out):
-    from_status: Optional[Status]
+    from_status: Status | None
     to_status: Status
-    note: Optional[str]
+    note: str | None
     changed_by: str
     changed_at: datetime
 
 
 class RequestDetailOut(RequestOut):
-    history: List[StatusChangeOut]
-    denial_notice: Optional[str] = Field(None, description="The notice text for the member, once denied")
+    history: list[StatusChangeOut]
+    denial_notice: str | None = Field(None, description="The notice text for the member, once denied")
 
 
 class StatusPatch(In):
     status: Status
-    note: Optional[StrictStr] = Field(None, max_length=2000)
-    reasons: Optional[StrictStr] = Field(None, max_length=4000,
+    note: StrictStr | None = Field(None, max_length=2000)
+    reasons: StrictStr | None = Field(None, max_length=4000,
                                    description="Required when status is denied: why, in words for the member")
 
 
@@ -182,11 +183,11 @@ if not TYPE_CHECKING:
 
 class RideOut(Out):
     reference: str
-    request: Optional[str] = Field(None, description="Reference of the second-opinion request")
-    member_id: Optional[str]
+    request: str | None = Field(None, description="Reference of the second-opinion request")
+    member_id: str | None
     plan: PlanId
-    appointment_at: Optional[datetime]
-    appointment_text: Optional[str]
+    appointment_at: datetime | None
+    appointment_text: str | None
     pickup_address: str
     companion: bool
     mobility: str
@@ -203,9 +204,9 @@ if not TYPE_CHECKING:
 
 class GrievanceOut(Out):
     reference: str
-    member_id: Optional[str]
+    member_id: str | None
     plan: PlanId
-    request: Optional[str]
+    request: str | None
     about: str
     account_text: str
     expedited: bool
@@ -217,9 +218,9 @@ class GrievanceOut(Out):
 
 class RidePatch(In):
     status: RideStatus
-    note: Optional[StrictStr] = Field(None, max_length=2000)
+    note: StrictStr | None = Field(None, max_length=2000)
 
 
 class GrievancePatch(In):
     status: GrievanceStatus
-    note: Optional[StrictStr] = Field(None, max_length=2000)
+    note: StrictStr | None = Field(None, max_length=2000)

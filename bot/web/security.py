@@ -6,13 +6,11 @@ script, no inline style, nothing from a CDN.
 """
 from __future__ import annotations
 
-from typing import Set
-
 from fastapi import FastAPI, HTTPException, Request
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -65,7 +63,7 @@ class SecurityHeaders:
 
 def _allowed_methods(app: FastAPI, scope: Scope) -> str:
     """Every method some route serves at this path (Starlette names only the first's)."""
-    methods: Set[str] = set()
+    methods: set[str] = set()
     for route in app.router.routes:
         match, _ = route.matches({**scope, "method": "GET"})
         if match != Match.NONE and isinstance(route, Route) and route.methods:   # the routes that have methods

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import re
 import unicodedata
-from typing import List, Tuple
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from sqlalchemy import select
@@ -24,8 +23,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot import handoff
 from bot.deadlines import utcnow
 from bot.messages import DEFAULT_LANG, text
-from bot.nlp import language
-from bot.nlp import parse_choice
+from bot.nlp import language, parse_choice
 from bot.settings import get_settings
 from bot.store import repository, session_scope
 from bot.store.models import SmsContact, SmsInbound
@@ -58,7 +56,7 @@ def _signed_url(request: Request, public_base: str) -> str:
     return f"{public_base}{request.url.path}{query}"
 
 
-def _first_time(session: Session, phone_hash: str) -> Tuple[SmsContact, bool]:
+def _first_time(session: Session, phone_hash: str) -> tuple[SmsContact, bool]:
     contact = repository.sms_contact(session, phone_hash)
     if contact is None:
         contact = SmsContact(phone_hash=phone_hash, opted_out=False)
@@ -67,7 +65,7 @@ def _first_time(session: Session, phone_hash: str) -> Tuple[SmsContact, bool]:
     return contact, contact.privacy_notice_at is None
 
 
-def _twiml(bodies: List[str]) -> Response:
+def _twiml(bodies: list[str]) -> Response:
     reply = MessagingResponse()
     for body in bodies:
         reply.message(body)
