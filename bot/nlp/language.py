@@ -4,8 +4,8 @@ the language it had.
 
 A member who asks for a language gets it. Otherwise lingua (restricted to the two
 languages, built for short texts) decides messages of three words or more when it is
-sure, shorter ones when it is very sure; two Spanish words that carry a sentence ("mi ... es ... necesito") decide Spanglish,
-which a detector reads as English.
+sure, shorter ones when it is very sure; two Spanish words that carry a sentence
+("mi ... es ... necesito") decide Spanglish, which a detector reads as English.
 """
 from __future__ import annotations
 

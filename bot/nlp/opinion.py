@@ -13,7 +13,8 @@ from bot.nlp.pipeline import Extraction, extract
 # What the doctor said follows one of these; outside the answer to "who gave the first
 # opinion?" only when a doctor says it ("my doctor wants to", not "i want to").
 _TRIGGER = (r"(?:said|says|told me|told us|told him|told her|recommended|recommends|recommend|suggested|"
-            r"suggests|thinks|wants (?:to|2)|wants me (?:to|2)|want (?:to|2)|want me (?:to|2)|wanted (?:to|2)|diagnosed (?:me |him |her )?with|"
+            r"suggests|thinks|wants (?:to|2)|wants me (?:to|2)|want (?:to|2)|want me (?:to|2)|wanted (?:to|2)|"
+            r"diagnosed (?:me |him |her )?with|"
             r"diagnosis (?:is|was)|dijo que|me dijo|quiere|quieren|recomend[oó]|diagnostic[oó])")
 _WHAT = r"\b[:,]?\s*(?P<what>.+)"
 RECOMMENDED = re.compile(r"\b" + _TRIGGER + _WHAT, re.IGNORECASE | re.DOTALL)
