@@ -1,5 +1,6 @@
 """The callback a member is offered when no agent can join: their number and a good
 time, recorded as a task for member services."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,13 +24,17 @@ class ValidateCallbackForm(SafeForm):
     def name(self) -> str:
         return "validate_callback_form"
 
-    def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_callback_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         phone = nlp.parse_phone(str(value or ""))
         if phone is None:
             say(dispatcher, tracker, "callback_phone_unclear")
         return {"callback_phone": phone}
 
-    def validate_callback_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_callback_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         answer = clip(str(value or ""), 200)
         if not answer or nlp.looks_like_gibberish(answer):
             say(dispatcher, tracker, "unclear_answer")
@@ -44,8 +49,20 @@ class ActionSubmitCallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         phone, preferred = tracker.get_slot("callback_phone"), tracker.get_slot("callback_time")
         reason = tracker.get_slot("handoff_reason") or "asked"
-        handoff.create_callback(tracker.sender_id, tracker.get_latest_input_channel() or "web",
-                                tracker.get_slot("member_plan") or tracker.get_slot("plan"), reason, phone, preferred)
-        say(dispatcher, tracker, "callback_booked", last_four=phone[-4:], preferred_time=preferred,
-            phone=phone_line(tracker))
+        handoff.create_callback(
+            tracker.sender_id,
+            tracker.get_latest_input_channel() or "web",
+            tracker.get_slot("member_plan") or tracker.get_slot("plan"),
+            reason,
+            phone,
+            preferred,
+        )
+        say(
+            dispatcher,
+            tracker,
+            "callback_booked",
+            last_four=phone[-4:],
+            preferred_time=preferred,
+            phone=phone_line(tracker),
+        )
         return [SlotSet("callback_phone", None), SlotSet("callback_time", None), SlotSet("handoff_reason", None)]

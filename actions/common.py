@@ -1,6 +1,7 @@
 """What every action needs: the member's language, saying a catalog text, reading the
 latest message, telling an answer from an interruption, and answering a rights
 question (also used mid-form)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,9 +15,21 @@ from bot.nlp.topics import looks_like_question
 from bot.policy import kb
 from bot.rights import rights_answer
 
-QUESTION_INTENTS = {f"ask_{topic}": topic for topic in (
-    "situations", "who_can_request", "authorization", "cost", "timeline", "who_gives",
-    "report", "disagree", "refused", "transportation")}
+QUESTION_INTENTS = {
+    f"ask_{topic}": topic
+    for topic in (
+        "situations",
+        "who_can_request",
+        "authorization",
+        "cost",
+        "timeline",
+        "who_gives",
+        "report",
+        "disagree",
+        "refused",
+        "transportation",
+    )
+}
 
 
 def lang_of(tracker: Tracker) -> str:
@@ -26,9 +39,11 @@ def lang_of(tracker: Tracker) -> str:
 
 def language_shown(tracker: Tracker) -> bool:
     """Whether any of the member's messages said which language they write in."""
-    return any(e.get("event") == "user" and any(ent.get("entity") == "language"
-                                                for ent in (e.get("parse_data") or {}).get("entities") or [])
-               for e in tracker.events)
+    return any(
+        e.get("event") == "user"
+        and any(ent.get("entity") == "language" for ent in (e.get("parse_data") or {}).get("entities") or [])
+        for e in tracker.events
+    )
 
 
 def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values: Any) -> None:
@@ -58,8 +73,9 @@ def interrupts(tracker: Tracker, message: str, prose: bool = True) -> bool:
     if prose and (not message or nlp.looks_like_gibberish(message)):
         return True
     intent, confidence = latest_intent(tracker)
-    return bool(asked_topic(tracker, 0.6) and looks_like_question(message)) or \
-        (intent == "human_handoff" and confidence >= 0.8)
+    return bool(asked_topic(tracker, 0.6) and looks_like_question(message)) or (
+        intent == "human_handoff" and confidence >= 0.8
+    )
 
 
 def rights_answer_text(tracker: Tracker, plan: str, topic: str) -> str:

@@ -1,4 +1,5 @@
 """Start over, and reaching a person."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,16 +29,23 @@ def not_an_answer(asked: str | None) -> list[dict[str, Any]]:
 
 def last_asked(tracker: Tracker) -> str | None:
     """The question a form asked last (a form that has just ended has cleared requested_slot)."""
-    return next((e.get("value") for e in reversed(tracker.events)
-                 if e.get("event") == "slot" and e.get("name") == "requested_slot" and e.get("value")), None)
+    return next(
+        (
+            e.get("value")
+            for e in reversed(tracker.events)
+            if e.get("event") == "slot" and e.get("name") == "requested_slot" and e.get("value")
+        ),
+        None,
+    )
 
 
 class ActionStartOver(Action):
     def name(self) -> str:
         return "action_start_over"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         verification.forget(tracker.sender_id)
         say(dispatcher, tracker, "start_over")
         dispatcher.utter_message(response="utter_how_can_help")
@@ -53,24 +61,28 @@ class ActionStopForm(Action):
     def name(self) -> str:
         return "action_stop_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         say(dispatcher, tracker, "stopped")
         dispatcher.utter_message(response="utter_how_can_help")
         keep = ("ride_", "grievance_")
-        return [SlotSet(s, None) for s in tracker.slots if s.startswith(keep)] + \
-               [SlotSet("pending_action", None), SlotSet("ride_replaces", None), SlotSet(PENDING_SLOT, None)] + \
-               not_an_answer(last_asked(tracker))
+        return (
+            [SlotSet(s, None) for s in tracker.slots if s.startswith(keep)]
+            + [SlotSet("pending_action", None), SlotSet("ride_replaces", None), SlotSet(PENDING_SLOT, None)]
+            + not_an_answer(last_asked(tracker))
+        )
 
 
 class ActionAskInterruption(Action):
-    """"Stop" or "start over" in the middle of a form: ask once before anything is thrown away."""
+    """ "Stop" or "start over" in the middle of a form: ask once before anything is thrown away."""
 
     def name(self) -> str:
         return ASK
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         wanted = LEAVING_INTENTS.get(latest_intent(tracker)[0] or "", "stop")
         say(dispatcher, tracker, f"ask_{wanted}_sure")
         return [SlotSet(PENDING_SLOT, wanted)] + not_an_answer(tracker.get_slot("requested_slot"))
@@ -82,7 +94,8 @@ class ActionKeepGoing(Action):
     def name(self) -> str:
         return KEEP_GOING
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         say(dispatcher, tracker, "keep_going")
         return [SlotSet(PENDING_SLOT, None)] + not_an_answer(tracker.get_slot("requested_slot"))

@@ -8,6 +8,7 @@ to the agent meanwhile, and the assistant itself answers nothing but a crisis (t
 SafetyPolicy), so 911/988 still come first on any channel. Otherwise the member is
 offered a callback.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -25,13 +26,34 @@ from bot.messages import text
 from bot.policy import kb
 from bot.store.redaction import redacted
 
-HANDOFF_OPEN = "handoff_open"     # a person holds the conversation (ConversationResumed: for older ones paused)
+HANDOFF_OPEN = "handoff_open"  # a person holds the conversation (ConversationResumed: for older ones paused)
 REASON_BY_INTENT = {"human_handoff": "asked", "ask_clinical": "clinical", "provider_conduct": "conduct"}
-SUMMARY_SLOTS = ("verified", "member_id", "member_plan", "plan", "reason", "reason_text", "initial_provider",
-                 "initial_specialty", "initial_recommendation", "initial_date", "requested_by", "network",
-                 "preferred_provider", "urgency", "request_reference", "verification_locked", "language")
-NOT_UNDERSTOOD = ("not_understood", "unclear_answer", "example_initial_date", "example_preferred_provider",
-                  "example_initial_recommendation")
+SUMMARY_SLOTS = (
+    "verified",
+    "member_id",
+    "member_plan",
+    "plan",
+    "reason",
+    "reason_text",
+    "initial_provider",
+    "initial_specialty",
+    "initial_recommendation",
+    "initial_date",
+    "requested_by",
+    "network",
+    "preferred_provider",
+    "urgency",
+    "request_reference",
+    "verification_locked",
+    "language",
+)
+NOT_UNDERSTOOD = (
+    "not_understood",
+    "unclear_answer",
+    "example_initial_date",
+    "example_preferred_provider",
+    "example_initial_recommendation",
+)
 # What an agent may settle for the assistant to go on with.
 HANDED_BACK_SLOTS = ("verified", "member_id", "member_plan", "plan", "dob", "request_reference")
 
@@ -85,9 +107,15 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) ->
     say(dispatcher, tracker, f"handoff_{reason}")
     if handoff.on_duty(plan):
         say(dispatcher, tracker, "handoff_waiting")
-        opened = handoff.open_handoff(tracker.sender_id, tracker.get_latest_input_channel() or "web", plan, reason,
-                                      summary_of(tracker), transcript_of(tracker, dispatcher.messages))
-        dispatcher.utter_message(json_message={HANDOFF_OPENED: opened})   # for the gateway, never shown
+        opened = handoff.open_handoff(
+            tracker.sender_id,
+            tracker.get_latest_input_channel() or "web",
+            plan,
+            reason,
+            summary_of(tracker),
+            transcript_of(tracker, dispatcher.messages),
+        )
+        dispatcher.utter_message(json_message={HANDOFF_OPENED: opened})  # for the gateway, never shown
         return [SlotSet("handoff_reason", reason), SlotSet(HANDOFF_OPEN, True)]
     say(dispatcher, tracker, "handoff_closed", phone=phone_line(tracker))
     return [SlotSet("handoff_reason", reason), FollowupAction("callback_form")]
@@ -125,8 +153,12 @@ class ActionHandoffUnclaimed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         say(dispatcher, tracker, "handoff_unclaimed", phone=phone_line(tracker))
         say(dispatcher, tracker, "ask_callback_phone")
-        return [ConversationResumed(), SlotSet(HANDOFF_OPEN, False), ActiveLoop("callback_form"),
-                SlotSet("requested_slot", "callback_phone")]
+        return [
+            ConversationResumed(),
+            SlotSet(HANDOFF_OPEN, False),
+            ActiveLoop("callback_form"),
+            SlotSet("requested_slot", "callback_phone"),
+        ]
 
 
 class ActionAgentHandedBack(Action):
@@ -139,6 +171,12 @@ class ActionAgentHandedBack(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         closed = handoff.last_closed(tracker.sender_id)
         settled = closed.agent_slots if closed else {}
-        say(dispatcher, tracker, "agent_handed_back", agent_name=(closed and closed.agent_name) or text("agent_generic", lang_of(tracker)))
-        return [ConversationResumed(), SlotSet(HANDOFF_OPEN, False), SlotSet("handoff_reason", None)] + \
-            [SlotSet(slot, value) for slot, value in settled.items() if slot in HANDED_BACK_SLOTS]
+        say(
+            dispatcher,
+            tracker,
+            "agent_handed_back",
+            agent_name=(closed and closed.agent_name) or text("agent_generic", lang_of(tracker)),
+        )
+        return [ConversationResumed(), SlotSet(HANDOFF_OPEN, False), SlotSet("handoff_reason", None)] + [
+            SlotSet(slot, value) for slot, value in settled.items() if slot in HANDED_BACK_SLOTS
+        ]

@@ -1,4 +1,5 @@
 """Rights questions, answered for the member's plan with the policy named."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,8 +29,9 @@ class ActionAnswerRights(Action):
     def name(self) -> str:
         return "action_answer_rights"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         intent, _ = latest_intent(tracker)
         topic = asked_topic(tracker)
         if intent == "ask_rights_overview":
@@ -48,7 +50,7 @@ class ActionAnswerRights(Action):
             say(dispatcher, tracker, "plan_noted", plan_name=plan_name(plan))
             return [SlotSet("plan", plan)]
         if said_just_before(tracker, rights_answer_text(tracker, plan, topic)):
-            say(dispatcher, tracker, "rights_answered_above")      # never the same answer twice in a row
+            say(dispatcher, tracker, "rights_answered_above")  # never the same answer twice in a row
             return [SlotSet("plan", plan), SlotSet("pending_topic", None)]
         answer_rights(dispatcher, tracker, plan, topic)
         if intent == "ask_rights_overview" or topic == OVERVIEW:
@@ -58,8 +60,7 @@ class ActionAnswerRights(Action):
 
 
 # What a member can do after each answer, offered as numbered choices (buttons on the web).
-NEXT_STEPS = {"transportation": ("request", "ride"), "refused": ("grievance", "request"),
-              "disagree": ("request",)}
+NEXT_STEPS = {"transportation": ("request", "ride"), "refused": ("grievance", "request"), "disagree": ("request",)}
 STEP_PAYLOADS = {"request": "/request_second_opinion", "ride": "/request_ride", "grievance": "/file_grievance"}
 
 
@@ -69,8 +70,12 @@ def offer_next_steps(dispatcher: CollectingDispatcher, tracker: Tracker, topic: 
     else:
         steps = NEXT_STEPS.get(topic, ("request",))
     if steps:
-        dispatcher.utter_message(text=text("next_steps_offer", lang_of(tracker)), buttons=[
-            {"title": text(f"next_step_{step}", lang_of(tracker)), "payload": STEP_PAYLOADS[step]} for step in steps])
+        dispatcher.utter_message(
+            text=text("next_steps_offer", lang_of(tracker)),
+            buttons=[
+                {"title": text(f"next_step_{step}", lang_of(tracker)), "payload": STEP_PAYLOADS[step]} for step in steps
+            ],
+        )
 
 
 def said_just_before(tracker: Tracker, words: str) -> bool:

@@ -3,6 +3,7 @@
 `action_safety` answers a crisis outside a form (SafetyPolicy predicts it) and while a
 person holds the conversation; forms answer it through `answer_crisis` themselves.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,7 +18,7 @@ from bot.messages import text
 from bot.nlp.answers import START_FOR_INTENT
 from bot.safety.answers import answer_text, held_answer, record_answer
 
-SAFETY_KEY = "safety"     # where MessageGuard puts the crisis in the parse data
+SAFETY_KEY = "safety"  # where MessageGuard puts the crisis in the parse data
 
 
 def crisis_in(tracker: Tracker) -> safety.Crisis | None:
@@ -45,8 +46,9 @@ class ActionSafety(Action):
     def name(self) -> str:
         return "action_safety"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         crisis = crisis_in(tracker) or safety.Crisis("medical", "en", "intent")
         if tracker.get_slot("handoff_open"):
             said = held_answer(crisis)
@@ -56,9 +58,13 @@ class ActionSafety(Action):
             handoff.flag_crisis(tracker.sender_id, crisis.category, said)
             return []
         answer_crisis(dispatcher, tracker, crisis, "assistant")
-        dispatcher.utter_message(text=text("safety_then_choose", crisis.lang), buttons=[
-            {"title": text("safety_keep_going", crisis.lang), "payload": "/affirm"},
-            {"title": text("safety_talk_to_person", crisis.lang), "payload": "/human_handoff"}])
+        dispatcher.utter_message(
+            text=text("safety_then_choose", crisis.lang),
+            buttons=[
+                {"title": text("safety_keep_going", crisis.lang), "payload": "/affirm"},
+                {"title": text("safety_talk_to_person", crisis.lang), "payload": "/human_handoff"},
+            ],
+        )
         return [SlotSet(RESUME_SLOT, asked_besides_crisis(tracker))]
 
 
@@ -67,5 +73,4 @@ def asked_besides_crisis(tracker: Tracker) -> str | None:
     member says "keep going": the classifier's own first guess other than an emergency."""
     ranking = tracker.latest_message.get("intent_ranking") or []
     first: dict[str, Any] = next((r for r in ranking if r.get("name") != "emergency"), {})
-    return first.get("name") if first.get("name") in START_FOR_INTENT and first.get("confidence", 0) >= 0.5 \
-        else None
+    return first.get("name") if first.get("name") in START_FOR_INTENT and first.get("confidence", 0) >= 0.5 else None

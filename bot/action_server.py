@@ -5,6 +5,7 @@ action_endpoint sends (endpoints.yml). Anything else gets 403 and nothing runs.
 
     python -m bot.action_server --port 5055
 """
+
 from __future__ import annotations
 
 import argparse

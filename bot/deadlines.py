@@ -4,6 +4,7 @@ Times are stored in UTC and counted in Pacific time, where the plans work. Busin
 days skip weekends and California state holidays (Government Code 19853: the days
 state offices close), computed by rule for any year.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -28,9 +29,13 @@ def ca_state_holidays(year: int) -> dict[date, str]:
     """Observed California state holidays of a year (Gov. Code 19853 (a) and (b)):
     a holiday on a Sunday is observed the Monday after; Veterans Day on a Saturday is
     observed the Friday before. Other Saturday holidays fall on a non-business day."""
-    fixed = {date(year, 1, 1): "New Year's Day", date(year, 3, 31): "Cesar Chavez Day",
-             date(year, 7, 4): "Independence Day", date(year, 11, 11): "Veterans Day",
-             date(year, 12, 25): "Christmas Day"}
+    fixed = {
+        date(year, 1, 1): "New Year's Day",
+        date(year, 3, 31): "Cesar Chavez Day",
+        date(year, 7, 4): "Independence Day",
+        date(year, 11, 11): "Veterans Day",
+        date(year, 12, 25): "Christmas Day",
+    }
     thanksgiving = _nth_weekday(year, 11, 3, 4)
     days = {
         _nth_weekday(year, 1, 0, 3): "Martin Luther King Jr. Day",
@@ -65,8 +70,9 @@ def add_business_days(start: datetime, n: int) -> datetime:
 
 
 def _at_local(day: date, clock: datetime) -> datetime:
-    return datetime(day.year, day.month, day.day, clock.hour, clock.minute, clock.second,
-                    tzinfo=PACIFIC).astimezone(timezone.utc)
+    return datetime(day.year, day.month, day.day, clock.hour, clock.minute, clock.second, tzinfo=PACIFIC).astimezone(
+        timezone.utc
+    )
 
 
 def due_at(received_at: datetime, unit: str | None, amount: int | None) -> datetime | None:
@@ -78,7 +84,7 @@ def due_at(received_at: datetime, unit: str | None, amount: int | None) -> datet
         return None
     if unit not in ("hours", "calendar_days", "business_days"):
         raise ValueError(f"unknown timeline unit {unit!r}")
-    if amount is None:      # policies_kb gives every timeline with a unit its number
+    if amount is None:  # policies_kb gives every timeline with a unit its number
         raise ValueError(f"a timeline in {unit} without its number")
     if unit == "hours":
         # Real elapsed hours: add in UTC (aware local datetimes add wall-clock time).
@@ -87,7 +93,7 @@ def due_at(received_at: datetime, unit: str | None, amount: int | None) -> datet
     if unit == "calendar_days":
         local = received_at.astimezone(PACIFIC)
         return _at_local(local.date() + timedelta(days=amount), local)
-    return add_business_days(received_at, amount)     # business_days
+    return add_business_days(received_at, amount)  # business_days
 
 
 def to_pacific(moment: datetime) -> datetime:

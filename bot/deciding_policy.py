@@ -1,6 +1,7 @@
 """A dialogue policy that decides in code, from the tracker, with no training: the safety
 answer (bot/safety/rasa_policy.py) and "the question asked decides"
 (bot/nlp/answer_first.py) are two."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,9 +27,9 @@ class DecidingPolicy(Policy):
     def next_action(tracker: DialogueStateTracker) -> str | None:
         raise NotImplementedError
 
-    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
-                                     rule_only_data: dict[str, Any] | None = None,
-                                     **kwargs: Any) -> PolicyPrediction:
+    def predict_action_probabilities(
+        self, tracker: DialogueStateTracker, domain: Domain, rule_only_data: dict[str, Any] | None = None, **kwargs: Any
+    ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
         action = self.next_action(tracker)
         if action is None:

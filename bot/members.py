@@ -1,5 +1,6 @@
 """Members: the roster, and matching a member ID plus date of birth (the limits on
 trying are in bot.verification)."""
+
 from __future__ import annotations
 
 import re
@@ -38,17 +39,52 @@ class MemberView:
 
 
 def _view(row: Member) -> MemberView:
-    return MemberView(row.member_id, row.first_name, row.last_name, row.dob, row.plan, row.phone,
-                      row.language, bool(row.is_demo))
+    return MemberView(
+        row.member_id, row.first_name, row.last_name, row.dob, row.plan, row.phone, row.language, bool(row.is_demo)
+    )
 
 
 def normalize_member_id(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", text or "").upper()[:32]
 
 
-FILLER_WORDS = {"umm", "hmm", "id", "no", "num", "nbr", "dob", "my", "member", "number", "is", "its", "it", "s", "the", "card", "plan",
-                "i", "think", "um", "uh", "here", "ok", "okay", "sure", "mine", "medi", "cal", "medical", "and",
-                "on", "says", "her", "his", "their"}
+FILLER_WORDS = {
+    "umm",
+    "hmm",
+    "id",
+    "no",
+    "num",
+    "nbr",
+    "dob",
+    "my",
+    "member",
+    "number",
+    "is",
+    "its",
+    "it",
+    "s",
+    "the",
+    "card",
+    "plan",
+    "i",
+    "think",
+    "um",
+    "uh",
+    "here",
+    "ok",
+    "okay",
+    "sure",
+    "mine",
+    "medi",
+    "cal",
+    "medical",
+    "and",
+    "on",
+    "says",
+    "her",
+    "his",
+    "their",
+}
 
 
 # A member ID inside a sentence: letters then digits ("umm DEMO-1001 thats whats on my
@@ -74,21 +110,28 @@ def find_member_id(text: str) -> str | None:
 DATE_IN_TEXT = re.compile(
     r"\d{1,4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}"
     r"|[A-Za-zéá]{3,10}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{2,4}"
-    r"|\d{1,2}\s+(?:de\s+)?[A-Za-zéá]{3,10}\.?,?\s+(?:de\s+|del\s+)?\d{2,4}")
+    r"|\d{1,2}\s+(?:de\s+)?[A-Za-zéá]{3,10}\.?,?\s+(?:de\s+|del\s+)?\d{2,4}"
+)
 
 
 def dob_in(text: str) -> str | None:
     """The first date in a message that could be a date of birth: one people write
     (4/9/61) or any with a year of this or the last century."""
-    return next((m.group(0) for m in DATE_IN_TEXT.finditer(text or "")
-                 if parse_dob(m.group(0)) or re.search(r"\b(19|20)\d\d\b", m.group(0))), None)
+    return next(
+        (
+            m.group(0)
+            for m in DATE_IN_TEXT.finditer(text or "")
+            if parse_dob(m.group(0)) or re.search(r"\b(19|20)\d\d\b", m.group(0))
+        ),
+        None,
+    )
 
 
 NUMERIC_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})")
 
 
 def reads_both_ways(text: str) -> bool:
-    """"2/12/1975": December 2 to a Spanish speaker, February 12 to an English one."""
+    """ "2/12/1975": December 2 to a Spanish speaker, February 12 to an English one."""
     m = NUMERIC_DATE.fullmatch((text or "").strip())
     return m is not None and int(m.group(1)) <= 12 and int(m.group(2)) <= 12 and m.group(1) != m.group(2)
 
@@ -117,16 +160,19 @@ def parse_dob(text: str, today: date | None = None) -> date | None:
     except (ValueError, OverflowError):
         return None
     year = re.search(r"(\d{2,4})\s*$", text)
-    assert year is not None   # the month's name was replaced, never the digits checked above
+    assert year is not None  # the month's name was replaced, never the digits checked above
     year_text = year.group(1)
     return _valid(_year(year_text, today), parsed.month, parsed.day, today)
 
 
 def _month_in_english(text: str) -> str:
-    """"30 de enero de 1950" as the date parser reads it: "30 january 1950"."""
+    """ "30 de enero de 1950" as the date parser reads it: "30 january 1950"."""
     english = list(MONTH_NAMES)[:12]
-    return " ".join(english[MONTH_NAMES[w.lower()] - 1] if w.lower() in MONTH_NAMES else w
-                    for w in text.split() if w.lower() not in ("de", "del"))
+    return " ".join(
+        english[MONTH_NAMES[w.lower()] - 1] if w.lower() in MONTH_NAMES else w
+        for w in text.split()
+        if w.lower() not in ("de", "del")
+    )
 
 
 def _year(text: str, today: date) -> int:
@@ -170,9 +216,17 @@ def lookup(session: Session, member_id: str) -> MemberView | None:
     return _view(row) if row else None
 
 
-def upsert(member_id: str, first_name: str, last_name: str, dob: date, plan: str,
-           phone: str | None = None, language: str = "en", is_demo: bool = False,
-           database_url: str | None = None) -> tuple[MemberView, bool]:
+def upsert(
+    member_id: str,
+    first_name: str,
+    last_name: str,
+    dob: date,
+    plan: str,
+    phone: str | None = None,
+    language: str = "en",
+    is_demo: bool = False,
+    database_url: str | None = None,
+) -> tuple[MemberView, bool]:
     """Create or update one member; returns (MemberView, created)."""
     now = utcnow()
     with session_scope(database_url) as session:
@@ -192,6 +246,15 @@ def seed_demo_roster(database_url: str | None = None) -> int:
     """Load the fictional demo members (marked is_demo) so a new user can try it."""
     roster = yaml.safe_load(DEMO_ROSTER.read_text(encoding="utf-8"))["members"]
     for m in roster:
-        upsert(m["member_id"], m["first_name"], m["last_name"], date.fromisoformat(str(m["dob"])),
-               m["plan"], m.get("phone"), m.get("language", "en"), is_demo=True, database_url=database_url)
+        upsert(
+            m["member_id"],
+            m["first_name"],
+            m["last_name"],
+            date.fromisoformat(str(m["dob"])),
+            m["plan"],
+            m.get("phone"),
+            m.get("language", "en"),
+            is_demo=True,
+            database_url=database_url,
+        )
     return len(roster)

@@ -5,6 +5,7 @@ language (bot/messages), so no member-facing text lives in domain.yml.
 Configured in endpoints.yml (`nlg: type: bot.nlg.CatalogNLG`); it runs inside the Rasa
 server, no HTTP call.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,8 +24,9 @@ class CatalogNLG(NaturalLanguageGenerator):
     def __init__(self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None) -> None:
         self.domain = domain
 
-    async def generate(self, utter_action: str, tracker: DialogueStateTracker, output_channel: str,
-                       **kwargs: Any) -> dict[str, Any] | None:
+    async def generate(
+        self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any
+    ) -> dict[str, Any] | None:
         if utter_action not in catalog(DEFAULT_LANG):
             return None
         lang = tracker.get_slot(LANGUAGE_SLOT) or DEFAULT_LANG

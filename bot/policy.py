@@ -4,6 +4,7 @@ Nothing here decides a rule in code. Every answer is read from the YAML facts, e
 of which names its source file, section and a quote. Callers (actions, API, tests)
 ask this module; none re-decides a rule.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -22,8 +23,18 @@ KB_DIR = get_settings().policies_kb
 SEEDS_DIR = get_settings().policy_seeds
 SHARED_SEEDS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 
-TOPICS = ("situations", "who_can_request", "authorization", "cost", "timeline",
-          "who_gives", "report", "disagree", "refused", "transportation")
+TOPICS = (
+    "situations",
+    "who_can_request",
+    "authorization",
+    "cost",
+    "timeline",
+    "who_gives",
+    "report",
+    "disagree",
+    "refused",
+    "transportation",
+)
 NETWORKS = ("in_network", "out_of_network")
 URGENCIES = ("urgent", "routine")
 TIMELINE_UNITS = ("hours", "calendar_days", "business_days")
@@ -36,7 +47,7 @@ class UnknownPlan(KeyError):
 
 @dataclass(frozen=True)
 class Citation:
-    label: str            # "Partnership policy MPUP3078"
+    label: str  # "Partnership policy MPUP3078"
     section: str
     quote: str
     source_file: str
@@ -60,16 +71,17 @@ class Answer:
     plan: str
     topic: str
     text: str
-    silent: bool                      # the policy does not address this topic
-    citation: Citation | None      # None when silent
-    policy_label: str                 # which policy was read, even when silent
+    silent: bool  # the policy does not address this topic
+    citation: Citation | None  # None when silent
+    policy_label: str  # which policy was read, even when silent
 
 
 @dataclass(frozen=True)
 class Timeline:
     """How fast a decision comes. `unit` is one of TIMELINE_UNITS, or None when no
     decision is needed ("none") or the policy sets no number ("not_stated")."""
-    kind: str                         # "fixed" | "none" | "not_stated"
+
+    kind: str  # "fixed" | "none" | "not_stated"
     unit: str | None = None
     amount: int | None = None
     text: str | None = None
@@ -91,18 +103,23 @@ class Requirement:
 
     def sentences(self) -> list[str]:
         """The member-facing sentences, in reading order, all from policies_kb."""
-        parts = [self.explain, self.decided_by, self.condition, self.timeline.text,
-                 None if self.authorization_required else self.next_steps]
+        parts = [
+            self.explain,
+            self.decided_by,
+            self.condition,
+            self.timeline.text,
+            None if self.authorization_required else self.next_steps,
+        ]
         return [p for p in parts if p]
 
 
 @dataclass(frozen=True)
 class RideKind:
     mobility: str
-    mode: str                  # "nmt" | "nemt"
+    mode: str  # "nmt" | "nemt"
     vehicle: str
     description: str
-    pcs_required: bool         # a Physician Certification Statement is needed
+    pcs_required: bool  # a Physician Certification Statement is needed
     pcs_text: str | None
     source: str
 
@@ -125,7 +142,7 @@ class KnowledgeBase:
         self.policies: dict[str, dict[str, Any]] = {}
         self.plans: dict[str, Plan] = {}
         self.statute: dict[str, Any] = {}
-        self.general: dict[str, dict[str, Any]] = {}     # general Medi-Cal rules, public sources
+        self.general: dict[str, dict[str, Any]] = {}  # general Medi-Cal rules, public sources
         for path in sorted(self.kb_dir.glob("*.yml")):
             doc = yaml.safe_load(path.read_text(encoding="utf-8"))
             if "statute" in doc:
@@ -140,9 +157,13 @@ class KnowledgeBase:
         self.policies[pid] = doc
         for plan_id, p in doc["plans"].items():
             self.plans[plan_id] = Plan(
-                id=plan_id, name=p["name"], short_name=p["short_name"],
+                id=plan_id,
+                name=p["name"],
+                short_name=p["short_name"],
                 aliases=tuple(a.lower() for a in p.get("aliases", [])),
-                policy_id=pid, _citation=p["citation"])
+                policy_id=pid,
+                _citation=p["citation"],
+            )
 
     # -- look-ups ---------------------------------------------------------------
     def plan(self, plan_id: str) -> Plan:
@@ -156,8 +177,12 @@ class KnowledgeBase:
 
     def _citation(self, plan_id: str, fact: dict[str, Any], lang: str) -> Citation:
         policy = self._policy_of(plan_id)
-        return Citation(label=self.plan(plan_id).citation_label(lang), section=str(fact["section"]),
-                        quote=fact["quote"], source_file=policy["policy"]["source_file"])
+        return Citation(
+            label=self.plan(plan_id).citation_label(lang),
+            section=str(fact["section"]),
+            quote=fact["quote"],
+            source_file=policy["policy"]["source_file"],
+        )
 
     def _text(self, plan_id: str, texts: dict[str, str] | None, lang: str) -> str | None:
         if not texts:
@@ -178,13 +203,18 @@ class KnowledgeBase:
             raise KeyError(f"unknown topic {topic!r}")
         fact = self._policy_of(plan_id)["topics"][topic]
         silent = bool(fact.get("silent"))
-        return Answer(plan=plan_id, topic=topic, text=self._required_text(plan_id, fact["answer"], lang),
-                      silent=silent,
-                      citation=None if silent else self._citation(plan_id, fact, lang),
-                      policy_label=self.plan(plan_id).citation_label(lang))
+        return Answer(
+            plan=plan_id,
+            topic=topic,
+            text=self._required_text(plan_id, fact["answer"], lang),
+            silent=silent,
+            citation=None if silent else self._citation(plan_id, fact, lang),
+            policy_label=self.plan(plan_id).citation_label(lang),
+        )
 
-    def requirement(self, plan_id: str, network: str | None, urgency: str | None,
-                    lang: str = DEFAULT_LANG) -> Requirement:
+    def requirement(
+        self, plan_id: str, network: str | None, urgency: str | None, lang: str = DEFAULT_LANG
+    ) -> Requirement:
         if network not in NETWORKS or urgency not in URGENCIES:
             raise ValueError(f"bad network/urgency {network!r}/{urgency!r}")
         rule = self._policy_of(plan_id)["requests"][network]
@@ -197,31 +227,40 @@ class KnowledgeBase:
         if timeline.citation:
             citations.append(timeline.citation)
         return Requirement(
-            plan=plan_id, network=network, urgency=urgency,
+            plan=plan_id,
+            network=network,
+            urgency=urgency,
             authorization_required=bool(rule["authorization_required"]),
             explain=self._required_text(plan_id, rule["explain"], lang),
             decided_by=self._text(plan_id, decided_by, lang) if decided_by else None,
             condition=self._text(plan_id, condition, lang) if condition else None,
             next_steps=self._text(plan_id, rule.get("next_steps"), lang),
-            timeline=timeline, citations=tuple(dict.fromkeys(citations)))
+            timeline=timeline,
+            citations=tuple(dict.fromkeys(citations)),
+        )
 
-    def _timeline(self, plan_id: str, fact: Any, lang: str) -> Timeline:   # "none" or a dict
+    def _timeline(self, plan_id: str, fact: Any, lang: str) -> Timeline:  # "none" or a dict
         if fact == "none":
             return Timeline(kind="none")
         citation = self._citation(plan_id, fact, lang)
         text = self._text(plan_id, {k: v for k, v in fact.items() if len(k) == 2}, lang)
         if fact.get("not_stated"):
             return Timeline(kind="not_stated", text=text, citation=citation)
-        (unit, amount), = [(u, fact[u]) for u in TIMELINE_UNITS if u in fact]
+        ((unit, amount),) = [(u, fact[u]) for u in TIMELINE_UNITS if u in fact]
         return Timeline(kind="fixed", unit=unit, amount=int(amount), text=text, citation=citation)
 
     def situations(self, lang: str = DEFAULT_LANG) -> list[Situation]:
         out = []
         for sid, s in self.statute["situations"].items():
             sources = tuple(
-                Citation(label=self.policies[src["policy"]]["policy"]["number"], section=str(src["section"]),
-                         quote=src["quote"], source_file=self.policies[src["policy"]]["policy"]["source_file"])
-                for src in s["sources"])
+                Citation(
+                    label=self.policies[src["policy"]]["policy"]["number"],
+                    section=str(src["section"]),
+                    quote=src["quote"],
+                    source_file=self.policies[src["policy"]]["policy"]["source_file"],
+                )
+                for src in s["sources"]
+            )
             out.append(Situation(id=sid, number=int(s["number"]), label=_pick(s["label"], lang), sources=sources))
         return sorted(out, key=lambda s: s.number)
 
@@ -229,8 +268,14 @@ class KnowledgeBase:
         return tuple(s.id for s in self.situations())
 
     # -- general Medi-Cal rules (grievances, appeals, rides) --------------------------
-    GRIEVANCE_RIGHTS_ORDER = ("grievance_any_time", "appeal_60_days", "state_hearing_120_days",
-                              "independent_medical_review", "expedited", "dmhc_help_center")
+    GRIEVANCE_RIGHTS_ORDER = (
+        "grievance_any_time",
+        "appeal_60_days",
+        "state_hearing_120_days",
+        "independent_medical_review",
+        "expedited",
+        "dmhc_help_center",
+    )
 
     def grievance_rights(self, lang: str = DEFAULT_LANG) -> list[tuple[str, str]]:
         """(member-facing sentence, public source) for each grievance/appeal right."""
@@ -244,16 +289,22 @@ class KnowledgeBase:
     def grievance_deadline(self, which: str) -> tuple[str, int]:
         """(unit, amount) for "acknowledge", "resolve" or "resolve_expedited"."""
         rule = self.general["medi_cal_grievance_rights"]["deadlines"][which]
-        (unit, amount), = [(u, rule[u]) for u in TIMELINE_UNITS if u in rule]
+        ((unit, amount),) = [(u, rule[u]) for u in TIMELINE_UNITS if u in rule]
         return unit, int(amount)
 
     def ride_for(self, mobility: str, lang: str = DEFAULT_LANG) -> RideKind:
         doc = self.general["medi_cal_transportation"]
         how = doc["mobility"][mobility]
         mode = doc["modes"][how["mode"]]
-        return RideKind(mobility=mobility, mode=how["mode"], vehicle=_pick(how["vehicle"], lang),
-                        description=_pick(mode, lang), pcs_required=bool(mode["pcs_required"]),
-                        pcs_text=_pick(mode["pcs"], lang) if mode.get("pcs") else None, source=mode["source"])
+        return RideKind(
+            mobility=mobility,
+            mode=how["mode"],
+            vehicle=_pick(how["vehicle"], lang),
+            description=_pick(mode, lang),
+            pcs_required=bool(mode["pcs_required"]),
+            pcs_text=_pick(mode["pcs"], lang) if mode.get("pcs") else None,
+            source=mode["source"],
+        )
 
     def ride_mobilities(self) -> tuple[str, ...]:
         """How a member may get around, each deciding a kind of ride."""

@@ -1,6 +1,7 @@
 """A member's records (requests, rides, grievances) for staff: reading them, and moving
 them along, audited. The rules stay with each record's module; this only picks the
 module and writes the audit line. The API and the agent console both use it."""
+
 from __future__ import annotations
 
 from typing import Any, Literal, overload
@@ -14,24 +15,62 @@ from bot.store import repository, session_scope
 from bot.store.models import Grievance, Ride, SecondOpinionRequest
 from bot.transport import NEXT_RIDE_STATUSES, change_ride_status
 
-NEXT: dict[str, dict[str, set[str]]] = {"request": NEXT_STATUSES, "ride": NEXT_RIDE_STATUSES,
-                                        "grievance": NEXT_GRIEVANCE_STATUSES}
+NEXT: dict[str, dict[str, set[str]]] = {
+    "request": NEXT_STATUSES,
+    "ride": NEXT_RIDE_STATUSES,
+    "grievance": NEXT_GRIEVANCE_STATUSES,
+}
 
 
 @overload
-def move(session: Session, kind: Literal["request"], reference: str, new_status: str, actor: str,
-         note: str | None = ..., reasons: str | None = ...) -> SecondOpinionRequest: ...
+def move(
+    session: Session,
+    kind: Literal["request"],
+    reference: str,
+    new_status: str,
+    actor: str,
+    note: str | None = ...,
+    reasons: str | None = ...,
+) -> SecondOpinionRequest: ...
 @overload
-def move(session: Session, kind: Literal["ride"], reference: str, new_status: str, actor: str,
-         note: str | None = ..., reasons: str | None = ...) -> Ride: ...
+def move(
+    session: Session,
+    kind: Literal["ride"],
+    reference: str,
+    new_status: str,
+    actor: str,
+    note: str | None = ...,
+    reasons: str | None = ...,
+) -> Ride: ...
 @overload
-def move(session: Session, kind: Literal["grievance"], reference: str, new_status: str, actor: str,
-         note: str | None = ..., reasons: str | None = ...) -> Grievance: ...
+def move(
+    session: Session,
+    kind: Literal["grievance"],
+    reference: str,
+    new_status: str,
+    actor: str,
+    note: str | None = ...,
+    reasons: str | None = ...,
+) -> Grievance: ...
 @overload
-def move(session: Session, kind: str, reference: str, new_status: str, actor: str,
-         note: str | None = ..., reasons: str | None = ...) -> SecondOpinionRequest | Ride | Grievance: ...
-def move(session: Session, kind: str, reference: str, new_status: str, actor: str, note: str | None = None,
-         reasons: str | None = None) -> SecondOpinionRequest | Ride | Grievance:
+def move(
+    session: Session,
+    kind: str,
+    reference: str,
+    new_status: str,
+    actor: str,
+    note: str | None = ...,
+    reasons: str | None = ...,
+) -> SecondOpinionRequest | Ride | Grievance: ...
+def move(
+    session: Session,
+    kind: str,
+    reference: str,
+    new_status: str,
+    actor: str,
+    note: str | None = None,
+    reasons: str | None = None,
+) -> SecondOpinionRequest | Ride | Grievance:
     """The moved row. Raises LookupError (no such record) or IllegalTransition (not allowed now)."""
     row: SecondOpinionRequest | Ride | Grievance
     if kind == "request":

@@ -6,6 +6,7 @@ so two Rasa processes take 60; the action server and the API take at most
 APP_DB_POOL_SIZE + APP_DB_MAX_OVERFLOW = 5 + 5 each, 20 more. 80 in all leaves room
 for migrations, psql and a purge job.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,9 +25,15 @@ from bot.settings import (
 )
 
 # Rasa's tracker store reads these two; the defaults are the settings' own.
-POOL_DEFAULTS = {name: str(Settings.__fields__[field].default) for name, field in (
-    ("SQL_POOL_SIZE", "sql_pool_size"), ("SQL_MAX_OVERFLOW", "sql_max_overflow"),
-    ("APP_DB_POOL_SIZE", "app_db_pool_size"), ("APP_DB_MAX_OVERFLOW", "app_db_max_overflow"))}
+POOL_DEFAULTS = {
+    name: str(Settings.__fields__[field].default)
+    for name, field in (
+        ("SQL_POOL_SIZE", "sql_pool_size"),
+        ("SQL_MAX_OVERFLOW", "sql_max_overflow"),
+        ("APP_DB_POOL_SIZE", "app_db_pool_size"),
+        ("APP_DB_MAX_OVERFLOW", "app_db_max_overflow"),
+    )
+}
 
 
 def tracker_store_url(settings: Settings | None = None) -> str:
@@ -71,6 +78,14 @@ def action_server_cmd(port: int) -> list[str]:
 if __name__ == "__main__":
     # `eval "$(python -m bot.runtime)"` exports the environment for a shell script.
     env = service_env()
-    for key in ("PYTHONPATH", "DATABASE_URL", "TRACKER_STORE_URL", "ACTION_SERVER_TOKEN", *POOL_DEFAULTS,
-                "SQLALCHEMY_SILENCE_UBER_WARNING", "TF_CPP_MIN_LOG_LEVEL", "RASA_TELEMETRY_ENABLED"):
+    for key in (
+        "PYTHONPATH",
+        "DATABASE_URL",
+        "TRACKER_STORE_URL",
+        "ACTION_SERVER_TOKEN",
+        *POOL_DEFAULTS,
+        "SQLALCHEMY_SILENCE_UBER_WARNING",
+        "TF_CPP_MIN_LOG_LEVEL",
+        "RASA_TELEMETRY_ENABLED",
+    ):
         print(f"export {key}={shlex.quote(env[key])}")

@@ -11,6 +11,7 @@ nothing said reveals whether it exists. Failures, locks and unlocks are audited 
 only). A verified conversation stays verified until IDLE_EXPIRY without activity or
 start over; the actions ask `verified_member`, never the tracker's slots.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,7 +36,7 @@ MEMBER_MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(hours=24)
 LOCK_PERIOD = timedelta(hours=24)
 CONVERSATION_MAX_FAILURES = 3
-BACKOFF_FREE_FAILURES = 2          # a person retyping a date is not slowed down
+BACKOFF_FREE_FAILURES = 2  # a person retyping a date is not slowed down
 BACKOFF_FIRST = timedelta(seconds=2)
 BACKOFF_MAX = timedelta(seconds=60)
 IDLE_EXPIRY = timedelta(minutes=30)
@@ -48,9 +49,9 @@ DATE_LIKE = re.compile(r"\d{1,4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,4}")
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str                          # verified | wrong | locked | wait
+    status: str  # verified | wrong | locked | wait
     member: MemberView | None = None  # only when verified
-    failures: int = 0                    # failed tries in this conversation within the window
+    failures: int = 0  # failed tries in this conversation within the window
     wait_seconds: int = 0
 
 
@@ -61,8 +62,7 @@ class Lock:
     locked_until: datetime
 
 
-def attempt(member_id: str, dob: date | str | None, conversation_id: str,
-            source: str | None = None) -> Outcome:
+def attempt(member_id: str, dob: date | str | None, conversation_id: str, source: str | None = None) -> Outcome:
     """One try; on success the conversation is verified as that member."""
     key = members.normalize_member_id(member_id)
     born = dob if isinstance(dob, date) else members.parse_dob(str(dob or ""))
@@ -87,8 +87,12 @@ def verified_member(conversation_id: str) -> MemberView | None:
     now = utcnow()
     with session_scope() as session:
         row = _adopt_agent_verification(session, conversation_id, _verified_row(session, conversation_id))
-        if row is None or row.ended_at is not None or row.member_id is None or \
-                as_utc(row.last_seen_at) <= now - IDLE_EXPIRY:
+        if (
+            row is None
+            or row.ended_at is not None
+            or row.member_id is None
+            or as_utc(row.last_seen_at) <= now - IDLE_EXPIRY
+        ):
             return None
         row.last_seen_at = now
         return members.lookup(session, row.member_id)
@@ -123,8 +127,11 @@ def unlock(member_id: str, agent: str, reason: str) -> bool:
 def active_locks() -> list[Lock]:
     now = utcnow()
     with session_scope() as session:
-        rows = session.execute(select(VerificationLock).where(*_active(None, now))
-                               .order_by(VerificationLock.locked_at)).scalars().all()
+        rows = (
+            session.execute(select(VerificationLock).where(*_active(None, now)).order_by(VerificationLock.locked_at))
+            .scalars()
+            .all()
+        )
         seen: dict[str, Lock] = {}
         for row in rows:
             seen.setdefault(row.member_id, Lock(row.member_id, as_utc(row.locked_at), as_utc(row.locked_until)))
@@ -144,9 +151,15 @@ def _hash(source: str | None) -> str | None:
 
 def _recent(session: Session, column: Any, value: str, now: datetime) -> list[datetime]:
     """When the uncleared failures with column == value happened, within the window, oldest first."""
-    rows = session.execute(select(VerificationFailure.at).where(
-        column == value, VerificationFailure.cleared_at.is_(None),
-        VerificationFailure.at > now - FAILURE_WINDOW)).scalars().all()
+    rows = (
+        session.execute(
+            select(VerificationFailure.at).where(
+                column == value, VerificationFailure.cleared_at.is_(None), VerificationFailure.at > now - FAILURE_WINDOW
+            )
+        )
+        .scalars()
+        .all()
+    )
     return sorted(as_utc(at) for at in rows)
 
 
@@ -169,22 +182,25 @@ def _backoff_left(failures: list[datetime], now: datetime) -> int:
     return max(0, math.ceil((failures[-1] + delay - now).total_seconds()))
 
 
-def _active(member_id: str | None, now: datetime) -> list[Any]:   # SQL conditions
+def _active(member_id: str | None, now: datetime) -> list[Any]:  # SQL conditions
     where = [VerificationLock.unlocked_at.is_(None), VerificationLock.locked_until > now]
     return where + ([VerificationLock.member_id == member_id] if member_id else [])
 
 
 def _locked(session: Session, member_id: str, now: datetime) -> bool:
-    return bool(member_id) and session.execute(
-        select(VerificationLock.id).where(*_active(member_id, now)).limit(1)).first() is not None
+    return (
+        bool(member_id)
+        and session.execute(select(VerificationLock.id).where(*_active(member_id, now)).limit(1)).first() is not None
+    )
 
 
 # -- recording ----------------------------------------------------------------------
 
 
 def _add_failure(session: Session, key: str, conversation_id: str, source: str | None, now: datetime) -> None:
-    session.add(VerificationFailure(at=now, member_id=key or None, conversation_id=conversation_id,
-                                    source_hash=_hash(source)))
+    session.add(
+        VerificationFailure(at=now, member_id=key or None, conversation_id=conversation_id, source_hash=_hash(source))
+    )
     session.flush()
 
 
@@ -200,8 +216,14 @@ def _failed(session: Session, key: str, conversation_id: str, source: str | None
     _add_failure(session, key, conversation_id, source, now)
     tried = _tried_here(session, conversation_id, now)
     total = len(_recent(session, VerificationFailure.member_id, key, now)) if key else 0
-    audit.record(session, ACTOR, "verify_failed", "member", key or None,
-                 f"{total} of {MEMBER_MAX_FAILURES} within {WINDOW_TEXT}; conversation {conversation_id}")
+    audit.record(
+        session,
+        ACTOR,
+        "verify_failed",
+        "member",
+        key or None,
+        f"{total} of {MEMBER_MAX_FAILURES} within {WINDOW_TEXT}; conversation {conversation_id}",
+    )
     if total < MEMBER_MAX_FAILURES:
         return Outcome(WRONG, failures=tried)
     session.add(VerificationLock(member_id=key, locked_at=now, locked_until=now + LOCK_PERIOD))
@@ -210,18 +232,24 @@ def _failed(session: Session, key: str, conversation_id: str, source: str | None
 
 
 def _clear_failures(session: Session, member_id: str, now: datetime) -> None:
-    session.execute(update(VerificationFailure).where(
-        VerificationFailure.member_id == member_id, VerificationFailure.cleared_at.is_(None))
-        .values(cleared_at=now).execution_options(synchronize_session=False))
+    session.execute(
+        update(VerificationFailure)
+        .where(VerificationFailure.member_id == member_id, VerificationFailure.cleared_at.is_(None))
+        .values(cleared_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _verified_row(session: Session, conversation_id: str) -> VerifiedConversation | None:
-    found: VerifiedConversation | None = session.execute(select(VerifiedConversation).where(
-        VerifiedConversation.conversation_id == conversation_id)).scalar_one_or_none()
+    found: VerifiedConversation | None = session.execute(
+        select(VerifiedConversation).where(VerifiedConversation.conversation_id == conversation_id)
+    ).scalar_one_or_none()
     return found
 
 
-def _verified(session: Session, member: MemberView, conversation_id: str, by: str, when: datetime) -> VerifiedConversation:
+def _verified(
+    session: Session, member: MemberView, conversation_id: str, by: str, when: datetime
+) -> VerifiedConversation:
     row = _verified_row(session, conversation_id) or VerifiedConversation(conversation_id=conversation_id)
     session.add(row)
     row.member_id, row.plan, row.verified_by = member.member_id, member.plan, by
@@ -229,13 +257,17 @@ def _verified(session: Session, member: MemberView, conversation_id: str, by: st
     return row
 
 
-def _adopt_agent_verification(session: Session, conversation_id: str,
-                              row: VerifiedConversation | None) -> VerifiedConversation | None:
+def _adopt_agent_verification(
+    session: Session, conversation_id: str, row: VerifiedConversation | None
+) -> VerifiedConversation | None:
     """A member an agent verified in the console (then handed back) is verified here
     too, unless the conversation verified again or started over since."""
-    handed = session.execute(select(Handoff).where(Handoff.conversation_id == conversation_id,
-                                                   Handoff.status == "returned")
-                             .order_by(Handoff.id.desc()).limit(1)).scalar_one_or_none()
+    handed = session.execute(
+        select(Handoff)
+        .where(Handoff.conversation_id == conversation_id, Handoff.status == "returned")
+        .order_by(Handoff.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
     settled = json.loads(handed.agent_slots or "{}") if handed else {}
     if not (settled.get("verified") and settled.get("member_id")):
         return row

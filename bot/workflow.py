@@ -1,5 +1,6 @@
 """Status workflows of the records (requests, rides, grievances): one mechanism, each
 record's table of allowed moves kept with the record's module."""
+
 from __future__ import annotations
 
 

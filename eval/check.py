@@ -1,5 +1,6 @@
 """An opened request, read back through the member-services API, checked field by field
 against the member's truth."""
+
 from __future__ import annotations
 
 import re
@@ -7,9 +8,19 @@ from datetime import date
 
 from eval.personas import Persona
 
-FIELDS = ("plan", "reason", "initial_provider", "initial_specialty", "initial_recommendation", "initial_date",
-          "requested_by", "network", "preferred_provider", "urgency")
-NAME_SLACK = 20                    # "Dr. Wei Chen at Stanford" may gain a few words, not a whole sentence
+FIELDS = (
+    "plan",
+    "reason",
+    "initial_provider",
+    "initial_specialty",
+    "initial_recommendation",
+    "initial_date",
+    "requested_by",
+    "network",
+    "preferred_provider",
+    "urgency",
+)
+NAME_SLACK = 20  # "Dr. Wei Chen at Stanford" may gain a few words, not a whole sentence
 
 
 def norm(text: str | None) -> str:
@@ -43,17 +54,29 @@ def right_date(p: Persona, stored: str | None) -> bool:
 def wrong_fields(p: Persona, record: dict) -> dict[str, str]:
     """Field -> "expected ..., got ..." for every field the request got wrong."""
     first = record["initial_opinion"]
-    got = dict(plan=record["plan"], reason=record["reason"], initial_provider=first["provider"],
-               initial_specialty=first["specialty"], initial_recommendation=first["recommendation"],
-               initial_date=first["date"], requested_by=record["requested_by"], network=record["network"],
-               preferred_provider=record["preferred_provider"], urgency=record["urgency"])
-    right = dict(plan=got["plan"] == p.plan, reason=got["reason"] == p.reason,
-                 initial_provider=same_person(p.case["provider"], got["initial_provider"]),
-                 initial_specialty=right_specialty(p.case, got["initial_specialty"]),
-                 initial_recommendation=right_recommendation(p.case, got["initial_recommendation"]),
-                 initial_date=right_date(p, got["initial_date"]),
-                 requested_by=got["requested_by"] == p.requested_by, network=got["network"] == p.network,
-                 preferred_provider=same_person(p.preferred, got["preferred_provider"]),
-                 urgency=got["urgency"] == p.urgency)
+    got = dict(
+        plan=record["plan"],
+        reason=record["reason"],
+        initial_provider=first["provider"],
+        initial_specialty=first["specialty"],
+        initial_recommendation=first["recommendation"],
+        initial_date=first["date"],
+        requested_by=record["requested_by"],
+        network=record["network"],
+        preferred_provider=record["preferred_provider"],
+        urgency=record["urgency"],
+    )
+    right = dict(
+        plan=got["plan"] == p.plan,
+        reason=got["reason"] == p.reason,
+        initial_provider=same_person(p.case["provider"], got["initial_provider"]),
+        initial_specialty=right_specialty(p.case, got["initial_specialty"]),
+        initial_recommendation=right_recommendation(p.case, got["initial_recommendation"]),
+        initial_date=right_date(p, got["initial_date"]),
+        requested_by=got["requested_by"] == p.requested_by,
+        network=got["network"] == p.network,
+        preferred_provider=same_person(p.preferred, got["preferred_provider"]),
+        urgency=got["urgency"] == p.urgency,
+    )
     expected = p.truth()
     return {f: f"expected {expected[f]!r}, got {got[f]!r}" for f in FIELDS if not right[f]}

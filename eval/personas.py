@@ -5,6 +5,7 @@ Every plan x network x urgency x who asks is one of 60 combinations; member i ta
 combination i % 60, and the channels alternate so that each plan is tried on both.
 Members from index 1000 (SPANISH_FROM) write in Spanish (eval/phrasings_es.yml).
 The rest (story, date, opener, a crisis, a correction) is drawn from the seed."""
+
 from __future__ import annotations
 
 import random
@@ -22,13 +23,37 @@ from eval.questions import plan_number
 NETWORKS = ("in_network", "out_of_network")
 URGENCIES = ("urgent", "routine")
 REQUESTERS = ("member", "representative", "provider")
-COMBINATIONS = 60                  # 5 plans x 2 networks x 2 urgencies x 3 who asks
-SPANISH_FROM = 1000                # members with this index or more write in Spanish
+COMBINATIONS = 60  # 5 plans x 2 networks x 2 urgencies x 3 who asks
+SPANISH_FROM = 1000  # members with this index or more write in Spanish
 CORRECTABLE = ("urgency", "initial_date", "network")
-MESES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-         "noviembre", "diciembre")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
+MESES = (
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+)
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def today() -> date:
@@ -38,7 +63,8 @@ def today() -> date:
 @dataclass(frozen=True)
 class When:
     """When the first opinion was given, as the member says it."""
-    kind: str                      # absolute | relative | unknown
+
+    kind: str  # absolute | relative | unknown
     day: date | None = None
     tolerance: int = 0
     said: str | None = None
@@ -51,7 +77,7 @@ class When:
 @dataclass(frozen=True)
 class Persona:
     index: int
-    channel: str                   # rest | sms
+    channel: str  # rest | sms
     member_id: str
     dob: date
     plan: str
@@ -61,9 +87,9 @@ class Persona:
     network: str
     preferred: str | None
     urgency: str
-    opener: str                    # plain | reason | plan
-    crisis_at: int | None       # the question (1, 2, ...) answered with a crisis message instead
-    correction: str | None      # the answer first given wrong, then corrected at the read-back
+    opener: str  # plain | reason | plan
+    crisis_at: int | None  # the question (1, 2, ...) answered with a crisis message instead
+    correction: str | None  # the answer first given wrong, then corrected at the read-back
     wrong_when: When | None = None
     lang: str = "en"
 
@@ -82,10 +108,18 @@ class Persona:
         return replace(self, when=self.wrong_when)
 
     def truth(self) -> dict[str, object]:
-        return dict(plan=self.plan, reason=self.reason, initial_provider=self.case["provider"],
-                    initial_specialty=self.case["specialty"], initial_recommendation=self.case["recommendation"],
-                    initial_date=self.when_truth(), requested_by=self.requested_by, network=self.network,
-                    preferred_provider=self.preferred, urgency=self.urgency)
+        return dict(
+            plan=self.plan,
+            reason=self.reason,
+            initial_provider=self.case["provider"],
+            initial_specialty=self.case["specialty"],
+            initial_recommendation=self.case["recommendation"],
+            initial_date=self.when_truth(),
+            requested_by=self.requested_by,
+            network=self.network,
+            preferred_provider=self.preferred,
+            urgency=self.urgency,
+        )
 
     def when_truth(self) -> str | None:
         if self.when.day is None:
@@ -115,16 +149,26 @@ def make_persona(index: int, seed: int, channel: str = "both") -> Persona:
     member = roster()[combo // 12]
     network, urgency = NETWORKS[combo // 6 % 2], URGENCIES[combo // 3 % 2]
     correction = rng.choice(CORRECTABLE) if rng.random() < 0.25 else None
-    when, wrong_when = (corrected_dates(rng) if correction == "initial_date" else (first_opinion_date(rng), None))
+    when, wrong_when = corrected_dates(rng) if correction == "initial_date" else (first_opinion_date(rng), None)
     named = rng.random() < (0.8 if network == "out_of_network" else 0.3)
     return Persona(
-        index=index, channel=channel if channel != "both" else ("rest", "sms")[(index + index // COMBINATIONS) % 2],
-        member_id=member["member_id"], dob=date.fromisoformat(str(member["dob"])), plan=member["plan"],
-        case=rng.choice(world()["cases"]), when=when, requested_by=REQUESTERS[combo % 3], network=network,
-        preferred=rng.choice(world()["preferred_doctors"]) if named else None, urgency=urgency,
+        index=index,
+        channel=channel if channel != "both" else ("rest", "sms")[(index + index // COMBINATIONS) % 2],
+        member_id=member["member_id"],
+        dob=date.fromisoformat(str(member["dob"])),
+        plan=member["plan"],
+        case=rng.choice(world()["cases"]),
+        when=when,
+        requested_by=REQUESTERS[combo % 3],
+        network=network,
+        preferred=rng.choice(world()["preferred_doctors"]) if named else None,
+        urgency=urgency,
         opener=rng.choice(("plain", "reason", "plan")),
         crisis_at=rng.randint(1, 7) if rng.random() < 0.2 else None,
-        correction=correction, wrong_when=wrong_when, lang="es" if index >= SPANISH_FROM else "en")
+        correction=correction,
+        wrong_when=wrong_when,
+        lang="es" if index >= SPANISH_FROM else "en",
+    )
 
 
 def first_opinion_date(rng: random.Random) -> When:
@@ -157,10 +201,19 @@ def ordinal(n: int) -> str:
 
 def date_words(form: str, day: date) -> str:
     month = MONTHS[day.month - 1]
-    return form.format(month=month, month_lower=month.lower(), mon=month[:3], mes=MESES[day.month - 1],
-                       m=day.month, mm=f"{day.month:02d}",
-                       d=day.day, dd=f"{day.day:02d}", dth=ordinal(day.day), yy=f"{day.year % 100:02d}",
-                       yyyy=day.year)
+    return form.format(
+        month=month,
+        month_lower=month.lower(),
+        mon=month[:3],
+        mes=MESES[day.month - 1],
+        m=day.month,
+        mm=f"{day.month:02d}",
+        d=day.day,
+        dd=f"{day.day:02d}",
+        dth=ordinal(day.day),
+        yy=f"{day.year % 100:02d}",
+        yyyy=day.year,
+    )
 
 
 PRONOUNS = {"he": ("he", "him"), "she": ("she", "her")}
@@ -175,22 +228,41 @@ def values(p: Persona, rng: random.Random, corrected: bool, month_in_words: bool
     specialty = rng.choice(case["specialty_said"])
     he, him = PRONOUNS[case["pronoun"]]
     prefix, digits = p.member_id[:4], p.member_id[4:]
-    member_id = rng.choice(w["member_id_forms"]).format(id=p.member_id, id_lower=p.member_id.lower(),
-                                                        prefix=prefix, prefix_lower=prefix.lower(), digits=digits)
+    member_id = rng.choice(w["member_id_forms"]).format(
+        id=p.member_id, id_lower=p.member_id.lower(), prefix=prefix, prefix_lower=prefix.lower(), digits=digits
+    )
     found = dict(
-        member_id=member_id, dob=date_words(rng.choice(dob_forms(p.lang, month_in_words)), p.dob),
-        plan_said=rng.choice(w["plans"][p.plan]), plan_number=str(plan_number(kb().plan(p.plan).name)),
+        member_id=member_id,
+        dob=date_words(rng.choice(dob_forms(p.lang, month_in_words)), p.dob),
+        plan_said=rng.choice(w["plans"][p.plan]),
+        plan_number=str(plan_number(kb().plan(p.plan).name)),
         reason_number=str(reason_number(p.reason)),
-        provider=case["provider"], provider_short=f"Dr {last}", provider_lower=f"dr {last.lower()}",
-        provider_name=f"{first} {last}", specialty_said=specialty,
+        provider=case["provider"],
+        provider_short=f"Dr {last}",
+        provider_lower=f"dr {last.lower()}",
+        provider_name=f"{first} {last}",
+        specialty_said=specialty,
         a_specialty=("an " if specialty[0].lower() in "aeio" else "a ") + specialty,
-        he=he, him=him, recommendation=case["recommendation"], condition=case["condition"],
-        soon=case["soon"], when=said.when.said, when_phrase=said.when.phrase,
-        preferred=p.preferred, preferred_lower=p.preferred.lower() if p.preferred else None)
+        he=he,
+        him=him,
+        recommendation=case["recommendation"],
+        condition=case["condition"],
+        soon=case["soon"],
+        when=said.when.said,
+        when_phrase=said.when.phrase,
+        preferred=p.preferred,
+        preferred_lower=p.preferred.lower() if p.preferred else None,
+    )
     if p.correction == "initial_date":
         right, wrong = p.when.day, p.wrong_when.day
-        found.update(month=MONTHS[right.month - 1], right_d=str(right.day), wrong_d=str(wrong.day),
-                     right_dth=ordinal(right.day), wrong_dth=ordinal(wrong.day), right_m=str(right.month))
+        found.update(
+            month=MONTHS[right.month - 1],
+            right_d=str(right.day),
+            wrong_d=str(wrong.day),
+            right_dth=ordinal(right.day),
+            wrong_dth=ordinal(wrong.day),
+            right_m=str(right.month),
+        )
     found["reason_story"] = choose(f"reason_text.{p.reason}", found, rng, set(), p.lang)
     return found
 

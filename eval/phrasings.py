@@ -1,5 +1,6 @@
 """The phrasings members use (eval/phrasings.yml, eval/phrasings_es.yml for members who
 write in Spanish) and their world (eval/cases.yml): loading them and filling a phrasing in."""
+
 from __future__ import annotations
 
 import random
@@ -63,8 +64,7 @@ def fill(template: str, values: dict[str, str | None]) -> str | None:
     return template.format(**values)
 
 
-def choose(kind: str, values: dict[str, str | None], rng: random.Random, used: set[str],
-           lang: str = "en") -> str:
+def choose(kind: str, values: dict[str, str | None], rng: random.Random, used: set[str], lang: str = "en") -> str:
     """A phrasing of `kind` this member can say, preferring one not said yet."""
     usable = [t for t in templates(kind, lang) if fill(t, values) is not None]
     fresh = [t for t in usable if t not in used] or usable

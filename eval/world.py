@@ -2,6 +2,7 @@
 (tests/harness.py) on a fresh database, and the gateway (bot/web) in process, whose
 Twilio webhook takes the texting members (signed as Twilio signs, tests/sms_helpers.py)
 and whose member-services API reads the opened requests back."""
+
 from __future__ import annotations
 
 import secrets
@@ -21,7 +22,7 @@ from eval.personas import Persona
 from tests import harness
 from tests.sms_helpers import PATH, FakeTwilio, signed, sms_env, texts_of
 
-START_TRIES = 3                    # the model may be retrained meanwhile: wait and try again
+START_TRIES = 3  # the model may be retrained meanwhile: wait and try again
 
 
 @dataclass
@@ -44,8 +45,7 @@ class World:
         return texts_of(r.text)
 
     def request(self, reference: str) -> dict:
-        r = self.gateway.get(f"/api/requests/{reference}",
-                             headers={"Authorization": f"Bearer {self.staff_token}"})
+        r = self.gateway.get(f"/api/requests/{reference}", headers={"Authorization": f"Bearer {self.staff_token}"})
         r.raise_for_status()
         return r.json()
 
@@ -64,10 +64,15 @@ def running(workdir: Path) -> Iterator[World]:
     try:
         with pytest.MonkeyPatch.context() as env:
             sms_env(env, TWILIO_API_BASE=fake.url, SMS_REPLY_TIMEOUT="120")
-            for key, value in {"DATABASE_URL": url, "RASA_URL": assistant.url, "RASA_TOKEN": assistant.token,
-                               "STAFF_API_TOKEN": token}.items():
+            for key, value in {
+                "DATABASE_URL": url,
+                "RASA_URL": assistant.url,
+                "RASA_TOKEN": assistant.token,
+                "STAFF_API_TOKEN": token,
+            }.items():
                 env.setenv(key, value)
             from bot.web.app import create_app
+
             with TestClient(create_app()) as gateway:
                 yield World(assistant, gateway, token)
     finally:
@@ -79,7 +84,7 @@ def start(workdir: Path, url: str) -> harness.Assistant:
     for attempt in range(1, START_TRIES + 1):
         try:
             return harness.start(workdir, url)
-        except Exception:                            # noqa: BLE001 (a model being retrained)
+        except Exception:  # noqa: BLE001 (a model being retrained)
             if attempt == START_TRIES:
                 raise
             time.sleep(60)

@@ -1,4 +1,5 @@
 """Build rasa-sdk trackers and run actions the way the action server does."""
+
 from pathlib import Path
 from typing import Any
 
@@ -10,23 +11,42 @@ from rasa_sdk.executor import CollectingDispatcher
 DOMAIN: dict[str, Any] = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text())
 
 
-def tracker(text: str = "", intent: str | None = None, confidence: float = 0.95,
-            slots: dict[str, Any] | None = None, sender: str = "test-conv",
-            requested_slot: str | None = None, active_loop: str | None = None,
-            set_this_turn: dict[str, Any] | None = None, language: str | None = "en") -> Tracker:
+def tracker(
+    text: str = "",
+    intent: str | None = None,
+    confidence: float = 0.95,
+    slots: dict[str, Any] | None = None,
+    sender: str = "test-conv",
+    requested_slot: str | None = None,
+    active_loop: str | None = None,
+    set_this_turn: dict[str, Any] | None = None,
+    language: str | None = "en",
+) -> Tracker:
     """set_this_turn: slots filled from this message (what the form will validate).
     language: the language an earlier message of the member was read in (None: none was)."""
     slots = {**({"language": language} if language else {}), **(slots or {}), **(set_this_turn or {})}
     if requested_slot:
         slots["requested_slot"] = requested_slot
-    latest = {"text": text, "intent": {"name": intent, "confidence": confidence} if intent else {},
-              "entities": []}
-    earlier = [{"event": "user", "text": "(earlier)", "parse_data": {
-        "entities": [{"entity": "language", "value": language}]}}] if language else []
-    events = earlier + [{"event": "user", "text": text}] + [
-        {"event": "slot", "name": k, "value": v} for k, v in (set_this_turn or {}).items()]
-    return Tracker(sender, slots, latest, events, False, None,
-                   {"name": active_loop} if active_loop else {}, "action_listen")
+    latest = {"text": text, "intent": {"name": intent, "confidence": confidence} if intent else {}, "entities": []}
+    earlier = (
+        [
+            {
+                "event": "user",
+                "text": "(earlier)",
+                "parse_data": {"entities": [{"entity": "language", "value": language}]},
+            }
+        ]
+        if language
+        else []
+    )
+    events = (
+        earlier
+        + [{"event": "user", "text": text}]
+        + [{"event": "slot", "name": k, "value": v} for k, v in (set_this_turn or {}).items()]
+    )
+    return Tracker(
+        sender, slots, latest, events, False, None, {"name": active_loop} if active_loop else {}, "action_listen"
+    )
 
 
 async def run_messages(action, t: Tracker, domain=None):

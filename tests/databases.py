@@ -1,5 +1,6 @@
 """Test databases: a SQLite file, or a fresh PostgreSQL database on the local server
 (127.0.0.1:5432, trust auth), created for the run and dropped after."""
+
 from __future__ import annotations
 
 import os
@@ -13,6 +14,7 @@ def postgres_unavailable() -> str | None:
     """None when the local PostgreSQL server answers, else why not."""
     try:
         import psycopg2
+
         psycopg2.connect(ADMIN_URL, connect_timeout=3).close()
         return None
     except Exception as exc:  # noqa: BLE001 - any failure means: no server to test against
@@ -21,6 +23,7 @@ def postgres_unavailable() -> str | None:
 
 def new_postgres_database(label: str) -> str:
     import psycopg2
+
     name = f"so_{label}_{uuid.uuid4().hex[:10]}"
     conn = psycopg2.connect(ADMIN_URL)
     conn.autocommit = True
@@ -38,6 +41,7 @@ def database_url_for(kind: str, workdir, label: str) -> str:
         reason = postgres_unavailable()
         if reason:
             import pytest
+
             pytest.skip(reason)
         return new_postgres_database(label)
     return f"sqlite:///{workdir / (label + '.db')}"
@@ -49,6 +53,7 @@ def drop_created() -> None:
     import psycopg2
 
     from bot.store.db import dispose_engines
+
     dispose_engines()
     conn = psycopg2.connect(ADMIN_URL)
     conn.autocommit = True

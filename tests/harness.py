@@ -1,6 +1,7 @@
 """Run the real assistant for end-to-end tests: the trained model, the Rasa server
 with its REST channel and the action server, on free local ports and a temporary
 database. Logs are kept so tests can check what they contain."""
+
 from __future__ import annotations
 
 import secrets
@@ -30,12 +31,11 @@ class Assistant:
     procs: list[subprocess.Popen] = field(default_factory=list)
 
     tracker_url: str = ""
-    token: str = ""                 # Rasa's HTTP API token (the gateway hands conversations back with it)
+    token: str = ""  # Rasa's HTTP API token (the gateway hands conversations back with it)
 
     def send(self, sender: str, message: str) -> list[str]:
         """One member message; every text the assistant answered."""
-        r = httpx.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
-                       timeout=60)
+        r = httpx.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60)
         r.raise_for_status()
         return [m.get("text", "") for m in r.json()]
 
@@ -52,28 +52,56 @@ class Assistant:
                 p.kill()
 
 
-def start(workdir: Path, database_url: str, tracker_url: str = None, extra_env: dict = None,
-          token: str = None) -> Assistant:
+def start(
+    workdir: Path, database_url: str, tracker_url: str = None, extra_env: dict = None, token: str = None
+) -> Assistant:
     if not MODEL.exists():
         train()
     if tracker_url is None:
         tracker_url = database_url if database_url.startswith("postgresql") else f"sqlite:///{workdir / 'tracker.db'}"
-    token = token or secrets.token_urlsafe(16)     # may begin with "-": passed as --auth-token=...
+    token = token or secrets.token_urlsafe(16)  # may begin with "-": passed as --auth-token=...
     # Member-services hours follow the clock; tests say whether agents are on duty.
-    env = service_env({"DATABASE_URL": database_url, "TRACKER_STORE_URL": tracker_url,
-                       "MEMBER_SERVICES_HOURS": "never", **(extra_env or {})})
+    env = service_env(
+        {
+            "DATABASE_URL": database_url,
+            "TRACKER_STORE_URL": tracker_url,
+            "MEMBER_SERVICES_HOURS": "never",
+            **(extra_env or {}),
+        }
+    )
     action_port, rasa_port = free_port(), free_port()
-    endpoints = workdir / "endpoints.yml"    # the project's own, on this run's action port
-    endpoints.write_text((ROOT / "endpoints.yml").read_text().replace(
-        "http://127.0.0.1:5055/webhook", f"http://127.0.0.1:{action_port}/webhook"))
+    endpoints = workdir / "endpoints.yml"  # the project's own, on this run's action port
+    endpoints.write_text(
+        (ROOT / "endpoints.yml")
+        .read_text()
+        .replace("http://127.0.0.1:5055/webhook", f"http://127.0.0.1:{action_port}/webhook")
+    )
     logs = [workdir / "actions.log", workdir / "rasa.log"]
     procs = [
-        subprocess.Popen(action_server_cmd(action_port),
-                         cwd=ROOT, env=env, stdout=logs[0].open("w"), stderr=subprocess.STDOUT),
-        subprocess.Popen(rasa_cmd("run", "--model", str(MODEL), "--interface", "127.0.0.1",
-                                  "--port", str(rasa_port), "--credentials", str(ROOT / "credentials.yml"),
-                                  "--endpoints", str(endpoints), "--enable-api", f"--auth-token={token}"),
-                         cwd=ROOT, env=env, stdout=logs[1].open("w"), stderr=subprocess.STDOUT),
+        subprocess.Popen(
+            action_server_cmd(action_port), cwd=ROOT, env=env, stdout=logs[0].open("w"), stderr=subprocess.STDOUT
+        ),
+        subprocess.Popen(
+            rasa_cmd(
+                "run",
+                "--model",
+                str(MODEL),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(rasa_port),
+                "--credentials",
+                str(ROOT / "credentials.yml"),
+                "--endpoints",
+                str(endpoints),
+                "--enable-api",
+                f"--auth-token={token}",
+            ),
+            cwd=ROOT,
+            env=env,
+            stdout=logs[1].open("w"),
+            stderr=subprocess.STDOUT,
+        ),
     ]
     assistant = Assistant(f"http://127.0.0.1:{rasa_port}", database_url, logs, procs, tracker_url, token)
     _wait_until_ready(assistant, action_port)
@@ -84,7 +112,7 @@ def _wait_until_ready(assistant: Assistant, action_port: int, timeout: float = 2
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in assistant.procs):
-            assistant.stop()                    # the other one too: nothing left running
+            assistant.stop()  # the other one too: nothing left running
             raise RuntimeError("a server exited during start-up:\n" + assistant.log_text()[-3000:])
         try:
             httpx.get(f"http://127.0.0.1:{action_port}/health", timeout=2).raise_for_status()
@@ -101,6 +129,7 @@ def start_on_sqlite(workdir: Path, name: str, **options) -> Assistant:
     """The assistant on a new SQLite database of its own, migrated, with the demo roster."""
     from bot.members import seed_demo_roster
     from bot.store import migrate
+
     url = f"sqlite:///{workdir / f'{name}.db'}"
     migrate(url)
     seed_demo_roster(url)

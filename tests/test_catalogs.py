@@ -11,6 +11,7 @@
 - Readability of the Spanish texts (Fernández Huerta, textstat) is reported, not yet
   enforced; skipped when textstat is not installed.
 """
+
 from __future__ import annotations
 
 import re
@@ -76,10 +77,10 @@ def test_no_member_facing_text_is_left_in_the_domain():
 
 @pytest.mark.parametrize("key", [k for k in EN if k in ES])
 def test_same_placeholders_line_breaks_and_numbers(key):
-    if isinstance(EN[key], list):               # names of days and months
+    if isinstance(EN[key], list):  # names of days and months
         assert isinstance(ES[key], list) and len(ES[key]) == len(EN[key]), key
         return
-    if isinstance(EN[key], dict):               # button titles by payload
+    if isinstance(EN[key], dict):  # button titles by payload
         assert isinstance(ES[key], dict) and set(ES[key]) == set(EN[key]), key
         assert all(isinstance(t, str) and t.strip() for t in ES[key].values()), key
         return
@@ -104,7 +105,7 @@ def _english_keywords() -> list[str]:
 
 def test_spanish_texts_ask_for_spanish_words():
     words = _english_keywords()
-    assert "agent" in words and "start over" in words        # the check reads en.yml
+    assert "agent" in words and "start over" in words  # the check reads en.yml
     for key, es in ES.items():
         if not isinstance(es, str):
             continue
@@ -160,8 +161,7 @@ def test_every_kb_text_is_in_both_languages(where, texts):
 
 
 def test_a_missing_spanish_answer_is_caught():
-    doc = {"topics": {"cost": {"answer": {"en": "It costs nothing."}},
-                      "report": {"answer": "A bare string"}}}
+    doc = {"topics": {"cost": {"answer": {"en": "It costs nothing."}}, "report": {"answer": "A bare string"}}}
     found = dict(language_texts(doc, "x"))
     assert set(found) == {"x/topics/cost/answer", "x/topics/report/answer"}
     assert all("es" not in texts for texts in found.values())
@@ -170,16 +170,18 @@ def test_a_missing_spanish_answer_is_caught():
 # -- readability (reported, not enforced yet) -------------------------------------------
 def spanish_texts() -> list[tuple[str, str]]:
     """(where, text) of every Spanish member-facing text, placeholders filled with a word."""
+
     def fill(text: str) -> str:
         text = text.replace("{plan}", "Partnership").replace("{plan_short}", "Partnership")
         return re.sub(r"\{[^}]*\}", "Kern", text)
+
     out = []
     for key, value in ES.items():
         if key.endswith("_format"):
             continue
-        for sub, text in (value.items() if isinstance(value, dict) else [("", value)]):
+        for sub, text in value.items() if isinstance(value, dict) else [("", value)]:
             text = fill(str(text))
-            if len(re.findall(r"[^\W\d_]+", text)) >= 3:          # not a bare "{x}: {y}"
+            if len(re.findall(r"[^\W\d_]+", text)) >= 3:  # not a bare "{x}: {y}"
                 out.append((f"messages/{key}{'/' + sub if sub else ''}", text))
     out += [(where, fill(texts["es"])) for where, texts in KB_TEXTS if isinstance(texts.get("es"), str)]
     return out
@@ -191,8 +193,10 @@ def test_spanish_readability_report(capsys):
     scored = sorted(((textstat.fernandez_huerta(t), w, t) for w, t in spanish_texts()), key=lambda s: s[0])
     median = statistics.median(s for s, _, _ in scored)
     with capsys.disabled():
-        print(f"\nFernández Huerta, {len(scored)} Spanish texts: median {median:.1f} "
-              f"(higher is easier; 80-90 is about 6th grade)")
+        print(
+            f"\nFernández Huerta, {len(scored)} Spanish texts: median {median:.1f} "
+            f"(higher is easier; 80-90 is about 6th grade)"
+        )
         for score, where, text in scored[:10]:
             print(f"  {score:6.1f}  {where}: {text[:90]}")
     assert scored

@@ -1,6 +1,7 @@
 """The web chat page speaks the member's language: its labels come from the catalogs
 (GET /chat/labels), and each answer over the socket says which language the member last
 wrote in, so the page can follow it. A fake assistant answers: no trained model."""
+
 import re
 import uuid
 from pathlib import Path
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from bot.messages import catalog, text
 
 STATIC = Path(__file__).resolve().parents[1] / "bot" / "web" / "static"
-NAMES = sorted(key[len("chat_"):] for key in catalog("en") if key.startswith("chat_"))
+NAMES = sorted(key[len("chat_") :] for key in catalog("en") if key.startswith("chat_"))
 
 
 @pytest.fixture()
@@ -22,7 +23,9 @@ def app():
     async def ask(sender, message, channel):
         asked.append(message)
         return [{"text": "assistant answer", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]
+
     from bot.web.app import create_app
+
     application = create_app(assistant=SimpleNamespace(ask=ask))
     application.asked = asked
     return application
@@ -49,6 +52,7 @@ def reply_to(ws, message_id, said, payload=None):
 
 
 # -- the labels ------------------------------------------------------------------------
+
 
 def test_the_catalogs_hold_the_page_labels():
     assert {"send", "close", "input_label", "choices", "reconnecting", "title", "open"} <= set(NAMES)
@@ -83,6 +87,7 @@ def test_the_page_uses_every_label_and_only_catalog_labels():
 
 # -- the language of the conversation ----------------------------------------------------
 
+
 def test_the_answer_carries_the_language_the_member_writes_in(app, client):
     with client.websocket_connect("/ws/chat") as ws:
         hello(ws)
@@ -91,7 +96,7 @@ def test_the_answer_carries_the_language_the_member_writes_in(app, client):
         assert reply_to(ws, "m-3", "Sí", payload="/affirm")["lang"] == "es"
         assert reply_to(ws, "m-4", "I would like a second opinion about my knee, please")["lang"] == "en"
         assert reply_to(ws, "m-5", "2")["lang"] == "en"
-        assert reply_to(ws, "m-2", "2")["lang"] == "en"                 # resent: the language now
+        assert reply_to(ws, "m-2", "2")["lang"] == "en"  # resent: the language now
     assert app.asked[:3] == ["Quiero pedir una segunda opinión para mi rodilla", "2", "/affirm"]
 
 

@@ -1,4 +1,5 @@
 """The language tools, on member phrasing (SMS shorthand, typos, long messages)."""
+
 from datetime import date
 
 import pytest
@@ -6,36 +7,59 @@ import pytest
 from bot import nlp, safety
 
 
-@pytest.mark.parametrize("text,plan", [
-    ("im with Kern Family", "khs"), ("KFHC", "khs"), ("kern helth systems", "khs"),
-    ("HPSJ", "hpsj"), ("health plan of san joaquin", "hpsj"), ("mountain valley", "mvhp"),
-    ("Partnership", "partnership"), ("PHC member", "partnership"), ("partnrship", "partnership"),
-    ("health net", "health_net"), ("HealthNet medi-cal", "health_net"),
-    ("i have kaiser", None), ("blue shield", None), ("hello", None),
-])
+@pytest.mark.parametrize(
+    "text,plan",
+    [
+        ("im with Kern Family", "khs"),
+        ("KFHC", "khs"),
+        ("kern helth systems", "khs"),
+        ("HPSJ", "hpsj"),
+        ("health plan of san joaquin", "hpsj"),
+        ("mountain valley", "mvhp"),
+        ("Partnership", "partnership"),
+        ("PHC member", "partnership"),
+        ("partnrship", "partnership"),
+        ("health net", "health_net"),
+        ("HealthNet medi-cal", "health_net"),
+        ("i have kaiser", None),
+        ("blue shield", None),
+        ("hello", None),
+    ],
+)
 def test_plan_names_and_nicknames(text, plan):
     assert nlp.find_plan(text) == plan
 
 
-@pytest.mark.parametrize("text,reason", [
-    ("my dr wants to operate on my back and idk if its really necessary", "surgery_necessity"),
-    ("they found a tumor and want to start chemo next week", "surgery_necessity"),
-    ("i was diagnosed with lupus and i dont think the care plan is right", "serious_condition"),
-    ("nobody can figure out what's wrong with me, the tests say different things", "unclear_diagnosis"),
-    ("pt for 6 months and my shoulder is not getting better", "not_improving"),
-    ("i did everything they said and still have serious doubts about it", "serious_concerns"),
-    ("3", "unclear_diagnosis"),
-    ("the tests conflict and nobody knows whats wrong", "unclear_diagnosis"),
-    ("the doctors don't know what it is", "unclear_diagnosis"),
-    ("hi", None),
-])
+@pytest.mark.parametrize(
+    "text,reason",
+    [
+        ("my dr wants to operate on my back and idk if its really necessary", "surgery_necessity"),
+        ("they found a tumor and want to start chemo next week", "surgery_necessity"),
+        ("i was diagnosed with lupus and i dont think the care plan is right", "serious_condition"),
+        ("nobody can figure out what's wrong with me, the tests say different things", "unclear_diagnosis"),
+        ("pt for 6 months and my shoulder is not getting better", "not_improving"),
+        ("i did everything they said and still have serious doubts about it", "serious_concerns"),
+        ("3", "unclear_diagnosis"),
+        ("the tests conflict and nobody knows whats wrong", "unclear_diagnosis"),
+        ("the doctors don't know what it is", "unclear_diagnosis"),
+        ("hi", None),
+    ],
+)
 def test_reason_maps_to_one_of_the_five_situations(text, reason):
     assert nlp.classify_reason(text) == reason
 
 
-@pytest.mark.parametrize("text", ["I have chest pain", "i cant breathe", "i want to kill myself",
-                                  "thinking about suicide", "Chest pains since this morning",
-                                  "no puedo respirar"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have chest pain",
+        "i cant breathe",
+        "i want to kill myself",
+        "thinking about suicide",
+        "Chest pains since this morning",
+        "no puedo respirar",
+    ],
+)
 def test_danger_words(text):
     assert safety.check(text)
 
@@ -64,50 +88,89 @@ def test_rough_dates():
     assert nlp.parse_date_hint("no idea", today) is None
 
 
-@pytest.mark.parametrize("text,gibberish", [("asdfjkl qwrtzp", True), ("xxxxxxx", True), ("...", True),
-                                            ("my knee", False), ("Dr. Lee", False), ("4/9/61", False),
-                                            ("hpsj", False), ("KFHC", False), ("mvhp", False)])
+@pytest.mark.parametrize(
+    "text,gibberish",
+    [
+        ("asdfjkl qwrtzp", True),
+        ("xxxxxxx", True),
+        ("...", True),
+        ("my knee", False),
+        ("Dr. Lee", False),
+        ("4/9/61", False),
+        ("hpsj", False),
+        ("KFHC", False),
+        ("mvhp", False),
+    ],
+)
 def test_gibberish(text, gibberish):
     assert nlp.looks_like_gibberish(text) is gibberish
 
 
-@pytest.mark.parametrize("text", ["can i go to a doctor outside health net", "the doctor said surgery",
-                                  "dr told me to wait"])
+@pytest.mark.parametrize(
+    "text", ["can i go to a doctor outside health net", "the doctor said surgery", "dr told me to wait"]
+)
 def test_no_made_up_provider_names(text):
     assert nlp.extract(text).providers == []
 
 
-@pytest.mark.parametrize("text,topic", [
-    ("is there any fee for that?", "cost"), ("they turned down my request, now what?", "refused"),
-    ("what if the 2 doctors say opposite things?", "disagree"), ("how soon would i hear?", "timeline"),
-    ("hello there", None),
-])
+@pytest.mark.parametrize(
+    "text,topic",
+    [
+        ("is there any fee for that?", "cost"),
+        ("they turned down my request, now what?", "refused"),
+        ("what if the 2 doctors say opposite things?", "disagree"),
+        ("how soon would i hear?", "timeline"),
+        ("hello there", None),
+    ],
+)
 def test_question_topic_backstop(text, topic):
     assert nlp.question_topic(text) == topic
 
 
-@pytest.mark.parametrize("text,who", [
-    ("im her daughter", "representative"), ("my son is asking for me", "representative"),
-    ("I'm his wife", "representative"), ("me", "member"), ("myself", "member"),
-    ("my doctor", "provider"), ("the specialist is requesting it", "provider"), ("2", "representative"),
-])
+@pytest.mark.parametrize(
+    "text,who",
+    [
+        ("im her daughter", "representative"),
+        ("my son is asking for me", "representative"),
+        ("I'm his wife", "representative"),
+        ("me", "member"),
+        ("myself", "member"),
+        ("my doctor", "provider"),
+        ("the specialist is requesting it", "provider"),
+        ("2", "representative"),
+    ],
+)
 def test_who_is_asking(text, who):
     assert nlp.parse_requester(text) == who
 
 
-@pytest.mark.parametrize("text,intent", [
-    ("where is my ride", "ride_status"), ("please cancel the ride i booked", "cancel_ride"),
-    ("my appointment time changed, can you fix the ride", "change_ride"),
-    ("i don't need transportation anymore", "cancel_ride"), ("i need a ride", "request_ride"),
-    ("did you book my transportation yet", "ride_status"), ("my knee hurts", None),
-])
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        ("where is my ride", "ride_status"),
+        ("please cancel the ride i booked", "cancel_ride"),
+        ("my appointment time changed, can you fix the ride", "change_ride"),
+        ("i don't need transportation anymore", "cancel_ride"),
+        ("i need a ride", "request_ride"),
+        ("did you book my transportation yet", "ride_status"),
+        ("my knee hurts", None),
+    ],
+)
 def test_ride_operations_by_keyword(text, intent):
     assert nlp.ride_intent(text) == intent
 
 
-@pytest.mark.parametrize("said,network", [("in netwrk", "in_network"), ("out of ntwk", "out_of_network"),
-                                          ("outta network pls", "out_of_network"), ("dentro de la red", "in_network"),
-                                          ("fuera de la red porfa", "out_of_network")])
+@pytest.mark.parametrize(
+    "said,network",
+    [
+        ("in netwrk", "in_network"),
+        ("out of ntwk", "out_of_network"),
+        ("outta network pls", "out_of_network"),
+        ("dentro de la red", "in_network"),
+        ("fuera de la red porfa", "out_of_network"),
+    ],
+)
 def test_network_answers_as_members_type_them(said, network):
     from bot.nlp.pipeline import parse_network
+
     assert parse_network(said) == network

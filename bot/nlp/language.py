@@ -7,6 +7,7 @@ languages, built for short texts) decides messages of three words or more when i
 sure, shorter ones when it is very sure; two Spanish words that carry a sentence
 ("mi ... es ... necesito") decide Spanglish, which a detector reads as English.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,8 @@ from bot.nlp.pipeline import _matches, extract, vocabulary
 
 LANGS = ("en", "es")
 DEFAULT = "en"
-SURE = 0.8            # lingua's confidence needed to switch on three words or more
-SURE_SHORT = 0.95     # and on one or two ("quiero morirme", "olvídelo"; not "Maria Lopez")
+SURE = 0.8  # lingua's confidence needed to switch on three words or more
+SURE_SHORT = 0.95  # and on one or two ("quiero morirme", "olvídelo"; not "Maria Lopez")
 MIN_WORDS = 3
 MIN_WORDS_ENGLISH = 4  # "two months ago", "November 13" from a Spanish speaker is an answer, not a switch
 MIN_MARKERS = 2
@@ -49,7 +50,7 @@ def asked_for(text: str) -> str | None:
     """The language a member asks for in so many words ("en español", "english please")."""
     words = WORD.findall(text.lower())
     if len(words) > 4:
-        return None                       # "i speak spanish at home but ..." is not a request to switch
+        return None  # "i speak spanish at home but ..." is not a request to switch
     switch: dict[str, list[str]] = _words()["switch"]
     for lang, phrases in switch.items():
         if _matches(text, phrases):
@@ -67,7 +68,7 @@ def without_names(text: str, spans: Sequence[tuple[str, str, int, int, str]] | N
 
 
 def detect(text: str, spans: Sequence[tuple[str, str, int, int, str]] | None = None) -> str | None:
-    """"en", "es", or None when the message does not say."""
+    """ "en", "es", or None when the message does not say."""
     text = text or ""
     if not text.strip() or text.strip().startswith("/"):
         return None
@@ -86,5 +87,5 @@ def detect(text: str, spans: Sequence[tuple[str, str, int, int, str]] | None = N
     sure = SURE if len(words) >= MIN_WORDS else SURE_SHORT
     lang = _BY_LINGUA[best.language] if best.value >= sure else None
     if lang == "en" and (markers or len(words) < MIN_WORDS_ENGLISH):
-        return None                                   # "creo q si, they want to operate": Spanglish
+        return None  # "creo q si, they want to operate": Spanglish
     return lang

@@ -5,6 +5,7 @@ generated from the aliases in policies_kb/ and its specialty patterns from
 vocabulary.yml. No model is downloaded. The small parsers below read one answer to
 one question of the request form; they never decide a plan rule.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -28,21 +29,140 @@ from bot.policy import kb
 
 VOCAB_PATH = Path(__file__).with_name("vocabulary.yml")
 # Words that follow "Dr" but are not a name ("the doctor said", "dr told me").
-NOT_NAMES = {"said", "says", "told", "tells", "wants", "want", "thinks", "think", "who", "that",
-             "is", "was", "and", "at", "in", "of", "my", "the", "a", "an", "to", "for", "from",
-             "recommended", "recommends", "diagnosed", "office", "visit", "appointment", "gave",
-             "suggested", "put", "has", "had", "does", "did", "will", "would", "me",
-             "i", "he", "she", "they", "it", "on", "with", "about", "but", "so", "because",
-             "outside", "inside", "here", "there", "who's", "whos", "or", "not", "again",
-             "twice", "once", "today", "yesterday", "tomorrow", "already", "just", "never", "always", "also",
-             "first", "last", "then", "now", "still", "even", "really", "only", "visits", "appt",
-             "doesnt", "didnt", "wont", "cant", "isnt", "recommend", "wanted",
-             "keeps", "kept", "sent", "thought", "couldnt", "can't", "won't", "dont", "don't", "if",
-             "dr", "dr.", "dra", "dra.", "doctor", "doc",
-             # Spanish: "mi dr dice q ...", "el dr se llama Linda Nguyen"
-             "se", "dice", "dijo", "le", "lo", "la", "el", "que", "q", "es", "del", "de", "quiere", "llama",
-             "cree", "piensa", "recomendó", "recomendo", "mandó", "mando", "en", "y", "con", "por", "para", "era",
-             "fue", "está", "esta"}
+NOT_NAMES = {
+    "said",
+    "says",
+    "told",
+    "tells",
+    "wants",
+    "want",
+    "thinks",
+    "think",
+    "who",
+    "that",
+    "is",
+    "was",
+    "and",
+    "at",
+    "in",
+    "of",
+    "my",
+    "the",
+    "a",
+    "an",
+    "to",
+    "for",
+    "from",
+    "recommended",
+    "recommends",
+    "diagnosed",
+    "office",
+    "visit",
+    "appointment",
+    "gave",
+    "suggested",
+    "put",
+    "has",
+    "had",
+    "does",
+    "did",
+    "will",
+    "would",
+    "me",
+    "i",
+    "he",
+    "she",
+    "they",
+    "it",
+    "on",
+    "with",
+    "about",
+    "but",
+    "so",
+    "because",
+    "outside",
+    "inside",
+    "here",
+    "there",
+    "who's",
+    "whos",
+    "or",
+    "not",
+    "again",
+    "twice",
+    "once",
+    "today",
+    "yesterday",
+    "tomorrow",
+    "already",
+    "just",
+    "never",
+    "always",
+    "also",
+    "first",
+    "last",
+    "then",
+    "now",
+    "still",
+    "even",
+    "really",
+    "only",
+    "visits",
+    "appt",
+    "doesnt",
+    "didnt",
+    "wont",
+    "cant",
+    "isnt",
+    "recommend",
+    "wanted",
+    "keeps",
+    "kept",
+    "sent",
+    "thought",
+    "couldnt",
+    "can't",
+    "won't",
+    "dont",
+    "don't",
+    "if",
+    "dr",
+    "dr.",
+    "dra",
+    "dra.",
+    "doctor",
+    "doc",
+    # Spanish: "mi dr dice q ...", "el dr se llama Linda Nguyen"
+    "se",
+    "dice",
+    "dijo",
+    "le",
+    "lo",
+    "la",
+    "el",
+    "que",
+    "q",
+    "es",
+    "del",
+    "de",
+    "quiere",
+    "llama",
+    "cree",
+    "piensa",
+    "recomendó",
+    "recomendo",
+    "mandó",
+    "mando",
+    "en",
+    "y",
+    "con",
+    "por",
+    "para",
+    "era",
+    "fue",
+    "está",
+    "esta",
+}
 
 
 @lru_cache(maxsize=1)
@@ -52,8 +172,7 @@ def vocabulary() -> dict[str, Any]:
 
 
 def _phrase_pattern(label: str, phrase: str, ent_id: str) -> dict[str, Any]:
-    return {"label": label, "id": ent_id,
-            "pattern": [{"LOWER": tok} for tok in phrase.split()]}
+    return {"label": label, "id": ent_id, "pattern": [{"LOWER": tok} for tok in phrase.split()]}
 
 
 def ruler_patterns() -> list[dict[str, Any]]:
@@ -69,12 +188,18 @@ def ruler_patterns() -> list[dict[str, Any]]:
     long_title = {"LOWER": {"IN": ["doctor", "doc"]}}
     name = {"IS_ALPHA": True, "LOWER": {"NOT_IN": sorted(NOT_NAMES)}}
     cap_name = {"IS_TITLE": True, "LOWER": {"NOT_IN": sorted(NOT_NAMES)}}
-    dot = {"ORTH": "."}      # "dr. jacob": lower-case "dr." is two tokens
-    for pattern in ([short_title, name], [short_title, name, cap_name], [short_title, dot, name],
-                    [short_title, dot, name, cap_name], [short_title, dot, name, name],
-                    [long_title, cap_name], [long_title, cap_name, cap_name]):
+    dot = {"ORTH": "."}  # "dr. jacob": lower-case "dr." is two tokens
+    for pattern in (
+        [short_title, name],
+        [short_title, name, cap_name],
+        [short_title, dot, name],
+        [short_title, dot, name, cap_name],
+        [short_title, dot, name, name],
+        [long_title, cap_name],
+        [long_title, cap_name, cap_name],
+    ):
         patterns.append({"label": "PROVIDER", "id": "named", "pattern": pattern})
-    called = [{"LOWER": "se"}, {"LOWER": "llama"}]       # "mi dr se llama Linda Nguyen"
+    called = [{"LOWER": "se"}, {"LOWER": "llama"}]  # "mi dr se llama Linda Nguyen"
     for title in (short_title, long_title):
         for pattern in ([title, *called, name], [title, *called, name, name]):
             patterns.append({"label": "PROVIDER", "id": "named", "pattern": pattern})
@@ -82,8 +207,9 @@ def ruler_patterns() -> list[dict[str, Any]]:
 
 
 @lru_cache(maxsize=1)
-def nlp() -> Language:   # spacy.language.Language
+def nlp() -> Language:  # spacy.language.Language
     import spacy  # here, not at import: spaCy's thinc probes for TensorFlow, slow to load
+
     pipe = spacy.blank("en")
     ruler = cast("EntityRuler", pipe.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"}))
     ruler.add_patterns(ruler_patterns())
@@ -141,7 +267,7 @@ def _fuzzy_plan(text: str) -> str | None:
                 continue
             n = len(alias.split())
             for i in range(len(words) - n + 1):
-                gram = " ".join(words[i:i + n])
+                gram = " ".join(words[i : i + n])
                 score = difflib.SequenceMatcher(None, gram, alias).ratio()
                 if score > best_score:
                     best, best_score = plan.id, score
@@ -176,8 +302,11 @@ def _matches(text: str, phrases: Iterable[str]) -> list[str]:
 
 
 # A number with one of these after it is an amount, not a choice ("2 weeks", "3 kids").
-UNITS = re.compile(r"\d+\s*(?:weeks?|wks?|days?|months?|years?|yrs?|hours?|hrs?|am|pm|kids?|times?|semanas?|d[ií]as?|"
-                   r"meses|mes|a[nñ]os?|horas?|hijos?|veces)\b", re.IGNORECASE)
+UNITS = re.compile(
+    r"\d+\s*(?:weeks?|wks?|days?|months?|years?|yrs?|hours?|hrs?|am|pm|kids?|times?|semanas?|d[ií]as?|"
+    r"meses|mes|a[nñ]os?|horas?|hijos?|veces)\b",
+    re.IGNORECASE,
+)
 
 
 def loose_choice(text: str, n: int) -> int | None:
@@ -192,8 +321,9 @@ def loose_choice(text: str, n: int) -> int | None:
 
 def parse_choice(text: str, n: int) -> int | None:
     """A bare numbered choice: "2", "#2", "option 2", "2.", "el número 2", "sería la 2" -> 2 (1..n)."""
-    m = re.fullmatch(r"\s*(?:(?:option|number|no\.?|#|opci[oó]n|n[uú]mero|ser[ií]a|es|el|la)\s*)*([1-9])\s*[.)!]?\s*",
-                     text.lower())
+    m = re.fullmatch(
+        r"\s*(?:(?:option|number|no\.?|#|opci[oó]n|n[uú]mero|ser[ií]a|es|el|la)\s*)*([1-9])\s*[.)!]?\s*", text.lower()
+    )
     if m and 1 <= int(m.group(1)) <= n:
         return int(m.group(1))
     return None
@@ -233,7 +363,7 @@ def parse_requester(text: str) -> str | None:
         return ("member", "representative", "provider")[choice - 1]
     hits = {k: _matches(text, v) for k, v in vocabulary()["requester"].items()}
     if hits["provider"] and not set(hits["representative"]) - set(vocabulary()["on_behalf"]):
-        return "provider"           # "the clinic is asking on my behalf": no person but the provider
+        return "provider"  # "the clinic is asking on my behalf": no person but the provider
     for kind in ("representative", "provider", "member"):
         if hits[kind]:
             return kind
@@ -241,7 +371,9 @@ def parse_requester(text: str) -> str | None:
 
 
 # "in netwrk", "out of ntwk", "outta network": the word as members type it.
-NETWORK_TYPOS = re.compile(r"\b(?:n[ae]?t?w[eo]?r?k|netowrk|newtork|netwerk|netwrok|ntwrk|ntwk|nwtwork)\b", re.IGNORECASE)
+NETWORK_TYPOS = re.compile(
+    r"\b(?:n[ae]?t?w[eo]?r?k|netowrk|newtork|netwerk|netwrok|ntwrk|ntwk|nwtwork)\b", re.IGNORECASE
+)
 
 
 def parse_network(text: str) -> str | None:
@@ -262,7 +394,7 @@ def parse_yes_no(text: str) -> bool | None:
     choice = parse_choice(text, 2)
     if choice:
         return choice == 1
-    if asks_to_repeat(text):            # "no entiendo" is not a no
+    if asks_to_repeat(text):  # "no entiendo" is not a no
         return None
     t = _norm(text)
     if _matches(t, vocabulary()["unsure"]):
@@ -272,7 +404,7 @@ def parse_yes_no(text: str) -> bool | None:
         return False
     if yes and not no:
         return True
-    if yes and no:   # "no, it's right" / "yes, no changes": the first word decides
+    if yes and no:  # "no, it's right" / "yes, no changes": the first word decides
         first = t.split()[0] if t else ""
         return first in {_norm(y) for y in vocabulary()["affirm"]}
     return None
@@ -281,13 +413,42 @@ def parse_yes_no(text: str) -> bool | None:
 def parse_urgency(text: str) -> str | None:
     """urgent / routine / None (unclear). A crisis (bot.safety) counts as urgent."""
     t = _norm(text)
-    if _matches(t, ["not urgent", "non urgent", "nonurgent", "routine", "can wait", "no rush",
-                    "not an emergency", "not serious", "no hurry", "no es urgente", "puede esperar",
-                    "no es emergencia", "no es una emergencia"]):
+    if _matches(
+        t,
+        [
+            "not urgent",
+            "non urgent",
+            "nonurgent",
+            "routine",
+            "can wait",
+            "no rush",
+            "not an emergency",
+            "not serious",
+            "no hurry",
+            "no es urgente",
+            "puede esperar",
+            "no es emergencia",
+            "no es una emergencia",
+        ],
+    ):
         return "routine"
-    if safety.check(text) or _matches(t, ["urgent", "emergency", "asap", "right away", "serious threat",
-                                           "life or death", "cant wait", "can't wait", "cannot wait",
-                                           "urgente", "emergencia", "no puede esperar"]):
+    if safety.check(text) or _matches(
+        t,
+        [
+            "urgent",
+            "emergency",
+            "asap",
+            "right away",
+            "serious threat",
+            "life or death",
+            "cant wait",
+            "can't wait",
+            "cannot wait",
+            "urgente",
+            "emergencia",
+            "no puede esperar",
+        ],
+    ):
         return "urgent"
     answer = parse_yes_no(text)
     return None if answer is None else ("urgent" if answer else "routine")
@@ -301,23 +462,94 @@ def parse_none(text: str) -> bool:
     """True when the member says they have no one in mind."""
     t = _norm(text)
     return t in {_norm(x) for x in vocabulary()["none"]} or bool(
-        _matches(t, ["no one", "nobody", "no preference", "don't have one", "dont have one",
-                     "not really", "no i don't", "no i dont", "not yet"]))
+        _matches(
+            t,
+            [
+                "no one",
+                "nobody",
+                "no preference",
+                "don't have one",
+                "dont have one",
+                "not really",
+                "no i don't",
+                "no i dont",
+                "not yet",
+            ],
+        )
+    )
 
 
 # "Do you have a provider in mind?" answered without a name: anyone will do.
-NO_ONE_IN_PARTICULAR = ["dont know any", "don't know any", "no one in mind", "nobody in mind", "not yet",
-                        "don't have", "dont have", "not really", "in network", "in my network", "in the network", "in plan", "anyone", "any one",
-                        "whoever", "doesnt matter", "doesn't matter", "no preference", "you pick", "you choose",
-                        "up to you", "closest", "nearest", "any specialist", "any doctor", "cualquiera",
-                        "no tengo", "el que sea", "no importa", "ustedes escojan", "usted escoja", "escojan ustedes",
-                        "nadie en particular", "ninguno en particular", "no tengo preferencia", "me da igual",
-                        "quien sea", "el que ustedes digan", "el que me den"]
-ORGANIZATION_WORDS = ["clinic", "hospital", "center", "centre", "medical", "health", "university", "ucsf", "ucla",
-                      "ucsd", "uc davis", "stanford", "kaiser", "sutter", "dignity", "valley", "cancer", "institute",
-                      "group", "clinica", "clínica", "hospital"]
-NAME_FILLER = re.compile(r"^(?:yes|yeah|yep|si|sí|ok|i'?d like|i would like|i want|i wanna|to see|maybe|"
-                         r"please|her name is|his name is|their name is|it'?s|its|the|a|an|[,.:;!-])\s*", re.IGNORECASE)
+NO_ONE_IN_PARTICULAR = [
+    "dont know any",
+    "don't know any",
+    "no one in mind",
+    "nobody in mind",
+    "not yet",
+    "don't have",
+    "dont have",
+    "not really",
+    "in network",
+    "in my network",
+    "in the network",
+    "in plan",
+    "anyone",
+    "any one",
+    "whoever",
+    "doesnt matter",
+    "doesn't matter",
+    "no preference",
+    "you pick",
+    "you choose",
+    "up to you",
+    "closest",
+    "nearest",
+    "any specialist",
+    "any doctor",
+    "cualquiera",
+    "no tengo",
+    "el que sea",
+    "no importa",
+    "ustedes escojan",
+    "usted escoja",
+    "escojan ustedes",
+    "nadie en particular",
+    "ninguno en particular",
+    "no tengo preferencia",
+    "me da igual",
+    "quien sea",
+    "el que ustedes digan",
+    "el que me den",
+]
+ORGANIZATION_WORDS = [
+    "clinic",
+    "hospital",
+    "center",
+    "centre",
+    "medical",
+    "health",
+    "university",
+    "ucsf",
+    "ucla",
+    "ucsd",
+    "uc davis",
+    "stanford",
+    "kaiser",
+    "sutter",
+    "dignity",
+    "valley",
+    "cancer",
+    "institute",
+    "group",
+    "clinica",
+    "clínica",
+    "hospital",
+]
+NAME_FILLER = re.compile(
+    r"^(?:yes|yeah|yep|si|sí|ok|i'?d like|i would like|i want|i wanna|to see|maybe|"
+    r"please|her name is|his name is|their name is|it'?s|its|the|a|an|[,.:;!-])\s*",
+    re.IGNORECASE,
+)
 
 
 def no_one_in_particular(text: str) -> bool:
@@ -328,7 +560,7 @@ def provider_named(text: str) -> str | None:
     """The provider a member names ("Dr. Kim", "yes, Maria Gonzalez at UCSF", "stanford
     cancer center"), or None when the message names no one."""
     found = extract(text)
-    if found.providers:                 # "Dr. Chen at Stanford": the name and where they are
+    if found.providers:  # "Dr. Chen at Stanford": the name and where they are
         start, end = next((s[2], s[3]) for s in found.spans if s[0] == "PROVIDER")
         where = re.match(r"\s+(?:at|from|in|with|of)\s+[^,.;!?]{2,60}", text[end:])
         return found.providers[0] + (where.group(0).rstrip() if where else "")
@@ -347,14 +579,27 @@ def provider_named(text: str) -> str | None:
     return None
 
 
-ASKS_TO_REPEAT = ["repeat", "say that again", "again please", "what do you mean", "what does that mean",
-                  "what was the question", "i don't understand the question", "i dont understand the question",
-                  "dont get it", "don't get it", "come again", "sorry what", "no entiendo", "otra vez"]
+ASKS_TO_REPEAT = [
+    "repeat",
+    "say that again",
+    "again please",
+    "what do you mean",
+    "what does that mean",
+    "what was the question",
+    "i don't understand the question",
+    "i dont understand the question",
+    "dont get it",
+    "don't get it",
+    "come again",
+    "sorry what",
+    "no entiendo",
+    "otra vez",
+]
 ALONE_ASKS_TO_REPEAT = {"what", "huh", "que", "qué", "como", "cómo", "sorry", "pardon"}
 
 
 def asks_to_repeat(text: str) -> bool:
-    """"what?", "what do you mean", "no entiendo": the question again, in other words."""
+    """ "what?", "what do you mean", "no entiendo": the question again, in other words."""
     t = _norm(text)
     return t in ALONE_ASKS_TO_REPEAT or (len(t.split()) <= 8 and bool(_matches(t, ASKS_TO_REPEAT)))
 
@@ -370,47 +615,179 @@ def looks_like_gibberish(text: str) -> bool:
         return not re.search(r"\d", text)
     if extract(text).spans:
         return False
+
     def wordlike(tok: str) -> bool:
         if len(tok) == 1:
             return tok in {"a", "i", "y", "o"}
-        return (any(c in _VOWELS for c in tok) and not re.search(r"[^aeiouy\W]{5,}", tok)
-                and not re.search(r"(.)\1\1", tok) and tok not in {"asdf", "qwerty", "asdfg", "hjkl"}
-                and not re.search(r"q(?!u)", tok))       # "qwpoeiru": a q with no u after it is mash
+        return (
+            any(c in _VOWELS for c in tok)
+            and not re.search(r"[^aeiouy\W]{5,}", tok)
+            and not re.search(r"(.)\1\1", tok)
+            and tok not in {"asdf", "qwerty", "asdfg", "hjkl"}
+            and not re.search(r"q(?!u)", tok)
+        )  # "qwpoeiru": a q with no u after it is mash
+
     good = sum(wordlike(t) for t in tokens)
     return good / len(tokens) < 0.5
 
 
 # The answers a member can change at the confirmation step, in the numbered order
 # the assistant offers them ("Reply 1 plan, 2 reason, ...").
-CORRECTABLE = ("plan", "reason", "initial_provider", "initial_recommendation", "initial_date",
-               "requested_by", "network", "preferred_provider", "urgency")
+CORRECTABLE = (
+    "plan",
+    "reason",
+    "initial_provider",
+    "initial_recommendation",
+    "initial_date",
+    "requested_by",
+    "network",
+    "preferred_provider",
+    "urgency",
+)
 _FIELD_WORDS = (  # checked in order: the more specific words first
-    ("urgency", ["urgent", "urgency", "emergency", "routine", "can wait", "not serious", "urgente", "urgencia",
-                 "emergencia"]),
+    (
+        "urgency",
+        ["urgent", "urgency", "emergency", "routine", "can wait", "not serious", "urgente", "urgencia", "emergencia"],
+    ),
     ("network", ["network", "outside", "out of plan", "in plan", "red", "fuera", "afuera", "dentro"]),
-    ("preferred_provider", ["preferred", "second opinion doctor", "second doctor", "new doctor",
-                            "want to see", "doctor i want", "provider i want", "segundo doctor", "otro doctor",
-                            "doctor que quiero", "nuevo doctor"]),
-    ("requested_by", ["asking", "who is asking", "requester", "requested by", "on behalf", "quién pide",
-                      "quien pide", "quién la pide", "quien la pide"]),
-    ("initial_recommendation", ["recommend", "recommendation", "diagnosis", "diagnosed", "said",
-                                "told me", "treatment", "recomendó", "recomendo", "recomendación",
-                                "recomendacion", "diagnóstico", "diagnostico", "tratamiento"]),
-    ("initial_date", ["date", "when", "month", "week", "year", "ago", "visit", "saw", "seen", "appointment",
-                      "fecha", "cuándo", "cuando", "mes", "semana", "año", "hace", "cita", "visita"]),
-    ("initial_provider", ["first doctor", "doctor", "dr", "provider", "first opinion", "specialist",
-                          "specialty", "primer doctor", "doctora", "dra", "médico", "medico", "especialista"]),
+    (
+        "preferred_provider",
+        [
+            "preferred",
+            "second opinion doctor",
+            "second doctor",
+            "new doctor",
+            "want to see",
+            "doctor i want",
+            "provider i want",
+            "segundo doctor",
+            "otro doctor",
+            "doctor que quiero",
+            "nuevo doctor",
+        ],
+    ),
+    (
+        "requested_by",
+        [
+            "asking",
+            "who is asking",
+            "requester",
+            "requested by",
+            "on behalf",
+            "quién pide",
+            "quien pide",
+            "quién la pide",
+            "quien la pide",
+        ],
+    ),
+    (
+        "initial_recommendation",
+        [
+            "recommend",
+            "recommendation",
+            "diagnosis",
+            "diagnosed",
+            "said",
+            "told me",
+            "treatment",
+            "recomendó",
+            "recomendo",
+            "recomendación",
+            "recomendacion",
+            "diagnóstico",
+            "diagnostico",
+            "tratamiento",
+        ],
+    ),
+    (
+        "initial_date",
+        [
+            "date",
+            "when",
+            "month",
+            "week",
+            "year",
+            "ago",
+            "visit",
+            "saw",
+            "seen",
+            "appointment",
+            "fecha",
+            "cuándo",
+            "cuando",
+            "mes",
+            "semana",
+            "año",
+            "hace",
+            "cita",
+            "visita",
+        ],
+    ),
+    (
+        "initial_provider",
+        [
+            "first doctor",
+            "doctor",
+            "dr",
+            "provider",
+            "first opinion",
+            "specialist",
+            "specialty",
+            "primer doctor",
+            "doctora",
+            "dra",
+            "médico",
+            "medico",
+            "especialista",
+        ],
+    ),
     ("reason", ["reason", "why", "razón", "razon", "motivo", "por qué"]),
     ("plan", ["plan", "insurance", "seguro", "aseguranza"]),
 )
 
 
 # Words that say an earlier answer was wrong ("one thing to fix", "actually", "no wait").
-CORRECTION_MARKERS = ["fix", "change", "wrong", "not right", "mistake", "actually", "instead", "should be",
-                      "correction", "typo", "i meant", "i mean", "wait", "sorry", "not the", "cambiar", "corregir",
-                      "en realidad", "perdon", "perdón", "me equivoque", "me equivoqué", "está mal", "esta mal",
-                      "póngalo", "pongalo", "póngale", "pongale", "cámbielo", "cambielo", "cámbiele", "cambiele",
-                      "quise decir", "de hecho", "no era", "corríjalo", "corrijalo", "espere", "espera"]
+CORRECTION_MARKERS = [
+    "fix",
+    "change",
+    "wrong",
+    "not right",
+    "mistake",
+    "actually",
+    "instead",
+    "should be",
+    "correction",
+    "typo",
+    "i meant",
+    "i mean",
+    "wait",
+    "sorry",
+    "not the",
+    "cambiar",
+    "corregir",
+    "en realidad",
+    "perdon",
+    "perdón",
+    "me equivoque",
+    "me equivoqué",
+    "está mal",
+    "esta mal",
+    "póngalo",
+    "pongalo",
+    "póngale",
+    "pongale",
+    "cámbielo",
+    "cambielo",
+    "cámbiele",
+    "cambiele",
+    "quise decir",
+    "de hecho",
+    "no era",
+    "corríjalo",
+    "corrijalo",
+    "espere",
+    "espera",
+]
 
 
 def says_correction(text: str) -> bool:
@@ -425,10 +802,14 @@ def parse_correction(text: str) -> tuple[str | None, str | None]:
     if choice:
         return CORRECTABLE[choice - 1], None
     # "in network actually, not outside": the old answer named after the new one
-    without_old = re.sub(r"(?:,\s*not|\s+instead of|\s+rather than)\s+(?:the\s+)?[\w'-]+(?:\s+(?:of\s+)?network)?",
-                         " ", text, flags=re.IGNORECASE)
+    without_old = re.sub(
+        r"(?:,\s*not|\s+instead of|\s+rather than)\s+(?:the\s+)?[\w'-]+(?:\s+(?:of\s+)?network)?",
+        " ",
+        text,
+        flags=re.IGNORECASE,
+    )
     field, value = _correction(without_old)
-    return (field, value) if field else _correction(text)     # "wait, not urgent" is all new
+    return (field, value) if field else _correction(text)  # "wait, not urgent" is all new
 
 
 def _correction(text: str) -> tuple[str | None, str | None]:
@@ -455,7 +836,7 @@ def _correction(text: str) -> tuple[str | None, str | None]:
 
 
 def _corrected_urgency(t: str) -> str | None:
-    """"sorry, urgent should be no": the yes or no after the word; "change the urgent
+    """ "sorry, urgent should be no": the yes or no after the word; "change the urgent
     part": no new value (the question is asked again)."""
     after = re.split(r"\b(?:urgent|urgency|emergency|urgente|urgencia)\b", t)[-1].split()
     said = next((parse_yes_no(w) for w in after if w in ("yes", "no", "si", "sí")), None)
@@ -474,7 +855,7 @@ def _first_kind(text: str, table: str, choices: tuple[str, ...]) -> str | None:
     if choice:
         return choices[choice - 1]
     kinds: dict[str, list[str]] = vocabulary()[table]
-    for kind, phrases in kinds.items():   # file order: most specific first
+    for kind, phrases in kinds.items():  # file order: most specific first
         if _matches(text, phrases):
             return kind
     return None
@@ -490,11 +871,33 @@ def parse_grievance_about(text: str) -> str:
     return _first_kind(text, "grievance_about", GRIEVANCE_CHOICES) or "other"
 
 
-NO_APPOINTMENT_YET = ["not yet", "no appointment", "not scheduled", "none yet", "no date", "not set",
-                      "dont have one", "don't have one", "dont have a date", "don't have a date", "will call",
-                      "they'll call", "theyll call", "they will let me know", "waiting for", "havent scheduled",
-                      "haven't scheduled", "not made", "todavia no", "todavía no", "aun no", "aún no",
-                      "no tengo fecha", "no tengo cita", "me van a llamar"]
+NO_APPOINTMENT_YET = [
+    "not yet",
+    "no appointment",
+    "not scheduled",
+    "none yet",
+    "no date",
+    "not set",
+    "dont have one",
+    "don't have one",
+    "dont have a date",
+    "don't have a date",
+    "will call",
+    "they'll call",
+    "theyll call",
+    "they will let me know",
+    "waiting for",
+    "havent scheduled",
+    "haven't scheduled",
+    "not made",
+    "todavia no",
+    "todavía no",
+    "aun no",
+    "aún no",
+    "no tengo fecha",
+    "no tengo cita",
+    "me van a llamar",
+]
 
 
 def parse_appointment(text: str, now: datetime) -> tuple[datetime | None, bool]:
@@ -505,16 +908,15 @@ def parse_appointment(text: str, now: datetime) -> tuple[datetime | None, bool]:
         return None, True
     weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     weekday = next((i for i, d in enumerate(weekdays) if d in t.split()), None)
-    if not re.search(r"\d", t) and not any(w in MONTHS for w in t.split()) and "tomorrow" not in t \
-            and weekday is None:
+    if not re.search(r"\d", t) and not any(w in MONTHS for w in t.split()) and "tomorrow" not in t and weekday is None:
         return None, False
     from dateutil import parser as dateparser
 
     from bot.deadlines import PACIFIC
+
     local_now = now.astimezone(PACIFIC)
     base = local_now.replace(hour=9, minute=0, second=0, microsecond=0, tzinfo=None)
-    cleaned = re.sub(r"\b(at|on|the|around|about|my|appointment|is|its|it's|visit|next|this)\b", " ",
-                     text.lower())
+    cleaned = re.sub(r"\b(at|on|the|around|about|my|appointment|is|its|it's|visit|next|this)\b", " ", text.lower())
     if "tomorrow" in cleaned:
         base = base + timedelta(days=1)
         cleaned = cleaned.replace("tomorrow", " ")
@@ -528,7 +930,7 @@ def parse_appointment(text: str, now: datetime) -> tuple[datetime | None, bool]:
     when = parsed.replace(tzinfo=PACIFIC)
     if when < local_now - timedelta(hours=1):
         if when.replace(year=when.year + 1) > local_now and not re.search(r"\b\d{4}\b", t):
-            when = when.replace(year=when.year + 1)     # "jan 5" said in December
+            when = when.replace(year=when.year + 1)  # "jan 5" said in December
         else:
             return None, False
     return when, True

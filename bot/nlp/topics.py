@@ -8,6 +8,7 @@ ride", "my plan is ..." and "I didn't understand". Keywords live in vocabulary.y
 (`topics`, `rights_general`, `asks_coverage`); the more words a matched phrase has, the
 more it counts ("won't approve" says refused louder than "approve" says authorization).
 """
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,11 @@ from bot.nlp.pipeline import RIDE_INTENTS, _matches, classify_reason, ride_inten
 
 # Strictly a question: a question mark, or a question word first. Inside a form only
 # such a message is taken for a question (an answer may well contain "what").
-STRICT_QUESTION = re.compile(r"\?\s*$|^\s*(?:how|what|when|who|whom|why|which|can|could|do|does|did|will|would|"
-                             r"is|are|am|should|may)\b", re.IGNORECASE)
+STRICT_QUESTION = re.compile(
+    r"\?\s*$|^\s*(?:how|what|when|who|whom|why|which|can|could|do|does|did|will|would|"
+    r"is|are|am|should|may)\b",
+    re.IGNORECASE,
+)
 # Maybe a question, as members ask outside a form: a question mark, a question word
 # opening a clause ("..., now what"), an auxiliary before its subject ("can my mom ask",
 # "does hpsj"), or a request to be told ("explain", "give me the basics"). "nobody can
@@ -35,11 +39,15 @@ QUESTION = re.compile(
     r"puedo|hay|se puede|tengo que|que hago|qué hago|que pasa|qué pasa|que puedo|qué puedo|me pueden|"
     r"me puede explicar|tienen que|tiene que|es cierto)\b|"
     r"^\s*(?:so\s+|and\s+|but\s+)?(?:if|si)\b[^?]*\b(?:who|what|which|how|when|where|can i|do i|will i|does|"
-    r"quien|quién|que pasa|qué pasa)\b", re.IGNORECASE)     # "if the doctors dont agree, who decides"
+    r"quien|quién|que pasa|qué pasa)\b",
+    re.IGNORECASE,
+)  # "if the doctors dont agree, who decides"
 # Asking for something to be done, not asking about a right.
-DOING = re.compile(r"\b(?:can|could|would|will) you\b|\b(?:book|schedule|set up|sign me up)\b|"
-                   r"\b(?:me puede[ns]? ayudar|puede[ns]? ayudarme|ay[uú]deme|me ayuda[ns]?|me hace[ns]? el favor)\b",
-                   re.IGNORECASE)
+DOING = re.compile(
+    r"\b(?:can|could|would|will) you\b|\b(?:book|schedule|set up|sign me up)\b|"
+    r"\b(?:me puede[ns]? ayudar|puede[ns]? ayudarme|ay[uú]deme|me ayuda[ns]?|me hace[ns]? el favor)\b",
+    re.IGNORECASE,
+)
 RIGHTS_INTENTS = ("ask_rights_overview",) + tuple(f"ask_{topic}" for topic in vocabulary()["topics"])
 REROUTED_INTENTS = ("request_second_opinion", "request_ride", "inform_plan", "nlu_fallback", "ask_clinical")
 
@@ -60,11 +68,13 @@ def topic_scores(text: str) -> dict[str, int]:
     longer = [(topic, p) for topic, phrases in found.items() for p in phrases]
 
     def inside_another(topic: str, phrase: str) -> bool:
-        return any(other != topic and len(p) > len(phrase) and re.search(rf"\b{re.escape(phrase)}\b", p)
-                   for other, p in longer)
+        return any(
+            other != topic and len(p) > len(phrase) and re.search(rf"\b{re.escape(phrase)}\b", p) for other, p in longer
+        )
 
-    return {topic: sum(len(p.split()) for p in phrases if not inside_another(topic, p))
-            for topic, phrases in found.items()}
+    return {
+        topic: sum(len(p.split()) for p in phrases if not inside_another(topic, p)) for topic, phrases in found.items()
+    }
 
 
 def question_topic(text: str) -> str | None:
@@ -82,14 +92,14 @@ def rerouted_intent(intent: str | None, text: str) -> str | None:
     if intent not in REROUTED_INTENTS or not may_be_question(text):
         return None
     if intent == "ask_clinical" and not names_the_benefit(text):
-        return None                   # "how long will my recovery take" is not about the plan's timeline
+        return None  # "how long will my recovery take" is not about the plan's timeline
     topic = question_topic(text)
     if topic is None:
         return None
     if intent == "request_ride" and (topic != "transportation" or not _matches(text, vocabulary()["asks_coverage"])):
-        return None                   # "can you set up a ride for thursday?" books one
+        return None  # "can you set up a ride for thursday?" books one
     if intent == "request_second_opinion" and DOING.search(text) and not _matches(text, vocabulary()["asks_coverage"]):
-        return None                   # "can you help me get a second opinion for my back?" opens one
+        return None  # "can you help me get a second opinion for my back?" opens one
     return f"ask_{topic}"
 
 
@@ -112,27 +122,37 @@ def names_the_benefit(text: str) -> bool:
     return bool(SECOND_OPINION.search(text) or BENEFIT.search(text))
 
 
-SECOND_OPINION = re.compile(r"\b(?:second|2nd|scnd|secnd|another)\s+(?:doctor'?s\s+)?op\w*n\w*\b|segunda opini",
-                            re.IGNORECASE)
-BENEFIT = re.compile(r"\b(?:medi[ -]?cal|plan|insurance|health net|kern|kfhc|hpsj|san joaquin|mountain valley|"
-                     r"partnership|approv\w*|referral|authoriz\w*|appeal|grievance)\b", re.IGNORECASE)
-WANTS = re.compile(r"\b(?:i want|i need|i'd like|looking for|trying to get|help me|quiero|necesito|ocupo)\b",
-                   re.IGNORECASE)
-ANOTHER_LOOK = re.compile(r"\b(?:someone|somebody|another doctor|another dr|a different doctor|alguien|otro doctor|"
-                          r"otro m[eé]dico)\s+(?:else\s+|m[aá]s\s+)?(?:to\s+|que\s+)?(?:look at|check|review|revis\w*|vea)\b",
-                          re.IGNORECASE)
+SECOND_OPINION = re.compile(
+    r"\b(?:second|2nd|scnd|secnd|another)\s+(?:doctor'?s\s+)?op\w*n\w*\b|segunda opini", re.IGNORECASE
+)
+BENEFIT = re.compile(
+    r"\b(?:medi[ -]?cal|plan|insurance|health net|kern|kfhc|hpsj|san joaquin|mountain valley|"
+    r"partnership|approv\w*|referral|authoriz\w*|appeal|grievance)\b",
+    re.IGNORECASE,
+)
+WANTS = re.compile(
+    r"\b(?:i want|i need|i'd like|looking for|trying to get|help me|quiero|necesito|ocupo)\b", re.IGNORECASE
+)
+ANOTHER_LOOK = re.compile(
+    r"\b(?:someone|somebody|another doctor|another dr|a different doctor|alguien|otro doctor|"
+    r"otro m[eé]dico)\s+(?:else\s+|m[aá]s\s+)?(?:to\s+|que\s+)?(?:look at|check|review|revis\w*|vea)\b",
+    re.IGNORECASE,
+)
 UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "greet", "inform_plan", "affirm")
 # Asking to be helped to get one, whatever the question mark: "me puede ayudar a sacar
 # una segunda opinión?", "can you help me get a second opinion?"
-HELP_TO_GET = re.compile(r"\b(?:ay[uú]d\w*|help)\s+(?:me\s+)?(?:a\s+|to\s+)?(?:sacar|pedir|conseguir|obtener|tramitar|"
-                         r"get|request|ask for|set up|start)\b", re.IGNORECASE)
+HELP_TO_GET = re.compile(
+    r"\b(?:ay[uú]d\w*|help)\s+(?:me\s+)?(?:a\s+|to\s+)?(?:sacar|pedir|conseguir|obtener|tramitar|"
+    r"get|request|ask for|set up|start)\b",
+    re.IGNORECASE,
+)
 
 
 def asks_for_a_second_opinion(intent: str | None, text: str) -> bool:
-    """"kern health member here, looking for a second opinion": a request the classifier
+    """ "kern health member here, looking for a second opinion": a request the classifier
     was unsure of, or heard as a greeting, a plan's name or a rights question."""
     if ANOTHER_LOOK.search(text or ""):
-        return True                   # "can someone else look at this please" asks for one
+        return True  # "can someone else look at this please" asks for one
     if not SECOND_OPINION.search(text or ""):
         return False
     if HELP_TO_GET.search(text):
@@ -158,8 +178,9 @@ def tells_a_situation(intent: str | None, text: str) -> bool:
 TRUST_CLASSIFIER_EMERGENCY = 0.9
 
 
-def corrected_intent(intent: str | None, confidence: float, ranking: list[dict[str, Any]],
-                     text: str) -> tuple[str, float] | None:
+def corrected_intent(
+    intent: str | None, confidence: float, ranking: list[dict[str, Any]], text: str
+) -> tuple[str, float] | None:
     """(intent, confidence) where the words say more than the classifier heard, or None.
     Run on every message the safety check found no crisis in (bot/nlp/rasa_components.py)."""
     if intent == "emergency" and confidence < TRUST_CLASSIFIER_EMERGENCY:
@@ -168,9 +189,9 @@ def corrected_intent(intent: str | None, confidence: float, ranking: list[dict[s
         return (following["name"], following.get("confidence", 0.0)) if following else ("nlu_fallback", 0.0)
     ride = ride_intent(text) if intent in RIDE_INTENTS + ("nlu_fallback",) else None
     if ride and ride != "request_ride":
-        return ride, 0.8                                  # which ride operation: keywords decide
+        return ride, 0.8  # which ride operation: keywords decide
     if ANOTHER_LOOK.search(text) or (HELP_TO_GET.search(text) and SECOND_OPINION.search(text)):
-        return "request_second_opinion", 0.7          # asked to have one, whatever the question mark
+        return "request_second_opinion", 0.7  # asked to have one, whatever the question mark
     rerouted = rerouted_intent(intent, text) or other_topic(intent, ranking, text)
     if rerouted:
         return rerouted, 0.7

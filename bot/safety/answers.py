@@ -1,5 +1,6 @@
 """Every safety answer is written to the audit log (time, conversation, category,
 language, where it was given; never the message), and counted for staff."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -15,7 +16,7 @@ from bot.store import session_scope
 from bot.store.models import AuditEntry
 
 AUDIT_ACTION = "safety_answer"
-WHERE = ("assistant", "form", "held")   # by the assistant, inside a form, or while a person holds it
+WHERE = ("assistant", "form", "held")  # by the assistant, inside a form, or while a person holds it
 
 
 def answer_text(crisis: Crisis) -> str:
@@ -33,14 +34,21 @@ def record_answer(conversation_id: str, crisis: Crisis, where: str) -> None:
     if where not in WHERE:
         raise ValueError(f"unknown place {where!r}")
     with session_scope() as session:
-        audit.record(session, "assistant", AUDIT_ACTION, "conversation", conversation_id,
-                     f"{crisis.category} {crisis.lang} {where}")
+        audit.record(
+            session,
+            "assistant",
+            AUDIT_ACTION,
+            "conversation",
+            conversation_id,
+            f"{crisis.category} {crisis.lang} {where}",
+        )
 
 
 def counts(since: datetime | None = None) -> dict[str, int]:
     """Safety answers given since `since` (default: the last 7 days), by category."""
     since = since or utcnow() - timedelta(days=7)
     with session_scope() as session:
-        details = session.execute(select(AuditEntry.detail).where(AuditEntry.action == AUDIT_ACTION,
-                                                                  AuditEntry.at >= since)).scalars()
+        details = session.execute(
+            select(AuditEntry.detail).where(AuditEntry.action == AUDIT_ACTION, AuditEntry.at >= since)
+        ).scalars()
         return dict(Counter((d or "").split(" ")[0] for d in details))

@@ -7,6 +7,7 @@ ways the lexicon has no pattern for; the lexicon stays the floor it cannot lower
 Trained in a few seconds on first use in each process (no file to ship or load, no
 download); deterministic for the same corpora.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,22 +48,27 @@ def assistant_examples() -> list[str]:
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
             if block.get("intent") in (None, "emergency"):
                 continue
-            out += [ENTITY_MARKUP.sub(r"\1", line.strip()[2:])
-                    for line in str(block.get("examples") or "").splitlines() if line.strip().startswith("- ")]
+            out += [
+                ENTITY_MARKUP.sub(r"\1", line.strip()[2:])
+                for line in str(block.get("examples") or "").splitlines()
+                if line.strip().startswith("- ")
+            ]
     return out
 
 
 @lru_cache(maxsize=1)
-def model() -> Any:   # a fitted scikit-learn Pipeline (scikit-learn is untyped)
+def model() -> Any:  # a fitted scikit-learn Pipeline (scikit-learn is untyped)
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
 
     from bot.safety import normalise
+
     texts, labels = zip(*corpus(), strict=True)
     features = make_union(
         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True))
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
+    )
     pipeline = make_pipeline(features, LogisticRegression(C=4, class_weight="balanced", max_iter=3000))
     pipeline.fit([normalise(t) for t in texts], labels)
     return pipeline

@@ -4,6 +4,7 @@ false alarms by category and language, and every miss and false alarm listed.
     python -m bot.safety.evaluate                  # the held-out sets in tests/safety/
     python -m bot.safety.evaluate --dev            # the development set beside the lexicon
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,11 +25,11 @@ DEV_SET = Path(__file__).with_name("dev_set.yml")
 
 @dataclass
 class Report:
-    crisis_total: Counter[tuple[str, str]] = field(default_factory=Counter)      # (category, lang) -> n
+    crisis_total: Counter[tuple[str, str]] = field(default_factory=Counter)  # (category, lang) -> n
     crisis_found: Counter[tuple[str, str]] = field(default_factory=Counter)
     right_category: int = 0
     right_language: int = 0
-    ordinary_total: Counter[tuple[str, bool]] = field(default_factory=Counter)    # (lang, alarming) -> n
+    ordinary_total: Counter[tuple[str, bool]] = field(default_factory=Counter)  # (lang, alarming) -> n
     false_alarms: Counter[tuple[str, bool]] = field(default_factory=Counter)
     misses: list[tuple[str, str, str]] = field(default_factory=list)
     alarms: list[tuple[str, str, str]] = field(default_factory=list)
@@ -49,9 +50,14 @@ class Report:
 
 def load_held_out() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Every held-out set in tests/safety/ (heldout_*.yml, heldout2_*.yml, ...)."""
+
     def read(kind: str) -> list[dict[str, Any]]:
-        return [item for path in sorted(HELD_OUT.glob(f"heldout*_{kind}.yml"))
-                for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
+        return [
+            item
+            for path in sorted(HELD_OUT.glob(f"heldout*_{kind}.yml"))
+            for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+        ]
+
     return read("crisis"), read("ordinary")
 
 
@@ -89,9 +95,11 @@ def print_report(report: Report, title: str, out: TextIO = sys.stdout) -> None:
     for (category, lang), total in sorted(report.crisis_total.items()):
         found = report.crisis_found[(category, lang)]
         w(f"{category:<10} {lang:<5} {found:>6} {total:>4} {found / total:>8.1%}\n")
-    w(f"recall: {report.recall:.1%} (en {report.recall_for('en'):.1%}, es {report.recall_for('es'):.1%}); "
-      f"right category: {report.right_category}/{sum(report.crisis_found.values())}; "
-      f"answered in the message's language: {report.right_language}/{sum(report.crisis_found.values())}\n")
+    w(
+        f"recall: {report.recall:.1%} (en {report.recall_for('en'):.1%}, es {report.recall_for('es'):.1%}); "
+        f"right category: {report.right_category}/{sum(report.crisis_found.values())}; "
+        f"answered in the message's language: {report.right_language}/{sum(report.crisis_found.values())}\n"
+    )
     w(f"{'ordinary':<10} {'lang':<5} {'alarms':>6} {'of':>4} {'rate':>8}\n")
     for (lang, alarming), total in sorted(report.ordinary_total.items()):
         n = report.false_alarms[(lang, alarming)]

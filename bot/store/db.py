@@ -1,5 +1,6 @@
 """Engine and unit-of-work sessions. SQLite file by default; DATABASE_URL overrides
 (bot/settings.py)."""
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import ROOT, get_settings
 
-if TYPE_CHECKING:   # alembic is imported where it is used (below)
+if TYPE_CHECKING:  # alembic is imported where it is used (below)
     from alembic.config import Config
 
 
@@ -57,8 +58,13 @@ def _create_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     settings = get_settings()
-    return create_engine(url, future=True, pool_pre_ping=True, pool_size=settings.app_db_pool_size,
-                         max_overflow=settings.app_db_max_overflow)
+    return create_engine(
+        url,
+        future=True,
+        pool_pre_ping=True,
+        pool_size=settings.app_db_pool_size,
+        max_overflow=settings.app_db_max_overflow,
+    )
 
 
 def dispose_engines() -> None:
@@ -68,7 +74,7 @@ def dispose_engines() -> None:
     _sessionmaker.cache_clear()
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:   # DB-API objects, untyped
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # DB-API objects, untyped
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -110,9 +116,11 @@ def _alembic_config(url: str | None) -> Config:
 def migrate(url: str | None = None, revision: str = "head") -> None:
     """Bring the schema to `revision` with Alembic (never create_all)."""
     from alembic import command
+
     command.upgrade(_alembic_config(url), revision)
 
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:
     from alembic import command
+
     command.downgrade(_alembic_config(url), revision)

@@ -5,6 +5,7 @@ by a placeholder before Rasa's tracker store writes them (RedactingSQLTrackerSto
 and `python -m bot.store redact-trackers` does the same to what a database already
 holds. The handoff transcript uses the same rule (actions/handoff.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -17,6 +18,8 @@ from bot.members import VERIFIED_MARKER, dob_in
 
 DOB_HIDDEN = "(date of birth, hidden)"
 ASKING_DOB, ASKING_ID = "dob", "member_id"
+
+
 def carries_dob(message: str) -> bool:
     return dob_in(message) is not None
 
@@ -37,8 +40,11 @@ def redacted(events: Iterable[dict[str, Any]], asking: str | None = None) -> Ite
             asking = event.get("value")
         elif kind == "user" and answers_dob(event.get("text"), asking):
             event = _hide_message(event)
-        elif kind == "slot" and event.get("name") == "dob" and event.get("value") not in (
-                None, VERIFIED_MARKER, DOB_HIDDEN):
+        elif (
+            kind == "slot"
+            and event.get("name") == "dob"
+            and event.get("value") not in (None, VERIFIED_MARKER, DOB_HIDDEN)
+        ):
             event = {**event, "value": DOB_HIDDEN}
         yield event
 
@@ -50,8 +56,10 @@ def _hide_message(event: dict[str, Any]) -> dict[str, Any]:
 
 def asking_before(events: list[dict[str, Any]]) -> str | None:
     """The question being asked after these events (the last requested_slot set)."""
-    return next((e.get("value") for e in reversed(events)
-                 if e.get("event") == "slot" and e.get("name") == "requested_slot"), None)
+    return next(
+        (e.get("value") for e in reversed(events) if e.get("event") == "slot" and e.get("name") == "requested_slot"),
+        None,
+    )
 
 
 def redact_tracker_store(tracker_url: str) -> int:
@@ -65,13 +73,15 @@ def redact_tracker_store(tracker_url: str) -> int:
         with engine.begin() as conn:
             senders = conn.execute(text("SELECT DISTINCT sender_id FROM events")).scalars().all()
             for sender in senders:
-                rows = conn.execute(text("SELECT id, data FROM events WHERE sender_id = :s ORDER BY id"),
-                                    {"s": sender}).all()
+                rows = conn.execute(
+                    text("SELECT id, data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+                ).all()
                 originals = [json.loads(r.data) for r in rows]
                 for row, before, after in zip(rows, originals, redacted(originals), strict=True):
                     if after != before:
-                        conn.execute(text("UPDATE events SET data = :d WHERE id = :id"),
-                                     {"d": json.dumps(after), "id": row.id})
+                        conn.execute(
+                            text("UPDATE events SET data = :d WHERE id = :id"), {"d": json.dumps(after), "id": row.id}
+                        )
                         changed += 1
         return changed
     finally:

@@ -1,6 +1,7 @@
 """Reads and writes of rows, each written once here: a record by its reference, a
 member, a texting number, a member's records, and rows handed out of their session.
 No plan rules here: callers pass decided values."""
+
 from __future__ import annotations
 
 import secrets
@@ -30,8 +31,9 @@ def new_reference(prefix: str = "SO") -> str:
     return f"{prefix}-{body[:4]}-{body[4:]}"
 
 
-def add_with_reference(session: Session, model: type[Model], prefix: str,
-                       on_clash: Callable[[], Model | None] | None = None, **fields: Any) -> Model:
+def add_with_reference(
+    session: Session, model: type[Model], prefix: str, on_clash: Callable[[], Model | None] | None = None, **fields: Any
+) -> Model:
     """Insert a row under a fresh reference, retrying the (rare) reference clash.
     `on_clash()` may return a row that makes the insert unnecessary (then returned)."""
     for _ in range(5):
@@ -52,12 +54,13 @@ def find_submission(session: Session, conversation_id: str, submission_key: str)
     found: SecondOpinionRequest | None = session.execute(
         select(SecondOpinionRequest).where(
             SecondOpinionRequest.conversation_id == conversation_id,
-            SecondOpinionRequest.submission_key == submission_key)).scalar_one_or_none()
+            SecondOpinionRequest.submission_key == submission_key,
+        )
+    ).scalar_one_or_none()
     return found
 
 
-def by_reference(session: Session, model: type[Record], reference: str,
-                 member_id: str | None = None) -> Record | None:
+def by_reference(session: Session, model: type[Record], reference: str, member_id: str | None = None) -> Record | None:
     """A request, ride or grievance by its reference (as typed, any case); with
     `member_id`, only if it is that member's."""
     query = select(model).where(model.reference == reference.upper())
@@ -73,18 +76,24 @@ def member(session: Session, member_id: str) -> Member | None:
     return found
 
 
-def records_of(session: Session, conversation_id: str, member_id: str | None = None,
-               limit: int = 20) -> dict[str, list[Any]]:
+def records_of(
+    session: Session, conversation_id: str, member_id: str | None = None, limit: int = 20
+) -> dict[str, list[Any]]:
     """A member's requests, rides and grievances, newest first: by member ID when known,
     with those opened in the conversation."""
-    def theirs(model: type[SecondOpinionRequest] | type[Ride] | type[Grievance]) -> Any:   # a SQL condition
+
+    def theirs(model: type[SecondOpinionRequest] | type[Ride] | type[Grievance]) -> Any:  # a SQL condition
         in_conversation = model.conversation_id == conversation_id
         return or_(model.member_id == member_id, in_conversation) if member_id else in_conversation
-    return {key: list(session.execute(select(model).where(theirs(model)).order_by(newest.desc())
-                                      .limit(limit)).scalars())
-            for key, model, newest in (("requests", SecondOpinionRequest, SecondOpinionRequest.received_at),
-                                       ("rides", Ride, Ride.created_at),
-                                       ("grievances", Grievance, Grievance.received_at))}
+
+    return {
+        key: list(session.execute(select(model).where(theirs(model)).order_by(newest.desc()).limit(limit)).scalars())
+        for key, model, newest in (
+            ("requests", SecondOpinionRequest, SecondOpinionRequest.received_at),
+            ("rides", Ride, Ride.created_at),
+            ("grievances", Grievance, Grievance.received_at),
+        )
+    }
 
 
 def detached(session: Session, rows: list[Row]) -> list[Row]:
@@ -102,12 +111,14 @@ def add_request(session: Session, **fields: Any) -> tuple[SecondOpinionRequest, 
     def stored_meanwhile() -> SecondOpinionRequest | None:
         existing[:] = [find_submission(session, fields["conversation_id"], fields["submission_key"])]
         return existing[0]
+
     row = add_with_reference(session, SecondOpinionRequest, "SO", on_clash=stored_meanwhile, **fields)
     return row, not (existing and existing[0] is row)
 
 
-def list_requests(session: Session, member_id: str | None = None, status: str | None = None,
-                  limit: int = 200) -> list[SecondOpinionRequest]:
+def list_requests(
+    session: Session, member_id: str | None = None, status: str | None = None, limit: int = 200
+) -> list[SecondOpinionRequest]:
     query = select(SecondOpinionRequest)
     if member_id:
         query = query.where(SecondOpinionRequest.member_id == member_id)
@@ -120,7 +131,8 @@ def list_requests(session: Session, member_id: str | None = None, status: str | 
 def sms_contact(session: Session, phone_hash: str) -> SmsContact | None:
     """A texting number, by the keyed hash that stands for it."""
     found: SmsContact | None = session.execute(
-        select(SmsContact).where(SmsContact.phone_hash == phone_hash)).scalar_one_or_none()
+        select(SmsContact).where(SmsContact.phone_hash == phone_hash)
+    ).scalar_one_or_none()
     return found
 
 

@@ -1,5 +1,6 @@
 """Tracker retention: conversation events older than a period are deleted.
 The records (requests, members, audit) are not touched."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -27,8 +28,9 @@ def purge_tracker_events(tracker_url: str, days: int | None = None, now: datetim
         if "events" not in inspect(engine).get_table_names():
             return 0
         with engine.begin() as conn:
-            deleted: int = conn.execute(text("DELETE FROM events WHERE timestamp < :cutoff"),
-                                        {"cutoff": cutoff}).rowcount
+            deleted: int = conn.execute(
+                text("DELETE FROM events WHERE timestamp < :cutoff"), {"cutoff": cutoff}
+            ).rowcount
             return deleted
     finally:
         engine.dispose()

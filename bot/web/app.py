@@ -1,4 +1,5 @@
 """The gateway's FastAPI app. `uvicorn bot.web.app:app --port 8000`."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,8 +30,14 @@ audit log. Times are ISO 8601 with offset (UTC); members are shown them in Pacif
 
 def create_app(assistant: Assistant | None = None) -> FastAPI:
     """The gateway, talking to `assistant` (Rasa at RASA_URL unless another is given)."""
-    app = FastAPI(title="Second Opinion Assistant", version="1.0", description=DESCRIPTION,
-                  docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="Second Opinion Assistant",
+        version="1.0",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     app.state.assistant = assistant or RasaAssistant()
     security.install(app)
     app.include_router(api.router)

@@ -1,5 +1,6 @@
 """How the gateway reaches the assistant: Rasa's REST channel on localhost, and the
 conversation IDs it uses (keyed hashes, never a phone number or a browser token)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -33,8 +34,10 @@ class RasaAssistant:
 
     async def ask(self, sender: str, message: str, channel: str) -> list[dict[str, Any]]:
         async with httpx.AsyncClient(timeout=60) as client:
-            r = await client.post(f"{get_settings().rasa_base_url}/webhooks/rest/webhook",
-                                  json={"sender": sender, "message": message, "input_channel": channel})
+            r = await client.post(
+                f"{get_settings().rasa_base_url}/webhooks/rest/webhook",
+                json={"sender": sender, "message": message, "input_channel": channel},
+            )
             r.raise_for_status()
             messages: list[dict[str, Any]] = r.json()
             return messages
@@ -48,8 +51,11 @@ class RasaAssistant:
             r.raise_for_status()
             # Then listen, as after any action Rasa predicts itself: the member's next message
             # must follow action_listen for the policies to read the conversation right.
-            listen = await client.post(f"{rasa_url}/conversations/{sender}/tracker/events", params=auth,
-                                       json=[{"event": "action", "name": "action_listen"}])
+            listen = await client.post(
+                f"{rasa_url}/conversations/{sender}/tracker/events",
+                params=auth,
+                json=[{"event": "action", "name": "action_listen"}],
+            )
             listen.raise_for_status()
             said: list[dict[str, Any]] = r.json().get("messages") or []
             return said
@@ -57,5 +63,11 @@ class RasaAssistant:
 
 def handoff_opened(messages: list[dict[str, Any]]) -> int | None:
     """The handoff the assistant opened in this reply, if any (its custom payload)."""
-    return next((m["custom"][HANDOFF_OPENED] for m in messages
-                 if isinstance(m.get("custom"), dict) and HANDOFF_OPENED in m["custom"]), None)
+    return next(
+        (
+            m["custom"][HANDOFF_OPENED]
+            for m in messages
+            if isinstance(m.get("custom"), dict) and HANDOFF_OPENED in m["custom"]
+        ),
+        None,
+    )

@@ -4,6 +4,7 @@ Tokens come from the settings (bot/settings.py): STAFF_API_TOKEN (actor "staff")
 optionally STAFF_API_TOKENS="alice=token1,bob=token2" so the audit log can say who. With
 no token configured, every call is refused.
 """
+
 from __future__ import annotations
 
 import secrets

@@ -13,6 +13,7 @@ agent console instead of the assistant, and the agent's words come back here.
 The page's own labels come from the catalogs (GET /chat/labels?lang=es). Each answer
 carries the language the member last wrote in ("lang"), and the page follows it.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,9 +39,9 @@ LABEL_PREFIX = "chat_"
 
 class Session:
     def __init__(self) -> None:
-        self.answers: OrderedDict[str, list[dict[str, Any]] | None] = OrderedDict()   # id -> reply (None: to an agent)
-        self.offered: dict[str, str] = {}                               # payload -> title
-        self.lang: str | None = None                                 # as the member last wrote
+        self.answers: OrderedDict[str, list[dict[str, Any]] | None] = OrderedDict()  # id -> reply (None: to an agent)
+        self.offered: dict[str, str] = {}  # payload -> title
+        self.lang: str | None = None  # as the member last wrote
 
 
 SESSIONS: dict[str, Session] = {}
@@ -51,16 +52,21 @@ def _sender(token: str) -> str:
 
 
 def _for_browser(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"text": m.get("text", ""), "buttons": [{"title": b["title"], "payload": b["payload"]}
-                                                    for b in m.get("buttons") or []]}
-            for m in messages if m.get("text") or m.get("buttons")]
+    return [
+        {
+            "text": m.get("text", ""),
+            "buttons": [{"title": b["title"], "payload": b["payload"]} for b in m.get("buttons") or []],
+        }
+        for m in messages
+        if m.get("text") or m.get("buttons")
+    ]
 
 
 @router.get("/chat/labels", include_in_schema=False)
 def labels(lang: Literal["en", "es"] = DEFAULT_LANG) -> dict[str, str]:
     """The page's labels in `lang`, by name (the catalog key without "chat_")."""
     keys = [key for key in catalog(DEFAULT_LANG) if key.startswith(LABEL_PREFIX)]
-    return {key[len(LABEL_PREFIX):]: text(key, lang) for key in keys}
+    return {key[len(LABEL_PREFIX) :]: text(key, lang) for key in keys}
 
 
 @router.websocket("/ws/chat")
@@ -84,7 +90,7 @@ async def chat(ws: WebSocket) -> None:
             # _shape_problem refuses every other frame until "hello" has made the session
             assert session is not None and sender is not None
             message_id = data["id"]
-            if message_id in session.answers:                  # resent after a reconnect
+            if message_id in session.answers:  # resent after a reconnect
                 await _answer(ws, message_id, session.answers[message_id], session.lang)
                 continue
             payload = data.get("payload")
@@ -156,7 +162,7 @@ async def _converse(ws: WebSocket, session: Session, sender: str, message: str) 
     reply = _for_browser(said)
     session.offered = {b["payload"]: b["title"] for m in reply for b in m["buttons"]}
     opened = handoff_opened(said)
-    if opened is not None:                                     # the assistant just handed off
+    if opened is not None:  # the assistant just handed off
         await live.queue_changed(opened)
     return reply
 
@@ -168,7 +174,7 @@ async def _answer(ws: WebSocket, message_id: str, reply: list[dict[str, Any]] | 
         await ws.send_json({"type": "bot", "reply_to": message_id, "messages": reply, "lang": lang})
 
 
-async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen: Any) -> None:   # from the browser
+async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen: Any) -> None:  # from the browser
     after = last_seen if isinstance(last_seen, int) and last_seen >= 0 else 0
     for m in handoff.agent_messages_since(sender, after):
         await ws.send_json(live.agent_message_for_chat(m))

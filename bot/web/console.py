@@ -5,6 +5,7 @@ replying, the member's records, and handing back to the assistant.
 Server-rendered (Jinja2); a WebSocket only tells open pages to fetch fresh fragments.
 Every form carries the session's CSRF token; every agent action is audited.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -36,13 +37,21 @@ from bot.workflow import IllegalTransition
 router = APIRouter(prefix="/console", include_in_schema=False)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 COOKIE = "so_console"
-LOGIN_COOKIE = "so_console_login"          # the sign-in form's CSRF token (double submit)
-REASON_LABELS = {"asked": "Asked for a person", "not_understood": "The assistant did not understand twice",
-                 "locked": "Verification locked", "clinical": "Clinical question",
-                 "conduct": "Complaint about a provider's conduct"}
+LOGIN_COOKIE = "so_console_login"  # the sign-in form's CSRF token (double submit)
+REASON_LABELS = {
+    "asked": "Asked for a person",
+    "not_understood": "The assistant did not understand twice",
+    "locked": "Verification locked",
+    "clinical": "Clinical question",
+    "conduct": "Complaint about a provider's conduct",
+}
 LANGUAGE_LABELS = {"en": "English", "es": "Spanish (español)"}
-CRISIS_LABELS = {"suicide": "Crisis: suicide", "self_harm": "Crisis: self-harm", "overdose": "Crisis: overdose",
-                 "medical": "Crisis: medical emergency"}
+CRISIS_LABELS = {
+    "suicide": "Crisis: suicide",
+    "self_harm": "Crisis: self-harm",
+    "overdose": "Crisis: overdose",
+    "medical": "Crisis: medical emergency",
+}
 
 
 class SignInRequired(Exception):
@@ -67,14 +76,26 @@ def install(app: FastAPI) -> None:
     """Add the console to the gateway app: routes, its error pages, the sweeper."""
     app.include_router(router)
     app.add_exception_handler(SignInRequired, lambda request, exc: RedirectResponse("/console/login", 303))
-    app.add_exception_handler(FormRefused, lambda request, exc: HTMLResponse(
-        "<!doctype html><title>Refused</title><p>This form could not be checked (its security token is "
-        "missing or old). Go back, reload the page and try again.</p>", status_code=403))
-    app.add_exception_handler(NoSuchConversation, lambda request, exc: HTMLResponse(
-        "<!doctype html><title>Not found</title><p>No such conversation. <a href='/console'>Back to the "
-        "queue</a></p>", status_code=404))
-    app.add_exception_handler(NotHolding, lambda request, exc: _back(
-        exc.handoff_id, error="Only the agent holding this conversation can do that."))
+    app.add_exception_handler(
+        FormRefused,
+        lambda request, exc: HTMLResponse(
+            "<!doctype html><title>Refused</title><p>This form could not be checked (its security token is "
+            "missing or old). Go back, reload the page and try again.</p>",
+            status_code=403,
+        ),
+    )
+    app.add_exception_handler(
+        NoSuchConversation,
+        lambda request, exc: HTMLResponse(
+            "<!doctype html><title>Not found</title><p>No such conversation. <a href='/console'>Back to the "
+            "queue</a></p>",
+            status_code=404,
+        ),
+    )
+    app.add_exception_handler(
+        NotHolding,
+        lambda request, exc: _back(exc.handoff_id, error="Only the agent holding this conversation can do that."),
+    )
     app.add_event_handler("startup", lambda: live.start_sweeper(app))
 
 
@@ -85,7 +106,11 @@ def _secure(request: Request) -> bool:
     settings = get_settings()
     if settings.public_base_url:
         return settings.public_base_url.lower().startswith("https://")
-    if request.client and request.client.host in settings.trusted_proxy_addresses and request.headers.get("x-forwarded-proto"):
+    if (
+        request.client
+        and request.client.host in settings.trusted_proxy_addresses
+        and request.headers.get("x-forwarded-proto")
+    ):
         return request.headers["x-forwarded-proto"].lower() == "https"
     return request.url.scheme == "https"
 
@@ -106,13 +131,24 @@ async def _checked_form(request: Request, expected: str | None) -> dict[str, str
     return form
 
 
-def _page(request: Request, name: str, console: ConsoleSession | None, status_code: int = 200,
-          **context: Any) -> Response:
-    return TEMPLATES.TemplateResponse(request, name, {"console": console, "plan_name": _plan_name,
-                                                      "reason_label": REASON_LABELS.get, "when": _when,
-                                                      "crisis_label": CRISIS_LABELS.get,
-                                                      "language_label": _language_label,
-                                                      "waited": _waited, **context}, status_code=status_code)
+def _page(
+    request: Request, name: str, console: ConsoleSession | None, status_code: int = 200, **context: Any
+) -> Response:
+    return TEMPLATES.TemplateResponse(
+        request,
+        name,
+        {
+            "console": console,
+            "plan_name": _plan_name,
+            "reason_label": REASON_LABELS.get,
+            "when": _when,
+            "crisis_label": CRISIS_LABELS.get,
+            "language_label": _language_label,
+            "waited": _waited,
+            **context,
+        },
+        status_code=status_code,
+    )
 
 
 def _language_label(lang: str | None) -> str:
@@ -140,8 +176,7 @@ def _waited(view: HandoffView) -> str:
 def login_page(request: Request, error: str = "") -> Response:
     token = secrets.token_urlsafe(32)
     response = _page(request, "login.html", None, csrf=token, error=error)
-    response.set_cookie(LOGIN_COOKIE, token, httponly=True, secure=_secure(request), samesite="strict",
-                        path="/console")
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, secure=_secure(request), samesite="strict", path="/console")
     return response
 
 
@@ -149,20 +184,29 @@ def login_page(request: Request, error: str = "") -> Response:
 async def login(request: Request) -> Response:
     form = await _checked_form(request, request.cookies.get(LOGIN_COOKIE))
     source = request.client.host if request.client else ""
-    agent, _ = await asyncio.to_thread(agents.authenticate, form.get("username", ""), form.get("password", ""),
-                                       source)
-    if agent is None:       # one answer for every refusal: nothing says whether the account exists
-        message = ("That username and password do not match, or sign-in is paused after several failed "
-                   "tries. Ask a supervisor if it is urgent.")
+    agent, _ = await asyncio.to_thread(agents.authenticate, form.get("username", ""), form.get("password", ""), source)
+    if agent is None:  # one answer for every refusal: nothing says whether the account exists
+        message = (
+            "That username and password do not match, or sign-in is paused after several failed "
+            "tries. Ask a supervisor if it is urgent."
+        )
         token = secrets.token_urlsafe(32)
         response = _page(request, "login.html", None, status_code=401, csrf=token, error=message)
-        response.set_cookie(LOGIN_COOKIE, token, httponly=True, secure=_secure(request), samesite="strict",
-                            path="/console")
+        response.set_cookie(
+            LOGIN_COOKIE, token, httponly=True, secure=_secure(request), samesite="strict", path="/console"
+        )
         return response
     session_token, _ = agents.start_session(agent)
     response = RedirectResponse("/console", status_code=303)
-    response.set_cookie(COOKIE, session_token, httponly=True, secure=_secure(request), samesite="strict",
-                        path="/console", max_age=agents.SESSION_HOURS * 3600)
+    response.set_cookie(
+        COOKIE,
+        session_token,
+        httponly=True,
+        secure=_secure(request),
+        samesite="strict",
+        path="/console",
+        max_age=agents.SESSION_HOURS * 3600,
+    )
     response.delete_cookie(LOGIN_COOKIE, path="/console")
     return response
 
@@ -194,9 +238,12 @@ def queue_part(request: Request) -> Response:
 
 def _queue_context() -> dict[str, Any]:
     views = handoff.queue()
-    return {"waiting": [v for v in views if v.status == "waiting"],
-            "held": [v for v in views if v.status == "held"], "callbacks": handoff.open_callbacks(),
-            "safety_counts": safety_answers.counts()}
+    return {
+        "waiting": [v for v in views if v.status == "waiting"],
+        "held": [v for v in views if v.status == "held"],
+        "callbacks": handoff.open_callbacks(),
+        "safety_counts": safety_answers.counts(),
+    }
 
 
 @router.post("/callbacks/{callback_id}/done")
@@ -223,8 +270,15 @@ def conversation_page(request: Request, handoff_id: int, notice: str = "", error
     console = _signed_in(request)
     view = _found(handoff_id)
     _audit(console, "read", "conversation", str(handoff_id))
-    return _page(request, "conversation.html", console, view=view, notice=notice, error=error,
-                 **_conversation_context(view, console))
+    return _page(
+        request,
+        "conversation.html",
+        console,
+        view=view,
+        notice=notice,
+        error=error,
+        **_conversation_context(view, console),
+    )
 
 
 @router.get("/handoffs/{handoff_id}/live.part")
@@ -237,11 +291,20 @@ def conversation_part(request: Request, handoff_id: int) -> Response:
 def _conversation_context(view: HandoffView, console: ConsoleSession) -> dict[str, Any]:
     collected = _collected(view)
     member_id = _verified_member(view)[0]
-    return {"collected": collected, "member_id": member_id, "mine": view.status == "held" and
-            view.agent == console.agent.username, "transcript": handoff.transcript(view.id),
-            "situations": kb().situations(), "requesters": REQUESTERS, "networks": NETWORKS,
-            "urgencies": URGENCIES, "mobility": kb().ride_mobilities(), "grievance_about": ABOUT,
-            "next_statuses": records.next_statuses, **records.of_conversation(view.conversation_id, member_id)}
+    return {
+        "collected": collected,
+        "member_id": member_id,
+        "mine": view.status == "held" and view.agent == console.agent.username,
+        "transcript": handoff.transcript(view.id),
+        "situations": kb().situations(),
+        "requesters": REQUESTERS,
+        "networks": NETWORKS,
+        "urgencies": URGENCIES,
+        "mobility": kb().ride_mobilities(),
+        "grievance_about": ABOUT,
+        "next_statuses": records.next_statuses,
+        **records.of_conversation(view.conversation_id, member_id),
+    }
 
 
 @router.post("/handoffs/{handoff_id}/claim")
@@ -253,11 +316,20 @@ async def claim(request: Request, handoff_id: int) -> Response:
     if not result.won:
         view = _found(handoff_id)
         who = f"{result.holder} has this conversation." if result.status == "held" else "This conversation is closed."
-        return _page(request, "conversation.html", console, status_code=409, view=view, notice="",
-                     error=f"Already taken: {who}", **_conversation_context(view, console))
+        return _page(
+            request,
+            "conversation.html",
+            console,
+            status_code=409,
+            view=view,
+            notice="",
+            error=f"Already taken: {who}",
+            **_conversation_context(view, console),
+        )
     view = _found(handoff_id)
-    await live.notice(request.app, view, text("agent_joined", live.member_language(view),
-                                                 agent_name=console.agent.display_name))
+    await live.notice(
+        request.app, view, text("agent_joined", live.member_language(view), agent_name=console.agent.display_name)
+    )
     await live.queue_changed(handoff_id)
     return RedirectResponse(f"/console/handoffs/{handoff_id}", status_code=303)
 
@@ -281,8 +353,9 @@ def _back(handoff_id: int, notice: str = "", error: str = "") -> RedirectRespons
 async def reply(request: Request, handoff_id: int) -> Response:
     console, form, view = await _holding(request, handoff_id)
     try:
-        message = handoff.post_agent_message(handoff_id, console.agent.username, console.agent.display_name,
-                                             form.get("body", ""))
+        message = handoff.post_agent_message(
+            handoff_id, console.agent.username, console.agent.display_name, form.get("body", "")
+        )
     except NotHolder:
         raise NotHolding(handoff_id) from None
     except ValueError:
@@ -319,8 +392,15 @@ async def verify(request: Request, handoff_id: int) -> Response:
     _audit(console, "verify", "member", member.member_id if member else None, "verified" if member else "no match")
     if member is None:
         return _back(handoff_id, error="No member matches that ID and date of birth.")
-    handoff.set_agent_slots(handoff_id, console.agent.username, verified=True, member_id=member.member_id,
-                            member_plan=member.plan, plan=member.plan, dob=members.VERIFIED_MARKER)
+    handoff.set_agent_slots(
+        handoff_id,
+        console.agent.username,
+        verified=True,
+        member_id=member.member_id,
+        member_plan=member.plan,
+        plan=member.plan,
+        dob=members.VERIFIED_MARKER,
+    )
     return _back(handoff_id, notice=f"Verified: member {member.member_id} ({_plan_name(member.plan)}).")
 
 
@@ -348,12 +428,13 @@ def _audit(console: ConsoleSession, action: str, entity: str, key: str | None, d
 async def new_request(request: Request, handoff_id: int) -> Response:
     console, form, view = await _holding(request, handoff_id)
     member_id, plan = _verified_member(view)
-    if not member_id or plan is None:      # a verified member always has their record's plan
+    if not member_id or plan is None:  # a verified member always has their record's plan
         return _back(handoff_id, error="Verify the member first.")
     try:
         draft = draft_from_answers(plan, form)
-        opened = open_request(draft, view.conversation_id, view.channel, member_id=member_id,
-                              opened_by=_agent_actor(console))
+        opened = open_request(
+            draft, view.conversation_id, view.channel, member_id=member_id, opened_by=_agent_actor(console)
+        )
     except (ValueError, KeyError) as exc:
         return _back(handoff_id, error=f"Not opened: {exc}")
     _audit(console, "create", "request", opened.reference)
@@ -365,15 +446,29 @@ async def new_request(request: Request, handoff_id: int) -> Response:
 async def new_ride(request: Request, handoff_id: int) -> Response:
     console, form, view = await _holding(request, handoff_id)
     member_id, plan = _verified_member(view)
-    if not member_id or plan is None or form.get("mobility") not in kb().ride_mobilities() or not form.get("pickup_address", "").strip():
+    if (
+        not member_id
+        or plan is None
+        or form.get("mobility") not in kb().ride_mobilities()
+        or not form.get("pickup_address", "").strip()
+    ):
         return _back(handoff_id, error="Verify the member, and give the pickup address and how they get around.")
     when_text = form.get("appointment", "").strip()
     when, _ = nlp.parse_appointment(when_text, utcnow()) if when_text else (None, True)
-    ride = request_ride(RideDraft(plan=plan, pickup_address=form["pickup_address"].strip()[:500],
-                                  companion=form.get("companion") == "yes", mobility=form["mobility"],
-                                  appointment_at=when, appointment_text=when_text or None),
-                        view.conversation_id, member_id, form.get("request_reference") or None,
-                        by=_agent_actor(console))
+    ride = request_ride(
+        RideDraft(
+            plan=plan,
+            pickup_address=form["pickup_address"].strip()[:500],
+            companion=form.get("companion") == "yes",
+            mobility=form["mobility"],
+            appointment_at=when,
+            appointment_text=when_text or None,
+        ),
+        view.conversation_id,
+        member_id,
+        form.get("request_reference") or None,
+        by=_agent_actor(console),
+    )
     _audit(console, "create", "ride", ride.reference)
     return _back(handoff_id, notice=f"Ride {ride.reference} asked for.")
 
@@ -384,9 +479,16 @@ async def new_grievance(request: Request, handoff_id: int) -> Response:
     member_id, plan = _verified_member(view)
     if not member_id or plan is None or form.get("about") not in ABOUT or not form.get("account_text", "").strip():
         return _back(handoff_id, error="Verify the member, and give what the grievance is about in their words.")
-    row = file_grievance(plan, form["about"], form["account_text"].strip()[:4000], form.get("expedited") == "yes",
-                         view.conversation_id, member_id, form.get("request_reference") or None,
-                         by=_agent_actor(console))
+    row = file_grievance(
+        plan,
+        form["about"],
+        form["account_text"].strip()[:4000],
+        form.get("expedited") == "yes",
+        view.conversation_id,
+        member_id,
+        form.get("request_reference") or None,
+        by=_agent_actor(console),
+    )
     _audit(console, "create", "grievance", row.reference)
     return _back(handoff_id, notice=f"Grievance {row.reference} filed.")
 
@@ -396,9 +498,15 @@ async def move_record(request: Request, handoff_id: int) -> Response:
     console, form, view = await _holding(request, handoff_id)
     try:
         with session_scope() as session:
-            reference = records.move(session, form.get("kind", ""), form.get("reference", ""), form.get("status", ""),
-                                     _agent_actor(console), form.get("note") or None,
-                                     form.get("reasons") or None).reference
+            reference = records.move(
+                session,
+                form.get("kind", ""),
+                form.get("reference", ""),
+                form.get("status", ""),
+                _agent_actor(console),
+                form.get("note") or None,
+                form.get("reasons") or None,
+            ).reference
     except LookupError:
         return _back(handoff_id, error="No such record.")
     except IllegalTransition as exc:

@@ -4,6 +4,7 @@ or a text through the outbox, bot/web/outbox.py), and the assistant taking a
 conversation back (after hand back, or when nobody claimed it in time).
 
 In memory: one gateway process. Several would need a shared channel (e.g. Redis)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 class Hub:
     def __init__(self) -> None:
-        self.members: dict[str, set[WebSocket]] = defaultdict(set)    # conversation id -> web chats
+        self.members: dict[str, set[WebSocket]] = defaultdict(set)  # conversation id -> web chats
         self.consoles: set[WebSocket] = set()
 
     async def _send(self, sockets: set[WebSocket], payload: dict[str, Any]) -> None:
@@ -50,8 +51,11 @@ async def agent_said(app: FastAPI, view: HandoffView, message: MessageView) -> N
     """An agent's words to the member, marked as from a person."""
     if view.channel == "sms":
         if view.reply_to:
-            outbox.send(app, view.reply_to, text("agent_sms", member_language(view), agent_name=message.agent_name,
-                                                 body=message.body))
+            outbox.send(
+                app,
+                view.reply_to,
+                text("agent_sms", member_language(view), agent_name=message.agent_name, body=message.body),
+            )
         return
     await HUB.to_member(view.conversation_id, agent_message_for_chat(message, member_language(view)))
 
@@ -63,8 +67,12 @@ def member_language(view: HandoffView) -> str:
 
 def agent_message_for_chat(message: MessageView, lang: str = DEFAULT_LANG) -> dict[str, Any]:
     """An agent's words as the web chat shows them: labelled as from a person."""
-    return {"type": "agent", "id": message.id, "label": text("agent_chat_label", lang, agent_name=message.agent_name),
-            "text": message.body}
+    return {
+        "type": "agent",
+        "id": message.id,
+        "label": text("agent_chat_label", lang, agent_name=message.agent_name),
+        "text": message.body,
+    }
 
 
 async def notice(app: FastAPI, view: HandoffView, body: str) -> None:
@@ -86,8 +94,10 @@ async def assistant_said(app: FastAPI, view: HandoffView, messages: list[dict[st
         if view.reply_to:
             outbox.send_to_member(app, view.reply_to, view.conversation_id, messages)
         return
-    await HUB.to_member(view.conversation_id, {"type": "push", "messages": [
-        {"text": m.get("text", ""), "buttons": []} for m in messages if m.get("text")]})
+    await HUB.to_member(
+        view.conversation_id,
+        {"type": "push", "messages": [{"text": m.get("text", ""), "buttons": []} for m in messages if m.get("text")]},
+    )
 
 
 def answer_if_crisis(conversation_id: str, body: str) -> list[str]:

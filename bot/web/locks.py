@@ -1,6 +1,7 @@
 """Verification locks in the agent console, at /console/locks: the member IDs locked
 after too many failed tries (bot.verification), and unlocking one, with a reason, by a
 signed-in agent. Every view and unlock is audited as agent:<username>."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -25,11 +26,20 @@ def locks_page(request: Request, notice: str = "", error: str = "") -> Response:
     console = _signed_in(request)
     locks = verification.active_locks()
     with session_scope() as session:
-        audit.record(session, f"agent:{console.agent.username}", "list", "verification_lock", None,
-                     f"{len(locks)} locked")
-    return _page(request, "locks.html", console, locks=locks, notice=notice, error=error,
-                 max_failures=verification.MEMBER_MAX_FAILURES, window_hours=_hours(verification.FAILURE_WINDOW),
-                 lock_hours=_hours(verification.LOCK_PERIOD))
+        audit.record(
+            session, f"agent:{console.agent.username}", "list", "verification_lock", None, f"{len(locks)} locked"
+        )
+    return _page(
+        request,
+        "locks.html",
+        console,
+        locks=locks,
+        notice=notice,
+        error=error,
+        max_failures=verification.MEMBER_MAX_FAILURES,
+        window_hours=_hours(verification.FAILURE_WINDOW),
+        lock_hours=_hours(verification.LOCK_PERIOD),
+    )
 
 
 def _hours(period: timedelta) -> int:

@@ -8,6 +8,7 @@ an agent's words, a notice or the assistant's words after a handoff go through `
 choices, and the payloads those numbers stand for are remembered for the member's
 next "1", "2".
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -112,7 +113,8 @@ def send_to_member(app: FastAPI, phone: str, phone_hash: str, messages: list[dic
 def twilio_client(settings: Settings) -> Client:
     class _Client(TwilioHttpClient):
         """Twilio's own client, optionally aimed at another base URL (tests' fake Twilio)."""
-        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:   # twilio's Response
+
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # twilio's Response
             if settings.twilio_api_base:
                 url = re.sub(r"^https://[^/]+", settings.twilio_api_base.rstrip("/"), url)
             return super().request(method, url, *args, **kwargs)
@@ -137,8 +139,7 @@ async def _send_queued(outbox: asyncio.Queue[tuple[str, str]]) -> None:
                 continue
             client = twilio_client(settings)
             for piece in split_message(body):
-                await asyncio.to_thread(client.messages.create, to=phone, from_=settings.twilio_from_number,
-                                        body=piece)
+                await asyncio.to_thread(client.messages.create, to=phone, from_=settings.twilio_from_number, body=piece)
         except Exception:  # noqa: BLE001 - one failed text must not stop the sender
             log.exception("sending a text failed")
         finally:

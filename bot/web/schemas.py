@@ -1,5 +1,6 @@
 """The API's JSON shapes (pydantic 1.10, as Rasa pins it). Their OpenAPI schemas say
 which fields can be null, and every field of an answer is always there."""
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,11 @@ if TYPE_CHECKING:
     # To the checker, str enums whose members come from the tables at run time: a member is
     # reached by its value, Status("denied"), the same member as Status.denied.
     class Status(str, Enum): ...
+
     class Language(str, Enum): ...
+
     class RideStatus(str, Enum): ...
+
     class GrievanceStatus(str, Enum): ...
 else:
     Status = _enum("Status", STATUSES)
@@ -61,7 +65,7 @@ class In(BaseModel):
     class Config:
         schema_extra = staticmethod(_nullable)
 
-    @validator("*", pre=True)       # a NUL or a lone surrogate cannot be stored: 422, not 500
+    @validator("*", pre=True)  # a NUL or a lone surrogate cannot be stored: 422, not 500
     def _storable(cls, value: Any) -> Any:
         if isinstance(value, str) and UNSTORABLE.search(value):
             raise ValueError("must not contain NUL or unpaired surrogate characters")
@@ -85,9 +89,12 @@ class MemberIn(In):
     last_name: StrictStr = Field(..., min_length=1, max_length=100)
     dob: date = Field(..., description="Date of birth, YYYY-MM-DD")
     plan: PlanId
-    phone: StrictStr | None = Field(None, regex=PHONE_PATTERN,
-                                       description="E.164, for example +15595550123 (spaces, dots, dashes "
-                                                   "and brackets between the digits are allowed)")
+    phone: StrictStr | None = Field(
+        None,
+        regex=PHONE_PATTERN,
+        description="E.164, for example +15595550123 (spaces, dots, dashes "
+        "and brackets between the digits are allowed)",
+    )
     language: Language = Field(Language("en"), description="Preferred language")
 
     @validator("first_name", "last_name")
@@ -116,7 +123,6 @@ class MemberIn(In):
         if not (cleaned.isascii() and E164.match(cleaned)):
             raise ValueError("must be in E.164 form, like +15595550123")
         return cleaned
-
 
 
 class MemberOut(Out):
@@ -173,8 +179,9 @@ class RequestDetailOut(RequestOut):
 class StatusPatch(In):
     status: Status
     note: StrictStr | None = Field(None, max_length=2000)
-    reasons: StrictStr | None = Field(None, max_length=4000,
-                                   description="Required when status is denied: why, in words for the member")
+    reasons: StrictStr | None = Field(
+        None, max_length=4000, description="Required when status is denied: why, in words for the member"
+    )
 
 
 if not TYPE_CHECKING:

@@ -8,6 +8,7 @@ long replies at sentence ends. A reply not ready in time goes out later through
 the outbox (bot/web/outbox.py), whose background task sends it with Twilio's REST
 API, never blocking the event loop.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -75,11 +76,16 @@ def _twiml(bodies: list[str]) -> Response:
 @router.post(WEBHOOK_PATH, include_in_schema=False)
 async def twilio_sms(request: Request) -> Response:
     settings = get_settings()
-    form = {k: str(v) for k, v in (await request.form()).items()}   # Twilio posts url-encoded text fields
+    form = {k: str(v) for k, v in (await request.form()).items()}  # Twilio posts url-encoded text fields
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not (settings.twilio_auth_token and settings.public_base and signature and
-            RequestValidator(settings.twilio_auth_token).validate(_signed_url(request, settings.public_base), form,
-                                                                  signature)):
+    if not (
+        settings.twilio_auth_token
+        and settings.public_base
+        and signature
+        and RequestValidator(settings.twilio_auth_token).validate(
+            _signed_url(request, settings.public_base), form, signature
+        )
+    ):
         return Response(status_code=403)
 
     sid, phone, body = form.get("MessageSid", ""), form.get("From", ""), (form.get("Body") or "").strip()
@@ -87,7 +93,7 @@ async def twilio_sms(request: Request) -> Response:
     word = keyword(body)
     with session_scope() as session:
         if session.execute(select(SmsInbound).where(SmsInbound.message_sid == sid)).first():
-            return _twiml([])                                  # a retried webhook: answered once
+            return _twiml([])  # a retried webhook: answered once
         session.add(SmsInbound(message_sid=sid, received_at=utcnow()))
         contact, first_time = _first_time(session, phone_hash)
         if word in OPT_OUT | OPT_OUT_ES:
@@ -98,7 +104,7 @@ async def twilio_sms(request: Request) -> Response:
             contact.opted_out, contact.opted_in_at = False, utcnow()
             return _twiml([text("sms_started", "es" if word in OPT_IN_ES else "en")])
         if contact.opted_out:
-            return _twiml([])                                  # nothing to a number that said STOP
+            return _twiml([])  # nothing to a number that said STOP
         if word in HELP | HELP_ES:
             return _twiml([text("sms_help", "es" if word in HELP_ES else "en")])
         if first_time:
@@ -107,9 +113,9 @@ async def twilio_sms(request: Request) -> Response:
 
     lead = [text("sms_privacy", language.detect(body) or DEFAULT_LANG)] if first_time else []
     held = handoff.add_member_message(phone_hash, body or text("sms_no_text"))
-    if held is not None:                                       # a person has this conversation
+    if held is not None:  # a person has this conversation
         handoff.set_reply_to(held.handoff_id, phone)
-        answer = live.answer_if_crisis(phone_hash, body)             # 911/988 at once, whoever holds it
+        answer = live.answer_if_crisis(phone_hash, body)  # 911/988 at once, whoever holds it
         await live.queue_changed(held.handoff_id)
         return _twiml(lead + answer)
     choice = parse_choice(body, len(offered)) if offered else None
@@ -127,7 +133,7 @@ async def _converse(app: FastAPI, phone: str, phone_hash: str, message: str) -> 
     messages = await app.state.assistant.ask(phone_hash, message, "sms")
     body = for_texting(phone_hash, messages)
     opened = handoff_opened(messages)
-    if opened is not None:                                     # the assistant just handed off
+    if opened is not None:  # the assistant just handed off
         handoff.set_reply_to(opened, phone)
         await live.queue_changed(opened)
     return body
