@@ -92,7 +92,13 @@ FILLER_WORDS = {
 ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(?:([A-Za-z]{1,6})[\s-]?)?(\d(?:[\s-]?\d){2,15})(?![A-Za-z0-9])")
 
 
-def find_member_id(text: str) -> str | None:
+def gives_identity(text: str) -> bool:
+    """A member ID and a date of birth in one message ("DEMO1001 4/9/61"), whatever was asked."""
+    dob_text = dob_in(text or "")
+    return bool(dob_text and ID_IN_TEXT.search((text or "").replace(dob_text, " ")))
+
+
+def find_member_id(text: str) -> Optional[str]:
     """A member ID as typed: "KHS-778899", "demo 4004", "my id is KHS 778 899"."""
     for prefix, digits in ID_IN_TEXT.findall(text or ""):
         prefix = "" if prefix.lower() in FILLER_WORDS else prefix

@@ -7,7 +7,8 @@ ask this module; none re-decides a rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,7 @@ import yaml
 
 from bot.settings import get_settings
 
-KB_DIR = get_settings().policies_kb
+KB_DIR = get_settings().policies_kb          # as configured at import; kb() reads the setting each time
 # The plans' policies, copied from the project's shared seeds (../shared/seeds) into the
 # repository so a clone alone can check every quote; a test keeps the copy identical.
 SEEDS_DIR = get_settings().policy_seeds
@@ -60,10 +61,21 @@ class Plan:
     short_name: str
     aliases: tuple[str, ...]
     policy_id: str
-    _citation: dict[str, str] = field(compare=False, repr=False)
+    number: int                       # its number in the plan question ("Reply 1 ...")
+    _citation: Dict[str, str] = field(compare=False, repr=False)
+    _menu: Dict[str, str] = field(compare=False, repr=False)
 
     def citation_label(self, lang: str = DEFAULT_LANG) -> str:
         return _pick(self._citation, lang)
+
+    def menu_name(self, lang: str = DEFAULT_LANG) -> str:
+        """How the plan question names it: "Kern Health Systems (Kern Family Health Care)"."""
+        return _pick(self._menu, lang)
+
+    @property
+    def names_typed(self) -> Tuple[str, ...]:
+        """Every way a member may write the plan, lower case: its name, short name and aliases."""
+        return tuple(dict.fromkeys((self.name.lower(), self.short_name.lower(), *self.aliases)))
 
 
 @dataclass(frozen=True)
@@ -132,7 +144,16 @@ class Situation:
     sources: tuple[Citation, ...]
 
 
-def _pick(texts: dict[str, str], lang: str) -> str:
+LIST_ITEM = re.compile(r"(?:\d{1,2}[.)]|[-•])\s")
+
+
+def _with_list_lines(raw: str) -> str:
+    """A KB text as one paragraph, except that each numbered item keeps its own line."""
+    lines = [" ".join(line.split()) for line in raw.splitlines() if line.strip()]
+    return "".join(("\n" if LIST_ITEM.match(line) else " ") + line for line in lines).strip()
+
+
+def _pick(texts: Dict[str, str], lang: str) -> str:
     return texts.get(lang) or texts[DEFAULT_LANG]
 
 
@@ -151,6 +172,10 @@ class KnowledgeBase:
                 self._add_policy(doc)
             elif "general" in doc:
                 self.general[doc["general"]["id"]] = doc
+        numbers = sorted(p.number for p in self.plans.values())
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"{self.kb_dir}: the plans' menu numbers must run 1..{len(numbers)}, "
+                             f"one each; found {numbers}")
 
     def _add_policy(self, doc: dict[str, Any]) -> None:
         pid = doc["policy"]["id"]
@@ -161,11 +186,17 @@ class KnowledgeBase:
                 name=p["name"],
                 short_name=p["short_name"],
                 aliases=tuple(a.lower() for a in p.get("aliases", [])),
-                policy_id=pid,
-                _citation=p["citation"],
-            )
+                policy_id=pid, number=int(p["menu"]["number"]), _citation=p["citation"],
+                _menu={k: v for k, v in p["menu"].items() if k != "number"})
 
     # -- look-ups ---------------------------------------------------------------
+    def plan_menu(self) -> Tuple[Plan, ...]:
+        """The plans in the order the plan question numbers them (1 .. n)."""
+        return tuple(sorted(self.plans.values(), key=lambda p: p.number))
+
+    def plan_ids(self) -> Tuple[str, ...]:
+        return tuple(p.id for p in self.plan_menu())
+
     def plan(self, plan_id: str) -> Plan:
         try:
             return self.plans[plan_id]
@@ -188,7 +219,7 @@ class KnowledgeBase:
         if not texts:
             return None
         plan = self.plan(plan_id)
-        text = " ".join(_pick(texts, lang).split())
+        text = _with_list_lines(_pick(texts, lang))
         return text.replace("{plan}", plan.name).replace("{plan_short}", plan.short_name)
 
     def _required_text(self, plan_id: str, texts: dict[str, str], lang: str) -> str:
@@ -311,12 +342,15 @@ class KnowledgeBase:
         return tuple(self.general["medi_cal_transportation"]["mobility"])
 
     def ride_lead_business_days(self, plan_id: str) -> int:
-        return int(self.general["medi_cal_transportation"]["lead_time"]["business_days"][self.plan(plan_id).id])
+        """The plan's configured lead time; a plan the configuration does not list yet
+        gets `unknown_plan`'s."""
+        days = self.general["medi_cal_transportation"]["lead_time"]["business_days"]
+        return int(days.get(self.plan(plan_id).id, days["unknown_plan"]))
 
     def member_services_hours(self, plan_id: str | None) -> tuple[str, str]:
         """(opens, closes) as "HH:MM" Pacific, on business days. Plan configuration."""
         hours = self.general["member_services"]["hours"]
-        row = hours.get(plan_id) if plan_id in self.plans else hours["unknown_plan"]
+        row = (hours.get(plan_id) if plan_id in self.plans else None) or hours["unknown_plan"]
         return row["opens"], row["closes"]
 
     def member_services_phone(self, plan_id: str | None) -> str | None:
@@ -344,6 +378,13 @@ def _walk(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
             yield from _walk(value, f"{where}/{key}")
 
 
-@lru_cache(maxsize=1)
 def kb() -> KnowledgeBase:
-    return KnowledgeBase()
+    """The knowledge base of the configured folder (POLICIES_KB, read through bot.settings).
+    What is derived from it elsewhere (plan patterns, plan menus) is cached per
+    KnowledgeBase, so another folder brings its own plans everywhere."""
+    return _kb_at(Path(get_settings().policies_kb))
+
+
+@lru_cache(maxsize=2)
+def _kb_at(kb_dir: Path) -> KnowledgeBase:
+    return KnowledgeBase(kb_dir)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bot.messages import catalog
+from bot.messages import catalog, text
 
 QUESTIONS = (
     "ask_member_id",
@@ -104,7 +104,7 @@ def safety_first(texts: list[str]) -> bool:
 def plan_number(plan_name: str) -> int:
     """The number the plan question offers for a plan, read from the question itself
     ("Reply 1 Kern Health Systems (...), 2 Health Plan of San Joaquin, ...")."""
-    offered = re.findall(r"\b(\d) ([^,()]+?)(?=,| \(| or |\.|$)", flat(str(catalog("en")["ask_plan"])))
+    offered = re.findall(r"\b(\d) ([^,()]+?)(?=,| \(| or |\.|$)", flat(text("ask_plan")))
     for number, label in offered:
         label = label.strip().lower()
         if plan_name.lower().startswith(label) or label.startswith(plan_name.lower()):

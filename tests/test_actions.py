@@ -16,6 +16,7 @@ from actions.request import (
 )
 from actions.rights import ActionAnswerRights
 from bot import verification
+from bot.messages import text
 from bot.store import session_scope
 from bot.store.models import SecondOpinionRequest
 from tests.actions_helpers import run, run_messages, slots_set, tracker
@@ -81,6 +82,14 @@ async def test_silent_policy_says_so_and_does_not_borrow():
 async def test_unknown_plan_gets_the_plans_served():
     said, _ = await run(ActionAnswerRights(), tracker("i have kaiser", "inform_plan"))
     assert "Health Net" in said and "Kern" in said
+
+
+async def test_an_id_and_birth_date_given_for_the_plan_question_are_not_needed_and_the_plan_is_asked_again():
+    said, events = await run(ActionAnswerRights(), tracker("DEMO1001 4/9/61", "inform_plan",
+                                                           slots={"pending_topic": "cost"}))
+    assert text("plan_not_member_id") in said and "Which health plan" in said
+    assert text("plan_not_served") not in said                # not "we don't serve your plan"
+    assert slots_set(events)["pending_topic"] == "cost"
 
 
 # -- the form's answers ---------------------------------------------------------------

@@ -29,7 +29,7 @@ KB = ROOT / "policies_kb"
 DOMAIN = ROOT / "domain.yml"
 LANGS = ("en", "es")
 # Keys whose value holds member-facing text in a language-keyed mapping {en: ..., es: ...}.
-KB_TEXT_KEYS = ("answer", "explain", "next_steps", "citation", "label", "vehicle", "pcs")
+KB_TEXT_KEYS = ("answer", "explain", "next_steps", "citation", "label", "vehicle", "pcs", "menu")
 
 
 def _load(path: Path):
@@ -183,7 +183,8 @@ def spanish_texts() -> list[tuple[str, str]]:
             text = fill(str(text))
             if len(re.findall(r"[^\W\d_]+", text)) >= 3:  # not a bare "{x}: {y}"
                 out.append((f"messages/{key}{'/' + sub if sub else ''}", text))
-    out += [(where, fill(texts["es"])) for where, texts in KB_TEXTS if isinstance(texts.get("es"), str)]
+    out += [(where, fill(texts["es"])) for where, texts in KB_TEXTS      # a plan's menu label is its name
+            if isinstance(texts.get("es"), str) and not where.endswith("/menu")]
     return out
 
 
@@ -200,3 +201,8 @@ def test_spanish_readability_report(capsys):
         for score, where, text in scored[:10]:
             print(f"  {score:6.1f}  {where}: {text[:90]}")
     assert scored
+
+
+def test_every_specialty_members_name_has_a_name_in_both_languages():
+    from bot.nlp.pipeline import vocabulary
+    assert set(EN["specialty_names"]) == set(vocabulary()["specialties"]) == set(ES["specialty_names"])

@@ -22,6 +22,9 @@ def app():
 
     async def ask(sender, message, channel):
         asked.append(message)
+        if message.startswith("DEMO2002"):          # a verified member whose record says Spanish
+            return [{"text": text("verified", "es", first_name="Ana", plan_name="Health Plan of San Joaquin"),
+                     "buttons": []}]
         return [{"text": "assistant answer", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]
 
     from bot.web.app import create_app
@@ -113,3 +116,12 @@ def test_each_chat_has_its_own_language(client):
         assert reply_to(spanish, "s-1", "Necesito ayuda con mi plan de salud, por favor")["lang"] == "es"
         assert reply_to(english, "e-1", "I need help with my health plan, please")["lang"] == "en"
         assert reply_to(spanish, "s-2", "2")["lang"] == "es"
+
+
+def test_the_page_follows_the_language_the_assistant_answers_in(client):
+    """The member wrote only an ID and a date; their record says Spanish, so the answer
+    (and the page) is Spanish."""
+    with client.websocket_connect("/ws/chat") as ws:
+        hello(ws)
+        assert reply_to(ws, "m-1", "DEMO2002 12/2/1975")["lang"] == "es"
+        assert reply_to(ws, "m-2", "2")["lang"] == "es"

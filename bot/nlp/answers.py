@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 
-from bot.nlp import dates as d
+from bot.grievances import ABOUT
 from bot.nlp import pipeline as p
 
 # What members say when they want out of what they started (English and Spanish).
@@ -146,7 +146,7 @@ SHAPED: dict[str, Callable[[str], bool]] = {
     "ride_companion": lambda t: p.parse_yes_no(t) is not None,
     "ride_mobility": lambda t: p.parse_mobility(t) is not None,
     "ride_appointment": lambda t: p.parse_appointment(t, _now())[1],
-    "grievance_about": lambda t: p._first_kind(t, "grievance_about", p.GRIEVANCE_CHOICES) is not None,
+    "grievance_about": lambda t: p._first_kind(t, "grievance_about", ABOUT) is not None,
     "callback_phone": lambda t: p.parse_phone(t) is not None,
     "confirmed": _yes_no_or_change,
     "ride_confirmed": _yes_no_or_change,

@@ -1,9 +1,11 @@
 """Recognise plans, specialties, provider names and the member's reason.
 
 spaCy does the entity work: an EntityRuler over `spacy.blank("en")`, its plan patterns
-generated from the aliases in policies_kb/ and its specialty patterns from
-vocabulary.yml. No model is downloaded. The small parsers below read one answer to
-one question of the request form; they never decide a plan rule.
+generated from the plans' names and aliases in policies_kb/ and its specialty patterns
+from vocabulary.yml. No model is downloaded. The small parsers below read one answer to
+one question of the request form; they never decide a plan rule. The plans (names,
+nicknames, menu numbers) are only read from bot.policy.kb(): a new plan file is a new
+plan here.
 """
 
 from __future__ import annotations
@@ -18,14 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import yaml
+from dateutil import parser as dateparser
 
 from bot import safety
-
-if TYPE_CHECKING:
-    from spacy.language import Language
-    from spacy.pipeline import EntityRuler
-from bot.nlp.dates import MONTHS, find_date
-from bot.policy import kb
+from bot.deadlines import PACIFIC
+from bot.grievances import ABOUT
+from bot.nlp.dates import MONTHS, doesnt_remember, find_date, parse_date_hint  # noqa: F401
+from bot.policy import KnowledgeBase, kb
 
 VOCAB_PATH = Path(__file__).with_name("vocabulary.yml")
 # Words that follow "Dr" but are not a name ("the doctor said", "dr told me").
@@ -175,10 +176,10 @@ def _phrase_pattern(label: str, phrase: str, ent_id: str) -> dict[str, Any]:
     return {"label": label, "id": ent_id, "pattern": [{"LOWER": tok} for tok in phrase.split()]}
 
 
-def ruler_patterns() -> list[dict[str, Any]]:
+def ruler_patterns(knowledge: Optional[KnowledgeBase] = None) -> List[dict]:
     patterns = []
-    for plan in kb().plans.values():
-        for alias in {plan.name.lower(), plan.short_name.lower(), *plan.aliases}:
+    for plan in (knowledge or kb()).plans.values():
+        for alias in plan.names_typed:
             patterns.append(_phrase_pattern("PLAN", alias, plan.id))
     for specialty, phrases in vocabulary()["specialties"].items():
         for phrase in phrases:
@@ -206,13 +207,17 @@ def ruler_patterns() -> list[dict[str, Any]]:
     return patterns
 
 
-@lru_cache(maxsize=1)
-def nlp() -> Language:  # spacy.language.Language
-    import spacy  # here, not at import: spaCy's thinc probes for TensorFlow, slow to load
+def nlp():
+    """The entity pipeline for the plans of the knowledge base in use."""
+    return _nlp_for(kb())
 
+
+@lru_cache(maxsize=2)
+def _nlp_for(knowledge: KnowledgeBase):
+    import spacy    # here, not at import: spaCy's thinc probes for TensorFlow, slow to load
     pipe = spacy.blank("en")
-    ruler = cast("EntityRuler", pipe.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"}))
-    ruler.add_patterns(ruler_patterns())
+    ruler = pipe.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler.add_patterns(ruler_patterns(knowledge))
     return pipe
 
 
@@ -262,7 +267,7 @@ def _fuzzy_plan(text: str) -> str | None:
     words = _norm(text).split()
     best, best_score = None, 0.0
     for plan in kb().plans.values():
-        for alias in plan.aliases:
+        for alias in plan.names_typed:
             if len(alias) < 5:
                 continue
             n = len(alias.split())
@@ -279,12 +284,15 @@ def find_plan(text: str) -> str | None:
     plans = set(extract(text).plans)
     if len(plans) == 1:
         return plans.pop()
-    choice = parse_choice(text, len(PLAN_CHOICES))
-    return PLAN_CHOICES[choice - 1] if choice else None
+    order = plan_choices()
+    choice = parse_choice(text, len(order))
+    return order[choice - 1] if choice else None
 
 
-# The order plans are offered in a numbered list (SMS: "Reply 1-5").
-PLAN_CHOICES = ("khs", "hpsj", "mvhp", "partnership", "health_net")
+def plan_choices() -> Tuple[str, ...]:
+    """The plans in the order the plan question numbers them ("Reply 1 ..."), from
+    policies_kb/ (each plan's `menu: number`), as bot.messages writes the menu."""
+    return kb().plan_ids()
 
 
 @lru_cache(maxsize=4096)
@@ -847,10 +855,7 @@ def _corrected_urgency(t: str) -> str | None:
     return parse_urgency(t)
 
 
-GRIEVANCE_CHOICES = ("denied_request", "pcp_refused", "handling", "other")
-
-
-def _first_kind(text: str, table: str, choices: tuple[str, ...]) -> str | None:
+def _first_kind(text: str, table: str, choices: Tuple[str, ...]) -> Optional[str]:
     choice = parse_choice(text, len(choices))
     if choice:
         return choices[choice - 1]
@@ -868,7 +873,7 @@ def parse_mobility(text: str) -> str | None:
 
 def parse_grievance_about(text: str) -> str:
     """What a grievance is about; "other" when no words say."""
-    return _first_kind(text, "grievance_about", GRIEVANCE_CHOICES) or "other"
+    return _first_kind(text, "grievance_about", ABOUT) or "other"
 
 
 NO_APPOINTMENT_YET = [
@@ -910,10 +915,6 @@ def parse_appointment(text: str, now: datetime) -> tuple[datetime | None, bool]:
     weekday = next((i for i, d in enumerate(weekdays) if d in t.split()), None)
     if not re.search(r"\d", t) and not any(w in MONTHS for w in t.split()) and "tomorrow" not in t and weekday is None:
         return None, False
-    from dateutil import parser as dateparser
-
-    from bot.deadlines import PACIFIC
-
     local_now = now.astimezone(PACIFIC)
     base = local_now.replace(hour=9, minute=0, second=0, microsecond=0, tzinfo=None)
     cleaned = re.sub(r"\b(at|on|the|around|about|my|appointment|is|its|it's|visit|next|this)\b", " ", text.lower())

@@ -12,9 +12,21 @@ more it counts ("won't approve" says refused louder than "approve" says authoriz
 from __future__ import annotations
 
 import re
-from typing import Any
+from functools import lru_cache
+from typing import Dict, List, Optional, Tuple
 
 from bot.nlp.pipeline import RIDE_INTENTS, _matches, classify_reason, ride_intent, vocabulary
+from bot.policy import KnowledgeBase, kb
+
+# Where a pattern below names the plans: every name members write for a plan of
+# policies_kb/ (name, short name, aliases), longest first, filled in per knowledge base.
+PLAN_NAMES = "(?:PLAN_NAMES)"
+
+
+@lru_cache(maxsize=4)
+def _with_plans(pattern: str, knowledge: KnowledgeBase) -> "re.Pattern":
+    names = sorted({n for plan in knowledge.plans.values() for n in plan.names_typed}, key=lambda n: (-len(n), n))
+    return re.compile(pattern.replace(PLAN_NAMES, "(?:" + "|".join(map(re.escape, names)) + ")"), re.IGNORECASE)
 
 # Strictly a question: a question mark, or a question word first. Inside a form only
 # such a message is taken for a question (an answer may well contain "what").
@@ -27,21 +39,20 @@ STRICT_QUESTION = re.compile(
 # opening a clause ("..., now what"), an auxiliary before its subject ("can my mom ask",
 # "does hpsj"), or a request to be told ("explain", "give me the basics"). "nobody can
 # tell me what is wrong" is a statement: a question word inside a clause is not enough.
+# A pattern: the plans' names are filled in by _with_plans.
 _CLAUSE = r"(?:^|[,.;:!-]\s*|\b(?:so|and|but|or|ok|okay|q|pls|please|hi|hello|hey|now|then|also|like)\s+)"
-QUESTION = re.compile(
+QUESTION = (
     r"\?|" + _CLAUSE + r"(?:how|what|whats|what's|wat|when|who|whom|whose|why|which|where|cuanto|cuánto|como|"
     r"cómo|qué|quien|quién|cual|cuál|cuales|cuáles|donde|dónde|can|could|do|does|did|will|would|is|are|am|should|"
     r"may|has|have|r)\b|"
     r"\b(?:can|could|do|does|did|will|would|is|are|am|should|may|has|have)\s+(?:i|he|she|they|we|you|u|my|the|"
-    r"it|a|an|someone|anyone|there|that|this|your|their|his|her|medi[ -]?cal|\w+ health|kern|hpsj|kfhc|partnership)\b|"
+    r"it|a|an|someone|anyone|there|that|this|your|their|his|her|medi[ -]?cal|\w+ health|" + PLAN_NAMES + r")\b|"
     r"\b(?:now what|then what|what now|what then|what happens|what can i|what do i|what are my|explain|tell me about|"
     r"rundown|the basics|basics of|i want to know|i'd like to know|wondering|understand my|understand how|"
     r"puedo|hay|se puede|tengo que|que hago|qué hago|que pasa|qué pasa|que puedo|qué puedo|me pueden|"
     r"me puede explicar|tienen que|tiene que|es cierto)\b|"
     r"^\s*(?:so\s+|and\s+|but\s+)?(?:if|si)\b[^?]*\b(?:who|what|which|how|when|where|can i|do i|will i|does|"
-    r"quien|quién|que pasa|qué pasa)\b",
-    re.IGNORECASE,
-)  # "if the doctors dont agree, who decides"
+    r"quien|quién|que pasa|qué pasa)\b")     # "if the doctors dont agree, who decides"
 # Asking for something to be done, not asking about a right.
 DOING = re.compile(
     r"\b(?:can|could|would|will) you\b|\b(?:book|schedule|set up|sign me up)\b|"
@@ -57,7 +68,7 @@ def looks_like_question(text: str) -> bool:
 
 
 def may_be_question(text: str) -> bool:
-    return bool(QUESTION.search(text or ""))
+    return bool(_with_plans(QUESTION, kb()).search(text or ""))
 
 
 def topic_scores(text: str) -> dict[str, int]:
@@ -119,25 +130,18 @@ def other_topic(intent: str | None, ranking: list[dict[str, Any]], text: str) ->
 
 
 def names_the_benefit(text: str) -> bool:
-    return bool(SECOND_OPINION.search(text) or BENEFIT.search(text))
+    return bool(SECOND_OPINION.search(text) or _with_plans(BENEFIT, kb()).search(text))
 
 
-SECOND_OPINION = re.compile(
-    r"\b(?:second|2nd|scnd|secnd|another)\s+(?:doctor'?s\s+)?op\w*n\w*\b|segunda opini", re.IGNORECASE
-)
-BENEFIT = re.compile(
-    r"\b(?:medi[ -]?cal|plan|insurance|health net|kern|kfhc|hpsj|san joaquin|mountain valley|"
-    r"partnership|approv\w*|referral|authoriz\w*|appeal|grievance)\b",
-    re.IGNORECASE,
-)
-WANTS = re.compile(
-    r"\b(?:i want|i need|i'd like|looking for|trying to get|help me|quiero|necesito|ocupo)\b", re.IGNORECASE
-)
-ANOTHER_LOOK = re.compile(
-    r"\b(?:someone|somebody|another doctor|another dr|a different doctor|alguien|otro doctor|"
-    r"otro m[eé]dico)\s+(?:else\s+|m[aá]s\s+)?(?:to\s+|que\s+)?(?:look at|check|review|revis\w*|vea)\b",
-    re.IGNORECASE,
-)
+SECOND_OPINION = re.compile(r"\b(?:second|2nd|scnd|secnd|another)\s+(?:doctor'?s\s+)?op\w*n\w*\b|segunda opini",
+                            re.IGNORECASE)
+# The benefit or the plan named (by any name of a plan in policies_kb/): a pattern, see _with_plans.
+BENEFIT = r"\b(?:medi[ -]?cal|plan|insurance|" + PLAN_NAMES + r"|approv\w*|referral|authoriz\w*|appeal|grievance)\b"
+WANTS = re.compile(r"\b(?:i want|i need|i'd like|looking for|trying to get|help me|quiero|necesito|ocupo)\b",
+                   re.IGNORECASE)
+ANOTHER_LOOK = re.compile(r"\b(?:someone|somebody|another doctor|another dr|a different doctor|alguien|otro doctor|"
+                          r"otro m[eé]dico)\s+(?:else\s+|m[aá]s\s+)?(?:to\s+|que\s+)?(?:look at|check|review|revis\w*|vea)\b",
+                          re.IGNORECASE)
 UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "greet", "inform_plan", "affirm")
 # Asking to be helped to get one, whatever the question mark: "me puede ayudar a sacar
 # una segunda opinión?", "can you help me get a second opinion?"

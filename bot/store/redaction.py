@@ -1,6 +1,6 @@
 """A member's date of birth is the secret that verifies them, so no conversation keeps
 it: the message that answered the date-of-birth question (or that carried a date of
-birth while the member ID was asked) and the `dob` slot filled from it are replaced
+birth while the member ID was asked, or with a member ID at any time) and the `dob` slot filled from it are replaced
 by a placeholder before Rasa's tracker store writes them (RedactingSQLTrackerStore),
 and `python -m bot.store redact-trackers` does the same to what a database already
 holds. The handoff transcript uses the same rule (actions/handoff.py).
@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, inspect, text
 
-from bot.members import VERIFIED_MARKER, dob_in
+from bot.members import VERIFIED_MARKER, dob_in, gives_identity
 
 DOB_HIDDEN = "(date of birth, hidden)"
 ASKING_DOB, ASKING_ID = "dob", "member_id"
@@ -28,7 +28,7 @@ def answers_dob(message: str | None, asking: str | None) -> bool:
     """Does this member message answer (or carry) a date of birth?"""
     if not message or message == DOB_HIDDEN:
         return False
-    return asking == ASKING_DOB or (asking == ASKING_ID and carries_dob(message))
+    return asking == ASKING_DOB or (asking == ASKING_ID and carries_dob(message)) or gives_identity(message)
 
 
 def redacted(events: Iterable[dict[str, Any]], asking: str | None = None) -> Iterator[dict[str, Any]]:

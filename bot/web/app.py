@@ -76,6 +76,12 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
             seed_demo_roster()
             seed_demo_agents()
 
+    @app.on_event("shutdown")
+    async def _close_assistant_client() -> None:
+        close = getattr(app.state.assistant, "aclose", None)
+        if close is not None:
+            await close()
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:
         return {"ok": True}

@@ -11,7 +11,8 @@ While a person holds the conversation (bot.handoff), the member's messages go to
 agent console instead of the assistant, and the agent's words come back here.
 
 The page's own labels come from the catalogs (GET /chat/labels?lang=es). Each answer
-carries the language the member last wrote in ("lang"), and the page follows it.
+carries the conversation's language ("lang"): the one the assistant answered in, else
+the one the member last wrote in; the page follows it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections import OrderedDict
 from typing import Any, Literal
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
 
 from bot import handoff
 from bot.messages import DEFAULT_LANG, catalog, text
@@ -85,7 +87,7 @@ async def chat(ws: WebSocket) -> None:
                 session, sender = SESSIONS.setdefault(token, Session()), _sender(token)
                 live.HUB.members[sender].add(ws)
                 await ws.send_json({"type": "welcome", "session": token})
-                await _agent_messages_missed(ws, sender, data.get("last_agent"))
+                await _agent_messages_missed(ws, sender, data.get("last_agent"), session.lang)
                 continue
             # _shape_problem refuses every other frame until "hello" has made the session
             assert session is not None and sender is not None
@@ -99,6 +101,7 @@ async def chat(ws: WebSocket) -> None:
                 continue
             session.lang = language.detect(message) or session.lang
             session.answers[message_id] = await _converse(ws, session, sender, message)
+            session.lang = _language_of(session.answers[message_id]) or session.lang
             await _answer(ws, message_id, session.answers[message_id], session.lang)
             while len(session.answers) > REMEMBERED_ANSWERS:
                 session.answers.popitem(last=False)
@@ -152,9 +155,9 @@ def _shape_problem(data: Any, said_hello: bool) -> str | None:
 async def _converse(ws: WebSocket, session: Session, sender: str, message: str) -> list[dict[str, Any]] | None:
     """The assistant's reply; None when the message went to the agent holding the chat
     (unless it spoke of a crisis: that is answered at once, whoever holds the chat)."""
-    held = handoff.add_member_message(sender, message)
+    held = await run_in_threadpool(handoff.add_member_message, sender, message)   # off the event loop
     if held is not None:
-        answer = live.answer_if_crisis(sender, message)
+        answer = await run_in_threadpool(live.answer_if_crisis, sender, message)
         await live.queue_changed(held.handoff_id)
         return [{"text": line, "buttons": []} for line in answer] or None
     await ws.send_json({"type": "typing"})
@@ -167,14 +170,20 @@ async def _converse(ws: WebSocket, session: Session, sender: str, message: str) 
     return reply
 
 
-async def _answer(ws: WebSocket, message_id: str, reply: list[dict[str, Any]] | None, lang: str | None) -> None:
+def _language_of(reply: Optional[List[dict]]) -> Optional[str]:
+    """The language the assistant answered in: the member's record may have chosen it
+    ("DEMO2002 12/2/1975" says nothing of a language; the answer is in Spanish)."""
+    return language.detect(" ".join(m.get("text") or "" for m in reply or []))
+
+
+async def _answer(ws: WebSocket, message_id: str, reply: Optional[List[dict]], lang: Optional[str]) -> None:
     if reply is None:
         await ws.send_json({"type": "held", "reply_to": message_id})
     else:
         await ws.send_json({"type": "bot", "reply_to": message_id, "messages": reply, "lang": lang})
 
 
-async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen: Any) -> None:  # from the browser
+async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen, lang: Optional[str]) -> None:
     after = last_seen if isinstance(last_seen, int) and last_seen >= 0 else 0
-    for m in handoff.agent_messages_since(sender, after):
-        await ws.send_json(live.agent_message_for_chat(m))
+    for m in await run_in_threadpool(handoff.agent_messages_since, sender, after):
+        await ws.send_json(live.agent_message_for_chat(m, lang or DEFAULT_LANG))

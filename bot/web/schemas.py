@@ -13,16 +13,30 @@ from pydantic import BaseModel, Field, StrictStr, validator
 
 from bot.grievances import GRIEVANCE_STATUSES
 from bot.members import E164, LANGUAGES
+from bot.policy import kb
 from bot.second_opinions import STATUSES
 from bot.transport import RIDE_STATUSES
 
 
-class PlanId(str, Enum):
-    khs = "khs"
-    hpsj = "hpsj"
-    mvhp = "mvhp"
-    partnership = "partnership"
-    health_net = "health_net"
+class PlanId(str):
+    """A plan of policies_kb/, by its id ("khs"). The ids are read from the knowledge base
+    when a value is checked and when the schema is written: a new plan file is a new
+    value here, with no change to this module."""
+
+    @classmethod
+    def __get_validators__(cls):
+        yield cls.validate
+
+    @classmethod
+    def validate(cls, value: Any) -> "PlanId":
+        ids = kb().plan_ids()
+        if not isinstance(value, str) or value not in ids:
+            raise ValueError(f"must be one of the plans: {', '.join(ids)}")
+        return cls(value)
+
+    @classmethod
+    def __modify_schema__(cls, field_schema: Dict[str, Any]) -> None:
+        field_schema.update(type="string", enum=list(kb().plan_ids()))
 
 
 def _enum(name: str, values: Iterable[str]) -> Any:

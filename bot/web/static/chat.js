@@ -21,7 +21,7 @@
   }
 
   // The page's labels follow the member's language: the browser's at first, then the
-  // language of the member's last message, as the gateway tells it with each answer.
+  // conversation's language, as the gateway tells it with each answer.
   function browserLanguage() { return /^es/i.test(navigator.language || "") ? "es" : "en"; }
   function t(name) { return labels[name] || ""; }
 
