@@ -21,7 +21,6 @@ from actions.verification import member_or_refusal, plan_of, record_plan, verifi
 from bot import nlp
 from bot.deadlines import pacific_today, to_pacific
 from bot.messages import moment, name_of, text
-from bot.policy import kb
 from bot.nlp.answers import START_FOR_INTENT
 from bot.nlp.opinion import opinion_facts
 from bot.policy import kb
@@ -164,8 +163,13 @@ def summary_values(draft: RequestDraft, lang: str) -> dict[str, str | None]:
     situation = next(s for s in kb().situations(lang) if s.id == draft.reason)
     unknown = text("label_unknown", lang)
     return dict(
-        plan_name=plan_name(draft.plan), reason_label=situation.label, reason_text=draft.reason_text,
-        initial_provider=draft.initial_provider, initial_specialty=name_of(draft.initial_specialty, "specialty_names", lang) if draft.initial_specialty else unknown,
+        plan_name=plan_name(draft.plan),
+        reason_label=situation.label,
+        reason_text=draft.reason_text,
+        initial_provider=draft.initial_provider,
+        initial_specialty=name_of(draft.initial_specialty, "specialty_names", lang)
+        if draft.initial_specialty
+        else unknown,
         initial_date=draft.initial_date_text or unknown,
         initial_recommendation=draft.initial_recommendation,
         requested_by_label=text(f"label_requested_by_{draft.requested_by}", lang),

@@ -8,8 +8,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (answer_rights, asked_topic, lang_of, latest_intent, latest_text,
-                            member_plan_or_named, plan_name, rights_answer_text, say)
+from actions.common import (
+    answer_rights,
+    asked_topic,
+    lang_of,
+    latest_intent,
+    latest_text,
+    member_plan_or_named,
+    plan_name,
+    rights_answer_text,
+    say,
+)
 from bot import members
 from bot.messages import text
 from bot.nlp import find_plan
@@ -34,7 +43,7 @@ class ActionAnswerRights(Action):
 
         if plan is None:
             if members.gives_identity(latest_text(tracker)):
-                say(dispatcher, tracker, "plan_not_member_id")   # a rights answer needs the plan only
+                say(dispatcher, tracker, "plan_not_member_id")  # a rights answer needs the plan only
             elif intent == "inform_plan":
                 say(dispatcher, tracker, "plan_not_served")
                 return []

@@ -98,7 +98,7 @@ def gives_identity(text: str) -> bool:
     return bool(dob_text and ID_IN_TEXT.search((text or "").replace(dob_text, " ")))
 
 
-def find_member_id(text: str) -> Optional[str]:
+def find_member_id(text: str) -> str | None:
     """A member ID as typed: "KHS-778899", "demo 4004", "my id is KHS 778 899"."""
     for prefix, digits in ID_IN_TEXT.findall(text or ""):
         prefix = "" if prefix.lower() in FILLER_WORDS else prefix

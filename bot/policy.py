@@ -8,7 +8,7 @@ ask this module; none re-decides a rule.
 from __future__ import annotations
 
 import re
-
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +18,7 @@ import yaml
 
 from bot.settings import get_settings
 
-KB_DIR = get_settings().policies_kb          # as configured at import; kb() reads the setting each time
+KB_DIR = get_settings().policies_kb  # as configured at import; kb() reads the setting each time
 # The plans' policies, copied from the project's shared seeds (../shared/seeds) into the
 # repository so a clone alone can check every quote; a test keeps the copy identical.
 SEEDS_DIR = get_settings().policy_seeds
@@ -61,9 +61,9 @@ class Plan:
     short_name: str
     aliases: tuple[str, ...]
     policy_id: str
-    number: int                       # its number in the plan question ("Reply 1 ...")
-    _citation: Dict[str, str] = field(compare=False, repr=False)
-    _menu: Dict[str, str] = field(compare=False, repr=False)
+    number: int  # its number in the plan question ("Reply 1 ...")
+    _citation: dict[str, str] = field(compare=False, repr=False)
+    _menu: dict[str, str] = field(compare=False, repr=False)
 
     def citation_label(self, lang: str = DEFAULT_LANG) -> str:
         return _pick(self._citation, lang)
@@ -73,7 +73,7 @@ class Plan:
         return _pick(self._menu, lang)
 
     @property
-    def names_typed(self) -> Tuple[str, ...]:
+    def names_typed(self) -> tuple[str, ...]:
         """Every way a member may write the plan, lower case: its name, short name and aliases."""
         return tuple(dict.fromkeys((self.name.lower(), self.short_name.lower(), *self.aliases)))
 
@@ -153,7 +153,7 @@ def _with_list_lines(raw: str) -> str:
     return "".join(("\n" if LIST_ITEM.match(line) else " ") + line for line in lines).strip()
 
 
-def _pick(texts: Dict[str, str], lang: str) -> str:
+def _pick(texts: dict[str, str], lang: str) -> str:
     return texts.get(lang) or texts[DEFAULT_LANG]
 
 
@@ -174,8 +174,9 @@ class KnowledgeBase:
                 self.general[doc["general"]["id"]] = doc
         numbers = sorted(p.number for p in self.plans.values())
         if numbers != list(range(1, len(numbers) + 1)):
-            raise ValueError(f"{self.kb_dir}: the plans' menu numbers must run 1..{len(numbers)}, "
-                             f"one each; found {numbers}")
+            raise ValueError(
+                f"{self.kb_dir}: the plans' menu numbers must run 1..{len(numbers)}, one each; found {numbers}"
+            )
 
     def _add_policy(self, doc: dict[str, Any]) -> None:
         pid = doc["policy"]["id"]
@@ -186,15 +187,18 @@ class KnowledgeBase:
                 name=p["name"],
                 short_name=p["short_name"],
                 aliases=tuple(a.lower() for a in p.get("aliases", [])),
-                policy_id=pid, number=int(p["menu"]["number"]), _citation=p["citation"],
-                _menu={k: v for k, v in p["menu"].items() if k != "number"})
+                policy_id=pid,
+                number=int(p["menu"]["number"]),
+                _citation=p["citation"],
+                _menu={k: v for k, v in p["menu"].items() if k != "number"},
+            )
 
     # -- look-ups ---------------------------------------------------------------
-    def plan_menu(self) -> Tuple[Plan, ...]:
+    def plan_menu(self) -> tuple[Plan, ...]:
         """The plans in the order the plan question numbers them (1 .. n)."""
         return tuple(sorted(self.plans.values(), key=lambda p: p.number))
 
-    def plan_ids(self) -> Tuple[str, ...]:
+    def plan_ids(self) -> tuple[str, ...]:
         return tuple(p.id for p in self.plan_menu())
 
     def plan(self, plan_id: str) -> Plan:

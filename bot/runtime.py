@@ -13,7 +13,6 @@ import os
 import secrets
 import shlex
 import sys
-from typing import Dict, List, Optional
 
 from bot.settings import (
     DEFAULT_TRACKER_STORE_URL,
@@ -67,7 +66,7 @@ def service_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def rasa_cmd(*args: str) -> List[str]:
+def rasa_cmd(*args: str) -> list[str]:
     """Rasa's command line, through bot.rasa_server (the same CLI, with its speed-up)."""
     return [sys.executable, "-m", "bot.rasa_server", *args]
 

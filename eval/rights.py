@@ -304,8 +304,9 @@ class Result:
 def plans_to_give(questions: Sequence[Question], seed: int) -> dict[int, str]:
     """The plan to answer "which plan?" with: the labelled plan, else a seeded random one."""
     from bot.nlp.pipeline import plan_choices
+
     rng = random.Random(seed)
-    drawn = {q.index: rng.choice(plan_choices()) for q in questions}     # one draw each, labelled or not
+    drawn = {q.index: rng.choice(plan_choices()) for q in questions}  # one draw each, labelled or not
     return {q.index: q.plan or drawn[q.index] for q in questions}
 
 

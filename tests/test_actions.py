@@ -85,10 +85,11 @@ async def test_unknown_plan_gets_the_plans_served():
 
 
 async def test_an_id_and_birth_date_given_for_the_plan_question_are_not_needed_and_the_plan_is_asked_again():
-    said, events = await run(ActionAnswerRights(), tracker("DEMO1001 4/9/61", "inform_plan",
-                                                           slots={"pending_topic": "cost"}))
+    said, events = await run(
+        ActionAnswerRights(), tracker("DEMO1001 4/9/61", "inform_plan", slots={"pending_topic": "cost"})
+    )
     assert text("plan_not_member_id") in said and "Which health plan" in said
-    assert text("plan_not_served") not in said                # not "we don't serve your plan"
+    assert text("plan_not_served") not in said  # not "we don't serve your plan"
     assert slots_set(events)["pending_topic"] == "cost"
 
 

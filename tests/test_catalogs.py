@@ -183,8 +183,11 @@ def spanish_texts() -> list[tuple[str, str]]:
             text = fill(str(text))
             if len(re.findall(r"[^\W\d_]+", text)) >= 3:  # not a bare "{x}: {y}"
                 out.append((f"messages/{key}{'/' + sub if sub else ''}", text))
-    out += [(where, fill(texts["es"])) for where, texts in KB_TEXTS      # a plan's menu label is its name
-            if isinstance(texts.get("es"), str) and not where.endswith("/menu")]
+    out += [
+        (where, fill(texts["es"]))
+        for where, texts in KB_TEXTS  # a plan's menu label is its name
+        if isinstance(texts.get("es"), str) and not where.endswith("/menu")
+    ]
     return out
 
 
@@ -205,4 +208,5 @@ def test_spanish_readability_report(capsys):
 
 def test_every_specialty_members_name_has_a_name_in_both_languages():
     from bot.nlp.pipeline import vocabulary
+
     assert set(EN["specialty_names"]) == set(vocabulary()["specialties"]) == set(ES["specialty_names"])

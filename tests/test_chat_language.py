@@ -22,9 +22,13 @@ def app():
 
     async def ask(sender, message, channel):
         asked.append(message)
-        if message.startswith("DEMO2002"):          # a verified member whose record says Spanish
-            return [{"text": text("verified", "es", first_name="Ana", plan_name="Health Plan of San Joaquin"),
-                     "buttons": []}]
+        if message.startswith("DEMO2002"):  # a verified member whose record says Spanish
+            return [
+                {
+                    "text": text("verified", "es", first_name="Ana", plan_name="Health Plan of San Joaquin"),
+                    "buttons": [],
+                }
+            ]
         return [{"text": "assistant answer", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]
 
     from bot.web.app import create_app

@@ -80,7 +80,7 @@ async def test_what_a_store_already_holds_is_redacted_by_the_command(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     await SQLTrackerStore(domain=DOMAIN, host=url).save(verification_conversation("old-conversation"))
     assert any("april 9 1961" in r for r in stored_text(url))
-    assert redact_tracker_store(url) == 3                          # the two messages and the slot
+    assert redact_tracker_store(url) == 3  # the two messages and the slot
     assert not any("april 9 1961" in r for r in stored_text(url))
     assert redact_tracker_store(url) == 0
 
@@ -100,9 +100,17 @@ def test_a_date_of_birth_is_recognised_inside_a_message(message, carries):
     assert carries_dob(message) is carries
 
 
-@pytest.mark.parametrize("message,gives", [("DEMO1001 4/9/61", True), ("its KHS 778899 born 9 de abril de 1961", True),
-                                           ("DEMO1001", False), ("4/9/61", False), ("2", False),
-                                           ("my visit was 3/4/2026, plan 3", False)])
+@pytest.mark.parametrize(
+    "message,gives",
+    [
+        ("DEMO1001 4/9/61", True),
+        ("its KHS 778899 born 9 de abril de 1961", True),
+        ("DEMO1001", False),
+        ("4/9/61", False),
+        ("2", False),
+        ("my visit was 3/4/2026, plan 3", False),
+    ],
+)
 def test_an_id_with_a_date_of_birth_is_identity_whatever_was_asked(message, gives):
     assert gives_identity(message) is gives
 

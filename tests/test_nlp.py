@@ -176,53 +176,85 @@ def test_network_answers_as_members_type_them(said, network):
     assert parse_network(said) == network
 
 
-@pytest.mark.parametrize("said,reason", [
-    ("me quieren operar la rodilla y no se si de veras hace falta", "surgery_necessity"),
-    ("tengo esclerosis multiple y el neurologo quiere cambiarme todo", "serious_condition"),
-    ("llevo meses con dolor y nadie sabe q tengo, los examenes no coinciden", "unclear_diagnosis"),
-    ("ya van 8 meses con las pastillas y sigo igual, no me sirven", "not_improving"),
-    ("el tratamiento no me esta funcionando", "not_improving"),
-    ("ya hable con mi doctor y no me hace caso, no le tengo confianza", "serious_concerns"),
-])
+@pytest.mark.parametrize(
+    "said,reason",
+    [
+        ("me quieren operar la rodilla y no se si de veras hace falta", "surgery_necessity"),
+        ("tengo esclerosis multiple y el neurologo quiere cambiarme todo", "serious_condition"),
+        ("llevo meses con dolor y nadie sabe q tengo, los examenes no coinciden", "unclear_diagnosis"),
+        ("ya van 8 meses con las pastillas y sigo igual, no me sirven", "not_improving"),
+        ("el tratamiento no me esta funcionando", "not_improving"),
+        ("ya hable con mi doctor y no me hace caso, no le tengo confianza", "serious_concerns"),
+    ],
+)
 def test_spanish_reasons_are_recognised_without_the_numbered_list(said, reason):
     assert nlp.classify_reason(said) == reason
 
 
-@pytest.mark.parametrize("said,mobility", [("uso silla de ruedas", "wheelchair"), ("ando con andadera", "cane_walker"),
-                                           ("no me puedo sentar, necesito camilla", "cannot_sit_up"),
-                                           ("camino bien yo sola", "walks")])
+@pytest.mark.parametrize(
+    "said,mobility",
+    [
+        ("uso silla de ruedas", "wheelchair"),
+        ("ando con andadera", "cane_walker"),
+        ("no me puedo sentar, necesito camilla", "cannot_sit_up"),
+        ("camino bien yo sola", "walks"),
+    ],
+)
 def test_spanish_mobility_answers(said, mobility):
     from bot.nlp.pipeline import parse_mobility
+
     assert parse_mobility(said) == mobility
 
 
-@pytest.mark.parametrize("said,about", [("me negaron la segunda opinion", "denied_request"),
-                                        ("mi doctor primario no me quiere referir", "pcp_refused"),
-                                        ("nadie me llamo y fueron muy groseros", "handling")])
+@pytest.mark.parametrize(
+    "said,about",
+    [
+        ("me negaron la segunda opinion", "denied_request"),
+        ("mi doctor primario no me quiere referir", "pcp_refused"),
+        ("nadie me llamo y fueron muy groseros", "handling"),
+    ],
+)
 def test_spanish_grievance_subjects(said, about):
     from bot.nlp.pipeline import parse_grievance_about
+
     assert parse_grievance_about(said) == about
 
 
-@pytest.mark.parametrize("said,days_ago", [("hace como 3 meses", 90), ("hace quince dias", 15), ("antier", 2),
-                                           ("hace un par de semanas", 14), ("hace mas o menos dos semanas", 14),
-                                           ("hace unos 10 dias", 10)])
+@pytest.mark.parametrize(
+    "said,days_ago",
+    [
+        ("hace como 3 meses", 90),
+        ("hace quince dias", 15),
+        ("antier", 2),
+        ("hace un par de semanas", 14),
+        ("hace mas o menos dos semanas", 14),
+        ("hace unos 10 dias", 10),
+    ],
+)
 def test_spanish_relative_dates_with_fillers(said, days_ago):
     from datetime import timedelta
+
     from bot.nlp.dates import parse_date_hint
+
     today = date(2026, 12, 2)
     assert parse_date_hint(said, today) == today - timedelta(days=days_ago)
 
 
 def test_spanish_month_spans_and_not_remembering():
     from bot.nlp.dates import doesnt_remember, parse_date_hint
+
     assert parse_date_hint("a fines de septiembre", date(2026, 12, 2)) == date(2026, 9, 1)
     assert doesnt_remember("ni me acuerdo la verdad")
 
 
-@pytest.mark.parametrize("said,specialty", [("me vio el otorrino", "ear nose and throat"),
-                                            ("la doctora del corazon", "cardiology"),
-                                            ("un cirujano ortopedista", "orthopedics"),
-                                            ("el doctor de los ninos", "pediatrics")])
+@pytest.mark.parametrize(
+    "said,specialty",
+    [
+        ("me vio el otorrino", "ear nose and throat"),
+        ("la doctora del corazon", "cardiology"),
+        ("un cirujano ortopedista", "orthopedics"),
+        ("el doctor de los ninos", "pediatrics"),
+    ],
+)
 def test_spanish_specialty_words(said, specialty):
     assert nlp.extract(said).specialties == [specialty]

@@ -64,5 +64,6 @@ def test_lead_time_is_plan_configuration_for_every_plan():
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_a_list_in_an_answer_is_shown_as_short_numbered_lines(lang):
     from bot.policy import kb
+
     lines = kb().answer("khs", "situations", lang).text.splitlines()
     assert [line[:2] for line in lines[1:]] == ["1.", "2.", "3.", "4.", "5."], lines

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, List, Sequence
+from typing import Any, Final
 
 import yaml
 
@@ -32,7 +33,7 @@ def catalog(lang: str) -> dict[str, Any]:  # the catalog's YAML: texts, lists of
     return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def text(key: str, lang: str = DEFAULT_LANG, **values) -> str:
+def text(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
     template = str(catalog(lang).get(key) or catalog(DEFAULT_LANG)[key])
     for name in _fields(template) & FROM_KB.keys() - values.keys():
         values[name] = FROM_KB[name](lang)
@@ -40,7 +41,7 @@ def text(key: str, lang: str = DEFAULT_LANG, **values) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _fields(template: str) -> FrozenSet[str]:
+def _fields(template: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
@@ -55,8 +56,11 @@ def listed(items: Sequence[str], lang: str, last: str) -> str:
 def plan_menu(lang: str = DEFAULT_LANG) -> str:
     """The plan question's numbered choices, from policies_kb/: a member's "2" is the
     plan numbered 2 there (bot.nlp.find_plan reads the same order)."""
-    return listed([text("plan_menu_item", lang, number=p.number, name=p.menu_name(lang))
-                   for p in kb().plan_menu()], lang, "list_last_or")
+    return listed(
+        [text("plan_menu_item", lang, number=p.number, name=p.menu_name(lang)) for p in kb().plan_menu()],
+        lang,
+        "list_last_or",
+    )
 
 
 def plan_names(lang: str = DEFAULT_LANG) -> str:
@@ -64,13 +68,13 @@ def plan_names(lang: str = DEFAULT_LANG) -> str:
     return listed([p.name for p in kb().plan_menu()], lang, "list_last_and")
 
 
-FROM_KB: Dict[str, Callable[[str], str]] = {"plan_menu": plan_menu, "plan_names": plan_names}
+FROM_KB: dict[str, Callable[[str], str]] = {"plan_menu": plan_menu, "plan_names": plan_names}
 
 
 def name_of(value: str, names_key: str, lang: str = DEFAULT_LANG) -> str:
     """A stored value's name for members ("surgery" is "cirugía" in Spanish), from a
     catalog mapping; a value the mapping does not know (the member's own words) as is."""
-    names: Dict[str, str] = catalog(lang).get(names_key) or catalog(DEFAULT_LANG).get(names_key) or {}
+    names: dict[str, str] = catalog(lang).get(names_key) or catalog(DEFAULT_LANG).get(names_key) or {}
     return names.get(value, value)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 
 from bot.grievances import ABOUT
+from bot.nlp import dates as d
 from bot.nlp import pipeline as p
 
 # What members say when they want out of what they started (English and Spanish).

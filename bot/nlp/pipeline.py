@@ -28,6 +28,10 @@ from bot.grievances import ABOUT
 from bot.nlp.dates import MONTHS, doesnt_remember, find_date, parse_date_hint  # noqa: F401
 from bot.policy import KnowledgeBase, kb
 
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.pipeline import EntityRuler
+
 VOCAB_PATH = Path(__file__).with_name("vocabulary.yml")
 # Words that follow "Dr" but are not a name ("the doctor said", "dr told me").
 NOT_NAMES = {
@@ -176,7 +180,7 @@ def _phrase_pattern(label: str, phrase: str, ent_id: str) -> dict[str, Any]:
     return {"label": label, "id": ent_id, "pattern": [{"LOWER": tok} for tok in phrase.split()]}
 
 
-def ruler_patterns(knowledge: Optional[KnowledgeBase] = None) -> List[dict]:
+def ruler_patterns(knowledge: KnowledgeBase | None = None) -> list[dict[str, Any]]:
     patterns = []
     for plan in (knowledge or kb()).plans.values():
         for alias in plan.names_typed:
@@ -207,16 +211,17 @@ def ruler_patterns(knowledge: Optional[KnowledgeBase] = None) -> List[dict]:
     return patterns
 
 
-def nlp():
+def nlp() -> Language:
     """The entity pipeline for the plans of the knowledge base in use."""
     return _nlp_for(kb())
 
 
 @lru_cache(maxsize=2)
-def _nlp_for(knowledge: KnowledgeBase):
-    import spacy    # here, not at import: spaCy's thinc probes for TensorFlow, slow to load
+def _nlp_for(knowledge: KnowledgeBase) -> Language:
+    import spacy  # here, not at import: spaCy's thinc probes for TensorFlow, slow to load
+
     pipe = spacy.blank("en")
-    ruler = pipe.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler = cast("EntityRuler", pipe.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"}))
     ruler.add_patterns(ruler_patterns(knowledge))
     return pipe
 
@@ -289,7 +294,7 @@ def find_plan(text: str) -> str | None:
     return order[choice - 1] if choice else None
 
 
-def plan_choices() -> Tuple[str, ...]:
+def plan_choices() -> tuple[str, ...]:
     """The plans in the order the plan question numbers them ("Reply 1 ..."), from
     policies_kb/ (each plan's `menu: number`), as bot.messages writes the menu."""
     return kb().plan_ids()
@@ -855,7 +860,7 @@ def _corrected_urgency(t: str) -> str | None:
     return parse_urgency(t)
 
 
-def _first_kind(text: str, table: str, choices: Tuple[str, ...]) -> Optional[str]:
+def _first_kind(text: str, table: str, choices: tuple[str, ...]) -> str | None:
     choice = parse_choice(text, len(choices))
     if choice:
         return choices[choice - 1]

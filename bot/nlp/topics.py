@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Dict, List, Optional, Tuple
+from typing import Any
 
 from bot.nlp.pipeline import RIDE_INTENTS, _matches, classify_reason, ride_intent, vocabulary
 from bot.policy import KnowledgeBase, kb
@@ -24,9 +24,10 @@ PLAN_NAMES = "(?:PLAN_NAMES)"
 
 
 @lru_cache(maxsize=4)
-def _with_plans(pattern: str, knowledge: KnowledgeBase) -> "re.Pattern":
+def _with_plans(pattern: str, knowledge: KnowledgeBase) -> re.Pattern[str]:
     names = sorted({n for plan in knowledge.plans.values() for n in plan.names_typed}, key=lambda n: (-len(n), n))
     return re.compile(pattern.replace(PLAN_NAMES, "(?:" + "|".join(map(re.escape, names)) + ")"), re.IGNORECASE)
+
 
 # Strictly a question: a question mark, or a question word first. Inside a form only
 # such a message is taken for a question (an answer may well contain "what").
@@ -52,7 +53,8 @@ QUESTION = (
     r"puedo|hay|se puede|tengo que|que hago|qué hago|que pasa|qué pasa|que puedo|qué puedo|me pueden|"
     r"me puede explicar|tienen que|tiene que|es cierto)\b|"
     r"^\s*(?:so\s+|and\s+|but\s+)?(?:if|si)\b[^?]*\b(?:who|what|which|how|when|where|can i|do i|will i|does|"
-    r"quien|quién|que pasa|qué pasa)\b")     # "if the doctors dont agree, who decides"
+    r"quien|quién|que pasa|qué pasa)\b"
+)  # "if the doctors dont agree, who decides"
 # Asking for something to be done, not asking about a right.
 DOING = re.compile(
     r"\b(?:can|could|would|will) you\b|\b(?:book|schedule|set up|sign me up)\b|"
@@ -133,15 +135,19 @@ def names_the_benefit(text: str) -> bool:
     return bool(SECOND_OPINION.search(text) or _with_plans(BENEFIT, kb()).search(text))
 
 
-SECOND_OPINION = re.compile(r"\b(?:second|2nd|scnd|secnd|another)\s+(?:doctor'?s\s+)?op\w*n\w*\b|segunda opini",
-                            re.IGNORECASE)
+SECOND_OPINION = re.compile(
+    r"\b(?:second|2nd|scnd|secnd|another)\s+(?:doctor'?s\s+)?op\w*n\w*\b|segunda opini", re.IGNORECASE
+)
 # The benefit or the plan named (by any name of a plan in policies_kb/): a pattern, see _with_plans.
 BENEFIT = r"\b(?:medi[ -]?cal|plan|insurance|" + PLAN_NAMES + r"|approv\w*|referral|authoriz\w*|appeal|grievance)\b"
-WANTS = re.compile(r"\b(?:i want|i need|i'd like|looking for|trying to get|help me|quiero|necesito|ocupo)\b",
-                   re.IGNORECASE)
-ANOTHER_LOOK = re.compile(r"\b(?:someone|somebody|another doctor|another dr|a different doctor|alguien|otro doctor|"
-                          r"otro m[eé]dico)\s+(?:else\s+|m[aá]s\s+)?(?:to\s+|que\s+)?(?:look at|check|review|revis\w*|vea)\b",
-                          re.IGNORECASE)
+WANTS = re.compile(
+    r"\b(?:i want|i need|i'd like|looking for|trying to get|help me|quiero|necesito|ocupo)\b", re.IGNORECASE
+)
+ANOTHER_LOOK = re.compile(
+    r"\b(?:someone|somebody|another doctor|another dr|a different doctor|alguien|otro doctor|"
+    r"otro m[eé]dico)\s+(?:else\s+|m[aá]s\s+)?(?:to\s+|que\s+)?(?:look at|check|review|revis\w*|vea)\b",
+    re.IGNORECASE,
+)
 UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "greet", "inform_plan", "affirm")
 # Asking to be helped to get one, whatever the question mark: "me puede ayudar a sacar
 # una segunda opinión?", "can you help me get a second opinion?"

@@ -118,8 +118,9 @@ def put_member(
     actor: str = Depends(staff_actor),
 ) -> MemberOut:
     key = member_key(member_id, "path")
-    view, created = members.upsert(key, body.first_name, body.last_name, body.dob, str(body.plan),
-                                   body.phone, body.language.value)
+    view, created = members.upsert(
+        key, body.first_name, body.last_name, body.dob, str(body.plan), body.phone, body.language.value
+    )
     with session_scope() as session:
         audit.record(session, actor, "create" if created else "update", "member", key)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK

@@ -34,12 +34,13 @@ class RasaAssistant:
     turn opened a new connection each time."""
 
     def __init__(self) -> None:
-        self._client: Optional[httpx.AsyncClient] = None
+        self._client: httpx.AsyncClient | None = None
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None or self._client.is_closed:
-            self._client = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=64,
-                                                                             max_keepalive_connections=32))
+            self._client = httpx.AsyncClient(
+                timeout=60, limits=httpx.Limits(max_connections=64, max_keepalive_connections=32)
+            )
         return self._client
 
     async def aclose(self) -> None:
@@ -47,11 +48,14 @@ class RasaAssistant:
             await self._client.aclose()
             self._client = None
 
-    async def ask(self, sender: str, message: str, channel: str) -> List[dict]:
-        r = await self._http().post(f"{get_settings().rasa_base_url}/webhooks/rest/webhook",
-                                    json={"sender": sender, "message": message, "input_channel": channel})
+    async def ask(self, sender: str, message: str, channel: str) -> list[dict[str, Any]]:
+        r = await self._http().post(
+            f"{get_settings().rasa_base_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message, "input_channel": channel},
+        )
         r.raise_for_status()
-        return r.json()
+        messages: list[dict[str, Any]] = r.json()
+        return messages
 
     async def run_action(self, sender: str, action: str) -> list[dict[str, Any]]:
         """Taking the conversation back after a handoff."""
@@ -61,8 +65,11 @@ class RasaAssistant:
         r.raise_for_status()
         # Then listen, as after any action Rasa predicts itself: the member's next message
         # must follow action_listen for the policies to read the conversation right.
-        listen = await client.post(f"{rasa_url}/conversations/{sender}/tracker/events", params=auth,
-                                   json=[{"event": "action", "name": "action_listen"}])
+        listen = await client.post(
+            f"{rasa_url}/conversations/{sender}/tracker/events",
+            params=auth,
+            json=[{"event": "action", "name": "action_listen"}],
+        )
         listen.raise_for_status()
         return r.json().get("messages") or []
 

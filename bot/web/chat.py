@@ -155,7 +155,7 @@ def _shape_problem(data: Any, said_hello: bool) -> str | None:
 async def _converse(ws: WebSocket, session: Session, sender: str, message: str) -> list[dict[str, Any]] | None:
     """The assistant's reply; None when the message went to the agent holding the chat
     (unless it spoke of a crisis: that is answered at once, whoever holds the chat)."""
-    held = await run_in_threadpool(handoff.add_member_message, sender, message)   # off the event loop
+    held = await run_in_threadpool(handoff.add_member_message, sender, message)  # off the event loop
     if held is not None:
         answer = await run_in_threadpool(live.answer_if_crisis, sender, message)
         await live.queue_changed(held.handoff_id)
@@ -170,20 +170,20 @@ async def _converse(ws: WebSocket, session: Session, sender: str, message: str) 
     return reply
 
 
-def _language_of(reply: Optional[List[dict]]) -> Optional[str]:
+def _language_of(reply: list[dict[str, Any]] | None) -> str | None:
     """The language the assistant answered in: the member's record may have chosen it
     ("DEMO2002 12/2/1975" says nothing of a language; the answer is in Spanish)."""
     return language.detect(" ".join(m.get("text") or "" for m in reply or []))
 
 
-async def _answer(ws: WebSocket, message_id: str, reply: Optional[List[dict]], lang: Optional[str]) -> None:
+async def _answer(ws: WebSocket, message_id: str, reply: list[dict[str, Any]] | None, lang: str | None) -> None:
     if reply is None:
         await ws.send_json({"type": "held", "reply_to": message_id})
     else:
         await ws.send_json({"type": "bot", "reply_to": message_id, "messages": reply, "lang": lang})
 
 
-async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen, lang: Optional[str]) -> None:
+async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen: Any, lang: str | None) -> None:
     after = last_seen if isinstance(last_seen, int) and last_seen >= 0 else 0
     for m in await run_in_threadpool(handoff.agent_messages_since, sender, after):
         await ws.send_json(live.agent_message_for_chat(m, lang or DEFAULT_LANG))

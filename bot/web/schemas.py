@@ -4,7 +4,7 @@ which fields can be null, and every field of an answer is always there."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -24,18 +24,18 @@ class PlanId(str):
     value here, with no change to this module."""
 
     @classmethod
-    def __get_validators__(cls):
+    def __get_validators__(cls) -> Iterator[Callable[..., Any]]:
         yield cls.validate
 
     @classmethod
-    def validate(cls, value: Any) -> "PlanId":
+    def validate(cls, value: Any) -> PlanId:
         ids = kb().plan_ids()
         if not isinstance(value, str) or value not in ids:
             raise ValueError(f"must be one of the plans: {', '.join(ids)}")
         return cls(value)
 
     @classmethod
-    def __modify_schema__(cls, field_schema: Dict[str, Any]) -> None:
+    def __modify_schema__(cls, field_schema: dict[str, Any]) -> None:
         field_schema.update(type="string", enum=list(kb().plan_ids()))
 
 

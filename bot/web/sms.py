@@ -14,9 +14,8 @@ from __future__ import annotations
 import asyncio
 import re
 import unicodedata
-from typing import List, Optional, Tuple
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -98,9 +97,9 @@ async def twilio_sms(request: Request) -> Response:
         return _twiml(answered)
     lead = [text("sms_privacy", language.detect(body) or DEFAULT_LANG)] if first_time else []
     held = await run_in_threadpool(handoff.add_member_message, phone_hash, body or text("sms_no_text"))
-    if held is not None:                                       # a person has this conversation
+    if held is not None:  # a person has this conversation
         await run_in_threadpool(handoff.set_reply_to, held.handoff_id, phone)
-        answer = await run_in_threadpool(live.answer_if_crisis, phone_hash, body)   # 911/988 at once
+        answer = await run_in_threadpool(live.answer_if_crisis, phone_hash, body)  # 911/988 at once
         await live.queue_changed(held.handoff_id)
         return _twiml(lead + answer)
     choice = parse_choice(body, len(offered)) if offered else None
@@ -114,13 +113,13 @@ async def twilio_sms(request: Request) -> Response:
     return _twiml(lead + split_message(reply) if reply else lead)
 
 
-def _record_inbound(sid: str, phone_hash: str, word: str) -> Tuple[Optional[List[str]], bool, List[str]]:
+def _record_inbound(sid: str, phone_hash: str, word: str) -> tuple[list[str] | None, bool, list[str]]:
     """Record a text and its sender's consent words: (the whole answer when the gateway
     itself answers it, else None; whether this number never texted before; the choices
     its numbers answer)."""
     with session_scope() as session:
         if session.execute(select(SmsInbound).where(SmsInbound.message_sid == sid)).first():
-            return [], False, []                               # a retried webhook: answered once
+            return [], False, []  # a retried webhook: answered once
         session.add(SmsInbound(message_sid=sid, received_at=utcnow()))
         contact, first_time = _first_time(session, phone_hash)
         if word in OPT_OUT | OPT_OUT_ES:
@@ -131,7 +130,7 @@ def _record_inbound(sid: str, phone_hash: str, word: str) -> Tuple[Optional[List
             contact.opted_out, contact.opted_in_at = False, utcnow()
             return [text("sms_started", "es" if word in OPT_IN_ES else "en")], False, []
         if contact.opted_out:
-            return [], False, []                               # nothing to a number that said STOP
+            return [], False, []  # nothing to a number that said STOP
         if word in HELP | HELP_ES:
             return [text("sms_help", "es" if word in HELP_ES else "en")], False, []
         if first_time:
@@ -139,11 +138,11 @@ def _record_inbound(sid: str, phone_hash: str, word: str) -> Tuple[Optional[List
         return None, first_time, choices_of(contact)
 
 
-async def _converse(app, phone: str, phone_hash: str, message: str) -> str:
+async def _converse(app: FastAPI, phone: str, phone_hash: str, message: str) -> str:
     messages = await app.state.assistant.ask(phone_hash, message, "sms")
     body = await run_in_threadpool(for_texting, phone_hash, messages)
     opened = handoff_opened(messages)
-    if opened is not None:                                     # the assistant just handed off
+    if opened is not None:  # the assistant just handed off
         await run_in_threadpool(handoff.set_reply_to, opened, phone)
         await live.queue_changed(opened)
     return body
