@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: run test venv train bench bench-load eval safety-eval fuzz clean
+.PHONY: run test venv lint lint-venv train bench bench-load eval safety-eval fuzz clean
 
 venv: $(STAMP)
 
@@ -19,13 +19,33 @@ $(STAMP): requirements.txt constraints.txt scripts/find-python310
 	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
 	@touch $@
 
+# ruff (lint + format check) and mypy (strict, on bot/ and actions/); settings in
+# pyproject.toml, tools pinned in requirements-lint.txt under their own stamp. Every check
+# runs; the exit code says whether all passed. .pre-commit-config.yaml runs the same.
+LINT_STAMP := $(VENV)/.lint-installed
+LINT_PATHS := .
+
+lint-venv: $(LINT_STAMP)
+
+$(LINT_STAMP): $(STAMP) requirements-lint.txt constraints.txt
+	$(PY) -m pip install -q -r requirements-lint.txt -c constraints.txt
+	@touch $@
+
+lint: $(LINT_STAMP)
+	@fail=0; \
+	echo "ruff check"; $(VENV)/bin/ruff check $(LINT_PATHS) || fail=1; \
+	echo "ruff format --check"; $(VENV)/bin/ruff format --check $(LINT_PATHS) || fail=1; \
+	echo "mypy (strict) on bot/ and actions/"; $(VENV)/bin/mypy || fail=1; \
+	exit $$fail
+
 train: $(STAMP)
 	$(PY) -m bot.train
 
 run: $(STAMP)
 	@scripts/run
 
-test: $(STAMP)
+# $(LINT_STAMP) too: tests/test_lint.py runs mypy with the project's settings.
+test: $(LINT_STAMP)
 	@scripts/ensure-browser
 	$(PY) -m pytest
 
@@ -62,4 +82,4 @@ fuzz: $(STAMP)
 	@scripts/fuzz
 
 clean:
-	rm -rf models results var .pytest_cache
+	rm -rf models results var .pytest_cache .mypy_cache .ruff_cache

@@ -1,2 +1,3 @@
 """Entry point for `rasa run actions`: importing the modules registers the actions."""
+
 from actions import callback, conversation, grievances, handoff, request, rides, rights  # noqa: F401

@@ -1,9 +1,10 @@
 """What every action needs: the member's language, saying a catalog text, reading the
 latest message, telling an answer from an interruption, and answering a rights
 question (also used mid-form)."""
+
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -14,9 +15,21 @@ from bot.nlp.topics import looks_like_question
 from bot.policy import kb
 from bot.rights import rights_answer
 
-QUESTION_INTENTS = {f"ask_{topic}": topic for topic in (
-    "situations", "who_can_request", "authorization", "cost", "timeline", "who_gives",
-    "report", "disagree", "refused", "transportation")}
+QUESTION_INTENTS = {
+    f"ask_{topic}": topic
+    for topic in (
+        "situations",
+        "who_can_request",
+        "authorization",
+        "cost",
+        "timeline",
+        "who_gives",
+        "report",
+        "disagree",
+        "refused",
+        "transportation",
+    )
+}
 
 
 def lang_of(tracker: Tracker) -> str:
@@ -26,9 +39,11 @@ def lang_of(tracker: Tracker) -> str:
 
 def language_shown(tracker: Tracker) -> bool:
     """Whether any of the member's messages said which language they write in."""
-    return any(e.get("event") == "user" and any(ent.get("entity") == "language"
-                                                for ent in (e.get("parse_data") or {}).get("entities") or [])
-               for e in tracker.events)
+    return any(
+        e.get("event") == "user"
+        and any(ent.get("entity") == "language" for ent in (e.get("parse_data") or {}).get("entities") or [])
+        for e in tracker.events
+    )
 
 
 def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values: Any) -> None:
@@ -39,12 +54,12 @@ def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message.get("text") or "").strip()
 
 
-def latest_intent(tracker: Tracker) -> Tuple[Optional[str], float]:
+def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
     intent = tracker.latest_message.get("intent") or {}
     return intent.get("name"), float(intent.get("confidence") or 0.0)
 
 
-def asked_topic(tracker: Tracker, min_confidence: float = 0.0) -> Optional[str]:
+def asked_topic(tracker: Tracker, min_confidence: float = 0.0) -> str | None:
     name, confidence = latest_intent(tracker)
     if name in QUESTION_INTENTS and confidence >= min_confidence:
         return QUESTION_INTENTS[name]
@@ -58,8 +73,9 @@ def interrupts(tracker: Tracker, message: str, prose: bool = True) -> bool:
     if prose and (not message or nlp.looks_like_gibberish(message)):
         return True
     intent, confidence = latest_intent(tracker)
-    return bool(asked_topic(tracker, 0.6) and looks_like_question(message)) or \
-        (intent == "human_handoff" and confidence >= 0.8)
+    return bool(asked_topic(tracker, 0.6) and looks_like_question(message)) or (
+        intent == "human_handoff" and confidence >= 0.8
+    )
 
 
 def rights_answer_text(tracker: Tracker, plan: str, topic: str) -> str:
@@ -70,16 +86,17 @@ def answer_rights(dispatcher: CollectingDispatcher, tracker: Tracker, plan: str,
     dispatcher.utter_message(text=rights_answer_text(tracker, plan, topic))
 
 
-def plan_name(plan: Optional[str]) -> Optional[str]:
+def plan_name(plan: str | None) -> str | None:
     return kb().plan(plan).name if plan in kb().plans else None
 
 
-def member_plan_or_named(tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[str]:
+def member_plan_or_named(tracker: Tracker, dispatcher: CollectingDispatcher) -> str | None:
     """The plan whose rules a rights answer explains: a verified member's plan from their
     record, else the plan they named."""
-    record_plan = tracker.get_slot("member_plan")
+    record_plan: str | None = tracker.get_slot("member_plan")
     if not (tracker.get_slot("verified") and record_plan):
-        return tracker.get_slot("plan")
+        named: str | None = tracker.get_slot("plan")
+        return named
     say_if_another_plan_named(record_plan, dispatcher, tracker)
     return record_plan
 

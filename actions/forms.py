@@ -1,11 +1,13 @@
 """What every member form shares: a crisis answered first, questions and requests for a
 person handled mid-form, free-text answers clipped, verification (member ID and date
 of birth), and the per-slot question actions."""
+
 from __future__ import annotations
 
 import re
 from abc import abstractmethod
-from typing import Any, Dict, List, Optional, Text
+from collections.abc import Callable
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -19,9 +21,9 @@ from actions.verification import VerificationValidators
 from bot import members, nlp, safety
 from bot.deadlines import pacific_today
 from bot.messages import text
+from bot.nlp.answers import PENDING_SLOT
 from bot.nlp.dates import corrected_date_text
 from bot.nlp.topics import looks_like_question
-from bot.nlp.answers import PENDING_SLOT
 
 MAX_TEXT = 1000
 
@@ -30,22 +32,34 @@ def clip(value: str, limit: int = MAX_TEXT) -> str:
     return " ".join(value.split())[:limit]
 
 
-def question_action(slot: str):
+def question_action(slot: str) -> type:
     """action_ask_<slot>: say the catalog question for one form slot."""
-    async def run(self, dispatcher, tracker, domain):
-        say(dispatcher, tracker, f"ask_{slot}", **{k: v for k, v in tracker.current_slot_values().items()
-                                                    if isinstance(v, str)})
+
+    async def run(
+        self: Action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        say(
+            dispatcher,
+            tracker,
+            f"ask_{slot}",
+            **{k: v for k, v in tracker.current_slot_values().items() if isinstance(v, str)},
+        )
         return []
+
     return type(f"ActionAsk_{slot}", (Action,), {"name": lambda self: f"action_ask_{slot}", "run": run})
 
 
 # Answers with a shape of their own, found inside a message that also speaks of a crisis
 # ("4/9/61 btw i took a bunch of my pills"): a date of birth, a member ID, a phone number.
-SHAPED_ANSWERS = {"dob": members.dob_in,
-                  "member_id": lambda text: max((c for c in map(members.normalize_member_id, text.split())
-                                                 if len(c) >= 6 and any(ch.isdigit() for ch in c)),
-                                                key=len, default=None),
-                  "callback_phone": lambda text: nlp.parse_phone(" ".join(re.findall(r"[\d()+.-]+", text)))}
+SHAPED_ANSWERS: dict[str, Callable[[str], str | None]] = {
+    "dob": members.dob_in,
+    "member_id": lambda text: max(
+        (c for c in map(members.normalize_member_id, text.split()) if len(c) >= 6 and any(ch.isdigit() for ch in c)),
+        key=len,
+        default=None,
+    ),
+    "callback_phone": lambda text: nlp.parse_phone(" ".join(re.findall(r"[\d()+.-]+", text))),
+}
 
 
 def the_answer_besides(message: str, asked: str) -> str:
@@ -61,67 +75,85 @@ class SafeForm(FormValidationAction):
     or 911, in their language), and the form goes on at the same question: only what
     the message says besides the crisis is read as the answer ("4/9/61, and i want to
     die" still answers the date of birth), never for a question that takes any words."""
-    FREE_TEXT: frozenset = frozenset()
+
+    FREE_TEXT: frozenset[str] = frozenset()
 
     @abstractmethod
-    def name(self) -> Text:
-        ...
+    def name(self) -> str: ...
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         pending = [SlotSet(PENDING_SLOT, None)] if tracker.get_slot(PENDING_SLOT) else []
-        return await self._run_safely(dispatcher, tracker, domain) + pending
+        events: list[dict[str, Any]] = await self._run_safely(dispatcher, tracker, domain)
+        return events + pending
 
-    async def _run_safely(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                          domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def _run_safely(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         crisis = crisis_in(tracker)
         if crisis is None:
-            return await super().run(dispatcher, tracker, domain)
+            validated: list[dict[str, Any]] = await super().run(dispatcher, tracker, domain)
+            return validated
         answer_crisis(dispatcher, tracker, crisis, "form")
         dispatcher.utter_message(text=text("safety_then_form", crisis.lang))
         asked = tracker.get_slot("requested_slot")
         message = latest_text(tracker)
         rest = "" if asked in self.FREE_TEXT else the_answer_besides(message, asked)
         candidates = tracker.slots_to_validate
-        tracker.slots_to_validate = lambda: {k: (rest or None) if v == message else v
-                                             for k, v in candidates().items()}
-        quiet = CollectingDispatcher()       # "I didn't catch that" would only get in the way
-        events = await super().run(quiet, tracker, domain)
+        tracker.slots_to_validate = lambda: {k: (rest or None) if v == message else v for k, v in candidates().items()}
+        quiet = CollectingDispatcher()  # "I didn't catch that" would only get in the way
+        events: list[dict[str, Any]] = await super().run(quiet, tracker, domain)
         answered = {e.get("name"): e.get("value") for e in events if e.get("event") == "slot"}
         if answered.get(asked) is not None:
             dispatcher.messages.extend(quiet.messages)
         elif asked and asked not in answered:
-            events.append(SlotSet(asked, None))    # not the crisis text: the same question again
+            events.append(SlotSet(asked, None))  # not the crisis text: the same question again
         return events
 
 
 class MemberForm(VerificationValidators, SafeForm):
-    FREE_TEXT = frozenset({"reason_text", "initial_provider", "initial_specialty", "initial_recommendation",
-                           "initial_date", "preferred_provider", "ride_pickup", "grievance_text"})
+    FREE_TEXT = frozenset(
+        {
+            "reason_text",
+            "initial_provider",
+            "initial_specialty",
+            "initial_recommendation",
+            "initial_date",
+            "preferred_provider",
+            "ride_pickup",
+            "grievance_text",
+        }
+    )
 
     @abstractmethod
-    def name(self) -> Text:
-        ...
+    def name(self) -> str: ...
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
-        events = await super().run(dispatcher, tracker, domain)
-        reason = next((e["value"] for e in events if e.get("event") == "slot" and
-                       e.get("name") == "handoff_reason" and e.get("value")), None)
-        if reason:   # a person takes over: the form ends here, its answers kept for the agent
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = await super().run(dispatcher, tracker, domain)
+        reason = next(
+            (
+                e["value"]
+                for e in events
+                if e.get("event") == "slot" and e.get("name") == "handoff_reason" and e.get("value")
+            ),
+            None,
+        )
+        if reason:  # a person takes over: the form ends here, its answers kept for the agent
             events += hand_off(dispatcher, tracker, reason) + [SlotSet("requested_slot", None)]
         return events
 
-    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                    domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
         # The SDK validates every slot set since the member's message, including those a
         # start action just cleared to None; a cleared slot is not an answer.
         set_this_turn = tracker.slots_to_validate
         tracker.slots_to_validate = lambda: {k: v for k, v in set_this_turn().items() if v is not None}
-        return await super().get_validation_events(dispatcher, tracker, domain)
+        events: list[dict[str, Any]] = await super().get_validation_events(dispatcher, tracker, domain)
+        return events
 
-    def _not_an_answer(self, slot: str, dispatcher: CollectingDispatcher,
-                       tracker: Tracker, example: str = "unclear_answer") -> Dict[Text, Any]:
+    def _not_an_answer(
+        self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, example: str = "unclear_answer"
+    ) -> dict[str, Any]:
         """A question, a request for a person, or noise: respond, then ask again
         (`example`: the catalog text that says what kind of answer is wanted)."""
         message = latest_text(tracker)
@@ -136,19 +168,23 @@ class MemberForm(VerificationValidators, SafeForm):
             return {slot: None, "handoff_reason": "asked"}
         elif nlp.asks_to_repeat(message):
             say(dispatcher, tracker, "question_again")
-        elif misunderstood_turns(tracker) >= 2:     # asked again twice: a person takes over
+        elif misunderstood_turns(tracker) >= 2:  # asked again twice: a person takes over
             return {slot: None, "handoff_reason": "not_understood"}
         else:
             say(dispatcher, tracker, example)
         return {slot: None}
 
-    def _free_text(self, slot: str, value: Any, dispatcher, tracker, limit: int = MAX_TEXT):
+    def _free_text(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, limit: int = MAX_TEXT
+    ) -> dict[str, Any]:
         if not isinstance(value, str) or interrupts(tracker, latest_text(tracker)):
             return self._not_an_answer(slot, dispatcher, tracker)
         return self._earlier_answer_corrected(slot, dispatcher, tracker) or {slot: clip(value, limit)}
 
-    def _earlier_answer_corrected(self, slot: str, dispatcher, tracker) -> Optional[Dict[Text, Any]]:
-        """"actually it's Dr. Liu" while another question is asked: change that answer,
+    def _earlier_answer_corrected(
+        self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any] | None:
+        """ "actually it's Dr. Liu" while another question is asked: change that answer,
         then ask the same question again."""
         message = latest_text(tracker)
         if not nlp.says_correction(message):
@@ -156,19 +192,19 @@ class MemberForm(VerificationValidators, SafeForm):
         field, value = nlp.parse_correction(message)
         if not field or field == slot or value is None or not tracker.get_slot(field) or field == "plan":
             return None
-        if field in tracker.slots_to_validate():    # answered in this very message ("sorry to bother you, ...")
+        if field in tracker.slots_to_validate():  # answered in this very message ("sorry to bother you, ...")
             return None
         say(dispatcher, tracker, "changed_earlier_answer")
         return {slot: None, field: self._corrected(field, value, tracker)}
 
     @staticmethod
-    def _corrected(field: str, value: str, tracker) -> str:
+    def _corrected(field: str, value: str, tracker: Tracker) -> str:
         """A new value for an earlier answer: "the 10th" after "November 3" is November 10."""
         if field == "initial_date":
             return corrected_date_text(value, tracker.get_slot(field), pacific_today())
         return value
 
-    def _yes_no(self, slot: str, value: Any, dispatcher, tracker) -> Dict[Text, Any]:
+    def _yes_no(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         answer = nlp.parse_yes_no(str(value or ""))
         if answer is None:
             return self._not_an_answer(slot, dispatcher, tracker)

@@ -1,14 +1,24 @@
 """Rights questions, answered for the member's plan with the policy named."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (answer_rights, asked_topic, lang_of, latest_intent, latest_text,
-                            member_plan_or_named, plan_name, rights_answer_text, say)
+from actions.common import (
+    answer_rights,
+    asked_topic,
+    lang_of,
+    latest_intent,
+    latest_text,
+    member_plan_or_named,
+    plan_name,
+    rights_answer_text,
+    say,
+)
 from bot import members
 from bot.messages import text
 from bot.nlp import find_plan
@@ -17,11 +27,12 @@ OVERVIEW = "situations"
 
 
 class ActionAnswerRights(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_rights"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         intent, _ = latest_intent(tracker)
         topic = asked_topic(tracker)
         if intent == "ask_rights_overview":
@@ -32,7 +43,7 @@ class ActionAnswerRights(Action):
 
         if plan is None:
             if members.gives_identity(latest_text(tracker)):
-                say(dispatcher, tracker, "plan_not_member_id")   # a rights answer needs the plan only
+                say(dispatcher, tracker, "plan_not_member_id")  # a rights answer needs the plan only
             elif intent == "inform_plan":
                 say(dispatcher, tracker, "plan_not_served")
                 return []
@@ -42,7 +53,7 @@ class ActionAnswerRights(Action):
             say(dispatcher, tracker, "plan_noted", plan_name=plan_name(plan))
             return [SlotSet("plan", plan)]
         if said_just_before(tracker, rights_answer_text(tracker, plan, topic)):
-            say(dispatcher, tracker, "rights_answered_above")      # never the same answer twice in a row
+            say(dispatcher, tracker, "rights_answered_above")  # never the same answer twice in a row
             return [SlotSet("plan", plan), SlotSet("pending_topic", None)]
         answer_rights(dispatcher, tracker, plan, topic)
         if intent == "ask_rights_overview" or topic == OVERVIEW:
@@ -52,8 +63,7 @@ class ActionAnswerRights(Action):
 
 
 # What a member can do after each answer, offered as numbered choices (buttons on the web).
-NEXT_STEPS = {"transportation": ("request", "ride"), "refused": ("grievance", "request"),
-              "disagree": ("request",)}
+NEXT_STEPS = {"transportation": ("request", "ride"), "refused": ("grievance", "request"), "disagree": ("request",)}
 STEP_PAYLOADS = {"request": "/request_second_opinion", "ride": "/request_ride", "grievance": "/file_grievance"}
 
 
@@ -63,8 +73,12 @@ def offer_next_steps(dispatcher: CollectingDispatcher, tracker: Tracker, topic: 
     else:
         steps = NEXT_STEPS.get(topic, ("request",))
     if steps:
-        dispatcher.utter_message(text=text("next_steps_offer", lang_of(tracker)), buttons=[
-            {"title": text(f"next_step_{step}", lang_of(tracker)), "payload": STEP_PAYLOADS[step]} for step in steps])
+        dispatcher.utter_message(
+            text=text("next_steps_offer", lang_of(tracker)),
+            buttons=[
+                {"title": text(f"next_step_{step}", lang_of(tracker)), "payload": STEP_PAYLOADS[step]} for step in steps
+            ],
+        )
 
 
 def said_just_before(tracker: Tracker, words: str) -> bool:

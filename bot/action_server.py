@@ -5,6 +5,7 @@ action_endpoint sends (endpoints.yml). Anything else gets 403 and nothing runs.
 
     python -m bot.action_server --port 5055
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,6 +14,8 @@ import logging
 
 from rasa_sdk.endpoint import create_app as sdk_app
 from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot.settings import get_settings
 
@@ -23,10 +26,10 @@ OPEN_PATHS = ("/health",)
 def create_app(token: str) -> Sanic:
     if not token:
         raise SystemExit("ACTION_SERVER_TOKEN is not set: an action server without it would run anyone's calls")
-    app = sdk_app("actions", cors_origins=None)
+    app: Sanic = sdk_app("actions", cors_origins=None)
 
-    @app.middleware("request")
-    async def only_rasa(request):
+    @app.middleware("request")  # type: ignore[no-untyped-call,untyped-decorator]  # Sanic 21.12 leaves middleware() unannotated
+    async def only_rasa(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS:
             return None
         given = request.headers.get(TOKEN_HEADER, "")

@@ -7,6 +7,7 @@ HttpOnly cookie; only its SHA-256 is stored, beside the session's CSRF token.
 `python -m bot.agents create USERNAME --name "Display name"` makes an account
 (the password is asked for, or read from stdin with --password-stdin).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,11 +17,11 @@ import secrets
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.deadlines import utcnow
@@ -41,7 +42,7 @@ DEMO_AGENTS = (("demo.maria", "Maria (DEMO agent)"), ("demo.james", "James (DEMO
 DEMO_PASSWORD = "demo-console-2026"
 
 _hasher = PasswordHasher()
-_NO_SUCH_USER = _hasher.hash(secrets.token_urlsafe(16))   # same work for unknown names
+_NO_SUCH_USER = _hasher.hash(secrets.token_urlsafe(16))  # same work for unknown names
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,9 @@ def _view(row: Agent) -> AgentView:
     return AgentView(row.id, row.username, row.display_name, row.is_demo)
 
 
-def create_agent(username: str, display_name: str, password: str, is_demo: bool = False,
-                 database_url: Optional[str] = None) -> AgentView:
+def create_agent(
+    username: str, display_name: str, password: str, is_demo: bool = False, database_url: str | None = None
+) -> AgentView:
     username = username.strip().lower()
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
         raise ValueError("a username is letters, digits, '.', '_' or '-'")
@@ -72,9 +74,14 @@ def create_agent(username: str, display_name: str, password: str, is_demo: bool 
     with session_scope(database_url) as session:
         if session.execute(select(Agent).where(Agent.username == username)).first():
             raise ValueError(f"there is already an agent {username!r}")
-        row = Agent(username=username, display_name=display_name.strip()[:100] or username,
-                    password_hash=_hasher.hash(password), is_demo=is_demo, failed_attempts=0,
-                    created_at=utcnow())
+        row = Agent(
+            username=username,
+            display_name=display_name.strip()[:100] or username,
+            password_hash=_hasher.hash(password),
+            is_demo=is_demo,
+            failed_attempts=0,
+            created_at=utcnow(),
+        )
         session.add(row)
         session.flush()
         audit.record(session, "admin", "create", "agent", username)
@@ -88,12 +95,13 @@ def seed_demo_agents() -> int:
             create_agent(username, name, DEMO_PASSWORD, is_demo=True)
             made += 1
         except ValueError:
-            pass                                          # already there
+            pass  # already there
     return made
 
 
-def authenticate(username: str, password: str, source: str = "",
-                 now: Optional[datetime] = None) -> Tuple[Optional[AgentView], str]:
+def authenticate(
+    username: str, password: str, source: str = "", now: datetime | None = None
+) -> tuple[AgentView | None, str]:
     """(agent, "ok") or (None, "invalid" | "locked" | "slow_down"). Unknown names and
     wrong passwords cost the same work and are counted the same way, per source."""
     now = now or utcnow()
@@ -115,8 +123,14 @@ def authenticate(username: str, password: str, source: str = "",
             locked = row.failed_attempts >= MAX_FAILURES
             if locked:
                 row.locked_until, row.failed_attempts = now + timedelta(minutes=LOCK_MINUTES), 0
-            audit.record(session, f"agent:{row.username}", "sign_in", "agent", row.username,
-                         "failed; locked" if locked else "failed")
+            audit.record(
+                session,
+                f"agent:{row.username}",
+                "sign_in",
+                "agent",
+                row.username,
+                "failed; locked" if locked else "failed",
+            )
             return None, "locked" if locked else "invalid"
         row.failed_attempts, row.locked_until = 0, None
         if _hasher.check_needs_rehash(row.password_hash):
@@ -129,16 +143,21 @@ def _source_key(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:32]
 
 
-def _failed_from(session, source: str) -> None:
+def _failed_from(session: Session, source: str) -> None:
     if source:
         audit.record(session, "console", "sign_in_failed", "source", _source_key(source))
 
 
-def _failures_from(session, source: str, now: datetime) -> int:
+def _failures_from(session: Session, source: str, now: datetime) -> int:
     since = now - timedelta(minutes=SOURCE_WINDOW_MINUTES)
-    return session.execute(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "sign_in_failed", AuditEntry.entity_key == _source_key(source),
-        AuditEntry.at >= since)).scalar_one()
+    count: int = session.execute(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.action == "sign_in_failed", AuditEntry.entity_key == _source_key(source), AuditEntry.at >= since
+        )
+    ).scalar_one()
+    return count
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -152,35 +171,45 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(agent: AgentView) -> Tuple[str, str]:
+def start_session(agent: AgentView) -> tuple[str, str]:
     """(cookie token, CSRF token) of a new session."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = utcnow()
     with session_scope() as session:
         session.execute(delete(AgentSession).where(AgentSession.expires_at < now))
-        session.add(AgentSession(token_hash=_token_hash(token), agent_id=agent.id, csrf_token=csrf,
-                                 created_at=now, expires_at=now + timedelta(hours=SESSION_HOURS)))
+        session.add(
+            AgentSession(
+                token_hash=_token_hash(token),
+                agent_id=agent.id,
+                csrf_token=csrf,
+                created_at=now,
+                expires_at=now + timedelta(hours=SESSION_HOURS),
+            )
+        )
     return token, csrf
 
 
-def session_for(token: Optional[str]) -> Optional[ConsoleSession]:
+def session_for(token: str | None) -> ConsoleSession | None:
     if not token:
         return None
     with session_scope() as session:
-        found = session.execute(select(AgentSession, Agent).join(Agent, Agent.id == AgentSession.agent_id)
-                                .where(AgentSession.token_hash == _token_hash(token))).first()
+        found = session.execute(
+            select(AgentSession, Agent)
+            .join(Agent, Agent.id == AgentSession.agent_id)
+            .where(AgentSession.token_hash == _token_hash(token))
+        ).first()
         if found is None or as_utc(found[0].expires_at) <= utcnow():
             return None
         return ConsoleSession(_view(found[1]), found[0].csrf_token)
 
 
-def end_session(token: Optional[str]) -> None:
+def end_session(token: str | None) -> None:
     if token:
         with session_scope() as session:
             session.execute(delete(AgentSession).where(AgentSession.token_hash == _token_hash(token)))
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.agents", description="Member-services agent accounts")
     sub = parser.add_subparsers(dest="command", required=True)
     create = sub.add_parser("create", help="create an agent account")

@@ -31,10 +31,12 @@ scenario, then CPU seconds per turn of each process (from /proc). Prints figures
 exit code says only whether the benchmark could run. Every process it started is
 stopped at the end, on failure and on Ctrl-C.
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -50,12 +52,13 @@ import threading
 import time
 import urllib.parse
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 import httpx
 
@@ -63,7 +66,7 @@ from bot.runtime import rasa_cmd, service_env
 from bot.servers import free_port
 from bot.settings import ROOT
 
-TURN_TIMEOUT = 60.0                # seconds before a turn counts as an error
+TURN_TIMEOUT = 60.0  # seconds before a turn counts as an error
 REFERENCE = re.compile(r"\bSO-[A-Z0-9]{4}-[A-Z0-9]{4}\b")
 SMS_PATH = "/webhooks/twilio/sms"  # bot.web.sms.WEBHOOK_PATH (not imported: it loads the gateway)
 PUBLIC_BASE = "https://load-bench.invalid"
@@ -76,6 +79,7 @@ QUICK = {"sequential": 2, "at_once": 4}
 
 # --- what the members say ---------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class BenchMember:
     member_id: str
@@ -87,48 +91,75 @@ class BenchMember:
         return f"{self.dob.month}/{self.dob.day}/{self.dob.year}"
 
 
-def bench_members(n: int, plans: Sequence[str]) -> List[BenchMember]:
+def bench_members(n: int, plans: Sequence[str]) -> list[BenchMember]:
     """n fictional members, the plans in turn. Days from the 13th on, so no date of birth
     reads two ways."""
-    return [BenchMember(f"{MEMBER_PREFIX}{i:04d}", date(1950 + i % 40, 1 + i % 12, 13 + i % 15), plans[i % len(plans)])
-            for i in range(1, n + 1)]
+    return [
+        BenchMember(f"{MEMBER_PREFIX}{i:04d}", date(1950 + i % 40, 1 + i % 12, 13 + i % 15), plans[i % len(plans)])
+        for i in range(1, n + 1)
+    ]
 
 
-def product_script(member: BenchMember) -> List[str]:
+def product_script(member: BenchMember) -> list[str]:
     """The README's request conversation ("Talking to it"), without the correction: a
     greeting, a rights question, then the request to its reference number."""
-    return ["hi",
-            "does partnership need approval for an out of network second opinion?",
-            "i want a second opinion, my doctor wants to do knee surgery and i dont think i need it",
-            f"{member.member_id} {member.dob_text}",
-            "Dr. Patel, orthopedic surgeon",
-            "about 2 weeks ago",
-            "me",
-            "in network",
-            "no",
-            "no",
-            "yes"]
+    return [
+        "hi",
+        "does partnership need approval for an out of network second opinion?",
+        "i want a second opinion, my doctor wants to do knee surgery and i dont think i need it",
+        f"{member.member_id} {member.dob_text}",
+        "Dr. Patel, orthopedic surgeon",
+        "about 2 weeks ago",
+        "me",
+        "in network",
+        "no",
+        "no",
+        "yes",
+    ]
 
 
 # What each turn of product_script() does, for the per-turn figures.
-PRODUCT_TURNS = ["greeting", "rights question", "asks for one", "ID + birth date", "first opinion", "when",
-                 "who asks", "network", "preferred provider", "urgency", "confirms"]
+PRODUCT_TURNS = [
+    "greeting",
+    "rights question",
+    "asks for one",
+    "ID + birth date",
+    "first opinion",
+    "when",
+    "who asks",
+    "network",
+    "preferred provider",
+    "urgency",
+    "confirms",
+]
 
 # The stock `rasa init` bot: greet, mood_great, mood_unhappy, affirm, deny, bot_challenge, goodbye.
 # (No "no": after this history the stock bot's policies predict nothing for deny.)
-FLOOR_SCRIPT = ["hi", "I am feeling great", "are you a bot?", "hello there", "I am sad", "yes",
-                "hey", "not good", "yes", "am I talking to a human?", "bye"]
+FLOOR_SCRIPT = [
+    "hi",
+    "I am feeling great",
+    "are you a bot?",
+    "hello there",
+    "I am sad",
+    "yes",
+    "hey",
+    "not good",
+    "yes",
+    "am I talking to a human?",
+    "bye",
+]
 
 
-def product_done(replies: List[str]) -> bool:
+def product_done(replies: list[str]) -> bool:
     return bool(REFERENCE.search("\n".join(replies)))
 
 
-def floor_done(replies: List[str]) -> bool:
+def floor_done(replies: list[str]) -> bool:
     return bool(replies)
 
 
 # --- figures ----------------------------------------------------------------------------
+
 
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-th percentile (0..100), linear between the closest ranks (as numpy's default)."""
@@ -142,20 +173,20 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 @dataclass
 class ConversationResult:
-    latencies_ms: List[float] = field(default_factory=list)
-    errors: List[str] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Scenario:
     name: str
     conversations: int
-    latencies_ms: List[float]
-    errors: List[str]
+    latencies_ms: list[float]
+    errors: list[str]
     wall_s: float
-    floor: Optional[str] = None             # the scenario this one is compared with
-    cpu_s: Dict[str, float] = field(default_factory=dict)    # process -> CPU seconds used meanwhile
-    by_turn: List[List[float]] = field(default_factory=list)  # [i]: latencies of every conversation's turn i+1
+    floor: str | None = None  # the scenario this one is compared with
+    cpu_s: dict[str, float] = field(default_factory=dict)  # process -> CPU seconds used meanwhile
+    by_turn: list[list[float]] = field(default_factory=list)  # [i]: latencies of every conversation's turn i+1
 
     @property
     def turns(self) -> int:
@@ -169,9 +200,9 @@ class Scenario:
         return percentile(self.latencies_ms, q)
 
 
-def by_turn(results: List[ConversationResult]) -> List[List[float]]:
+def by_turn(results: list[ConversationResult]) -> list[list[float]]:
     """Latencies grouped by the turn's place in its conversation."""
-    grouped: List[List[float]] = []
+    grouped: list[list[float]] = []
     for r in results:
         for i, ms in enumerate(r.latencies_ms):
             if i == len(grouped):
@@ -180,7 +211,7 @@ def by_turn(results: List[ConversationResult]) -> List[List[float]]:
     return grouped
 
 
-def turn_table(scenarios: List[Scenario], labels: Sequence[str]) -> str:
+def turn_table(scenarios: list[Scenario], labels: Sequence[str]) -> str:
     """Median latency of each turn of the product's conversation, by scenario: which
     turns cost the time."""
     head = f"{'turn':<22} " + " ".join(f"{s.name.split(': ', 1)[-1]:>20}" for s in scenarios)
@@ -199,18 +230,22 @@ def _ratio(value: float, floor: float) -> str:
     return "-" if math.isnan(value) or math.isnan(floor) or floor == 0 else f"{value / floor:.2f}x"
 
 
-def table(scenarios: List[Scenario], processes: Sequence[str]) -> str:
+def table(scenarios: list[Scenario], processes: Sequence[str]) -> str:
     """Latency and throughput per scenario, with ratios to its floor; then CPU per turn."""
     by_name = {s.name: s for s in scenarios}
-    head = (f"{'scenario':<30} {'conv':>4} {'turns':>5} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-            f"{'turns/s':>8} {'errors':>6} {'p95/floor':>9} {'tput/floor':>10}")
+    head = (
+        f"{'scenario':<30} {'conv':>4} {'turns':>5} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"{'turns/s':>8} {'errors':>6} {'p95/floor':>9} {'tput/floor':>10}"
+    )
     lines = [head, "-" * len(head)]
     for s in scenarios:
         floor = by_name.get(s.floor) if s.floor else None
-        lines.append(f"{s.name:<30} {s.conversations:>4} {s.turns:>5} {_ms(s.p(50)):>7} {_ms(s.p(95)):>7} "
-                     f"{_ms(s.p(99)):>7} {s.throughput:>8.2f} {len(s.errors):>6} "
-                     f"{_ratio(s.p(95), floor.p(95)) if floor else '(floor)':>9} "
-                     f"{_ratio(s.throughput, floor.throughput) if floor else '':>10}")
+        lines.append(
+            f"{s.name:<30} {s.conversations:>4} {s.turns:>5} {_ms(s.p(50)):>7} {_ms(s.p(95)):>7} "
+            f"{_ms(s.p(99)):>7} {s.throughput:>8.2f} {len(s.errors):>6} "
+            f"{_ratio(s.p(95), floor.p(95)) if floor else '(floor)':>9} "
+            f"{_ratio(s.throughput, floor.throughput) if floor else '':>10}"
+        )
     lines += ["", "CPU seconds per turn, by process (CPU used during the scenario / its turns; '-': not measured)"]
     servers = [p for p in processes if p != LOAD_GENERATOR]
     head = f"{'scenario':<30} " + " ".join(f"{p:>14}" for p in [*processes, "servers total"])
@@ -218,12 +253,13 @@ def table(scenarios: List[Scenario], processes: Sequence[str]) -> str:
     for s in scenarios:
         cells = [s.cpu_s[p] / s.turns if p in s.cpu_s and s.turns else None for p in processes]
         total = sum(s.cpu_s[p] for p in servers if p in s.cpu_s) / s.turns if s.turns and s.cpu_s else None
-        lines.append(f"{s.name:<30} " + " ".join("{:>14}".format("-" if c is None else f"{c:.3f}")
-                                                   for c in [*cells, total]))
+        lines.append(
+            f"{s.name:<30} " + " ".join("{:>14}".format("-" if c is None else f"{c:.3f}") for c in [*cells, total])
+        )
     return "\n".join(lines)
 
 
-def verdict(scenarios: List[Scenario]) -> List[str]:
+def verdict(scenarios: list[Scenario]) -> list[str]:
     """The issue's targets, read off this run's figures (printed, never enforced)."""
     by_name = {s.name: s for s in scenarios}
     seq, seq_floor = by_name.get("product: sequential REST"), by_name.get("floor: sequential REST")
@@ -232,6 +268,7 @@ def verdict(scenarios: List[Scenario]) -> List[str]:
 
     def line(ok: bool, what: str) -> None:
         out.append(f"  [{'met' if ok else 'MISSED'}] {what}")
+
     if seq and seq_floor:
         r = seq.p(95) / seq_floor.p(95)
         line(r <= 1.5, f"one member at a time: p95 {r:.2f}x the floor (target at most 1.5x)")
@@ -249,17 +286,17 @@ def verdict(scenarios: List[Scenario]) -> List[str]:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _stat(pid: int) -> Optional[Tuple[int, float]]:
+def _stat(pid: int) -> tuple[int, float] | None:
     """(parent pid, CPU seconds used) of a live process, from /proc/<pid>/stat."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = raw[raw.rindex(")") + 2:].split()      # after "pid (comm) "
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS   # ppid, utime + stime
+    fields = raw[raw.rindex(")") + 2 :].split()  # after "pid (comm) "
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # ppid, utime + stime
 
 
-def cpu_seconds(pid: int, descendants: bool = True) -> Optional[float]:
+def cpu_seconds(pid: int, descendants: bool = True) -> float | None:
     """CPU seconds of a process and, unless told otherwise, its live descendants (a
     server may fork workers)."""
     if not descendants:
@@ -276,7 +313,7 @@ def cpu_seconds(pid: int, descendants: bool = True) -> Optional[float]:
     return total
 
 
-def pid_listening_on(port: int) -> Optional[int]:
+def pid_listening_on(port: int) -> int | None:
     """The process (of this user) listening on 127.0.0.1/0.0.0.0:port, for --url."""
     inodes = set()
     for table_path in ("/proc/net/tcp", "/proc/net/tcp6"):
@@ -286,7 +323,7 @@ def pid_listening_on(port: int) -> Optional[int]:
             continue
         for row in rows:
             cols = row.split()
-            if cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:   # 0A: LISTEN
+            if cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
                 inodes.add(cols[9])
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -302,18 +339,18 @@ def pid_listening_on(port: int) -> Optional[int]:
 class CpuMeter:
     """CPU seconds each named process used between start() and stop()."""
 
-    def __init__(self, pids: Dict[str, Optional[int]]) -> None:
+    def __init__(self, pids: dict[str, int | None]) -> None:
         self.pids = {name: pid for name, pid in pids.items() if pid}
-        self._before: Dict[str, Optional[float]] = {}
+        self._before: dict[str, float | None] = {}
 
-    def _read(self, name: str) -> Optional[float]:
+    def _read(self, name: str) -> float | None:
         # The load generator is this process: its children are the servers, measured apart.
         return cpu_seconds(self.pids[name], descendants=name != LOAD_GENERATOR)
 
     def start(self) -> None:
         self._before = {name: self._read(name) for name in self.pids}
 
-    def stop(self) -> Dict[str, float]:
+    def stop(self) -> dict[str, float]:
         used = {}
         for name in self.pids:
             now, before = self._read(name), self._before.get(name)
@@ -324,13 +361,14 @@ class CpuMeter:
 
 # --- the load generator -------------------------------------------------------------------
 
+
 class Client:
     """One member's way in. send() returns every text of the reply."""
 
     async def open(self) -> None:
         pass
 
-    async def send(self, text: str) -> List[str]:
+    async def send(self, text: str) -> list[str]:
         raise NotImplementedError
 
     async def close(self) -> None:
@@ -341,7 +379,7 @@ class RestClient(Client):
     def __init__(self, http: httpx.AsyncClient, url: str, sender: str) -> None:
         self.http, self.url, self.sender = http, url, sender
 
-    async def send(self, text: str) -> List[str]:
+    async def send(self, text: str) -> list[str]:
         r = await self.http.post(f"{self.url}/webhooks/rest/webhook", json={"sender": self.sender, "message": text})
         r.raise_for_status()
         return [m["text"] for m in r.json() if m.get("text")]
@@ -351,12 +389,13 @@ class WebChatClient(Client):
     """The gateway's /ws/chat protocol, as the chat page speaks it."""
 
     def __init__(self, ws_url: str) -> None:
-        self.ws_url, self.ws, self.count = ws_url, None, 0
+        self.ws_url, self.count = ws_url, 0
+        self.ws: Any = None
 
     async def open(self) -> None:
-        import websockets
-        self.ws = await websockets.connect(self.ws_url, open_timeout=TURN_TIMEOUT, ping_interval=None,
-                                           max_size=2 ** 22)
+        import websockets.client as websockets  # websockets 10: connect lives here
+
+        self.ws = await websockets.connect(self.ws_url, open_timeout=TURN_TIMEOUT, ping_interval=None, max_size=2**22)
         await self.ws.send(json.dumps({"type": "hello", "session": secrets.token_urlsafe(24)}))
         while (await self._frame()).get("type") != "welcome":
             pass
@@ -364,7 +403,7 @@ class WebChatClient(Client):
     async def _frame(self) -> dict:
         return json.loads(await self.ws.recv())
 
-    async def send(self, text: str) -> List[str]:
+    async def send(self, text: str) -> list[str]:
         self.count += 1
         message_id = f"m{self.count}"
         await self.ws.send(json.dumps({"type": "message", "id": message_id, "text": text}))
@@ -383,12 +422,13 @@ class WebChatClient(Client):
             await self.ws.close()
 
 
-def sign_sms(auth_token: str, public_base: str, params: Dict[str, str]) -> str:
+def sign_sms(auth_token: str, public_base: str, params: dict[str, str]) -> str:
     from twilio.request_validator import RequestValidator
+
     return RequestValidator(auth_token).compute_signature(public_base.rstrip("/") + SMS_PATH, params)
 
 
-def twiml_texts(twiml: str) -> List[str]:
+def twiml_texts(twiml: str) -> list[str]:
     return [m.text or "" for m in ET.fromstring(twiml).iter("Message")] if twiml.strip() else []
 
 
@@ -396,27 +436,38 @@ class SmsClient(Client):
     """Twilio's webhook calls, signed with the gateway's auth token over its public URL."""
 
     def __init__(self, http: httpx.AsyncClient, gateway: str, auth_token: str, public_base: str, phone: str) -> None:
-        self.http, self.gateway, self.auth_token, self.public_base, self.phone = http, gateway, auth_token, public_base, phone
+        self.http, self.gateway, self.auth_token, self.public_base, self.phone = (
+            http,
+            gateway,
+            auth_token,
+            public_base,
+            phone,
+        )
 
-    async def send(self, text: str) -> List[str]:
-        params = {"MessageSid": "SM" + secrets.token_hex(16), "From": self.phone, "To": "+15550001111",
-                  "Body": text, "AccountSid": "ACloadbench"}
+    async def send(self, text: str) -> list[str]:
+        params = {
+            "MessageSid": "SM" + secrets.token_hex(16),
+            "From": self.phone,
+            "To": "+15550001111",
+            "Body": text,
+            "AccountSid": "ACloadbench",
+        }
         headers = {"X-Twilio-Signature": sign_sms(self.auth_token, self.public_base, params)}
         r = await self.http.post(f"{self.gateway}{SMS_PATH}", data=params, headers=headers)
         r.raise_for_status()
         return twiml_texts(r.text)
 
 
-async def converse(client: Client, script: List[str], done: Callable[[List[str]], bool]) -> ConversationResult:
+async def converse(client: Client, script: list[str], done: Callable[[list[str]], bool]) -> ConversationResult:
     """Walk one scripted conversation; time each turn from sending to the whole reply."""
-    result, replies = ConversationResult(), []
+    result, replies = ConversationResult(), list[str]()
     try:
         await asyncio.wait_for(client.open(), TURN_TIMEOUT)
         for turn, text in enumerate(script, 1):
             started = time.perf_counter()
             try:
                 said = await asyncio.wait_for(client.send(text), TURN_TIMEOUT)
-            except Exception as e:                  # noqa: BLE001 (counted; the conversation cannot go on)
+            except Exception as e:  # noqa: BLE001 (counted; the conversation cannot go on)
                 result.errors.append(f"turn {turn}: {type(e).__name__} {str(e)[:120]}")
                 return result
             result.latencies_ms.append((time.perf_counter() - started) * 1000)
@@ -426,18 +477,21 @@ async def converse(client: Client, script: List[str], done: Callable[[List[str]]
         if not done(replies):
             result.errors.append(f"did not reach its end; last reply: {' / '.join(replies)[:160]!r}")
         return result
-    except Exception as e:                          # noqa: BLE001 (opening failed)
+    except Exception as e:  # noqa: BLE001 (opening failed)
         result.errors.append(f"open: {type(e).__name__} {str(e)[:120]}")
         return result
     finally:
-        try:
+        with contextlib.suppress(Exception):
             await asyncio.wait_for(client.close(), 10)
-        except Exception:                           # noqa: BLE001
-            pass
 
 
-async def run_scenario(name: str, clients: List[Tuple[Client, List[str], Callable]], at_once: bool,
-                       meter: Optional[CpuMeter] = None, floor: Optional[str] = None) -> Scenario:
+async def run_scenario(
+    name: str,
+    clients: list[tuple[Client, list[str], Callable]],
+    at_once: bool,
+    meter: CpuMeter | None = None,
+    floor: str | None = None,
+) -> Scenario:
     if meter:
         meter.start()
     started = time.perf_counter()
@@ -446,9 +500,16 @@ async def run_scenario(name: str, clients: List[Tuple[Client, List[str], Callabl
     else:
         results = [await converse(c, script, done) for c, script, done in clients]
     wall = time.perf_counter() - started
-    scenario = Scenario(name, len(clients), [ms for r in results for ms in r.latencies_ms],
-                        [e for r in results for e in r.errors], wall, floor, meter.stop() if meter else {},
-                        by_turn(results))
+    scenario = Scenario(
+        name,
+        len(clients),
+        [ms for r in results for ms in r.latencies_ms],
+        [e for r in results for e in r.errors],
+        wall,
+        floor,
+        meter.stop() if meter else {},
+        by_turn(results),
+    )
     print(f"  {name}: {scenario.turns} turns in {wall:.1f} s, {len(scenario.errors)} errors", flush=True)
     for error in scenario.errors[:5]:
         print(f"    error: {error}", flush=True)
@@ -456,6 +517,7 @@ async def run_scenario(name: str, clients: List[Tuple[Client, List[str], Callabl
 
 
 # --- the processes ------------------------------------------------------------------------
+
 
 class FakeTwilio:
     """Stands in for Twilio's REST API, so a late SMS reply (sent as a text, not in the
@@ -505,14 +567,15 @@ def stop_process(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def spawn(stack: ExitStack, cmd: List[str], log: Path, **options) -> subprocess.Popen:
+def spawn(stack: ExitStack, cmd: list[str], log: Path, **options) -> subprocess.Popen:
     proc = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True, **options)
     stack.callback(stop_process, proc)
     return proc
 
 
-def wait_for(what: str, ready: Callable[[], bool], procs: List[subprocess.Popen], log: Path,
-             timeout: float = 300) -> None:
+def wait_for(
+    what: str, ready: Callable[[], bool], procs: list[subprocess.Popen], log: Path, timeout: float = 300
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in procs):
@@ -534,25 +597,36 @@ def rest_answers(url: str) -> bool:
 @dataclass
 class Target:
     """Where each part listens, and the processes to measure."""
+
     rasa_url: str
     gateway_url: str
     floor_url: str = ""
     sms_token: str = ""
     public_base: str = ""
-    pids: Dict[str, Optional[int]] = field(default_factory=dict)
-    notes: List[str] = field(default_factory=list)
+    pids: dict[str, int | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
-def seed_members(database_url: Optional[str], members: List[BenchMember]) -> None:
+def seed_members(database_url: str | None, members: list[BenchMember]) -> None:
     from bot.members import upsert
+
     for m in members:
-        upsert(m.member_id, "Load", f"Member{m.member_id[len(MEMBER_PREFIX):]}", m.dob, m.plan,
-               is_demo=True, database_url=database_url)
+        upsert(
+            m.member_id,
+            "Load",
+            f"Member{m.member_id[len(MEMBER_PREFIX) :]}",
+            m.dob,
+            m.plan,
+            is_demo=True,
+            database_url=database_url,
+        )
 
 
-def roster_plans() -> List[str]:
+def roster_plans() -> list[str]:
     import yaml
+
     from bot.members import DEMO_ROSTER
+
     return [m["plan"] for m in yaml.safe_load(DEMO_ROSTER.read_text(encoding="utf-8"))["members"]]
 
 
@@ -560,29 +634,42 @@ def build_floor(stack: ExitStack, workdir: Path) -> subprocess.Popen:
     """`rasa init --no-prompt` (it trains the stock bot), started in the background."""
     floor_dir = workdir / "floor"
     floor_dir.mkdir()
-    return spawn(stack, rasa_cmd("init", "--no-prompt", "--init-dir", str(floor_dir)), workdir / "floor-init.log",
-                 cwd=floor_dir, env=service_env())
+    return spawn(
+        stack,
+        rasa_cmd("init", "--no-prompt", "--init-dir", str(floor_dir)),
+        workdir / "floor-init.log",
+        cwd=floor_dir,
+        env=service_env(),
+    )
 
 
-def start_floor(stack: ExitStack, workdir: Path, floor_dir: Path,
-                init: Optional[subprocess.Popen]) -> Tuple[str, subprocess.Popen]:
+def start_floor(
+    stack: ExitStack, workdir: Path, floor_dir: Path, init: subprocess.Popen | None
+) -> tuple[str, subprocess.Popen]:
     """The stock bot on a free port, once `rasa init` (if building it) has finished."""
     if init is not None and init.wait() != 0:
         raise RuntimeError(f"rasa init failed:\n{(workdir / 'floor-init.log').read_text(errors='replace')[-3000:]}")
     port, log = free_port(), workdir / "floor-rasa.log"
-    proc = spawn(stack, rasa_cmd("run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
-                                 "--model", str(floor_dir / "models")),
-                 log, cwd=floor_dir, env=service_env())
+    proc = spawn(
+        stack,
+        rasa_cmd(
+            "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port), "--model", str(floor_dir / "models")
+        ),
+        log,
+        cwd=floor_dir,
+        env=service_env(),
+    )
     url = f"http://127.0.0.1:{port}"
     wait_for("the floor's Rasa", lambda: rest_answers(url), [proc], log)
     return url, proc
 
 
-def start_product(stack: ExitStack, workdir: Path, members: List[BenchMember]) -> Target:
+def start_product(stack: ExitStack, workdir: Path, members: list[BenchMember]) -> Target:
     """Rasa and the action server (bot/servers.py) and the gateway, on a new SQLite database."""
     from bot import servers
     from bot.store import migrate
     from bot.train import MODEL
+
     if not MODEL.exists():
         raise SystemExit(f"No trained model at {MODEL}: `make train` first.")
     url = f"sqlite:///{workdir / 'records.db'}"
@@ -593,31 +680,67 @@ def start_product(stack: ExitStack, workdir: Path, members: List[BenchMember]) -
     fake = FakeTwilio()
     stack.callback(fake.close)
     sms_token, port = secrets.token_urlsafe(24), free_port()
-    env = service_env({"DATABASE_URL": url, "TRACKER_STORE_URL": assistant.tracker_url,
-                       "RASA_URL": assistant.url, "RASA_TOKEN": assistant.token,
-                       "TWILIO_AUTH_TOKEN": sms_token, "TWILIO_ACCOUNT_SID": "ACloadbench",
-                       "TWILIO_FROM_NUMBER": "+15550001111", "TWILIO_API_BASE": fake.url,
-                       "PUBLIC_BASE_URL": PUBLIC_BASE, "SMS_ID_KEY": secrets.token_urlsafe(24),
-                       "WEB_ID_KEY": secrets.token_urlsafe(24), "STAFF_API_TOKEN": secrets.token_urlsafe(24),
-                       "MEMBER_SERVICES_HOURS": "never", "DEMO_DATA": "0"})
+    env = service_env(
+        {
+            "DATABASE_URL": url,
+            "TRACKER_STORE_URL": assistant.tracker_url,
+            "RASA_URL": assistant.url,
+            "RASA_TOKEN": assistant.token,
+            "TWILIO_AUTH_TOKEN": sms_token,
+            "TWILIO_ACCOUNT_SID": "ACloadbench",
+            "TWILIO_FROM_NUMBER": "+15550001111",
+            "TWILIO_API_BASE": fake.url,
+            "PUBLIC_BASE_URL": PUBLIC_BASE,
+            "SMS_ID_KEY": secrets.token_urlsafe(24),
+            "WEB_ID_KEY": secrets.token_urlsafe(24),
+            "STAFF_API_TOKEN": secrets.token_urlsafe(24),
+            "MEMBER_SERVICES_HOURS": "never",
+            "DEMO_DATA": "0",
+        }
+    )
     log = workdir / "gateway.log"
-    gateway = spawn(stack, [sys.executable, "-m", "uvicorn", "bot.web.app:app", "--host", "127.0.0.1",
-                            "--port", str(port), "--log-level", "warning"], log, cwd=ROOT, env=env)
+    gateway = spawn(
+        stack,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bot.web.app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        log,
+        cwd=ROOT,
+        env=env,
+    )
     gateway_url = f"http://127.0.0.1:{port}"
     wait_for("the gateway", lambda: httpx.get(f"{gateway_url}/healthz", timeout=5).status_code == 200, [gateway], log)
-    return Target(assistant.url, gateway_url, sms_token=sms_token, public_base=PUBLIC_BASE,
-                  pids={"rasa": assistant.procs[1].pid, "action server": assistant.procs[0].pid,
-                        "gateway": gateway.pid})
+    return Target(
+        assistant.url,
+        gateway_url,
+        sms_token=sms_token,
+        public_base=PUBLIC_BASE,
+        pids={"rasa": assistant.procs[1].pid, "action server": assistant.procs[0].pid, "gateway": gateway.pid},
+    )
 
 
-def use_running(url: str, rasa_url: str, action_port: int, members: List[BenchMember]) -> Target:
+def use_running(url: str, rasa_url: str, action_port: int, members: list[BenchMember]) -> Target:
     from bot.settings import get_settings
+
     settings = get_settings()
     seed_members(settings.database_url, members)
-    target = Target(rasa_url.rstrip("/"), url.rstrip("/"), sms_token=settings.twilio_auth_token,
-                    public_base=settings.public_base)
-    for name, port in (("rasa", urllib.parse.urlsplit(rasa_url).port or 5005), ("action server", action_port),
-                       ("gateway", urllib.parse.urlsplit(url).port or 80)):
+    target = Target(
+        rasa_url.rstrip("/"), url.rstrip("/"), sms_token=settings.twilio_auth_token, public_base=settings.public_base
+    )
+    for name, port in (
+        ("rasa", urllib.parse.urlsplit(rasa_url).port or 5005),
+        ("action server", action_port),
+        ("gateway", urllib.parse.urlsplit(url).port or 80),
+    ):
         target.pids[name] = pid_listening_on(port)
         if target.pids[name] is None:
             target.notes.append(f"{name}: no process of this user listens on port {port}; its CPU is not measured")
@@ -628,23 +751,27 @@ def use_running(url: str, rasa_url: str, action_port: int, members: List[BenchMe
 
 # --- the run ------------------------------------------------------------------------------
 
-async def measure(target: Target, members: List[BenchMember], sequential: int, at_once: int,
-                  floor_pid: Optional[int]) -> List[Scenario]:
+
+async def measure(
+    target: Target, members: list[BenchMember], sequential: int, at_once: int, floor_pid: int | None
+) -> list[Scenario]:
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
     ws_url = target.gateway_url.replace("http", "ws", 1) + "/ws/chat"
-    product_meter = CpuMeter({**{k: v for k, v in target.pids.items() if k != "floor rasa"},
-                              LOAD_GENERATOR: os.getpid()})
+    product_meter = CpuMeter(
+        {**{k: v for k, v in target.pids.items() if k != "floor rasa"}, LOAD_GENERATOR: os.getpid()}
+    )
     floor_meter = CpuMeter({"floor rasa": floor_pid, LOAD_GENERATOR: os.getpid()})
     pool = iter(members)
-    run = secrets.token_hex(4)                   # a rerun against a running product starts new conversations
+    run = secrets.token_hex(4)  # a rerun against a running product starts new conversations
     phones = random.randrange(1_000_000, 8_000_000)
 
-    def product(make: Callable[[BenchMember, int], Client], n: int) -> List[Tuple[Client, List[str], Callable]]:
+    def product(make: Callable[[BenchMember, int], Client], n: int) -> list[tuple[Client, list[str], Callable]]:
         return [(make(m, i), product_script(m), product_done) for i, m in enumerate(next(pool) for _ in range(n))]
 
-    def floor(n: int, tag: str) -> List[Tuple[Client, List[str], Callable]]:
-        return [(RestClient(http, target.floor_url, f"floor-{tag}-{run}-{i}"), FLOOR_SCRIPT, floor_done)
-                for i in range(n)]
+    def floor(n: int, tag: str) -> list[tuple[Client, list[str], Callable]]:
+        return [
+            (RestClient(http, target.floor_url, f"floor-{tag}-{run}-{i}"), FLOOR_SCRIPT, floor_done) for i in range(n)
+        ]
 
     def rest(m: BenchMember, i: int) -> Client:
         return RestClient(http, target.rasa_url, f"load-rest-{run}-{m.member_id}")
@@ -653,8 +780,13 @@ async def measure(target: Target, members: List[BenchMember], sequential: int, a
         return WebChatClient(ws_url)
 
     def sms(m: BenchMember, i: int) -> Client:
-        return SmsClient(http, target.gateway_url, target.sms_token, target.public_base,
-                         f"+1555{phones + int(m.member_id[len(MEMBER_PREFIX):])}")
+        return SmsClient(
+            http,
+            target.gateway_url,
+            target.sms_token,
+            target.public_base,
+            f"+1555{phones + int(m.member_id[len(MEMBER_PREFIX) :])}",
+        )
 
     with_sms = bool(target.sms_token and target.public_base)
     async with httpx.AsyncClient(timeout=TURN_TIMEOUT, limits=limits) as http:
@@ -667,15 +799,20 @@ async def measure(target: Target, members: List[BenchMember], sequential: int, a
         print("Measuring", flush=True)
         scenarios = [
             await run_scenario("floor: sequential REST", floor(sequential, "seq"), False, floor_meter),
-            await run_scenario("product: sequential REST", product(rest, sequential), False, product_meter,
-                               "floor: sequential REST"),
+            await run_scenario(
+                "product: sequential REST", product(rest, sequential), False, product_meter, "floor: sequential REST"
+            ),
             await run_scenario("floor: at once REST", floor(at_once, "once"), True, floor_meter),
-            await run_scenario("product: at once web chat", product(web, at_once), True, product_meter,
-                               "floor: at once REST"),
+            await run_scenario(
+                "product: at once web chat", product(web, at_once), True, product_meter, "floor: at once REST"
+            ),
         ]
         if with_sms:
-            scenarios.append(await run_scenario("product: at once SMS", product(sms, at_once), True, product_meter,
-                                                "floor: at once REST"))
+            scenarios.append(
+                await run_scenario(
+                    "product: at once SMS", product(sms, at_once), True, product_meter, "floor: at once REST"
+                )
+            )
     return scenarios
 
 
@@ -683,17 +820,26 @@ def _interrupted(signum, frame):
     raise KeyboardInterrupt
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.bench_load", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help=f"a smoke run: {QUICK['sequential']} sequential, {QUICK['at_once']} at once")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a smoke run: {QUICK['sequential']} sequential, {QUICK['at_once']} at once",
+    )
     parser.add_argument("--sequential", type=int, help=f"conversations one at a time (default {FULL['sequential']})")
     parser.add_argument("--at-once", type=int, help=f"conversations at the same time (default {FULL['at_once']})")
-    parser.add_argument("--url", help="a running product's gateway (e.g. http://127.0.0.1:8000) instead of starting one")
+    parser.add_argument(
+        "--url", help="a running product's gateway (e.g. http://127.0.0.1:8000) instead of starting one"
+    )
     parser.add_argument("--rasa-url", default="http://127.0.0.1:5005", help="with --url: its Rasa (REST channel)")
     parser.add_argument("--action-port", type=int, default=5055, help="with --url: its action server's port (CPU only)")
-    parser.add_argument("--floor", type=Path, help="a stock bot `rasa init` already built there (skips its training; "
-                                                  "a floor built by --keep is in <folder>/floor)")
+    parser.add_argument(
+        "--floor",
+        type=Path,
+        help="a stock bot `rasa init` already built there (skips its training; "
+        "a floor built by --keep is in <folder>/floor)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs) and say where")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
@@ -702,13 +848,16 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     load_before = os.getloadavg()
-    members = bench_members(sequential + 2 * at_once + 3, roster_plans())   # + one warm-up per product path
+    members = bench_members(sequential + 2 * at_once + 3, roster_plans())  # + one warm-up per product path
     started, finished = time.perf_counter(), False
     try:
         with ExitStack() as stack:
             floor_dir = args.floor.resolve() if args.floor else workdir / "floor"
-            print(f"{'Using' if args.floor else 'Building (rasa init)'} the floor in {floor_dir}, "
-                  "starting the product...", flush=True)
+            print(
+                f"{'Using' if args.floor else 'Building (rasa init)'} the floor in {floor_dir}, "
+                "starting the product...",
+                flush=True,
+            )
             init = None if args.floor else build_floor(stack, workdir)
             if args.url:
                 target = use_running(args.url, args.rasa_url, args.action_port, members)
@@ -727,14 +876,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"The benchmark could not run: {e}\n(logs in {workdir})", file=sys.stderr)
         return 1
     finally:
-        if finished and not args.keep:             # a failed run keeps its logs
+        if finished and not args.keep:  # a failed run keeps its logs
             shutil.rmtree(workdir, ignore_errors=True)
     load_after = os.getloadavg()
 
     print()
-    print(f"Load benchmark: {os.cpu_count()} CPUs, load average (1/5/15 min) before "
-          f"{'/'.join(f'{x:.1f}' for x in load_before)}, after {'/'.join(f'{x:.1f}' for x in load_after)}"
-          f"{'; product at ' + args.url if args.url else ''}")
+    print(
+        f"Load benchmark: {os.cpu_count()} CPUs, load average (1/5/15 min) before "
+        f"{'/'.join(f'{x:.1f}' for x in load_before)}, after {'/'.join(f'{x:.1f}' for x in load_after)}"
+        f"{'; product at ' + args.url if args.url else ''}"
+    )
     print("Product: the README's request conversation (11 turns, to its SO- reference), a fictional member each;")
     print("floor: the stock `rasa init` bot, an 11-turn chat over its REST channel. Ratios: product / floor.")
     for note in target.notes:

@@ -4,11 +4,11 @@ Times are stored in UTC and counted in Pacific time, where the plans work. Busin
 days skip weekends and California state holidays (Government Code 19853: the days
 state offices close), computed by rule for any year.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Dict, Optional
 from zoneinfo import ZoneInfo
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -25,13 +25,17 @@ def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
 
 
 @lru_cache(maxsize=64)
-def ca_state_holidays(year: int) -> Dict[date, str]:
+def ca_state_holidays(year: int) -> dict[date, str]:
     """Observed California state holidays of a year (Gov. Code 19853 (a) and (b)):
     a holiday on a Sunday is observed the Monday after; Veterans Day on a Saturday is
     observed the Friday before. Other Saturday holidays fall on a non-business day."""
-    fixed = {date(year, 1, 1): "New Year's Day", date(year, 3, 31): "Cesar Chavez Day",
-             date(year, 7, 4): "Independence Day", date(year, 11, 11): "Veterans Day",
-             date(year, 12, 25): "Christmas Day"}
+    fixed = {
+        date(year, 1, 1): "New Year's Day",
+        date(year, 3, 31): "Cesar Chavez Day",
+        date(year, 7, 4): "Independence Day",
+        date(year, 11, 11): "Veterans Day",
+        date(year, 12, 25): "Christmas Day",
+    }
     thanksgiving = _nth_weekday(year, 11, 3, 4)
     days = {
         _nth_weekday(year, 1, 0, 3): "Martin Luther King Jr. Day",
@@ -66,26 +70,30 @@ def add_business_days(start: datetime, n: int) -> datetime:
 
 
 def _at_local(day: date, clock: datetime) -> datetime:
-    return datetime(day.year, day.month, day.day, clock.hour, clock.minute, clock.second,
-                    tzinfo=PACIFIC).astimezone(timezone.utc)
+    return datetime(day.year, day.month, day.day, clock.hour, clock.minute, clock.second, tzinfo=PACIFIC).astimezone(
+        timezone.utc
+    )
 
 
-def due_at(received_at: datetime, unit: Optional[str], amount: Optional[int]) -> Optional[datetime]:
+def due_at(received_at: datetime, unit: str | None, amount: int | None) -> datetime | None:
     """Due date-time (UTC) for a timeline, or None where the policy sets none.
     `unit` is one of bot.policy.TIMELINE_UNITS."""
     if received_at.tzinfo is None:
         raise ValueError("received_at must be timezone-aware")
     if unit is None:
         return None
+    if unit not in ("hours", "calendar_days", "business_days"):
+        raise ValueError(f"unknown timeline unit {unit!r}")
+    if amount is None:  # policies_kb gives every timeline with a unit its number
+        raise ValueError(f"a timeline in {unit} without its number")
     if unit == "hours":
         # Real elapsed hours: add in UTC (aware local datetimes add wall-clock time).
-        return received_at.astimezone(timezone.utc) + timedelta(hours=amount)
+        due: datetime = received_at.astimezone(timezone.utc) + timedelta(hours=amount)
+        return due
     if unit == "calendar_days":
         local = received_at.astimezone(PACIFIC)
         return _at_local(local.date() + timedelta(days=amount), local)
-    if unit == "business_days":
-        return add_business_days(received_at, amount)
-    raise ValueError(f"unknown timeline unit {unit!r}")
+    return add_business_days(received_at, amount)  # business_days
 
 
 def to_pacific(moment: datetime) -> datetime:

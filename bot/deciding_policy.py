@@ -1,9 +1,10 @@
 """A dialogue policy that decides in code, from the tracker, with no training: the safety
 answer (bot/safety/rasa_policy.py) and "the question asked decides"
 (bot/nlp/answer_first.py) are two."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.storage.resource import Resource
@@ -16,19 +17,19 @@ class DecidingPolicy(Policy):
     PRIORITY = 7
 
     @classmethod
-    def get_default_config(cls) -> Dict[Text, Any]:
+    def get_default_config(cls) -> dict[str, Any]:
         return {"priority": cls.PRIORITY}
 
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         return self._resource
 
     @staticmethod
-    def next_action(tracker: DialogueStateTracker) -> Optional[str]:
+    def next_action(tracker: DialogueStateTracker) -> str | None:
         raise NotImplementedError
 
-    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
-                                     rule_only_data: Optional[Dict[Text, Any]] = None,
-                                     **kwargs: Any) -> PolicyPrediction:
+    def predict_action_probabilities(
+        self, tracker: DialogueStateTracker, domain: Domain, rule_only_data: dict[str, Any] | None = None, **kwargs: Any
+    ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
         action = self.next_action(tracker)
         if action is None:

@@ -2,6 +2,7 @@
 with its REST channel, on a given database, with logs kept; wait until it answers;
 stop both. Shared by the tests (tests/harness.py) and the load benchmark
 (bot/bench_load.py). Trains nothing: the model must exist."""
+
 from __future__ import annotations
 
 import secrets
@@ -10,7 +11,6 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
 
 import httpx
 
@@ -28,17 +28,16 @@ def free_port() -> int:
 class Assistant:
     url: str
     database_url: str
-    logs: List[Path]
-    procs: List[subprocess.Popen] = field(default_factory=list)
+    logs: list[Path]
+    procs: list[subprocess.Popen] = field(default_factory=list)
 
     tracker_url: str = ""
-    token: str = ""                 # Rasa's HTTP API token (the gateway hands conversations back with it)
+    token: str = ""  # Rasa's HTTP API token (the gateway hands conversations back with it)
     action_port: int = 0
 
-    def send(self, sender: str, message: str) -> List[str]:
+    def send(self, sender: str, message: str) -> list[str]:
         """One member message; every text the assistant answered."""
-        r = httpx.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
-                       timeout=60)
+        r = httpx.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60)
         r.raise_for_status()
         return [m.get("text", "") for m in r.json()]
 
@@ -57,30 +56,61 @@ class Assistant:
                 p.wait()
 
 
-def start(workdir: Path, database_url: str, model: Path, tracker_url: Optional[str] = None,
-          extra_env: Optional[dict] = None, token: Optional[str] = None, timeout: float = 240) -> Assistant:
+def start(
+    workdir: Path,
+    database_url: str,
+    model: Path,
+    tracker_url: str | None = None,
+    extra_env: dict | None = None,
+    token: str | None = None,
+    timeout: float = 240,
+) -> Assistant:
     """The action server and Rasa (REST channel, HTTP API behind `token`) on free ports,
     ready to answer; logs in `workdir`. Both are stopped if either fails to start."""
     if tracker_url is None:
         tracker_url = database_url if database_url.startswith("postgresql") else f"sqlite:///{workdir / 'tracker.db'}"
-    token = token or secrets.token_urlsafe(16)     # may begin with "-": passed as --auth-token=...
+    token = token or secrets.token_urlsafe(16)  # may begin with "-": passed as --auth-token=...
     env = service_env({"DATABASE_URL": database_url, "TRACKER_STORE_URL": tracker_url, **(extra_env or {})})
     action_port, rasa_port = free_port(), free_port()
-    endpoints = workdir / "endpoints.yml"    # the project's own, on this run's action port
-    endpoints.write_text((ROOT / "endpoints.yml").read_text().replace(
-        "http://127.0.0.1:5055/webhook", f"http://127.0.0.1:{action_port}/webhook"))
+    endpoints = workdir / "endpoints.yml"  # the project's own, on this run's action port
+    endpoints.write_text(
+        (ROOT / "endpoints.yml")
+        .read_text()
+        .replace("http://127.0.0.1:5055/webhook", f"http://127.0.0.1:{action_port}/webhook")
+    )
     logs = [workdir / "actions.log", workdir / "rasa.log"]
     assistant = Assistant(f"http://127.0.0.1:{rasa_port}", database_url, logs, [], tracker_url, token, action_port)
     try:
-        assistant.procs.append(subprocess.Popen(action_server_cmd(action_port), cwd=ROOT, env=env,
-                                                stdout=logs[0].open("w"), stderr=subprocess.STDOUT))
-        assistant.procs.append(subprocess.Popen(
-            rasa_cmd("run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(rasa_port),
-                     "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints),
-                     "--enable-api", f"--auth-token={token}"),
-            cwd=ROOT, env=env, stdout=logs[1].open("w"), stderr=subprocess.STDOUT))
+        assistant.procs.append(
+            subprocess.Popen(
+                action_server_cmd(action_port), cwd=ROOT, env=env, stdout=logs[0].open("w"), stderr=subprocess.STDOUT
+            )
+        )
+        assistant.procs.append(
+            subprocess.Popen(
+                rasa_cmd(
+                    "run",
+                    "--model",
+                    str(model),
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(rasa_port),
+                    "--credentials",
+                    str(ROOT / "credentials.yml"),
+                    "--endpoints",
+                    str(endpoints),
+                    "--enable-api",
+                    f"--auth-token={token}",
+                ),
+                cwd=ROOT,
+                env=env,
+                stdout=logs[1].open("w"),
+                stderr=subprocess.STDOUT,
+            )
+        )
         wait_until_ready(assistant, timeout)
-    except BaseException:                       # Ctrl-C while starting too: nothing left running
+    except BaseException:  # Ctrl-C while starting too: nothing left running
         assistant.stop()
         raise
     return assistant

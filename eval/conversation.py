@@ -5,40 +5,41 @@ The member answers the question actually asked (recognised from the catalog), in
 phrasing drawn from eval/phrasings.yml, and says the same thing again in other words
 when asked again. At its planned question it sends a crisis message instead, and at the
 read-back the one correction it planned."""
+
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from eval.personas import Persona, values
 from eval.phrasings import choose
 from eval.questions import asked, last_said, reference_in, safety_first, says
 
-MAX_TURNS = 30                     # member messages before the member gives up
-MAX_NUDGES = 3                     # "i still need the second opinion" when no question was asked
-Send = Callable[[str], List[str]]
+MAX_TURNS = 30  # member messages before the member gives up
+MAX_NUDGES = 3  # "i still need the second opinion" when no question was asked
+Send = Callable[[str], list[str]]
 
 
 @dataclass
 class Conversation:
     persona: Persona
     rng: random.Random
-    lines: List[Tuple[str, str]] = field(default_factory=list)
-    used: Dict[str, Set[str]] = field(default_factory=dict)
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    used: dict[str, set[str]] = field(default_factory=dict)
     corrected: bool = False
-    month_in_words: bool = False          # asked to write the month of their birth date in words
+    month_in_words: bool = False  # asked to write the month of their birth date in words
     questions: int = 0
-    crisis_first: Optional[bool] = None     # None: no crisis message was sent
-    false_alarms: List[str] = field(default_factory=list)   # messages with no crisis answered as one
-    reference: Optional[str] = None
-    problem: Optional[str] = None
+    crisis_first: bool | None = None  # None: no crisis message was sent
+    false_alarms: list[str] = field(default_factory=list)  # messages with no crisis answered as one
+    reference: str | None = None
+    problem: str | None = None
 
     @property
     def turns(self) -> int:
         return sum(who == "member" for who, _ in self.lines)
 
-    def run(self, send: Send) -> "Conversation":
+    def run(self, send: Send) -> Conversation:
         reply, nudges = self.say(send, self.phrase(f"opener.{self.persona.opener}")), 0
         while self.turns < MAX_TURNS:
             self.reference = reference_in(reply)
@@ -91,13 +92,18 @@ class Conversation:
             return f"which_change.{self.persona.correction if self.corrected else 'nothing'}"
         if question == "ask_preferred_name" and not p.preferred:
             question = "ask_preferred_provider"
-        slot = question[len("ask_"):]
-        by_truth = {"reason_text": p.reason, "initial_date": "unknown" if p.when.kind == "unknown" else "known",
-                    "requested_by": p.requested_by, "network": p.network,
-                    "preferred_provider": "named" if p.preferred else "none", "urgency": p.urgency}
+        slot = question[len("ask_") :]
+        by_truth = {
+            "reason_text": p.reason,
+            "initial_date": "unknown" if p.when.kind == "unknown" else "known",
+            "requested_by": p.requested_by,
+            "network": p.network,
+            "preferred_provider": "named" if p.preferred else "none",
+            "urgency": p.urgency,
+        }
         return f"{slot}.{by_truth[slot]}" if slot in by_truth else slot
 
 
-def correction_said(p: Persona) -> Optional[str]:
+def correction_said(p: Persona) -> str | None:
     """The kind of correction: the field, or the new value when it names one."""
     return {"urgency": p.urgency, "network": p.network}.get(p.correction, p.correction)

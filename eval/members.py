@@ -10,9 +10,10 @@ by default each combination once on each channel asked for (120 members for both
 30 more who write in Spanish (indexes from 1000), reported separately.
 
 Prints one line per member (no member data), then the report. Transcripts of every
-failure, crisis drop and needless safety answer go to eval/transcripts/ (git-ignored). Exits non-zero below target unless
---no-fail: 98% of members with every field right, median turns 12 or fewer, and every
+failure, crisis drop and needless safety answer go to eval/transcripts/ (git-ignored).
+Exits non-zero below target unless --no-fail: 98% of members with every field right, median turns 12 or fewer, and every
 crisis message answered with 988/911 first."""
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 from eval.check import FIELDS, wrong_fields
 from eval.conversation import Conversation
@@ -39,8 +39,8 @@ TARGET_RIGHT, TARGET_MEDIAN_TURNS = 0.98, 12
 class Result:
     persona: Persona
     talk: Conversation
-    record: Optional[dict] = None
-    wrong: Dict[str, str] = field(default_factory=dict)
+    record: dict | None = None
+    wrong: dict[str, str] = field(default_factory=dict)
 
     @property
     def all_right(self) -> bool:
@@ -61,31 +61,33 @@ def simulate(world, persona: Persona, seed: int) -> Result:
         if result.talk.reference:
             result.record = world.request(result.talk.reference)
             result.wrong = wrong_fields(persona, result.record)
-    except Exception as e:                          # noqa: BLE001 (reported, the others go on)
+    except Exception as e:  # noqa: BLE001 (reported, the others go on)
         result.talk.problem = f"error {type(e).__name__}"
     world.unlock(persona.member_id)
     return result
 
 
-def simulate_all(personas: List[Persona], seed: int, workdir: Path, quiet: bool = False) -> List[Result]:
+def simulate_all(personas: list[Persona], seed: int, workdir: Path, quiet: bool = False) -> list[Result]:
     from eval.world import running
+
     results = []
     with running(workdir) as world:
         for persona in personas:
             results.append(simulate(world, persona, seed))
             if not quiet:
                 r = results[-1]
-                print(f"member {persona.index:3d} ({persona.channel}): {r.outcome()}, {r.talk.turns} turns",
-                      flush=True)
+                print(f"member {persona.index:3d} ({persona.channel}): {r.outcome()}, {r.talk.turns} turns", flush=True)
     return results
 
 
-def report(results: List[Result], seed: int, replay: str) -> Tuple[str, bool]:
+def report(results: list[Result], seed: int, replay: str) -> tuple[str, bool]:
     """The figures for every language the members wrote in, each against the targets."""
     channels = Counter(r.persona.channel for r in results)
     right = sum(r.all_right for r in results)
-    lines = [f"Member simulator, seed {seed}: {len(results)} members "
-             f"({', '.join(f'{n} {c.upper()}' for c, n in sorted(channels.items()))})"]
+    lines = [
+        f"Member simulator, seed {seed}: {len(results)} members "
+        f"({', '.join(f'{n} {c.upper()}' for c, n in sorted(channels.items()))})"
+    ]
     met = True
     for lang in sorted({r.persona.lang for r in results}):
         block, block_met = figures([r for r in results if r.persona.lang == lang])
@@ -103,7 +105,7 @@ def report(results: List[Result], seed: int, replay: str) -> Tuple[str, bool]:
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 
-def figures(results: List[Result]) -> Tuple[List[str], bool]:
+def figures(results: list[Result]) -> tuple[list[str], bool]:
     opened = [r for r in results if r.record is not None]
     right = sum(r.all_right for r in results)
     turns = [r.talk.turns for r in opened]
@@ -129,13 +131,15 @@ def figures(results: List[Result]) -> Tuple[List[str], bool]:
 
 def transcript(r: Result, seed: int) -> str:
     p, talk = r.persona, r.talk
-    head = [f"Member {p.index} by {p.channel.upper()}, seed {seed}: {r.outcome()}",
-            f"Replay: python -m eval.members --seed {seed} --member {p.index} --channel {p.channel}",
-            "Truth: " + json.dumps(p.truth(), default=str),
-            f"Member ID {p.member_id}; opener {p.opener}; date said as {p.when.kind}"
-            + (f" ({p.when.said!r})" if p.when.said else "")
-            + (f"; planned correction: {p.correction}" if p.correction else "")
-            + (f"; crisis message at question {p.crisis_at}" if p.crisis_at else "")]
+    head = [
+        f"Member {p.index} by {p.channel.upper()}, seed {seed}: {r.outcome()}",
+        f"Replay: python -m eval.members --seed {seed} --member {p.index} --channel {p.channel}",
+        "Truth: " + json.dumps(p.truth(), default=str),
+        f"Member ID {p.member_id}; opener {p.opener}; date said as {p.when.kind}"
+        + (f" ({p.when.said!r})" if p.when.said else "")
+        + (f"; planned correction: {p.correction}" if p.correction else "")
+        + (f"; crisis message at question {p.crisis_at}" if p.crisis_at else ""),
+    ]
     head += [f"WRONG {f}: {why}" for f, why in r.wrong.items()]
     if talk.false_alarms:
         head.append(f"Safety answers to messages with no crisis: {len(talk.false_alarms)}")
@@ -147,26 +151,38 @@ def transcript(r: Result, seed: int) -> str:
     return "\n".join(head + ["-" * 72] + body) + "\n"
 
 
-def save_transcripts(results: List[Result], seed: int) -> None:
+def save_transcripts(results: list[Result], seed: int) -> None:
     TRANSCRIPTS.mkdir(exist_ok=True)
     for old in TRANSCRIPTS.glob("*.txt"):
         old.unlink()
     for r in results:
-        kind = "failed" if not r.all_right else "crisis" if r.talk.crisis_first else \
-            "needless-safety" if r.talk.false_alarms else None
-        if kind:       # failures, then the ones worth reading: a crisis mid-request, a needless 988/911
+        kind = (
+            "failed"
+            if not r.all_right
+            else "crisis"
+            if r.talk.crisis_first
+            else "needless-safety"
+            if r.talk.false_alarms
+            else None
+        )
+        if kind:  # failures, then the ones worth reading: a crisis mid-request, a needless 988/911
             name = f"{kind}-seed{seed}-member{r.persona.index:03d}-{r.persona.channel}.txt"
             (TRANSCRIPTS / name).write_text(transcript(r, seed), encoding="utf-8")
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.members", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--members", type=int, default=None,
-                        help=f"default: the {COMBINATIONS} combinations on each channel asked for")
+    parser.add_argument(
+        "--members", type=int, default=None, help=f"default: the {COMBINATIONS} combinations on each channel asked for"
+    )
     parser.add_argument("--seed", type=int, default=None, help="printed; the same seed replays the same members")
     parser.add_argument("--channel", choices=("rest", "sms", "both"), default="both")
-    parser.add_argument("--spanish", type=int, default=COMBINATIONS // 2,
-                        help="members who write in Spanish, besides the others (default: %(default)s)")
+    parser.add_argument(
+        "--spanish",
+        type=int,
+        default=COMBINATIONS // 2,
+        help="members who write in Spanish, besides the others (default: %(default)s)",
+    )
     parser.add_argument("--member", type=int, default=None, help="replay only this member (its index)")
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even below target")
     args = parser.parse_args(argv)
@@ -174,8 +190,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     count = args.members if args.members is not None else COMBINATIONS * (2 if args.channel == "both" else 1)
     replay = f"python -m eval.members --members {count} --spanish {args.spanish} --seed {seed} --channel {args.channel}"
     print(f"Member simulator, seed {seed}", flush=True)
-    personas = ([make_persona(args.member, seed, args.channel)] if args.member is not None
-                else make_personas(count, seed, args.channel, args.spanish))
+    personas = (
+        [make_persona(args.member, seed, args.channel)]
+        if args.member is not None
+        else make_personas(count, seed, args.channel, args.spanish)
+    )
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="so-eval-") as work:
         results = simulate_all(personas, seed, Path(work))

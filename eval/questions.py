@@ -1,46 +1,64 @@
 """Which question the assistant asked: its reply matched against the catalog's own
 question texts (bot/messages/*.yml), never against English written here."""
+
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Dict, List, Optional
 
 from bot.messages import catalog, text
 
-QUESTIONS = ("ask_member_id", "ask_dob", "ask_plan", "ask_reason_text", "ask_reason_choices",
-             "ask_initial_provider", "ask_initial_specialty", "ask_initial_recommendation", "ask_initial_date",
-             "ask_requested_by", "ask_network", "ask_preferred_provider", "ask_urgency", "ask_confirmed",
-             "ask_which_change")
+QUESTIONS = (
+    "ask_member_id",
+    "ask_dob",
+    "ask_plan",
+    "ask_reason_text",
+    "ask_reason_choices",
+    "ask_initial_provider",
+    "ask_initial_specialty",
+    "ask_initial_recommendation",
+    "ask_initial_date",
+    "ask_requested_by",
+    "ask_network",
+    "ask_preferred_provider",
+    "ask_urgency",
+    "ask_confirmed",
+    "ask_which_change",
+)
 # Other questions a member may be asked on the way, each read as the question it stands
 # for (used only where the catalog has them): follow-ups of a request question, "do you
 # really want to stop?", and "keep going or talk with a person?" after a safety answer.
-FOLLOW_UPS = {"dob_month_in_words": "ask_dob", "example_initial_date": "ask_initial_date", "date_in_future": "ask_initial_date",
-              "example_preferred_provider": "ask_preferred_provider",
-              "example_initial_recommendation": "ask_initial_recommendation", "ask_preferred_name": "ask_preferred_name",
-              "ask_stop_sure": "ask_stop_sure", "ask_start_over_sure": "ask_stop_sure",
-              "safety_then_choose": "ask_safety_choice"}
+FOLLOW_UPS = {
+    "dob_month_in_words": "ask_dob",
+    "example_initial_date": "ask_initial_date",
+    "date_in_future": "ask_initial_date",
+    "example_preferred_provider": "ask_preferred_provider",
+    "example_initial_recommendation": "ask_initial_recommendation",
+    "ask_preferred_name": "ask_preferred_name",
+    "ask_stop_sure": "ask_stop_sure",
+    "ask_start_over_sure": "ask_stop_sure",
+    "safety_then_choose": "ask_safety_choice",
+}
 LANGS = ("en", "es")
 REFERENCE = re.compile(r"\bSO-[A-Z0-9]{4}-[A-Z0-9]{4}\b")
 SAFETY_NUMBERS = re.compile(r"\b(988|911)\b")
-FIRST_TEXT = 160                   # one SMS segment: "first" means within it
+FIRST_TEXT = 160  # one SMS segment: "first" means within it
 
 
 def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def template_regex(template: str) -> "re.Pattern":
+def template_regex(template: str) -> re.Pattern:
     """A catalog text as a pattern: its {names} match anything, spacing is free."""
     parts = re.split(r"\{[^{}]*\}", flat(template))
     return re.compile(".+?".join(re.escape(part) for part in parts))
 
 
 @lru_cache(maxsize=1)
-def patterns() -> Dict[str, List["re.Pattern"]]:
+def patterns() -> dict[str, list[re.Pattern]]:
     keys = {**{q: q for q in QUESTIONS}, **FOLLOW_UPS}
-    return {key: [template_regex(str(catalog(lang)[key])) for lang in LANGS if key in catalog(lang)]
-            for key in keys}
+    return {key: [template_regex(str(catalog(lang)[key])) for lang in LANGS if key in catalog(lang)] for key in keys}
 
 
 def says(reply: str, key: str) -> bool:
@@ -48,7 +66,7 @@ def says(reply: str, key: str) -> bool:
     return any(template_regex(str(catalog(lang)[key])).search(flat(reply)) for lang in LANGS if key in catalog(lang))
 
 
-def asked(reply: str) -> Optional[str]:
+def asked(reply: str) -> str | None:
     """The question a reply ends on (the last one asked in it), or None."""
     text = flat(reply)
     found = [(m.start(), key) for key, regexes in patterns().items() for rx in regexes for m in rx.finditer(text)]
@@ -56,25 +74,28 @@ def asked(reply: str) -> Optional[str]:
 
 
 @lru_cache(maxsize=1)
-def catalog_patterns() -> Dict[str, "re.Pattern"]:
+def catalog_patterns() -> dict[str, re.Pattern]:
     """Every catalog text long enough to tell apart (for saying where a member got stuck)."""
-    return {key: template_regex(t) for key, t in catalog("en").items()
-            if isinstance(t, str) and len(re.sub(r"\{[^{}]*\}", "", t)) > 15}
+    return {
+        key: template_regex(t)
+        for key, t in catalog("en").items()
+        if isinstance(t, str) and len(re.sub(r"\{[^{}]*\}", "", t)) > 15
+    }
 
 
-def last_said(reply: str) -> Optional[str]:
+def last_said(reply: str) -> str | None:
     """The catalog key of the last catalog text in a reply, or None."""
     text = flat(reply)
     found = [(m.start(), key) for key, rx in catalog_patterns().items() for m in rx.finditer(text)]
     return max(found)[1] if found else None
 
 
-def reference_in(reply: str) -> Optional[str]:
+def reference_in(reply: str) -> str | None:
     found = REFERENCE.search(reply)
     return found.group(0) if found else None
 
 
-def safety_first(texts: List[str]) -> bool:
+def safety_first(texts: list[str]) -> bool:
     """988 or 911 said at the very start of the reply (after a first text's privacy notice)."""
     said = " ".join(t for t in texts if t not in {catalog(lang)["sms_privacy"] for lang in LANGS})
     return bool(SAFETY_NUMBERS.search(flat(said)[:FIRST_TEXT]))

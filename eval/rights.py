@@ -25,6 +25,7 @@ In --nlu-only mode the intent is graded by what the assistant would answer for i
 answer `actions.rights.ActionAnswerRights` gives for that intent is rendered and read as
 above (so two intents the assistant answers identically count the same).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,11 +38,11 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -53,18 +54,41 @@ BLIND_QUESTIONS = Path(__file__).with_name("rights_questions_blind.yml")
 NLU_DATA = ROOT / "data" / "nlu"
 
 OVERVIEW = "ask_rights_overview"
-RIGHTS_INTENTS = (OVERVIEW, "ask_situations", "ask_who_can_request", "ask_authorization", "ask_cost",
-                  "ask_timeline", "ask_who_gives", "ask_report", "ask_disagree", "ask_refused",
-                  "ask_transportation")
+RIGHTS_INTENTS = (
+    OVERVIEW,
+    "ask_situations",
+    "ask_who_can_request",
+    "ask_authorization",
+    "ask_cost",
+    "ask_timeline",
+    "ask_who_gives",
+    "ask_report",
+    "ask_disagree",
+    "ask_refused",
+    "ask_transportation",
+)
 HANDOFF, NOT_UNDERSTOOD, SAFETY, OTHER = "handoff", "not understood", "safety", "other"
 OUTCOMES = RIGHTS_INTENTS + (HANDOFF, NOT_UNDERSTOOD, SAFETY, OTHER)
 NETWORKS = ("in_network", "out_of_network")
 LANGS = ("en", "es")
 TARGET = 0.95
-SHORT = {OVERVIEW: "overv", "ask_situations": "situa", "ask_who_can_request": "whoreq",
-         "ask_authorization": "auth", "ask_cost": "cost", "ask_timeline": "time", "ask_who_gives": "whogiv",
-         "ask_report": "report", "ask_disagree": "disagr", "ask_refused": "refus",
-         "ask_transportation": "ride", HANDOFF: "handof", NOT_UNDERSTOOD: "n/u", SAFETY: "safety", OTHER: "other"}
+SHORT = {
+    OVERVIEW: "overv",
+    "ask_situations": "situa",
+    "ask_who_can_request": "whoreq",
+    "ask_authorization": "auth",
+    "ask_cost": "cost",
+    "ask_timeline": "time",
+    "ask_who_gives": "whogiv",
+    "ask_report": "report",
+    "ask_disagree": "disagr",
+    "ask_refused": "refus",
+    "ask_transportation": "ride",
+    HANDOFF: "handof",
+    NOT_UNDERSTOOD: "n/u",
+    SAFETY: "safety",
+    OTHER: "other",
+}
 
 
 # -- the questions ------------------------------------------------------------------------
@@ -73,15 +97,17 @@ class Question:
     index: int
     text: str
     topic: str
-    plan: Optional[str] = None
-    network: Optional[str] = None
+    plan: str | None = None
+    network: str | None = None
     lang: str = "en"
 
 
-def load_questions(path: Path = QUESTIONS) -> List[Question]:
+def load_questions(path: Path = QUESTIONS) -> list[Question]:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [Question(i, str(q["q"]), q["topic"], q.get("plan"), q.get("network"), q.get("lang", "en"))
-            for i, q in enumerate(doc["questions"])]
+    return [
+        Question(i, str(q["q"]), q["topic"], q.get("plan"), q.get("network"), q.get("lang", "en"))
+        for i, q in enumerate(doc["questions"])
+    ]
 
 
 def normalise(text: str) -> str:
@@ -89,7 +115,7 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]|_", " ", text.lower()).split())
 
 
-def training_examples(nlu_dir: Path = NLU_DATA) -> List[Tuple[str, str]]:
+def training_examples(nlu_dir: Path = NLU_DATA) -> list[tuple[str, str]]:
     """(intent, example) of every NLU training example in data/nlu/*.yml."""
     out = []
     for path in sorted(nlu_dir.glob("*.yml")):
@@ -98,7 +124,7 @@ def training_examples(nlu_dir: Path = NLU_DATA) -> List[Tuple[str, str]]:
             for line in str(block.get("examples") or "").splitlines():
                 line = line.strip()
                 if line.startswith("- "):
-                    example = re.sub(r"\[([^\]]*)\](\{[^}]*\}|\([^)]*\))", r"\1", line[2:])   # entity markup
+                    example = re.sub(r"\[([^\]]*)\](\{[^}]*\}|\([^)]*\))", r"\1", line[2:])  # entity markup
                     out.append((block.get("intent") or block.get("synonym") or block.get("lookup") or "", example))
     return out
 
@@ -106,11 +132,13 @@ def training_examples(nlu_dir: Path = NLU_DATA) -> List[Tuple[str, str]]:
 def plan_names() -> set:
     """Every plan's name, short name and aliases (policies_kb/), normalised."""
     from bot.policy import kb
+
     return {normalise(n) for p in kb().plans.values() for n in (p.name, p.short_name, *p.aliases)}
 
 
-def leaks(questions: Iterable[Question], examples: Iterable[Tuple[str, str]],
-          min_words: int = 3) -> List[Tuple[str, str, str]]:
+def leaks(
+    questions: Iterable[Question], examples: Iterable[tuple[str, str]], min_words: int = 3
+) -> list[tuple[str, str, str]]:
     """(question, intent, example) where the normalised question equals or is contained in a
     training example, or a training example is contained in the question. Containment is
     on whole words, and a contained text must have at least `min_words` words; a training
@@ -124,8 +152,11 @@ def leaks(questions: Iterable[Question], examples: Iterable[Tuple[str, str]],
         for intent, ex, ne in norm_examples:
             if not ne:
                 continue
-            if nq == ne or (_contains(ne, nq) and len(nq.split()) >= min_words) or \
-                    (_contains(nq, ne) and len(ne.split()) >= min_words and ne not in names):
+            if (
+                nq == ne
+                or (_contains(ne, nq) and len(nq.split()) >= min_words)
+                or (_contains(nq, ne) and len(ne.split()) >= min_words and ne not in names)
+            ):
                 found.append((q.text, intent, ex))
     return found
 
@@ -140,13 +171,15 @@ def _squash(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=None)
-def answer_signatures(lang: str = "en") -> Dict[Tuple[str, str], str]:
+@cache
+def answer_signatures(lang: str = "en") -> dict[tuple[str, str], str]:
     """(plan, rights intent) -> the message actions.common.answer_rights says, for every
     plan and topic (bot.policy + the catalog), in one language."""
     from rasa_sdk.executor import CollectingDispatcher
+
     from actions.common import QUESTION_INTENTS, answer_rights
     from bot.policy import kb
+
     out = {}
     for plan in kb().plans:
         for intent, topic in QUESTION_INTENTS.items():
@@ -157,29 +190,39 @@ def answer_signatures(lang: str = "en") -> Dict[Tuple[str, str], str]:
     return out
 
 
-def _tracker(intent: Optional[str], plan: Optional[str], text: str = "", lang: str = "en"):
+def _tracker(intent: str | None, plan: str | None, text: str = "", lang: str = "en"):
     from rasa_sdk import Tracker
+
     latest = {"text": text, "intent": {"name": intent, "confidence": 1.0} if intent else {}, "entities": []}
-    return Tracker("eval-rights", {"plan": plan, "language": lang}, latest, [{"event": "user", "text": text}], False, None, {},
-                   "action_listen")
+    return Tracker(
+        "eval-rights",
+        {"plan": plan, "language": lang},
+        latest,
+        [{"event": "user", "text": text}],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
 
 
 @lru_cache(maxsize=1)
-def catalog_patterns() -> List[Tuple[str, "re.Pattern"]]:
+def catalog_patterns() -> list[tuple[str, re.Pattern]]:
     """(key, regex) for every text of both catalogs, its {names} as wildcards."""
     from bot.messages import catalog
+
     out = []
     for key, template in [item for lang in LANGS for item in catalog(lang).items()]:
         if not isinstance(template, str):
             continue
         parts = re.split(r"\{[a-z_]+\}", _squash(template))
         if not re.search(r"[A-Za-z]", "".join(parts)):
-            continue            # only {names}, like "{pcs_text}": would match anything
+            continue  # only {names}, like "{pcs_text}": would match anything
         out.append((key, re.compile(r"\s*" + r"(.+?)".join(re.escape(p) for p in parts) + r"\s*", re.S)))
     return out
 
 
-def catalog_keys(message: str) -> List[str]:
+def catalog_keys(message: str) -> list[str]:
     message = _squash(message)
     return [key for key, pattern in catalog_patterns() if pattern.fullmatch(message)]
 
@@ -191,11 +234,12 @@ def plan_question_asked(messages: Sequence[str]) -> bool:
 @dataclass
 class Reading:
     """What a reply was about."""
-    topics: List[str]                    # rights intents whose answer is in the reply
-    plans: List[str]                     # the plans whose policy those answers named
-    overview: bool                       # the list of what one can ask (rights_menu)
-    outcome_if_not_rights: str           # handoff / not understood / safety / other
-    keys: List[str] = field(default_factory=list)
+
+    topics: list[str]  # rights intents whose answer is in the reply
+    plans: list[str]  # the plans whose policy those answers named
+    overview: bool  # the list of what one can ask (rights_menu)
+    outcome_if_not_rights: str  # handoff / not understood / safety / other
+    keys: list[str] = field(default_factory=list)
 
 
 def read_reply(messages: Sequence[str]) -> Reading:
@@ -235,9 +279,9 @@ def answered_as(reading: Reading, expected: str) -> str:
 class Result:
     question: Question
     answered: str
-    plan_given: Optional[str]              # the plan we answered "which plan?" with
+    plan_given: str | None  # the plan we answered "which plan?" with
     asked_plan: bool
-    plans_named: List[str]                 # the plans whose policy the answer named
+    plans_named: list[str]  # the plans whose policy the answer named
     reply: str
 
     @property
@@ -245,25 +289,30 @@ class Result:
         return self.answered == self.question.topic
 
     @property
-    def plan_right(self) -> Optional[bool]:
+    def plan_right(self) -> bool | None:
         """For a question naming a plan: the answer named that plan's policy, without
         asking which plan."""
         if not self.question.plan:
             return None
-        return not self.asked_plan and self.plans_named == [self.question.plan] * len(self.plans_named) \
+        return (
+            not self.asked_plan
+            and self.plans_named == [self.question.plan] * len(self.plans_named)
             and bool(self.plans_named)
+        )
 
 
-def plans_to_give(questions: Sequence[Question], seed: int) -> Dict[int, str]:
+def plans_to_give(questions: Sequence[Question], seed: int) -> dict[int, str]:
     """The plan to answer "which plan?" with: the labelled plan, else a seeded random one."""
     from bot.nlp.pipeline import plan_choices
+
     rng = random.Random(seed)
-    drawn = {q.index: rng.choice(plan_choices()) for q in questions}     # one draw each, labelled or not
+    drawn = {q.index: rng.choice(plan_choices()) for q in questions}  # one draw each, labelled or not
     return {q.index: q.plan or drawn[q.index] for q in questions}
 
 
 def plan_reply(plan: str) -> str:
     from bot.policy import kb
+
     return kb().plan(plan).name
 
 
@@ -274,30 +323,37 @@ def ask(assistant, question: Question, plan: str, run_id: str) -> Result:
     reply = assistant.send(sender, plan_reply(plan)) if asked else first
     reading = read_reply(reply)
     answered = answered_as(reading, question.topic)
-    named = [p for p, t in zip(reading.plans, reading.topics) if t == answered] or reading.plans
+    named = [p for p, t in zip(reading.plans, reading.topics, strict=True) if t == answered] or reading.plans
     return Result(question, answered, plan if asked else None, asked, named, _squash(" ".join(reply)))
 
 
 def parse(assistant, text: str) -> dict:
     import httpx
-    r = httpx.post(f"{assistant.url}/model/parse", params={"token": assistant.token}, json={"text": text},
-                   timeout=60)
+
+    r = httpx.post(f"{assistant.url}/model/parse", params={"token": assistant.token}, json={"text": text}, timeout=60)
     r.raise_for_status()
     return r.json()
 
 
-@lru_cache(maxsize=None)
-def _simulated_reply(intent: str, plan: str) -> Tuple[str, ...]:
+@cache
+def _simulated_reply(intent: str, plan: str) -> tuple[str, ...]:
     """What actions.rights.ActionAnswerRights says for `intent` when the plan is known."""
     from rasa_sdk.executor import CollectingDispatcher
+
     from actions.rights import ActionAnswerRights
+
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionAnswerRights().run(dispatcher, _tracker(intent, plan), {}))
     return tuple(m.get("text") or "" for m in dispatcher.messages)
 
 
-NLU_OUTCOMES = {"human_handoff": HANDOFF, "ask_clinical": HANDOFF, "provider_conduct": HANDOFF,
-                "nlu_fallback": NOT_UNDERSTOOD, "emergency": SAFETY}
+NLU_OUTCOMES = {
+    "human_handoff": HANDOFF,
+    "ask_clinical": HANDOFF,
+    "provider_conduct": HANDOFF,
+    "nlu_fallback": NOT_UNDERSTOOD,
+    "emergency": SAFETY,
+}
 
 
 def ask_nlu(assistant, question: Question, plan: str, run_id: str) -> Result:
@@ -318,21 +374,21 @@ def start_assistant(workdir: Path, attempts: int = 4, wait: float = 60):
     from bot.members import seed_demo_roster
     from bot.store import migrate
     from tests import harness
+
     url = f"sqlite:///{workdir / 'eval.db'}"
     migrate(url)
     seed_demo_roster(url)
     for attempt in range(1, attempts + 1):
         try:
             return harness.start(workdir, url)
-        except Exception as e:          # noqa: BLE001 (a model being rewritten, a training run failing)
+        except Exception as e:  # noqa: BLE001 (a model being rewritten, a training run failing)
             if attempt == attempts:
                 raise
             print(f"start failed ({type(e).__name__}: {str(e)[:200]}); retrying in {wait:.0f} s", file=sys.stderr)
             time.sleep(wait)
 
 
-def run(assistant, questions: Sequence[Question], seed: int, nlu_only: bool = False,
-        workers: int = 3) -> List[Result]:
+def run(assistant, questions: Sequence[Question], seed: int, nlu_only: bool = False, workers: int = 3) -> list[Result]:
     for lang in LANGS:
         answer_signatures(lang)  # render once, before the threads
     catalog_patterns()
@@ -376,9 +432,11 @@ def report(results: Sequence[Result], seed: int, mode: str, source: Path = QUEST
     plan_ok = sum(bool(r.plan_right) for r in with_plan)
     asked_again = sum(r.asked_plan for r in with_plan)
     right_topic = [r for r in with_plan if r.topic_right]
-    lines.append(f"plan right: {plan_ok}/{len(with_plan)} (the answer named the named plan's policy without asking "
-                 f"which plan; {sum(bool(r.plan_right) for r in right_topic)}/{len(right_topic)} among right topics; "
-                 f"asked which plan although named: {asked_again})")
+    lines.append(
+        f"plan right: {plan_ok}/{len(with_plan)} (the answer named the named plan's policy without asking "
+        f"which plan; {sum(bool(r.plan_right) for r in right_topic)}/{len(right_topic)} among right topics; "
+        f"asked which plan although named: {asked_again})"
+    )
     lines.append("")
     lines.append("confusion (rows: expected; columns: answered)")
     cols = [o for o in OUTCOMES if o in RIGHTS_INTENTS or any(r.answered == o for r in results)]
@@ -404,7 +462,7 @@ def report(results: Sequence[Result], seed: int, mode: str, source: Path = QUEST
     return "\n".join(lines)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.rights", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=None, help="seed for the plans given when asked (default: random)")
     parser.add_argument("--no-fail", action="store_true", help="exit 0 whatever the accuracy")
@@ -415,7 +473,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--lang", help="only questions in this language (en, es)")
     args = parser.parse_args(argv)
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10 ** 6)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
     questions = load_questions(args.questions.resolve())
     if args.lang:
         questions = [q for q in questions if q.lang == args.lang]
@@ -431,7 +489,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(report(results, seed, mode, args.questions.resolve()))
     by_language = [[r for r in results if r.question.lang == lang] for lang in LANGS]
     if any(rs and accuracy(rs) < TARGET for rs in by_language) and not args.no_fail:
-        return 1          # every language on its own reaches the target
+        return 1  # every language on its own reaches the target
     return 0
 
 

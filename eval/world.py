@@ -2,14 +2,15 @@
 (tests/harness.py) on a fresh database, and the gateway (bot/web) in process, whose
 Twilio webhook takes the texting members (signed as Twilio signs, tests/sms_helpers.py)
 and whose member-services API reads the opened requests back."""
+
 from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, List
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,7 +22,7 @@ from eval.personas import Persona
 from tests import harness
 from tests.sms_helpers import PATH, FakeTwilio, signed, sms_env, texts_of
 
-START_TRIES = 3                    # the model may be retrained meanwhile: wait and try again
+START_TRIES = 3  # the model may be retrained meanwhile: wait and try again
 
 
 @dataclass
@@ -30,22 +31,21 @@ class World:
     gateway: TestClient
     staff_token: str
 
-    def sender(self, persona: Persona) -> Callable[[str], List[str]]:
+    def sender(self, persona: Persona) -> Callable[[str], list[str]]:
         """How this member's messages reach the assistant: REST, or SMS through the gateway."""
         if persona.channel == "rest":
             return lambda message: self.assistant.send(f"sim-{persona.index}", message)
         phone = f"+155955{persona.index:05d}"
         return lambda message: self.text(phone, message)
 
-    def text(self, phone: str, body: str) -> List[str]:
+    def text(self, phone: str, body: str) -> list[str]:
         params, headers = signed(body, phone=phone)
         r = self.gateway.post(PATH, data=params, headers=headers)
         r.raise_for_status()
         return texts_of(r.text)
 
     def request(self, reference: str) -> dict:
-        r = self.gateway.get(f"/api/requests/{reference}",
-                             headers={"Authorization": f"Bearer {self.staff_token}"})
+        r = self.gateway.get(f"/api/requests/{reference}", headers={"Authorization": f"Bearer {self.staff_token}"})
         r.raise_for_status()
         return r.json()
 
@@ -64,10 +64,15 @@ def running(workdir: Path) -> Iterator[World]:
     try:
         with pytest.MonkeyPatch.context() as env:
             sms_env(env, TWILIO_API_BASE=fake.url, SMS_REPLY_TIMEOUT="120")
-            for key, value in {"DATABASE_URL": url, "RASA_URL": assistant.url, "RASA_TOKEN": assistant.token,
-                               "STAFF_API_TOKEN": token}.items():
+            for key, value in {
+                "DATABASE_URL": url,
+                "RASA_URL": assistant.url,
+                "RASA_TOKEN": assistant.token,
+                "STAFF_API_TOKEN": token,
+            }.items():
                 env.setenv(key, value)
             from bot.web.app import create_app
+
             with TestClient(create_app()) as gateway:
                 yield World(assistant, gateway, token)
     finally:
@@ -79,7 +84,7 @@ def start(workdir: Path, url: str) -> harness.Assistant:
     for attempt in range(1, START_TRIES + 1):
         try:
             return harness.start(workdir, url)
-        except Exception:                            # noqa: BLE001 (a model being retrained)
+        except Exception:  # noqa: BLE001 (a model being retrained)
             if attempt == START_TRIES:
                 raise
             time.sleep(60)

@@ -14,6 +14,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 def migrated_database():
     from bot.members import seed_demo_roster
     from bot.store import migrate
+
     migrate()
     seed_demo_roster()
     yield os.environ["DATABASE_URL"]
@@ -23,6 +24,7 @@ def migrated_database():
 def trained_model():
     """Train (or reuse, when nothing changed) the model the conversation tests run."""
     from bot.train import train
+
     return train()
 
 
@@ -30,6 +32,7 @@ def trained_model():
 def _drop_postgres_databases():
     yield
     from tests.databases import drop_created
+
     drop_created()
 
 
@@ -40,6 +43,7 @@ def database(request, tmp_path, monkeypatch):
     from bot.members import seed_demo_roster
     from bot.store import migrate
     from tests.databases import database_url_for
+
     url = database_url_for(request.param, tmp_path, "store")
     monkeypatch.setenv("DATABASE_URL", url)
     migrate(url)

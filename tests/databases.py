@@ -1,19 +1,20 @@
 """Test databases: a SQLite file, or a fresh PostgreSQL database on the local server
 (127.0.0.1:5432, trust auth), created for the run and dropped after."""
+
 from __future__ import annotations
 
 import os
 import uuid
-from typing import List, Optional
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://127.0.0.1:5432/test")
-_created: List[str] = []
+_created: list[str] = []
 
 
-def postgres_unavailable() -> Optional[str]:
+def postgres_unavailable() -> str | None:
     """None when the local PostgreSQL server answers, else why not."""
     try:
         import psycopg2
+
         psycopg2.connect(ADMIN_URL, connect_timeout=3).close()
         return None
     except Exception as exc:  # noqa: BLE001 - any failure means: no server to test against
@@ -22,6 +23,7 @@ def postgres_unavailable() -> Optional[str]:
 
 def new_postgres_database(label: str) -> str:
     import psycopg2
+
     name = f"so_{label}_{uuid.uuid4().hex[:10]}"
     conn = psycopg2.connect(ADMIN_URL)
     conn.autocommit = True
@@ -39,6 +41,7 @@ def database_url_for(kind: str, workdir, label: str) -> str:
         reason = postgres_unavailable()
         if reason:
             import pytest
+
             pytest.skip(reason)
         return new_postgres_database(label)
     return f"sqlite:///{workdir / (label + '.db')}"
@@ -48,7 +51,9 @@ def drop_created() -> None:
     if not _created:
         return
     import psycopg2
+
     from bot.store.db import dispose_engines
+
     dispose_engines()
     conn = psycopg2.connect(ADMIN_URL)
     conn.autocommit = True

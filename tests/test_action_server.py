@@ -1,5 +1,6 @@
 """Only Rasa reaches the action server: a call without the shared secret, or with a
 wrong one, is refused and runs nothing; it listens on 127.0.0.1 only."""
+
 import json
 import subprocess
 
@@ -21,8 +22,13 @@ TOKEN = "-starts-with-a-dash-" + "x" * 20
 def action_server(tmp_path_factory, migrated_database):
     port = free_port()
     log = tmp_path_factory.mktemp("actions") / "actions.log"
-    proc = subprocess.Popen(action_server_cmd(port), cwd=ROOT, env=service_env({"ACTION_SERVER_TOKEN": TOKEN}),
-                            stdout=log.open("w"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        action_server_cmd(port),
+        cwd=ROOT,
+        env=service_env({"ACTION_SERVER_TOKEN": TOKEN}),
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -31,8 +37,9 @@ def action_server(tmp_path_factory, migrated_database):
                 break
             except httpx.HTTPError:
                 if proc.poll() is not None:
-                    raise RuntimeError(log.read_text())
+                    raise RuntimeError(log.read_text()) from None
                 import time
+
                 time.sleep(0.5)
         yield url, port
     finally:
@@ -42,15 +49,22 @@ def action_server(tmp_path_factory, migrated_database):
 
 def forged_call(dob="4/9/1961"):
     """What an attacker would send: verify DEMO1001 with a guessed date of birth."""
-    return {"next_action": "validate_verify_form", "sender_id": "attacker",
-            "tracker": {"sender_id": "attacker", "slots": {"member_id": "DEMO1001", "dob": dob,
-                                                            "requested_slot": "dob", "verify_failures": 0},
-                        "latest_message": {"text": dob, "intent": {}, "entities": []},
-                        "events": [{"event": "user", "text": dob}, {"event": "slot", "name": "dob", "value": dob}],
-                        "paused": False, "followup_action": None, "active_loop": {"name": "verify_form"},
-                        "latest_action_name": "action_listen"},
-            "domain": {"forms": {"verify_form": {"required_slots": ["member_id", "dob"]}}, "slots": {}},
-            "version": "3.6.2"}
+    return {
+        "next_action": "validate_verify_form",
+        "sender_id": "attacker",
+        "tracker": {
+            "sender_id": "attacker",
+            "slots": {"member_id": "DEMO1001", "dob": dob, "requested_slot": "dob", "verify_failures": 0},
+            "latest_message": {"text": dob, "intent": {}, "entities": []},
+            "events": [{"event": "user", "text": dob}, {"event": "slot", "name": "dob", "value": dob}],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {"name": "verify_form"},
+            "latest_action_name": "action_listen",
+        },
+        "domain": {"forms": {"verify_form": {"required_slots": ["member_id", "dob"]}}, "slots": {}},
+        "version": "3.6.2",
+    }
 
 
 def audit_rows():

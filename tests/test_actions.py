@@ -1,12 +1,19 @@
 """Actions, run as the action server runs them, against a real (temporary) database."""
+
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from actions.conversation import ActionStartOver
-from actions.request import (FORM_SLOTS, ActionAfterAffirm, ActionAskConfirmed, ActionOpenRequest,
-                             ActionStartRequest, ValidateSecondOpinionForm)
+from actions.request import (
+    FORM_SLOTS,
+    ActionAfterAffirm,
+    ActionAskConfirmed,
+    ActionOpenRequest,
+    ActionStartRequest,
+    ValidateSecondOpinionForm,
+)
 from actions.rights import ActionAnswerRights
 from bot import verification
 from bot.messages import text
@@ -16,11 +23,21 @@ from tests.actions_helpers import run, run_messages, slots_set, tracker
 
 FORM = "second_opinion_form"
 VERIFIED = dict(member_id="DEMO4004", dob="verified", verified=True, member_plan="partnership")
-COMPLETE = dict(**VERIFIED, plan="partnership", reason_text="my surgeon wants to fuse my spine and im not sure",
-                reason="surgery_necessity", initial_provider="Dr. Okafor", initial_specialty="orthopedics",
-                initial_recommendation="spinal fusion", initial_date="last month",
-                requested_by="member", network="out_of_network", preferred_provider="Dr. Lee",
-                urgency="routine", confirmed="yes")
+COMPLETE = dict(
+    **VERIFIED,
+    plan="partnership",
+    reason_text="my surgeon wants to fuse my spine and im not sure",
+    reason="surgery_necessity",
+    initial_provider="Dr. Okafor",
+    initial_specialty="orthopedics",
+    initial_recommendation="spinal fusion",
+    initial_date="last month",
+    requested_by="member",
+    network="out_of_network",
+    preferred_provider="Dr. Lee",
+    urgency="routine",
+    confirmed="yes",
+)
 DOBS = {"DEMO4004": date(1950, 1, 30), "DEMO5005": date(1969, 11, 11)}
 
 
@@ -31,8 +48,9 @@ def verified(sender, member_id="DEMO4004"):
 
 
 async def validate(slot, text, slots=None, intent="inform", confidence=0.9):
-    t = tracker(text, intent, confidence, slots=slots, set_this_turn={slot: text},
-                requested_slot=slot, active_loop=FORM)
+    t = tracker(
+        text, intent, confidence, slots=slots, set_this_turn={slot: text}, requested_slot=slot, active_loop=FORM
+    )
     domain = {"forms": {FORM: {"required_slots": list(FORM_SLOTS)}}, "slots": {}}
     said, events = await run(ValidateSecondOpinionForm(), t, domain)
     return said, slots_set(events)
@@ -40,8 +58,9 @@ async def validate(slot, text, slots=None, intent="inform", confidence=0.9):
 
 # -- rights answers -------------------------------------------------------------------
 async def test_rights_answer_names_the_plans_policy():
-    said, events = await run(ActionAnswerRights(), tracker("does kern need approval?", "ask_authorization",
-                                                           slots={"plan": "khs"}))
+    said, events = await run(
+        ActionAnswerRights(), tracker("does kern need approval?", "ask_authorization", slots={"plan": "khs"})
+    )
     assert "Chief Medical Officer" in said and "Kern Health Systems policy 3.09-P" in said
 
 
@@ -54,8 +73,9 @@ async def test_rights_question_without_plan_asks_for_it_then_answers():
 
 
 async def test_silent_policy_says_so_and_does_not_borrow():
-    said, _ = await run(ActionAnswerRights(), tracker("what if the doctors disagree", "ask_disagree",
-                                                      slots={"plan": "partnership"}))
+    said, _ = await run(
+        ActionAnswerRights(), tracker("what if the doctors disagree", "ask_disagree", slots={"plan": "partnership"})
+    )
     assert "does not say" in said and "Chief Medical Officer" not in said
 
 
@@ -65,18 +85,21 @@ async def test_unknown_plan_gets_the_plans_served():
 
 
 async def test_an_id_and_birth_date_given_for_the_plan_question_are_not_needed_and_the_plan_is_asked_again():
-    said, events = await run(ActionAnswerRights(), tracker("DEMO1001 4/9/61", "inform_plan",
-                                                           slots={"pending_topic": "cost"}))
+    said, events = await run(
+        ActionAnswerRights(), tracker("DEMO1001 4/9/61", "inform_plan", slots={"pending_topic": "cost"})
+    )
     assert text("plan_not_member_id") in said and "Which health plan" in said
-    assert text("plan_not_served") not in said                # not "we don't serve your plan"
+    assert text("plan_not_served") not in said  # not "we don't serve your plan"
     assert slots_set(events)["pending_topic"] == "cost"
 
 
 # -- the form's answers ---------------------------------------------------------------
 async def test_reason_in_own_words_is_kept_and_mapped():
     said, slots = await validate("reason_text", "they cant figure out whats wrong and my tests conflict")
-    assert slots == {"reason_text": "they cant figure out whats wrong and my tests conflict",
-                     "reason": "unclear_diagnosis"}
+    assert slots == {
+        "reason_text": "they cant figure out whats wrong and my tests conflict",
+        "reason": "unclear_diagnosis",
+    }
 
 
 async def test_unclear_reason_leaves_the_category_to_ask():
@@ -91,18 +114,21 @@ async def test_provider_answer_yields_name_and_specialty():
     assert slots == {"initial_provider": "Dr. Patel", "initial_specialty": "cardiology"}
 
 
-@pytest.mark.parametrize("slot,text,expected", [
-    ("requested_by", "my daughter is asking for me", "representative"),
-    ("requested_by", "1", "member"),
-    ("network", "someone outside the plan at ucsf", "out_of_network"),
-    ("network", "2", "out_of_network"),
-    ("network", "not sure", "in_network"),
-    ("urgency", "yes he could lose his foot", "urgent"),
-    ("urgency", "no it can wait", "routine"),
-    ("preferred_provider", "no", "none"),
-    ("plan", "kern family", "khs"),
-    ("plan", "4", "partnership"),
-])
+@pytest.mark.parametrize(
+    "slot,text,expected",
+    [
+        ("requested_by", "my daughter is asking for me", "representative"),
+        ("requested_by", "1", "member"),
+        ("network", "someone outside the plan at ucsf", "out_of_network"),
+        ("network", "2", "out_of_network"),
+        ("network", "not sure", "in_network"),
+        ("urgency", "yes he could lose his foot", "urgent"),
+        ("urgency", "no it can wait", "routine"),
+        ("preferred_provider", "no", "none"),
+        ("plan", "kern family", "khs"),
+        ("plan", "4", "partnership"),
+    ],
+)
 async def test_parsed_answers(slot, text, expected):
     _, slots = await validate(slot, text)
     assert slots[slot] == expected
@@ -114,27 +140,37 @@ async def test_gibberish_is_not_stored_and_gets_an_apology():
 
 
 async def test_question_mid_form_is_answered_and_the_answer_not_stored():
-    said, slots = await validate("urgency", "how long will it take?", slots={"plan": "khs"},
-                                 intent="ask_timeline")
+    said, slots = await validate("urgency", "how long will it take?", slots={"plan": "khs"}, intent="ask_timeline")
     assert "72 hours" in said and slots == {"urgency": None}
 
 
 async def test_danger_words_mid_form_get_911_first():
-    t = tracker("she has chest pain and they want surgery", "emergency", 1.0,
-                set_this_turn={"reason_text": "she has chest pain and they want surgery"},
-                requested_slot="reason_text", active_loop=FORM)
-    messages, _ = await run_messages(ValidateSecondOpinionForm(), t,
-                            {"forms": {FORM: {"required_slots": list(FORM_SLOTS)}}, "slots": {}})
+    t = tracker(
+        "she has chest pain and they want surgery",
+        "emergency",
+        1.0,
+        set_this_turn={"reason_text": "she has chest pain and they want surgery"},
+        requested_slot="reason_text",
+        active_loop=FORM,
+    )
+    messages, _ = await run_messages(
+        ValidateSecondOpinionForm(), t, {"forms": {FORM: {"required_slots": list(FORM_SLOTS)}}, "slots": {}}
+    )
     assert messages[0]["text"].startswith("If this is an emergency, call 911")
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("actually it's urgent", {"urgency": "urgent", "confirmed": None, "change_pending": False}),
-    ("change the doctor", {"initial_provider": None, "initial_specialty": None, "confirmed": None,
-                           "change_pending": False}),
-    ("no", {"confirmed": None, "change_pending": True}),
-    ("yes", {"confirmed": "yes", "change_pending": False}),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("actually it's urgent", {"urgency": "urgent", "confirmed": None, "change_pending": False}),
+        (
+            "change the doctor",
+            {"initial_provider": None, "initial_specialty": None, "confirmed": None, "change_pending": False},
+        ),
+        ("no", {"confirmed": None, "change_pending": True}),
+        ("yes", {"confirmed": "yes", "change_pending": False}),
+    ],
+)
 async def test_confirmation_and_corrections(text, expected):
     _, slots = await validate("confirmed", text, slots=COMPLETE)
     assert slots == expected
@@ -155,12 +191,20 @@ async def test_open_request_stores_once_with_due_date():
     said_again, _ = await run(ActionOpenRequest(), t)
     assert "already in" in said_again and reference in said_again
     with session_scope() as s:
-        rows = s.execute(select(SecondOpinionRequest).where(
-            SecondOpinionRequest.conversation_id == "conv-open-once")).scalars().all()
+        rows = (
+            s.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.conversation_id == "conv-open-once"))
+            .scalars()
+            .all()
+        )
         assert len(rows) == 1
         row = rows[0]
-        assert (row.plan, row.reason, row.network, row.urgency, row.authorization_required) == \
-            ("partnership", "surgery_necessity", "out_of_network", "routine", True)
+        assert (row.plan, row.reason, row.network, row.urgency, row.authorization_required) == (
+            "partnership",
+            "surgery_necessity",
+            "out_of_network",
+            "routine",
+            True,
+        )
         assert row.decision_due_at is not None
 
 
@@ -169,8 +213,9 @@ async def test_in_network_partnership_needs_no_approval_and_has_no_due_date():
     said, events = await run(ActionOpenRequest(), tracker("yes", "affirm", slots=slots, sender=verified("conv-in-net")))
     assert "No approval is needed" in said
     with session_scope() as s:
-        row = s.execute(select(SecondOpinionRequest).where(
-            SecondOpinionRequest.conversation_id == "conv-in-net")).scalar_one()
+        row = s.execute(
+            select(SecondOpinionRequest).where(SecondOpinionRequest.conversation_id == "conv-in-net")
+        ).scalar_one()
         assert row.authorization_required is False and row.decision_due_at is None
 
 
@@ -196,6 +241,7 @@ async def test_first_message_reason_is_kept():
 
 async def test_references_are_unambiguous_and_distinct():
     from bot.store.repository import REFERENCE_ALPHABET, new_reference
+
     refs = {new_reference() for _ in range(2000)}
     assert len(refs) == 2000
     assert not set("01OIL") & set(REFERENCE_ALPHABET)
@@ -235,8 +281,10 @@ async def test_locked_conversation_opens_nothing_and_start_over_keeps_the_lock()
     said, events = await run(ActionOpenRequest(), tracker("yes", "affirm", slots=locked, sender="conv-locked"))
     assert "couldn't verify" in said and "request_reference" not in slots_set(events)
     with session_scope() as s:
-        assert s.execute(select(SecondOpinionRequest).where(
-            SecondOpinionRequest.conversation_id == "conv-locked")).first() is None
+        assert (
+            s.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.conversation_id == "conv-locked")).first()
+            is None
+        )
     _, events = await run(ActionStartOver(), tracker("start over", "start_over", slots=locked))
     assert slots_set(events)["verification_locked"] is True
 
@@ -245,15 +293,22 @@ async def test_opened_request_is_linked_to_the_verified_member():
     t = tracker("yes", "affirm", slots=COMPLETE, sender=verified("conv-member"))
     said, events = await run(ActionOpenRequest(), t)
     with session_scope() as s:
-        row = s.execute(select(SecondOpinionRequest).where(
-            SecondOpinionRequest.conversation_id == "conv-member")).scalar_one()
+        row = s.execute(
+            select(SecondOpinionRequest).where(SecondOpinionRequest.conversation_id == "conv-member")
+        ).scalar_one()
         assert row.member_id == "DEMO4004"
 
 
-@pytest.mark.parametrize("written,expected", [("KHS-778899", "KHS778899"), ("demo 4004", "DEMO4004"),
-                                              ("my id is DEMO1001", "DEMO1001"),
-                                              ("My member ID is KHS 778 899", "KHS778899"),
-                                              ("it's demo-5005", "DEMO5005")])
+@pytest.mark.parametrize(
+    "written,expected",
+    [
+        ("KHS-778899", "KHS778899"),
+        ("demo 4004", "DEMO4004"),
+        ("my id is DEMO1001", "DEMO1001"),
+        ("My member ID is KHS 778 899", "KHS778899"),
+        ("it's demo-5005", "DEMO5005"),
+    ],
+)
 async def test_member_ids_as_people_type_them(written, expected):
     _, slots = await validate("member_id", written)
     assert slots["member_id"] == expected

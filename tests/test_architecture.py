@@ -1,5 +1,6 @@
 """The house rules a newcomer can rely on: modules of bot/ import each other without
 cycles, and only bot/ opens database sessions (actions call bot/ for every change)."""
+
 import ast
 import re
 from pathlib import Path
@@ -62,8 +63,10 @@ def test_no_import_cycle_between_modules_of_bot():
     files = {module_name(p): p for p in (ROOT / "bot").rglob("*.py")}
     known = set(files)
     # a package's __init__ importing its own submodules is how packages work, not a cycle
-    graph = {m: {i for i in imports_of(p, known) if not (p.name == "__init__.py" and i.startswith(m + "."))}
-             for m, p in files.items()}
+    graph = {
+        m: {i for i in imports_of(p, known) if not (p.name == "__init__.py" and i.startswith(m + "."))}
+        for m, p in files.items()
+    }
     assert cycles(graph) == []
 
 
@@ -73,6 +76,10 @@ def test_the_check_finds_a_cycle():
 
 def test_no_database_session_is_opened_outside_bot():
     opening = re.compile(r"\b(session_scope|sessionmaker|create_engine|Session)\(")
-    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in (ROOT / "actions").rglob("*.py")
-                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if opening.search(line)]
+    offenders = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in (ROOT / "actions").rglob("*.py")
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if opening.search(line)
+    ]
     assert offenders == []

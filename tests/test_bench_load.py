@@ -1,6 +1,7 @@
 """The load benchmark's pure parts (bot/bench_load.py): percentiles, the printed table
 and targets, the scripted conversations, the SMS signature and TwiML reading. No
 server is started and nothing is timed."""
+
 from __future__ import annotations
 
 import os
@@ -12,20 +13,28 @@ from bot.members import dob_in, find_member_id, gives_identity, parse_dob
 
 
 def test_percentiles_interpolate_between_ranks():
-    values = [40, 10, 30, 20]                      # unsorted on purpose
+    values = [40, 10, 30, 20]  # unsorted on purpose
     assert b.percentile(values, 0) == 10
     assert b.percentile(values, 50) == 25
     assert b.percentile(values, 100) == 40
     assert b.percentile(list(range(1, 101)), 95) == pytest.approx(95.05)
     assert b.percentile([7.0], 99) == 7.0
-    assert b.percentile([], 50) != b.percentile([], 50)     # NaN: nothing measured
+    assert b.percentile([], 50) != b.percentile([], 50)  # NaN: nothing measured
 
 
 def _scenarios():
-    floor = b.Scenario("floor: sequential REST", 2, [100, 100, 100, 200], [], 2.0,
-                       cpu_s={"floor rasa": 0.4, b.LOAD_GENERATOR: 0.02})
-    product = b.Scenario("product: sequential REST", 2, [100, 150, 200, 300], ["turn 3: no reply"], 4.0,
-                         "floor: sequential REST", {"rasa": 0.8, "action server": 0.4, "gateway": 0.0})
+    floor = b.Scenario(
+        "floor: sequential REST", 2, [100, 100, 100, 200], [], 2.0, cpu_s={"floor rasa": 0.4, b.LOAD_GENERATOR: 0.02}
+    )
+    product = b.Scenario(
+        "product: sequential REST",
+        2,
+        [100, 150, 200, 300],
+        ["turn 3: no reply"],
+        4.0,
+        "floor: sequential REST",
+        {"rasa": 0.8, "action server": 0.4, "gateway": 0.0},
+    )
     return floor, product
 
 
@@ -58,10 +67,10 @@ def test_the_product_conversation_is_the_readme_request_with_a_member_of_its_own
     script = b.product_script(members[6])
     assert len(script) == 11 and script[0] == "hi" and script[-1] == "yes"
     identity = script[3]
-    assert gives_identity(identity)                          # member ID and date of birth in one message
+    assert gives_identity(identity)  # member ID and date of birth in one message
     assert find_member_id(identity.replace(dob_in(identity), " ")) == members[6].member_id
     assert parse_dob(dob_in(identity)) == members[6].dob
-    assert all(m.dob.day > 12 for m in members)            # no date of birth reads two ways
+    assert all(m.dob.day > 12 for m in members)  # no date of birth reads two ways
     readme = (b.ROOT / "README.md").read_text()
     assert all(f'say "{line}"' in readme for line in script if line != identity)
 
@@ -75,6 +84,7 @@ def test_the_floor_conversation_has_the_same_length_and_the_end_checks():
 
 def test_sms_requests_are_signed_as_twilio_signs_and_twiml_is_read():
     from twilio.request_validator import RequestValidator
+
     params = {"MessageSid": "SM1", "From": "+15557000001", "Body": "hi"}
     signature = b.sign_sms("token", "https://example.org/", params)
     assert RequestValidator("token").validate("https://example.org" + b.SMS_PATH, params, signature)
@@ -84,7 +94,7 @@ def test_sms_requests_are_signed_as_twilio_signs_and_twiml_is_read():
 
 def test_cpu_seconds_are_read_from_proc():
     assert b.cpu_seconds(os.getpid()) > 0
-    assert b.cpu_seconds(2 ** 22 + 12345) is None          # beyond pid_max: no such process
+    assert b.cpu_seconds(2**22 + 12345) is None  # beyond pid_max: no such process
 
 
 def test_turns_are_grouped_by_their_place_in_the_conversation():

@@ -1,6 +1,7 @@
 """The website chat in a real browser: Debian's Chromium, headless, driven by Playwright,
 against the gateway (uvicorn) and the trained assistant. Screenshots go to
 tests/artifacts/ (git-ignored)."""
+
 import os
 import re
 import shutil
@@ -23,12 +24,20 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 AGENT, AGENT_PASSWORD = "maria.b", "browser test password"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 if not Path(CHROMIUM).exists():
-    pytest.skip("no Chromium at /usr/bin/chromium (scripts/ensure-browser installs it as root)",
-                allow_module_level=True)
+    pytest.skip(
+        "no Chromium at /usr/bin/chromium (scripts/ensure-browser installs it as root)", allow_module_level=True
+    )
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 
@@ -39,9 +48,20 @@ class Gateway:
         self.start()
 
     def start(self):
-        self.proc = subprocess.Popen([str(Path(os.sys.executable).with_name("uvicorn")), "bot.web.app:app",
-                                      "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-                                     cwd=ROOT, env=self.env)
+        self.proc = subprocess.Popen(
+            [
+                str(Path(os.sys.executable).with_name("uvicorn")),
+                "bot.web.app:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=self.env,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -64,8 +84,17 @@ def site(trained_model, tmp_path_factory):
     seed_demo_roster(url)
     agents.create_agent(AGENT, "Maria", AGENT_PASSWORD, database_url=url)
     assistant = harness.start(work, url, extra_env={"MEMBER_SERVICES_HOURS": "always"})
-    gateway = Gateway(service_env({"DATABASE_URL": url, "RASA_URL": assistant.url, "RASA_TOKEN": assistant.token,
-                                   "WEB_ID_KEY": "browser-test", "HANDOFF_SWEEP_SECONDS": "1"}))
+    gateway = Gateway(
+        service_env(
+            {
+                "DATABASE_URL": url,
+                "RASA_URL": assistant.url,
+                "RASA_TOKEN": assistant.token,
+                "WEB_ID_KEY": "browser-test",
+                "HANDOFF_SWEEP_SECONDS": "1",
+            }
+        )
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     yield gateway
     gateway.stop()
@@ -94,34 +123,40 @@ def test_chat_by_typing_and_buttons_through_a_reload_and_a_dropped_connection(si
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.goto(site.url)
     page.screenshot(path=str(ARTIFACTS / "01-page.png"))
-    page.keyboard.press("Tab")                       # skip link
+    page.keyboard.press("Tab")  # skip link
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
-    page.keyboard.press("Tab")                       # the chat button, by keyboard only
+    page.keyboard.press("Tab")  # the chat button, by keyboard only
     assert page.evaluate("document.activeElement.id") == "chat-open"
     page.keyboard.press("Enter")
     bot_says(page, "What would you like to do?")
     assert page.evaluate("document.activeElement.id") == "chat-input"
-    page.get_by_role("button", name="Start a request").click()         # a quick reply
+    page.get_by_role("button", name="Start a request").click()  # a quick reply
     bot_says(page, "What are your member ID and date of birth?")
-    for text, expect in [("DEMO2002", "Thanks. What is your date of birth"), ("12/2/1975", "You're verified"),
-                         ("my knee is not getting better after a year of therapy", "Who gave you the first opinion")]:
+    for text, expect in [
+        ("DEMO2002", "Thanks. What is your date of birth"),
+        ("12/2/1975", "You're verified"),
+        ("my knee is not getting better after a year of therapy", "Who gave you the first opinion"),
+    ]:
         say(page, text)
         bot_says(page, expect)
     page.screenshot(path=str(ARTIFACTS / "02-mid-conversation.png"))
 
-    page.reload()                                    # the conversation survives a reload
+    page.reload()  # the conversation survives a reload
     bot_says(page, "Who gave you the first opinion")
     assert page.locator("#chat-log .msg.me", has_text="DEMO2002").count() == 1
-    for text, expect in [("Dr. Lopez, orthopedic surgeon", "What did they diagnose"),
-                         ("more physical therapy", "About when"), ("last spring", "Who is asking")]:
+    for text, expect in [
+        ("Dr. Lopez, orthopedic surgeon", "What did they diagnose"),
+        ("more physical therapy", "About when"),
+        ("last spring", "Who is asking"),
+    ]:
         say(page, text)
         bot_says(page, expect)
 
-    site.stop()                                      # the connection drops ...
+    site.stop()  # the connection drops ...
     say(page, "me")
     page.locator("#chat-status", has_text="Reconnecting").wait_for(timeout=20000)
-    site.start()                                     # ... and comes back: sent once, answered once
+    site.start()  # ... and comes back: sent once, answered once
     bot_says(page, "in your plan's network, or outside")
     assert page.locator("#chat-log .msg.me", has_text="me").filter(has_text="me").count() >= 1
     assert page.locator("#chat-log .msg.bot", has_text="in your plan's network, or outside").count() == 1
@@ -170,27 +205,31 @@ def test_no_serious_or_critical_accessibility_violations(site, browser):
     page.goto(site.url)
     page.click("#chat-open")
     bot_says(page, "What would you like to do?")
-    page.evaluate(AXE.read_text())            # the page's CSP refuses an injected inline script
+    page.evaluate(AXE.read_text())  # the page's CSP refuses an injected inline script
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-           for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not bad, bad
     assert page.locator("#chat-log[role=log][aria-live=polite]").count() == 1
 
 
 # A Spanish-speaking member's answers, by words of the question they answer.
-SPANISH_ANSWERS = [("número de miembro y su fecha de nacimiento", "DEMO4004 30 de enero de 1950"),
-                   ("¿por qué quiere una segunda opinión?", "mi doctor me quiere operar de la rodilla y no creo que "
-                                                          "lo necesite"),
-                   ("Conteste del 1 al 5", "1"),
-                   ("¿Quién le dio la primera opinión?", "el dr. Lopez, ortopedista"),
-                   ("¿Qué tipo de doctor es", "ortopedista"),
-                   ("¿Qué le dijeron que tiene", "una cirugía de rodilla"),
-                   ("cuándo le dieron esa opinión", "hace 2 semanas"),
-                   ("¿Quién pide la segunda opinión?", "yo misma"),
-                   ("de la red de su plan, o de fuera de la red", "dentro de la red"),
-                   ("¿Tiene en mente a un proveedor", "no, cualquiera"),
-                   ("¿Corre peligro grave su vida", "no es urgente")]
+SPANISH_ANSWERS = [
+    ("número de miembro y su fecha de nacimiento", "DEMO4004 30 de enero de 1950"),
+    ("¿por qué quiere una segunda opinión?", "mi doctor me quiere operar de la rodilla y no creo que lo necesite"),
+    ("Conteste del 1 al 5", "1"),
+    ("¿Quién le dio la primera opinión?", "el dr. Lopez, ortopedista"),
+    ("¿Qué tipo de doctor es", "ortopedista"),
+    ("¿Qué le dijeron que tiene", "una cirugía de rodilla"),
+    ("cuándo le dieron esa opinión", "hace 2 semanas"),
+    ("¿Quién pide la segunda opinión?", "yo misma"),
+    ("de la red de su plan, o de fuera de la red", "dentro de la red"),
+    ("¿Tiene en mente a un proveedor", "no, cualquiera"),
+    ("¿Corre peligro grave su vida", "no es urgente"),
+]
 
 
 def answer_what_is_asked(page, answers, until):
@@ -203,8 +242,8 @@ def answer_what_is_asked(page, answers, until):
         assert answer, f"not a question in Spanish, or not expected: {last!r}"
         before = page.locator("#chat-log .msg.bot").count()
         say(page, answer)
-        page.locator("#chat-log .msg.bot").nth(before).wait_for(timeout=60000)   # the page's CSP forbids eval
-        page.wait_for_timeout(300)               # the rest of the reply's messages
+        page.locator("#chat-log .msg.bot").nth(before).wait_for(timeout=60000)  # the page's CSP forbids eval
+        page.wait_for_timeout(300)  # the rest of the reply's messages
     raise AssertionError(f"never said {until!r}")
 
 
@@ -249,7 +288,7 @@ def test_a_person_takes_over_and_hands_back(site, browser):
 
     agent = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     agent.goto(site.url + "/console")
-    assert agent.url.endswith("/console/login")                     # no session: sign in first
+    assert agent.url.endswith("/console/login")  # no session: sign in first
     agent.fill("#username", AGENT)
     agent.fill("#password", AGENT_PASSWORD)
     agent.click("button[type=submit]")
@@ -257,12 +296,12 @@ def test_a_person_takes_over_and_hands_back(site, browser):
     row.wait_for(timeout=20000)
     assert "Asked for a person" in row.inner_text() and "Partnership" in row.inner_text()
     agent.screenshot(path=str(ARTIFACTS / "11-agent-queue.png"))
-    row.get_by_role("button").click()                                # claim
+    row.get_by_role("button").click()  # claim
     agent.locator("#summary").wait_for()
     summary = agent.locator("#summary").inner_text()
     assert "Yes: member DEMO4004" in summary and "Partnership HealthPlan of California" in summary
     assert "I want to talk to a real person" in agent.locator("#transcript").inner_text()
-    assert "1/30/1950" not in agent.locator("#transcript").inner_text()   # the date of birth is hidden
+    assert "1/30/1950" not in agent.locator("#transcript").inner_text()  # the date of birth is hidden
     member.locator("#chat-log .msg.notice", has_text="Maria from member services has joined").wait_for(timeout=20000)
 
     agent.fill("#body", "Hi, I'm Maria from member services. How can I help?")

@@ -11,13 +11,14 @@
 - Readability of the Spanish texts (Fernández Huerta, textstat) is reported, not yet
   enforced; skipped when textstat is not installed.
 """
+
 from __future__ import annotations
 
 import re
 import statistics
 import string
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
 
 import pytest
 import yaml
@@ -39,17 +40,17 @@ EN = _load(MESSAGES / "en.yml")
 ES = _load(MESSAGES / "es.yml")
 
 
-def placeholders(text: str) -> List[str]:
+def placeholders(text: str) -> list[str]:
     return sorted(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
 
 
-def numbers(text: str) -> List[str]:
+def numbers(text: str) -> list[str]:
     """The numbers a text states, without the '1.' '2.' that start numbered lines."""
     text = re.sub(r"(?m)^\s*\d+\.\s", "", text)
     return sorted(re.findall(r"\d+", text))
 
 
-def strftime_directives(pattern: str) -> List[str]:
+def strftime_directives(pattern: str) -> list[str]:
     return sorted(re.findall(r"%-?[A-Za-z]", pattern))
 
 
@@ -76,10 +77,10 @@ def test_no_member_facing_text_is_left_in_the_domain():
 
 @pytest.mark.parametrize("key", [k for k in EN if k in ES])
 def test_same_placeholders_line_breaks_and_numbers(key):
-    if isinstance(EN[key], list):               # names of days and months
+    if isinstance(EN[key], list):  # names of days and months
         assert isinstance(ES[key], list) and len(ES[key]) == len(EN[key]), key
         return
-    if isinstance(EN[key], dict):               # button titles by payload
+    if isinstance(EN[key], dict):  # button titles by payload
         assert isinstance(ES[key], dict) and set(ES[key]) == set(EN[key]), key
         assert all(isinstance(t, str) and t.strip() for t in ES[key].values()), key
         return
@@ -96,7 +97,7 @@ def test_date_formats_keep_the_same_strftime_directives(key):
     assert strftime_directives(str(ES[key])) == strftime_directives(str(EN[key])), key
 
 
-def _english_keywords() -> List[str]:
+def _english_keywords() -> list[str]:
     """The quoted words en.yml asks members to say ('agent', 'start over', ...)."""
     quoted = re.findall(r"(?<!\w)'([A-Za-z](?:[a-z ]|'s)*[a-z])'(?!\w)", " ".join(str(v) for v in EN.values()))
     return sorted(set(quoted))
@@ -104,7 +105,7 @@ def _english_keywords() -> List[str]:
 
 def test_spanish_texts_ask_for_spanish_words():
     words = _english_keywords()
-    assert "agent" in words and "start over" in words        # the check reads en.yml
+    assert "agent" in words and "start over" in words  # the check reads en.yml
     for key, es in ES.items():
         if not isinstance(es, str):
             continue
@@ -119,7 +120,7 @@ def test_spanish_texts_ask_for_spanish_words():
 
 
 # -- the knowledge base ---------------------------------------------------------------
-def language_texts(node, where: str) -> Iterator[Tuple[str, dict]]:
+def language_texts(node, where: str) -> Iterator[tuple[str, dict]]:
     """(where, {lang: text}) for every language-keyed text in a KB document: each mapping
     that holds a language key, and each value under a text key (a bare string there has
     no language and is reported as such)."""
@@ -135,7 +136,7 @@ def language_texts(node, where: str) -> Iterator[Tuple[str, dict]]:
             yield from language_texts(value, f"{where}[{i}]")
 
 
-def kb_texts() -> Iterator[Tuple[str, dict]]:
+def kb_texts() -> Iterator[tuple[str, dict]]:
     for path in sorted(KB.glob("*.yml")):
         yield from language_texts(_load(path), path.stem)
 
@@ -160,29 +161,33 @@ def test_every_kb_text_is_in_both_languages(where, texts):
 
 
 def test_a_missing_spanish_answer_is_caught():
-    doc = {"topics": {"cost": {"answer": {"en": "It costs nothing."}},
-                      "report": {"answer": "A bare string"}}}
+    doc = {"topics": {"cost": {"answer": {"en": "It costs nothing."}}, "report": {"answer": "A bare string"}}}
     found = dict(language_texts(doc, "x"))
     assert set(found) == {"x/topics/cost/answer", "x/topics/report/answer"}
     assert all("es" not in texts for texts in found.values())
 
 
 # -- readability (reported, not enforced yet) -------------------------------------------
-def spanish_texts() -> List[Tuple[str, str]]:
+def spanish_texts() -> list[tuple[str, str]]:
     """(where, text) of every Spanish member-facing text, placeholders filled with a word."""
+
     def fill(text: str) -> str:
         text = text.replace("{plan}", "Partnership").replace("{plan_short}", "Partnership")
         return re.sub(r"\{[^}]*\}", "Kern", text)
+
     out = []
     for key, value in ES.items():
         if key.endswith("_format"):
             continue
-        for sub, text in (value.items() if isinstance(value, dict) else [("", value)]):
+        for sub, text in value.items() if isinstance(value, dict) else [("", value)]:
             text = fill(str(text))
-            if len(re.findall(r"[^\W\d_]+", text)) >= 3:          # not a bare "{x}: {y}"
+            if len(re.findall(r"[^\W\d_]+", text)) >= 3:  # not a bare "{x}: {y}"
                 out.append((f"messages/{key}{'/' + sub if sub else ''}", text))
-    out += [(where, fill(texts["es"])) for where, texts in KB_TEXTS      # a plan's menu label is its name
-            if isinstance(texts.get("es"), str) and not where.endswith("/menu")]
+    out += [
+        (where, fill(texts["es"]))
+        for where, texts in KB_TEXTS  # a plan's menu label is its name
+        if isinstance(texts.get("es"), str) and not where.endswith("/menu")
+    ]
     return out
 
 
@@ -192,8 +197,10 @@ def test_spanish_readability_report(capsys):
     scored = sorted(((textstat.fernandez_huerta(t), w, t) for w, t in spanish_texts()), key=lambda s: s[0])
     median = statistics.median(s for s, _, _ in scored)
     with capsys.disabled():
-        print(f"\nFernández Huerta, {len(scored)} Spanish texts: median {median:.1f} "
-              f"(higher is easier; 80-90 is about 6th grade)")
+        print(
+            f"\nFernández Huerta, {len(scored)} Spanish texts: median {median:.1f} "
+            f"(higher is easier; 80-90 is about 6th grade)"
+        )
         for score, where, text in scored[:10]:
             print(f"  {score:6.1f}  {where}: {text[:90]}")
     assert scored
@@ -201,4 +208,5 @@ def test_spanish_readability_report(capsys):
 
 def test_every_specialty_members_name_has_a_name_in_both_languages():
     from bot.nlp.pipeline import vocabulary
+
     assert set(EN["specialty_names"]) == set(vocabulary()["specialties"]) == set(ES["specialty_names"])

@@ -1,6 +1,7 @@
 """The web chat page speaks the member's language: its labels come from the catalogs
 (GET /chat/labels), and each answer over the socket says which language the member last
 wrote in, so the page can follow it. A fake assistant answers: no trained model."""
+
 import re
 import uuid
 from pathlib import Path
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from bot.messages import catalog, text
 
 STATIC = Path(__file__).resolve().parents[1] / "bot" / "web" / "static"
-NAMES = sorted(key[len("chat_"):] for key in catalog("en") if key.startswith("chat_"))
+NAMES = sorted(key[len("chat_") :] for key in catalog("en") if key.startswith("chat_"))
 
 
 @pytest.fixture()
@@ -21,11 +22,17 @@ def app():
 
     async def ask(sender, message, channel):
         asked.append(message)
-        if message.startswith("DEMO2002"):          # a verified member whose record says Spanish
-            return [{"text": text("verified", "es", first_name="Ana", plan_name="Health Plan of San Joaquin"),
-                     "buttons": []}]
+        if message.startswith("DEMO2002"):  # a verified member whose record says Spanish
+            return [
+                {
+                    "text": text("verified", "es", first_name="Ana", plan_name="Health Plan of San Joaquin"),
+                    "buttons": [],
+                }
+            ]
         return [{"text": "assistant answer", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]
+
     from bot.web.app import create_app
+
     application = create_app(assistant=SimpleNamespace(ask=ask))
     application.asked = asked
     return application
@@ -52,6 +59,7 @@ def reply_to(ws, message_id, said, payload=None):
 
 
 # -- the labels ------------------------------------------------------------------------
+
 
 def test_the_catalogs_hold_the_page_labels():
     assert {"send", "close", "input_label", "choices", "reconnecting", "title", "open"} <= set(NAMES)
@@ -86,6 +94,7 @@ def test_the_page_uses_every_label_and_only_catalog_labels():
 
 # -- the language of the conversation ----------------------------------------------------
 
+
 def test_the_answer_carries_the_language_the_member_writes_in(app, client):
     with client.websocket_connect("/ws/chat") as ws:
         hello(ws)
@@ -94,7 +103,7 @@ def test_the_answer_carries_the_language_the_member_writes_in(app, client):
         assert reply_to(ws, "m-3", "Sí", payload="/affirm")["lang"] == "es"
         assert reply_to(ws, "m-4", "I would like a second opinion about my knee, please")["lang"] == "en"
         assert reply_to(ws, "m-5", "2")["lang"] == "en"
-        assert reply_to(ws, "m-2", "2")["lang"] == "en"                 # resent: the language now
+        assert reply_to(ws, "m-2", "2")["lang"] == "en"  # resent: the language now
     assert app.asked[:3] == ["Quiero pedir una segunda opinión para mi rodilla", "2", "/affirm"]
 
 

@@ -1,12 +1,15 @@
 """The agent console over HTTP (the gateway app in-process): sign-in, sessions, CSRF,
 claims, replies reaching a web chat, hand back. The assistant behind the gateway is a
 recorder here; test_handoff_live.py and test_browser.py run the real one."""
+
+import contextlib
 import re
 from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from starlette.websockets import WebSocketDisconnect
 
 from bot import agents, handoff
 from bot.store import session_scope
@@ -19,10 +22,8 @@ PASSWORD = "console test password"
 @pytest.fixture(scope="module", autouse=True)
 def accounts():
     for username, name in (("maria.c", "Maria C"), ("james.c", "James C")):
-        try:
+        with contextlib.suppress(ValueError):
             agents.create_agent(username, name, PASSWORD)
-        except ValueError:
-            pass
 
 
 @pytest.fixture
@@ -36,7 +37,9 @@ def app():
     async def run_action(sender, action):
         executed.append((sender, action))
         return [{"text": "You're back with the assistant. How can I help?"}]
+
     from bot.web.app import create_app
+
     application = create_app(assistant=SimpleNamespace(ask=ask, run_action=run_action))
     application.asked, application.executed = asked, executed
     return application
@@ -55,8 +58,9 @@ def csrf_of(html):
 def sign_in(client, username="maria.c", password=PASSWORD):
     client.cookies.clear()
     token = csrf_of(client.get("/console/login").text)
-    return client.post("/console/login", data={"csrf": token, "username": username, "password": password},
-                       follow_redirects=False)
+    return client.post(
+        "/console/login", data={"csrf": token, "username": username, "password": password}, follow_redirects=False
+    )
 
 
 def test_the_console_without_a_session_redirects_to_sign_in(client):
@@ -65,9 +69,8 @@ def test_the_console_without_a_session_redirects_to_sign_in(client):
         assert (r.status_code, r.headers["location"]) == (303, "/console/login"), path
     r = client.post("/console/handoffs/1/claim", data={"csrf": "x"}, follow_redirects=False)
     assert r.headers["location"] == "/console/login"
-    with pytest.raises(Exception):
-        with client.websocket_connect("/console/live") as ws:
-            ws.receive_json()
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/console/live") as ws:
+        ws.receive_json()
 
 
 def test_sign_in_needs_the_forms_csrf_token_and_the_right_password(client):
@@ -86,8 +89,9 @@ def test_sign_in_needs_the_forms_csrf_token_and_the_right_password(client):
 def test_session_cookie_is_secure_off_this_machine(app):
     with TestClient(app, base_url="https://console.example.org") as remote:
         token = csrf_of(remote.get("/console/login").text)
-        r = remote.post("/console/login", data={"csrf": token, "username": "maria.c", "password": PASSWORD},
-                        follow_redirects=False)
+        r = remote.post(
+            "/console/login", data={"csrf": token, "username": "maria.c", "password": PASSWORD}, follow_redirects=False
+        )
         assert "Secure" in r.headers["set-cookie"]
 
 
@@ -99,7 +103,7 @@ def test_forms_without_the_sessions_csrf_token_are_refused(client):
         assert r.status_code == 403
     assert handoff.get(hid).status == "waiting"
     other = csrf_of(client.get("/console").text)
-    sign_in(client, "james.c")                      # another session's token is not this one's
+    sign_in(client, "james.c")  # another session's token is not this one's
     r = client.post(f"/console/handoffs/{hid}/claim", data={"csrf": other}, follow_redirects=False)
     assert r.status_code == 403 and handoff.get(hid).status == "waiting"
 
@@ -112,7 +116,7 @@ def test_the_second_agent_is_told_who_has_the_conversation(client):
     r = client.post(f"/console/handoffs/{hid}/claim", data={"csrf": csrf_of(page)}, follow_redirects=False)
     assert r.status_code == 303
     sign_in(client, "james.c")
-    r = client.post(f"/console/handoffs/{hid}/claim", data={"csrf": csrf_of(client.get('/console').text)})
+    r = client.post(f"/console/handoffs/{hid}/claim", data={"csrf": csrf_of(client.get("/console").text)})
     assert r.status_code == 409 and "Maria C has this conversation" in r.text
     r = client.post(f"/console/handoffs/{hid}/reply", data={"csrf": csrf_of(r.text), "body": "hi"})
     assert "Only the agent holding" in r.text
@@ -137,7 +141,7 @@ def test_web_member_and_agent_talk_through_the_gateway_then_the_assistant_resume
         for i, words in enumerate(("are you there?", "my knee hurts", "hello?")):
             member.send_json({"type": "message", "id": f"m{i}", "text": words})
             assert member.receive_json() == {"type": "held", "reply_to": f"m{i}"}
-        assert app.asked == []                                   # none went to the assistant
+        assert app.asked == []  # none went to the assistant
         sign_in(client)
         page = client.get("/console").text
         client.post(f"/console/handoffs/{hid}/claim", data={"csrf": csrf_of(page)})
@@ -146,24 +150,36 @@ def test_web_member_and_agent_talk_through_the_gateway_then_the_assistant_resume
         for words in ("are you there?", "my knee hurts", "hello?"):
             assert words in page
         assert page.index("are you there?") < page.index("my knee hurts") < page.index("hello?")
-        client.post(f"/console/handoffs/{hid}/reply", data={"csrf": csrf_of(page), "body": "Hi, I'm Maria. I can help."})
+        client.post(
+            f"/console/handoffs/{hid}/reply", data={"csrf": csrf_of(page), "body": "Hi, I'm Maria. I can help."}
+        )
         said = member.receive_json()
-        assert (said["type"], said["label"], said["text"]) == ("agent", "Maria C (a person, Member Services): ",
-                                                              "Hi, I'm Maria. I can help.")
+        assert (said["type"], said["label"], said["text"]) == (
+            "agent",
+            "Maria C (a person, Member Services): ",
+            "Hi, I'm Maria. I can help.",
+        )
         r = client.post(f"/console/handoffs/{hid}/hand-back", data={"csrf": csrf_of(page)}, follow_redirects=False)
         assert r.headers["location"].startswith("/console")
         assert app.executed == [(sender, "action_agent_handed_back")]
-        assert member.receive_json() == {"type": "push", "messages": [
-            {"text": "You're back with the assistant. How can I help?", "buttons": []}]}
+        assert member.receive_json() == {
+            "type": "push",
+            "messages": [{"text": "You're back with the assistant. How can I help?", "buttons": []}],
+        }
         member.send_json({"type": "message", "id": "m9", "text": "thanks, what about a ride?"})
-        member.receive_json()                                    # typing
+        member.receive_json()  # typing
         assert member.receive_json()["messages"][0]["text"] == "assistant answer"
         assert app.asked == [(sender, "thanks, what about a ride?")]
     with session_scope() as session:
-        logged = set(session.execute(select(AuditEntry.actor, AuditEntry.action)
-                                     .where(AuditEntry.entity_key == str(hid))).all())
-    assert {("agent:maria.c", "claim"), ("agent:maria.c", "message"), ("agent:maria.c", "hand_back"),
-            ("agent:maria.c", "read")} <= logged
+        logged = set(
+            session.execute(select(AuditEntry.actor, AuditEntry.action).where(AuditEntry.entity_key == str(hid))).all()
+        )
+    assert {
+        ("agent:maria.c", "claim"),
+        ("agent:maria.c", "message"),
+        ("agent:maria.c", "hand_back"),
+        ("agent:maria.c", "read"),
+    } <= logged
 
 
 def test_a_web_member_who_reconnects_gets_the_agents_words_missed(client):
@@ -175,7 +191,7 @@ def test_a_web_member_who_reconnects_gets_the_agents_words_missed(client):
         member.send_json({"type": "hello", "session": "member-session-token-0002", "last_agent": 0})
         member.receive_json()
         assert member.receive_json()["text"] == "Are you still there?"
-    with client.websocket_connect("/ws/chat") as member:            # already shown: not again
+    with client.websocket_connect("/ws/chat") as member:  # already shown: not again
         member.send_json({"type": "hello", "session": "member-session-token-0002", "last_agent": first.id})
         member.receive_json()
         handoff.post_agent_message(hid, "maria.c", "Maria C", "one more")
@@ -192,29 +208,52 @@ def test_agent_opens_records_for_a_verified_member_through_the_same_services(cli
     assert "Verify the member first" in r.text
     r = client.post(f"/console/handoffs/{hid}/verify", data={"csrf": token, "member_id": "DEMO4004", "dob": "1/2/1950"})
     assert "No member matches" in r.text
-    r = client.post(f"/console/handoffs/{hid}/verify", data={"csrf": token, "member_id": "demo4004", "dob": "1/30/1950"})
+    r = client.post(
+        f"/console/handoffs/{hid}/verify", data={"csrf": token, "member_id": "demo4004", "dob": "1/30/1950"}
+    )
     assert "Verified: member DEMO4004" in r.text
-    r = client.post(f"/console/handoffs/{hid}/request", data={
-        "csrf": token, "reason": "not_improving", "reason_text": "my back is no better after 6 months",
-        "initial_provider": "Dr. Okafor", "initial_recommendation": "more therapy", "requested_by": "member",
-        "network": "out_of_network", "urgency": "routine"})
+    r = client.post(
+        f"/console/handoffs/{hid}/request",
+        data={
+            "csrf": token,
+            "reason": "not_improving",
+            "reason_text": "my back is no better after 6 months",
+            "initial_provider": "Dr. Okafor",
+            "initial_recommendation": "more therapy",
+            "requested_by": "member",
+            "network": "out_of_network",
+            "urgency": "routine",
+        },
+    )
     reference = re.search(r"Request (SO-[A-Z0-9-]+) opened", r.text).group(1)
-    r = client.post(f"/console/handoffs/{hid}/status", data={"csrf": token, "kind": "request",
-                                                              "reference": reference, "status": "denied"})
+    r = client.post(
+        f"/console/handoffs/{hid}/status",
+        data={"csrf": token, "kind": "request", "reference": reference, "status": "denied"},
+    )
     assert "a denial needs its reasons" in r.text
-    r = client.post(f"/console/handoffs/{hid}/ride", data={"csrf": token, "pickup_address": "12 Oak St, Napa",
-                                                            "mobility": "wheelchair", "appointment": ""})
+    r = client.post(
+        f"/console/handoffs/{hid}/ride",
+        data={"csrf": token, "pickup_address": "12 Oak St, Napa", "mobility": "wheelchair", "appointment": ""},
+    )
     assert re.search(r"Ride RD-[A-Z0-9-]+ asked for", r.text)
-    r = client.post(f"/console/handoffs/{hid}/grievance", data={"csrf": token, "about": "handling",
-                                                                 "account_text": "nobody called me back"})
+    r = client.post(
+        f"/console/handoffs/{hid}/grievance",
+        data={"csrf": token, "about": "handling", "account_text": "nobody called me back"},
+    )
     assert re.search(r"Grievance GR-[A-Z0-9-]+ filed", r.text)
     from bot.policy import kb
     from bot.store.models import SecondOpinionRequest
+
     with session_scope() as session:
-        row = session.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.reference == reference)).scalar_one()
+        row = session.execute(
+            select(SecondOpinionRequest).where(SecondOpinionRequest.reference == reference)
+        ).scalar_one()
         rule = kb().requirement("partnership", "out_of_network", "routine")
         assert (row.member_id, row.authorization_required) == ("DEMO4004", rule.authorization_required)
-        actors = set(session.execute(select(AuditEntry.action, AuditEntry.entity)
-                                     .where(AuditEntry.actor == "agent:maria.c")).all())
+        actors = set(
+            session.execute(
+                select(AuditEntry.action, AuditEntry.entity).where(AuditEntry.actor == "agent:maria.c")
+            ).all()
+        )
     assert {("verify", "member"), ("create", "request"), ("create", "ride"), ("create", "grievance")} <= actors
     assert handoff.get(hid).agent_slots["request_reference"] == reference

@@ -1,5 +1,6 @@
 """The whole assistant, end to end: trained model, Rasa's REST webhook and the action
 server, from a member's first message to a stored request."""
+
 import re
 from datetime import timedelta
 
@@ -39,29 +40,40 @@ def chat(assistant, sender, *messages):
 
 def stored(assistant, sender):
     with session_scope(assistant.database_url) as s:
-        return s.execute(select(SecondOpinionRequest).where(
-            SecondOpinionRequest.conversation_id == sender)).scalars().all()
+        return (
+            s.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.conversation_id == sender))
+            .scalars()
+            .all()
+        )
 
 
 def test_kern_member_from_first_message_to_reference(assistant):
-    said = chat(assistant, "e2e-khs",
-                "hi",
-                "im with kern family and my doctor wants to do knee surgery but i dont think i need it",
-                "DEMO1001",
-                "4/9/61",
-                "Dr. Patel, orthopedic surgeon",     # what they recommended was in the first message
-                "about 2 weeks ago",
-                "me",
-                "in network",
-                "no",
-                "no")
+    said = chat(
+        assistant,
+        "e2e-khs",
+        "hi",
+        "im with kern family and my doctor wants to do knee surgery but i dont think i need it",
+        "DEMO1001",
+        "4/9/61",
+        "Dr. Patel, orthopedic surgeon",  # what they recommended was in the first message
+        "about 2 weeks ago",
+        "me",
+        "in network",
+        "no",
+        "no",
+    )
     assert "Chief Medical Officer" in said[-1] and "7 calendar days" in said[-1]
     final = chat(assistant, "e2e-khs", "yes")[0]
     assert "reference number is SO-" in final and "should decide by" in final
     (row,) = stored(assistant, "e2e-khs")
     assert row.reference in final and row.member_id == "DEMO1001"
-    assert (row.plan, row.reason, row.network, row.urgency, row.authorization_required) == \
-        ("khs", "surgery_necessity", "in_network", "routine", True)
+    assert (row.plan, row.reason, row.network, row.urgency, row.authorization_required) == (
+        "khs",
+        "surgery_necessity",
+        "in_network",
+        "routine",
+        True,
+    )
     assert row.initial_provider == "Dr. Patel" and row.initial_specialty == "orthopedics"
     assert row.initial_recommendation == "knee surgery"
     assert row.decision_due_at is not None
@@ -70,43 +82,76 @@ def test_kern_member_from_first_message_to_reference(assistant):
 
 
 def test_partnership_out_of_network_urgent_with_a_correction_and_double_yes(assistant):
-    chat(assistant, "e2e-phc",
-         "i need a second opinion",
-         "demo 4004",
-         "January 30 1950",
-         "they found a tumor and my oncologist wants surgery, i want to be sure",
-         "dr lee oncologist",
-         "remove the tumor next month",
-         "last week",
-         "my husband is asking for me",
-         "out of network",
-         "Dr. Chen at Stanford",
-         "no")
+    chat(
+        assistant,
+        "e2e-phc",
+        "i need a second opinion",
+        "demo 4004",
+        "January 30 1950",
+        "they found a tumor and my oncologist wants surgery, i want to be sure",
+        "dr lee oncologist",
+        "remove the tumor next month",
+        "last week",
+        "my husband is asking for me",
+        "out of network",
+        "Dr. Chen at Stanford",
+        "no",
+    )
     said = chat(assistant, "e2e-phc", "actually it's urgent")[0]
     assert "72 hours" in said and "Urgent: yes" in said
     first, second = chat(assistant, "e2e-phc", "yes", "yes")
     assert "reference number is SO-" in first and "already in" in second
     (row,) = stored(assistant, "e2e-phc")
-    assert (row.plan, row.network, row.urgency, row.requested_by, row.authorization_required) == \
-        ("partnership", "out_of_network", "urgent", "representative", True)
+    assert (row.plan, row.network, row.urgency, row.requested_by, row.authorization_required) == (
+        "partnership",
+        "out_of_network",
+        "urgent",
+        "representative",
+        True,
+    )
     assert row.preferred_provider == "Dr. Chen at Stanford"
     assert as_utc(row.decision_due_at) - as_utc(row.received_at) == timedelta(hours=72)
 
 
 def test_hpsj_in_network_needs_no_authorization(assistant):
-    chat(assistant, "e2e-hpsj", "i want a 2nd opinion, i have hpsj", "DEMO2002", "1975-12-02",
-         "my back pain is not getting better after 6 months of pt", "my pcp", "more physical therapy",
-         "in march", "1", "1", "no", "no")
+    chat(
+        assistant,
+        "e2e-hpsj",
+        "i want a 2nd opinion, i have hpsj",
+        "DEMO2002",
+        "1975-12-02",
+        "my back pain is not getting better after 6 months of pt",
+        "my pcp",
+        "more physical therapy",
+        "in march",
+        "1",
+        "1",
+        "no",
+        "no",
+    )
     final = chat(assistant, "e2e-hpsj", "yes")[0]
     assert "No approval is needed" in final
     (row,) = stored(assistant, "e2e-hpsj")
-    assert (row.plan, row.reason, row.authorization_required, row.decision_due_at) == \
-        ("hpsj", "not_improving", False, None)
+    assert (row.plan, row.reason, row.authorization_required, row.decision_due_at) == (
+        "hpsj",
+        "not_improving",
+        False,
+        None,
+    )
 
 
 def test_three_failed_verifications_open_nothing(assistant):
-    said = chat(assistant, "e2e-locked", "i want a second opinion",
-                "DEMO4004", "2/2/1950", "DEMO4004", "3/3/1950", "DEMO4004", "4/4/1950")
+    said = chat(
+        assistant,
+        "e2e-locked",
+        "i want a second opinion",
+        "DEMO4004",
+        "2/2/1950",
+        "DEMO4004",
+        "3/3/1950",
+        "DEMO4004",
+        "4/4/1950",
+    )
     assert "try 2 of 3" in said[2] and "try 3 of 3" in said[4]
     assert "couldn't verify" in said[6] and "Member Services" in said[6]
     after = chat(assistant, "e2e-locked", "start over", "i want a second opinion", "yes")
@@ -120,8 +165,12 @@ def test_named_plan_differing_from_the_record_is_pointed_out(assistant):
 
 
 def test_rights_answers_name_their_policy(assistant):
-    said = chat(assistant, "e2e-rights", "does partnership need approval for an out of network second opinion?",
-                "what if the doctors disagree?")
+    said = chat(
+        assistant,
+        "e2e-rights",
+        "does partnership need approval for an out of network second opinion?",
+        "what if the doctors disagree?",
+    )
     assert "Partnership policy MPUP3078" in said[0] and "prior authorization" in said[0]
     assert "does not say" in said[1]
 
@@ -150,6 +199,7 @@ def test_gibberish_start_over_and_a_person(assistant):
 
 def test_conversations_are_kept_in_the_tracker_store(assistant):
     from sqlalchemy import create_engine, text
+
     engine = create_engine(assistant.tracker_url, future=True)
     with engine.connect() as conn:
         senders = {r[0] for r in conn.execute(text("SELECT DISTINCT sender_id FROM events"))}
@@ -158,8 +208,19 @@ def test_conversations_are_kept_in_the_tracker_store(assistant):
 
 
 def test_no_member_details_in_the_logs(assistant):
-    secrets = ["Patel", "knee replacement", "remove the tumor", "Stanford", "tumor", "DEMO1001", "DEMO4004",
-               "1961", "1950", "Maria", "Linh"]
+    secrets = [
+        "Patel",
+        "knee replacement",
+        "remove the tumor",
+        "Stanford",
+        "tumor",
+        "DEMO1001",
+        "DEMO4004",
+        "1961",
+        "1950",
+        "Maria",
+        "Linh",
+    ]
     logs = assistant.log_text()
     assert logs, "the servers wrote no log at all"
     leaked = [s for s in secrets if s.lower() in logs.lower()]
@@ -168,19 +229,41 @@ def test_no_member_details_in_the_logs(assistant):
 
 def _api(assistant, monkeypatch):
     from fastapi.testclient import TestClient
+
     from bot.web.app import create_app
+
     monkeypatch.setenv("DATABASE_URL", assistant.database_url)
     monkeypatch.setenv("STAFF_API_TOKEN", "e2e-token-1234567890")
     return TestClient(create_app()), {"Authorization": "Bearer e2e-token-1234567890"}
 
 
 def test_request_then_a_wheelchair_ride_visible_through_the_api(assistant, monkeypatch):
-    said = chat(assistant, "e2e-ride", "i want a second opinion", "DEMO3003", "7/15/1988",
-                "my leg is not healing after months and they want to amputate", "Dr. Haddad vascular surgeon",
-                "amputation", "last week", "me", "in network", "no", "no", "yes")
+    said = chat(
+        assistant,
+        "e2e-ride",
+        "i want a second opinion",
+        "DEMO3003",
+        "7/15/1988",
+        "my leg is not healing after months and they want to amputate",
+        "Dr. Haddad vascular surgeon",
+        "amputation",
+        "last week",
+        "me",
+        "in network",
+        "no",
+        "no",
+        "yes",
+    )
     assert "reference number is SO-" in said[-1] and "I need a ride" in said[-1]
-    said = chat(assistant, "e2e-ride", "I need a ride to my second opinion appointment", "not yet",
-                "45 Oak Ave, Modesto", "yes", "3")
+    said = chat(
+        assistant,
+        "e2e-ride",
+        "I need a ride to my second opinion appointment",
+        "not yet",
+        "45 Oak Ave, Modesto",
+        "yes",
+        "3",
+    )
     assert "wheelchair van" in said[-1] and "Physician Certification Statement" in said[-1]
     assert "UM16, section III.F" in said[-1]
     final = chat(assistant, "e2e-ride", "yes")[0]
@@ -195,9 +278,16 @@ def test_request_then_a_wheelchair_ride_visible_through_the_api(assistant, monke
 def test_grievance_filed_in_the_conversation_with_dates_and_visible_through_the_api(assistant, monkeypatch):
     said = chat(assistant, "e2e-griev", "i want to file a grievance")
     assert "42 CFR 438.402" in said[0] and "1-888-466-2219" in said[0]
-    said = chat(assistant, "e2e-griev", "DEMO5005", "11/11/1969", "3",
-                "I asked about my second opinion two weeks ago and nobody ever called me back", "no")
-    assert "Member Services Department" in said[1]      # Health Net's own rule, once verified
+    said = chat(
+        assistant,
+        "e2e-griev",
+        "DEMO5005",
+        "11/11/1969",
+        "3",
+        "I asked about my second opinion two weeks ago and nobody ever called me back",
+        "no",
+    )
+    assert "Member Services Department" in said[1]  # Health Net's own rule, once verified
     assert "Fast (expedited) handling: no" in said[-1]
     final = chat(assistant, "e2e-griev", "yes")[0]
     assert "Reference: GR-" in final and "acknowledge it by" in final and "resolve it by" in final
@@ -208,17 +298,32 @@ def test_grievance_filed_in_the_conversation_with_dates_and_visible_through_the_
 
 
 def test_a_denial_is_offered_at_the_start_of_the_next_conversation(assistant, monkeypatch):
-    chat(assistant, "e2e-deny-1", "i want a second opinion", "DEMO2002", "12/2/1975",
-         "the tests conflict and nobody knows whats wrong", "Dr. Sato", "internist", "more tests", "in june",
-         "me", "out of network", "Dr. Ruiz at UCSF", "no")
+    chat(
+        assistant,
+        "e2e-deny-1",
+        "i want a second opinion",
+        "DEMO2002",
+        "12/2/1975",
+        "the tests conflict and nobody knows whats wrong",
+        "Dr. Sato",
+        "internist",
+        "more tests",
+        "in june",
+        "me",
+        "out of network",
+        "Dr. Ruiz at UCSF",
+        "no",
+    )
     opened = chat(assistant, "e2e-deny-1", "yes")[0]
     reference = re.search(r"SO-[A-Z0-9]{4}-[A-Z0-9]{4}", opened).group(0)
     client, auth = _api(assistant, monkeypatch)
     request = client.get(f"/api/requests/{reference}", headers=auth).json()
     assert request["member_id"] == "DEMO2002" and request["network"] == "out_of_network"
-    r = client.patch(f"/api/requests/{reference}",
-                     json={"status": "denied", "reasons": "A qualified network specialist is available."},
-                     headers=auth)
+    r = client.patch(
+        f"/api/requests/{reference}",
+        json={"status": "denied", "reasons": "A qualified network specialist is available."},
+        headers=auth,
+    )
     assert r.status_code == 200 and "1368.02" not in r.json()["denial_notice"][:20]
     said = chat(assistant, "e2e-deny-2", "is my ride booked", "DEMO2002", "12/2/1975")
     assert reference in said[-1] and "A qualified network specialist is available." in said[-1]
@@ -229,17 +334,29 @@ def test_a_denial_is_offered_at_the_start_of_the_next_conversation(assistant, mo
 
 def test_a_whole_request_by_sms_through_the_gateway(assistant, monkeypatch):
     from fastapi.testclient import TestClient
-    from tests.sms_helpers import PATH, signed, sms_env, texts_of
+
     from bot.web.app import create_app
+    from tests.sms_helpers import PATH, signed, sms_env, texts_of
+
     sms_env(monkeypatch, RASA_URL=assistant.url, SMS_REPLY_TIMEOUT="60")
     monkeypatch.setenv("DATABASE_URL", assistant.database_url)
     phone = "+15595550142"
     replies, pieces = [], []
     with TestClient(create_app()) as gateway:
-        for body in ["I need a second opinion", "DEMO4004", "1/30/1950",
-                     "my surgeon wants to do a spinal fusion and i'm not sure i need it",
-                     "Dr. Okafor orthopedic surgeon", "spinal fusion", "last month", "1", "2",
-                     "Dr. Chen at Stanford", "no", "yes"]:
+        for body in [
+            "I need a second opinion",
+            "DEMO4004",
+            "1/30/1950",
+            "my surgeon wants to do a spinal fusion and i'm not sure i need it",
+            "Dr. Okafor orthopedic surgeon",
+            "spinal fusion",
+            "last month",
+            "1",
+            "2",
+            "Dr. Chen at Stanford",
+            "no",
+            "yes",
+        ]:
             params, headers = signed(body, phone=phone)
             r = gateway.post(PATH, data=params, headers=headers)
             assert r.status_code == 200
@@ -249,8 +366,8 @@ def test_a_whole_request_by_sms_through_the_gateway(assistant, monkeypatch):
     assert "Reply YES" in replies[-2] and "Partnership" in replies[-2]
     assert "reference number is SO-" in replies[-1]
     everything = " ".join(replies)
-    assert "spinal fusion" not in everything.lower()      # no diagnosis repeated by text
-    assert "DEMO4004" not in everything                     # nor the member ID
+    assert "spinal fusion" not in everything.lower()  # no diagnosis repeated by text
+    assert "DEMO4004" not in everything  # nor the member ID
     assert all(0 < len(p) <= 1600 for p in pieces)
     rows = [r for r in stored_by_channel(assistant, "sms") if r.member_id == "DEMO4004"]
     assert len(rows) == 1 and rows[0].conversation_id.startswith("sms-")
@@ -264,14 +381,26 @@ def stored_by_channel(assistant, channel):
 
 
 # The dates of birth members typed in this module, as they typed them.
-TYPED_DOBS = ("4/9/61", "January 30 1950", "1975-12-02", "2/2/1950", "3/3/1950", "4/4/1950", "April 9 1961",
-              "7/15/1988", "11/11/1969", "12/2/1975", "1/30/1950")
+TYPED_DOBS = (
+    "4/9/61",
+    "January 30 1950",
+    "1975-12-02",
+    "2/2/1950",
+    "3/3/1950",
+    "4/4/1950",
+    "April 9 1961",
+    "7/15/1988",
+    "11/11/1969",
+    "12/2/1975",
+    "1/30/1950",
+)
 
 
 def test_no_date_of_birth_a_member_typed_is_kept_anywhere(assistant):
     """Runs last in this module: every table of the records' and the conversations'
     databases (but the roster's own record), and the servers' logs."""
     from sqlalchemy import create_engine, inspect, text
+
     found = []
     for url in {assistant.database_url, assistant.tracker_url}:
         engine = create_engine(url, future=True)

@@ -1,6 +1,7 @@
 """Handoff rules without the servers: one open handoff per conversation, atomic claims
 (also under 20 agents at once, on SQLite and PostgreSQL), the member's messages kept in
 order, hours, unclaimed expiry, agent accounts (Argon2id, lockout) and the account command."""
+
 import subprocess
 import sys
 import threading
@@ -18,18 +19,31 @@ from bot.train import ROOT
 
 
 def _open(conversation="web-test", channel="web"):
-    return handoff.open_handoff(conversation, channel, "khs", "asked", {"verified": False},
-                                [("member", "hi", None), ("assistant", "Hello!", None)])
+    return handoff.open_handoff(
+        conversation,
+        channel,
+        "khs",
+        "asked",
+        {"verified": False},
+        [("member", "hi", None), ("assistant", "Hello!", None)],
+    )
 
 
 def test_a_conversation_has_one_open_handoff_enforced_by_the_database(database):
     first = _open("web-one")
     assert _open("web-one") == first
-    with pytest.raises(IntegrityError):
-        with session_scope() as session:
-            session.execute(insert(Handoff).values(conversation_id="web-one", channel="web", reason="asked",
-                                                   status="waiting", summary="{}", agent_slots="{}",
-                                                   created_at=datetime.now(timezone.utc)))
+    with pytest.raises(IntegrityError), session_scope() as session:
+        session.execute(
+            insert(Handoff).values(
+                conversation_id="web-one",
+                channel="web",
+                reason="asked",
+                status="waiting",
+                summary="{}",
+                agent_slots="{}",
+                created_at=datetime.now(timezone.utc),
+            )
+        )
 
 
 def test_twenty_agents_claiming_at_once_one_wins_and_the_rest_are_told_who(database):
@@ -45,12 +59,15 @@ def test_twenty_agents_claiming_at_once_one_wins_and_the_rest_are_told_who(datab
     winners = [r for r in results if r.won]
     assert len(winners) == 1
     winner = winners[0].holder
-    assert {r.holder for r in results} == {winner}        # every loser is told who has it
+    assert {r.holder for r in results} == {winner}  # every loser is told who has it
     view = handoff.get(hid)
     assert (view.status, view.agent_name) == ("held", winner)
     with session_scope() as session:
-        claims = session.execute(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "claim", AuditEntry.entity_key == str(hid))).scalar_one()
+        claims = session.execute(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "claim", AuditEntry.entity_key == str(hid))
+        ).scalar_one()
     assert claims == 1
 
 
@@ -74,7 +91,7 @@ def test_two_agents_at_once_on_the_console_service(database):
 def test_only_the_holder_writes_and_hands_back(database):
     hid = _open("web-holder")
     with pytest.raises(handoff.NotHolder):
-        handoff.post_agent_message(hid, "maria", "Maria", "hello")      # not claimed yet
+        handoff.post_agent_message(hid, "maria", "Maria", "hello")  # not claimed yet
     handoff.claim(hid, "maria", "Maria")
     with pytest.raises(handoff.NotHolder):
         handoff.post_agent_message(hid, "james", "James", "hello")
@@ -105,7 +122,7 @@ def test_unclaimed_handoffs_expire_once(database, monkeypatch):
     hid = _open("web-late")
     claimed = _open("web-claimed")
     handoff.claim(claimed, "maria", "Maria")
-    assert handoff.expire_unclaimed() == []                     # not yet
+    assert handoff.expire_unclaimed() == []  # not yet
     later = datetime.now(timezone.utc) + timedelta(seconds=61)
     expired = handoff.expire_unclaimed(later)
     assert [v.id for v in expired] == [hid]
@@ -113,14 +130,17 @@ def test_unclaimed_handoffs_expire_once(database, monkeypatch):
     assert handoff.get(hid).status == "unclaimed" and handoff.get(claimed).status == "held"
 
 
-@pytest.mark.parametrize("moment, expected", [
-    (datetime(2026, 11, 23, 16, 0, tzinfo=timezone.utc), True),     # Monday 8:00 Pacific
-    (datetime(2026, 11, 23, 15, 59, tzinfo=timezone.utc), False),   # Monday 7:59
-    (datetime(2026, 11, 24, 0, 59, tzinfo=timezone.utc), True),     # Monday 16:59
-    (datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc), False),     # Monday 17:00
-    (datetime(2026, 11, 22, 18, 0, tzinfo=timezone.utc), False),    # Sunday
-    (datetime(2026, 11, 26, 18, 0, tzinfo=timezone.utc), False),    # Thanksgiving
-])
+@pytest.mark.parametrize(
+    "moment, expected",
+    [
+        (datetime(2026, 11, 23, 16, 0, tzinfo=timezone.utc), True),  # Monday 8:00 Pacific
+        (datetime(2026, 11, 23, 15, 59, tzinfo=timezone.utc), False),  # Monday 7:59
+        (datetime(2026, 11, 24, 0, 59, tzinfo=timezone.utc), True),  # Monday 16:59
+        (datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc), False),  # Monday 17:00
+        (datetime(2026, 11, 22, 18, 0, tzinfo=timezone.utc), False),  # Sunday
+        (datetime(2026, 11, 26, 18, 0, tzinfo=timezone.utc), False),  # Thanksgiving
+    ],
+)
 def test_member_services_hours(moment, expected, monkeypatch):
     monkeypatch.delenv("MEMBER_SERVICES_HOURS", raising=False)
     assert handoff.on_duty("partnership", moment) is expected
@@ -154,17 +174,30 @@ def test_sessions_end_on_sign_out_and_tokens_are_stored_hashed(database):
 
 def test_the_account_command(tmp_path):
     from bot.store import migrate
+
     url = f"sqlite:///{tmp_path / 'agents.db'}"
     migrate(url)
     env = {"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
-    made = subprocess.run([sys.executable, "-m", "bot.agents", "create", "ana.r", "--name", "Ana R",
-                           "--password-stdin"], input="a strong passphrase here\n", capture_output=True,
-                          text=True, cwd=ROOT, env=env)
+    made = subprocess.run(
+        [sys.executable, "-m", "bot.agents", "create", "ana.r", "--name", "Ana R", "--password-stdin"],
+        input="a strong passphrase here\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
     assert made.returncode == 0, made.stderr
-    short = subprocess.run([sys.executable, "-m", "bot.agents", "create", "bo", "--name", "Bo", "--password-stdin"],
-                           input="short\n", capture_output=True, text=True, cwd=ROOT, env=env)
+    short = subprocess.run(
+        [sys.executable, "-m", "bot.agents", "create", "bo", "--name", "Bo", "--password-stdin"],
+        input="short\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
     assert short.returncode == 1 and "at least" in short.stderr
     from bot.store import session_scope as scope
+
     with scope(url) as session:
         names = set(session.execute(select(Agent.username)).scalars())
     assert names == {"ana.r"}

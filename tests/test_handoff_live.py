@@ -5,6 +5,7 @@ While the agent holds the conversation, the member's texts reach the console in 
 and never the assistant (it holds its words, a slot the SafetyPolicy reads); the agent's words
 go out by text, marked as from a person; after hand back the assistant goes on with
 what the agent settled. Nobody claiming in time gets the member a callback offer."""
+
 import re
 import time
 from pathlib import Path
@@ -41,10 +42,15 @@ def world(trained_model, tmp_path_factory):
     try:
         with pytest.MonkeyPatch.context() as env:
             sms_env(env, TWILIO_API_BASE=fake.url, SMS_REPLY_TIMEOUT="60")
-            for key, value in {"DATABASE_URL": url, "RASA_URL": assistant.url, "RASA_TOKEN": assistant.token,
-                               "HANDOFF_SWEEP_SECONDS": "0.5"}.items():
+            for key, value in {
+                "DATABASE_URL": url,
+                "RASA_URL": assistant.url,
+                "RASA_TOKEN": assistant.token,
+                "HANDOFF_SWEEP_SECONDS": "0.5",
+            }.items():
                 env.setenv(key, value)
             from bot.web.app import create_app
+
             with TestClient(create_app(), base_url="https://127.0.0.1") as client:
                 yield SimpleNamespace(client=client, fake=fake, assistant=assistant)
     finally:
@@ -75,8 +81,11 @@ def csrf_of(html):
 
 
 def tracker_of(world, conversation_id):
-    r = httpx.get(f"{world.assistant.url}/conversations/{conversation_id}/tracker",
-                  params={"token": world.assistant.token}, timeout=30)
+    r = httpx.get(
+        f"{world.assistant.url}/conversations/{conversation_id}/tracker",
+        params={"token": world.assistant.token},
+        timeout=30,
+    )
     r.raise_for_status()
     return r.json()
 
@@ -87,7 +96,7 @@ def test_a_texting_member_is_answered_by_an_agent_then_by_the_assistant_again(wo
     assert "An agent will join" in said
     conversation_id = sms.conversation_id(PHONE, "test-id-key")
     waiting = [text(world, body) for body in ("hello?", "is anyone there", "my knee still hurts after surgery")]
-    assert waiting == ["", "", ""]                                   # nothing from the assistant meanwhile
+    assert waiting == ["", "", ""]  # nothing from the assistant meanwhile
 
     client = world.client
     token = csrf_of(client.get("/console/login").text)
@@ -96,37 +105,44 @@ def test_a_texting_member_is_answered_by_an_agent_then_by_the_assistant_again(wo
     assert "Text (SMS)" in queue and "Asked for a person" in queue
     (handoff_id,) = re.findall(r"Claim #(\d+)", queue)
     token = csrf_of(queue)
-    assert client.post(f"/console/handoffs/{handoff_id}/claim", data={"csrf": token},
-                       follow_redirects=False).status_code == 303
+    assert (
+        client.post(f"/console/handoffs/{handoff_id}/claim", data={"csrf": token}, follow_redirects=False).status_code
+        == 303
+    )
     texted(world, PHONE, "Maria L from member services has joined")
 
     page = client.get(f"/console/handoffs/{handoff_id}").text
     order = [page.index(s) for s in ("hello?", "is anyone there", "my knee still hurts after surgery")]
-    assert order == sorted(order)                                    # in the order they were sent, none lost
+    assert order == sorted(order)  # in the order they were sent, none lost
     client.post(f"/console/handoffs/{handoff_id}/reply", data={"csrf": token, "body": "Hi, this is Maria."})
     assert texted(world, PHONE, "Hi, this is Maria.") == "Maria L (Member Services, a person): Hi, this is Maria."
-    client.post(f"/console/handoffs/{handoff_id}/verify", data={"csrf": token, "member_id": "DEMO4004",
-                                                                 "dob": "January 30, 1950"})
+    client.post(
+        f"/console/handoffs/{handoff_id}/verify",
+        data={"csrf": token, "member_id": "DEMO4004", "dob": "January 30, 1950"},
+    )
 
     tracker = tracker_of(world, conversation_id)
     user_texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
-    assert tracker["slots"]["handoff_open"] is True                  # the assistant holds its words
+    assert tracker["slots"]["handoff_open"] is True  # the assistant holds its words
     assert not {"hello?", "is anyone there", "my knee still hurts after surgery"} & set(user_texts)
 
     client.post(f"/console/handoffs/{handoff_id}/hand-back", data={"csrf": token})
     texted(world, PHONE, "You're back with the assistant")
     assert tracker_of(world, conversation_id)["slots"]["handoff_open"] is False
     said = text(world, "i want a second opinion")
-    assert "why do you want a second opinion" in said and "member ID" not in said   # the agent verified them
+    assert "why do you want a second opinion" in said and "member ID" not in said  # the agent verified them
 
 
 def test_nobody_claims_in_time_so_the_member_gets_a_callback(world):
     assert "An agent will join" in text(world, "can i speak to a representative", phone=OTHER_PHONE)
     conversation_id = sms.conversation_id(OTHER_PHONE, "test-id-key")
-    with session_scope() as session:                                 # as if the claim time had passed
+    with session_scope() as session:  # as if the claim time had passed
         row = session.execute(select(Handoff).where(Handoff.conversation_id == conversation_id)).scalar_one()
-        session.execute(update(Handoff).where(Handoff.id == row.id)
-                        .values(created_at=row.created_at.replace(year=row.created_at.year - 1)))
+        session.execute(
+            update(Handoff)
+            .where(Handoff.id == row.id)
+            .values(created_at=row.created_at.replace(year=row.created_at.year - 1))
+        )
     texted(world, OTHER_PHONE, "no one from member services could join")
     assert "When is a good time" in text(world, "209-555-0134", phone=OTHER_PHONE)
     assert "ending in 0134" in text(world, "weekday mornings", phone=OTHER_PHONE)
@@ -150,8 +166,8 @@ def test_a_texting_member_in_crisis_mid_request_hears_988_first_in_spanish_then_
     assert first[0] == text_of("sms_privacy") and first[-1].endswith(text_of("ask_member_id"))
     params, headers = signed("ya no quiero vivir, perdon por todo", phone=phone)
     said = texts_of(world.client.post(PATH, data=params, headers=headers).text)
-    assert said[0].startswith(text_of("safety_mental", "es"))      # 988 first, in Spanish
-    assert said[-1].endswith(text_of("ask_member_id", "es"))         # then the same question, in Spanish now
+    assert said[0].startswith(text_of("safety_mental", "es"))  # 988 first, in Spanish
+    assert said[-1].endswith(text_of("ask_member_id", "es"))  # then the same question, in Spanish now
 
 
 def test_a_web_member_in_crisis_while_an_agent_holds_the_chat_is_answered_at_once_and_flagged(world):
@@ -166,8 +182,10 @@ def test_a_web_member_in_crisis_while_an_agent_holds_the_chat_is_answered_at_onc
         queue = client.get("/console").text
         handoff_id = re.findall(r"Claim #(\d+)", queue)[-1]
         client.post(f"/console/handoffs/{handoff_id}/claim", data={"csrf": csrf_of(queue)})
-        assert member.receive_json()["type"] == "notice"             # Maria L joined
-        member.send_json({"type": "message", "id": "a2", "text": "sorry i cant do this anymore, i have the pills right here"})
+        assert member.receive_json()["type"] == "notice"  # Maria L joined
+        member.send_json(
+            {"type": "message", "id": "a2", "text": "sorry i cant do this anymore, i have the pills right here"}
+        )
         reply = member.receive_json()
         assert reply["type"] == "bot" and reply["messages"][0]["text"] == text_of("safety_mental")
         assert reply["messages"][1]["text"] == text_of("safety_then_held")
@@ -175,10 +193,20 @@ def test_a_web_member_in_crisis_while_an_agent_holds_the_chat_is_answered_at_onc
     assert "Crisis: suicide" in page and "told at once to call 988" in page
     assert "Crisis: suicide" in client.get("/console/queue.part").text
     with session_scope(world.assistant.database_url) as s:
-        flags = s.execute(select(AuditEntry.detail).where(AuditEntry.action == "crisis_flag",
-                                                          AuditEntry.entity_key == handoff_id)).scalars().all()
-        answers = s.execute(select(AuditEntry.detail).where(AuditEntry.action == "safety_answer",
-                                                            AuditEntry.detail.like("% held"))).scalars().all()
+        flags = (
+            s.execute(
+                select(AuditEntry.detail).where(AuditEntry.action == "crisis_flag", AuditEntry.entity_key == handoff_id)
+            )
+            .scalars()
+            .all()
+        )
+        answers = (
+            s.execute(
+                select(AuditEntry.detail).where(AuditEntry.action == "safety_answer", AuditEntry.detail.like("% held"))
+            )
+            .scalars()
+            .all()
+        )
     assert flags == ["suicide"] and answers
     assert "pills right here" not in world.assistant.log_text()
 
@@ -215,15 +243,21 @@ def test_after_verifying_on_web_and_by_sms_and_a_handoff_no_date_of_birth_is_kep
         page = client.get("/console").text
         client.post(f"/console/handoffs/{handoff_id}/claim", data={"csrf": csrf_of(page)})
         client.post(f"/console/handoffs/{handoff_id}/hand-back", data={"csrf": csrf_of(page)})
-    from sqlalchemy import create_engine, inspect, text as sql
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy import text as sql
+
     found = []
     for url in {world.assistant.database_url, world.assistant.tracker_url}:
         engine = create_engine(url, future=True)
         with engine.connect() as conn:
             for table in inspect(engine).get_table_names():
                 if table not in ("members", "alembic_version"):
-                    found += [(table, dob) for row in conn.execute(sql(f'SELECT * FROM "{table}"'))
-                              for dob in typed if dob in " ".join(map(str, row))]
+                    found += [
+                        (table, dob)
+                        for row in conn.execute(sql(f'SELECT * FROM "{table}"'))
+                        for dob in typed
+                        if dob in " ".join(map(str, row))
+                    ]
         engine.dispose()
     assert found == [] and not [dob for dob in typed if dob in world.assistant.log_text()]
     artifacts = Path(__file__).resolve().parent / "artifacts"
@@ -257,15 +291,26 @@ def test_guessing_a_date_of_birth_from_many_chats_and_phones_locks_the_id_until_
         text(world, "DEMO2002", phone=phone)
         text(world, wrong, phone=phone)
     said = web("guessing-session-right-xxxx", "i want a second opinion", "DEMO2002", "12/2/1975")
-    assert "verified" not in said[-1]                                 # locked: even the right date
+    assert "verified" not in said[-1]  # locked: even the right date
     sign_in(world)
     page = client.get("/console/locks").text
     assert "DEMO2002" in page
-    client.post("/console/locks/unlock", data={"csrf": csrf_of(page), "member_id": "DEMO2002",
-                                               "reason": "called the member back and checked her address"})
+    client.post(
+        "/console/locks/unlock",
+        data={
+            "csrf": csrf_of(page),
+            "member_id": "DEMO2002",
+            "reason": "called the member back and checked her address",
+        },
+    )
     said = web("guessing-session-after-unlock", "i want a second opinion", "DEMO2002", "12/2/1975")
     assert "You're verified as a Health Plan of San Joaquin member" in said[-1]
     with session_scope(world.assistant.database_url) as s:
-        unlocked = s.execute(select(AuditEntry).where(AuditEntry.action == "verify_unlocked",
-                                                      AuditEntry.entity_key == "DEMO2002")).scalars().all()
+        unlocked = (
+            s.execute(
+                select(AuditEntry).where(AuditEntry.action == "verify_unlocked", AuditEntry.entity_key == "DEMO2002")
+            )
+            .scalars()
+            .all()
+        )
     assert [u.actor for u in unlocked] == ["agent:maria.l"]

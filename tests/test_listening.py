@@ -1,5 +1,6 @@
 """The question being asked decides how an answer is read: members' own words, as the
 issue "A conversation that listens" found them taken for something else."""
+
 from datetime import date, datetime, timezone
 
 import pytest
@@ -20,42 +21,51 @@ FORM_NAME = "second_opinion_form"
 
 
 def turn(text, intent, asked, pending=None, latest="action_listen"):
-    return next_in_form(latest_action=latest, form=FORM_NAME, asked=asked, pending=pending, intent=intent,
-                        text=text)
+    return next_in_form(latest_action=latest, form=FORM_NAME, asked=asked, pending=pending, intent=intent, text=text)
 
 
 # -- stop and start over win only when the message is not an answer ---------------------
-@pytest.mark.parametrize("text,intent,asked", [
-    ("no it's not an emergency", "nevermind", "urgency"),
-    ("it's urgent, they want to start chemo next week", "start_over", "urgency"),
-    ("nope, i'm asking for myself", "nevermind", "requested_by"),
-    ("cancel the surgery is what she said, she wants a hip replacement", "nevermind", "initial_recommendation"),
-    ("no, in network is fine", "nevermind", "network"),
-    ("forget it i dont remember when", "nevermind", "initial_date"),
-])
+@pytest.mark.parametrize(
+    "text,intent,asked",
+    [
+        ("no it's not an emergency", "nevermind", "urgency"),
+        ("it's urgent, they want to start chemo next week", "start_over", "urgency"),
+        ("nope, i'm asking for myself", "nevermind", "requested_by"),
+        ("cancel the surgery is what she said, she wants a hip replacement", "nevermind", "initial_recommendation"),
+        ("no, in network is fine", "nevermind", "network"),
+        ("forget it i dont remember when", "nevermind", "initial_date"),
+    ],
+)
 def test_an_answer_goes_to_the_form_whatever_its_intent(text, intent, asked):
     assert reads_as_answer(asked, text)
     assert turn(text, intent, asked) == FORM_NAME
 
 
-@pytest.mark.parametrize("text,intent,asked", [
-    ("never mind", "nevermind", "initial_provider"),
-    ("forget it", "nevermind", "urgency"),
-    ("start over", "start_over", "initial_date"),
-    ("no, cancel it, i don't want to send it", "nevermind", "confirmed"),
-    ("olvídalo", "nevermind", "reason_text"),
-])
+@pytest.mark.parametrize(
+    "text,intent,asked",
+    [
+        ("never mind", "nevermind", "initial_provider"),
+        ("forget it", "nevermind", "urgency"),
+        ("start over", "start_over", "initial_date"),
+        ("no, cancel it, i don't want to send it", "nevermind", "confirmed"),
+        ("olvídalo", "nevermind", "reason_text"),
+    ],
+)
 def test_stop_or_start_over_asks_once_before_throwing_anything_away(text, intent, asked):
     assert turn(text, intent, asked) == ASK
 
 
 def test_after_asking_yes_stops_no_goes_on_and_anything_else_is_the_answer():
     assert turn("yes", "affirm", "urgency", pending="stop") == DEACTIVATE
-    assert next_in_form(latest_action=DEACTIVATE, form=None, asked=None, pending="start_over", intent="affirm",
-                        text="yes") == "action_start_over"
+    assert (
+        next_in_form(latest_action=DEACTIVATE, form=None, asked=None, pending="start_over", intent="affirm", text="yes")
+        == "action_start_over"
+    )
     assert turn("no", "deny", "urgency", pending="stop") == KEEP_GOING
-    assert next_in_form(latest_action=KEEP_GOING, form=FORM_NAME, asked="urgency", pending=None,
-                        intent="deny", text="no") == FORM_NAME
+    assert (
+        next_in_form(latest_action=KEEP_GOING, form=FORM_NAME, asked="urgency", pending=None, intent="deny", text="no")
+        == FORM_NAME
+    )
     assert turn("Dr. Patel", "inform", "initial_provider", pending="stop") == FORM_NAME
     assert turn("x", "inform", "urgency", latest=ASK) == LISTEN
 
@@ -65,20 +75,23 @@ def test_a_crisis_is_left_to_the_safety_answer():
 
 
 # -- dates as members give them ----------------------------------------------------------
-@pytest.mark.parametrize("text,expected", [
-    ("I saw her November 18", date(2026, 11, 18)),
-    ("nov 18th", date(2026, 11, 18)),
-    ("18 de noviembre", date(2026, 11, 18)),
-    ("11/18", date(2026, 11, 18)),
-    ("on the 10th", date(2026, 11, 10)),
-    ("2 weeks ago", date(2026, 11, 18)),
-    ("hace un mes", date(2026, 11, 2)),
-    ("back in march", date(2026, 3, 1)),
-    ("in december", date(2026, 12, 1)),
-    ("december 20", date(2025, 12, 20)),        # never in the future: last year's
-    ("I want to request a second opinion", None),
-    ("he may need surgery", None),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("I saw her November 18", date(2026, 11, 18)),
+        ("nov 18th", date(2026, 11, 18)),
+        ("18 de noviembre", date(2026, 11, 18)),
+        ("11/18", date(2026, 11, 18)),
+        ("on the 10th", date(2026, 11, 10)),
+        ("2 weeks ago", date(2026, 11, 18)),
+        ("hace un mes", date(2026, 11, 2)),
+        ("back in march", date(2026, 3, 1)),
+        ("in december", date(2026, 12, 1)),
+        ("december 20", date(2025, 12, 20)),  # never in the future: last year's
+        ("I want to request a second opinion", None),
+        ("he may need surgery", None),
+    ],
+)
 def test_dates_read_as_members_write_them(text, expected):
     assert parse_date_hint(text, TODAY) == expected
 
@@ -95,32 +108,51 @@ def test_a_month_and_day_is_stored_as_that_day_not_the_first():
 
 # -- several facts in one message ----------------------------------------------------------
 def test_who_what_kind_what_and_when_in_one_answer():
-    facts = opinion_facts("Dr. Alan Patel, orthopedic surgeon, said I need a spinal fusion of L4-L5, "
-                          "I saw him on October 30", TODAY, answering_provider=True)
-    assert facts == {"initial_provider": "Dr. Alan Patel", "initial_specialty": "orthopedics",
-                     "initial_recommendation": "I need a spinal fusion of L4-L5", "initial_date": "october 30"}
+    facts = opinion_facts(
+        "Dr. Alan Patel, orthopedic surgeon, said I need a spinal fusion of L4-L5, I saw him on October 30",
+        TODAY,
+        answering_provider=True,
+    )
+    assert facts == {
+        "initial_provider": "Dr. Alan Patel",
+        "initial_specialty": "orthopedics",
+        "initial_recommendation": "I need a spinal fusion of L4-L5",
+        "initial_date": "october 30",
+    }
 
 
-@pytest.mark.parametrize("text,provider", [
-    ("Maria Lopez the oncologist, she wants me to start chemo asap", "Maria Lopez"),
-    ("my pcp", "my pcp"),
-    ("dr kim my cardiologist", "Dr. Kim"),
-])
+@pytest.mark.parametrize(
+    "text,provider",
+    [
+        ("Maria Lopez the oncologist, she wants me to start chemo asap", "Maria Lopez"),
+        ("my pcp", "my pcp"),
+        ("dr kim my cardiologist", "Dr. Kim"),
+    ],
+)
 def test_the_provider_is_a_name_not_the_whole_message(text, provider):
     assert opinion_facts(text, TODAY, answering_provider=True)["initial_provider"] == provider
 
 
 async def validate(slot, text, slots=None):
-    t = tracker(text, "inform", 0.9, slots={**VERIFIED, **(slots or {})}, set_this_turn={slot: text},
-                requested_slot=slot, active_loop=FORM)
+    t = tracker(
+        text,
+        "inform",
+        0.9,
+        slots={**VERIFIED, **(slots or {})},
+        set_this_turn={slot: text},
+        requested_slot=slot,
+        active_loop=FORM,
+    )
     domain = {"forms": {FORM: {"required_slots": list(FORM_SLOTS)}}, "slots": {}}
     said, events = await run(ValidateSecondOpinionForm(), t, domain)
     return said, slots_set(events)
 
 
 async def test_the_provider_answer_fills_every_question_it_answers():
-    _, slots = await validate("initial_provider", "Dr. Alan Patel, orthopedic surgeon, said I need a spinal "
-                                                  "fusion of L4-L5, I saw him on October 30")
+    _, slots = await validate(
+        "initial_provider",
+        "Dr. Alan Patel, orthopedic surgeon, said I need a spinal fusion of L4-L5, I saw him on October 30",
+    )
     assert slots["initial_provider"] == "Dr. Alan Patel" and slots["initial_specialty"] == "orthopedics"
     assert "spinal fusion" in slots["initial_recommendation"] and slots["initial_date"] == "october 30"
 
@@ -149,10 +181,16 @@ async def test_not_remembering_when_is_an_answer():
     assert draft_from_answers("khs", {"initial_date": "unknown"}).initial_date_text is None
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("in network please", "none"), ("no one in mind", "none"), ("Dr. Kim", "Dr. Kim"),
-    ("yes, Maria Gonzalez at UCSF", "Maria Gonzalez at UCSF"), ("stanford cancer center", "stanford cancer center"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("in network please", "none"),
+        ("no one in mind", "none"),
+        ("Dr. Kim", "Dr. Kim"),
+        ("yes, Maria Gonzalez at UCSF", "Maria Gonzalez at UCSF"),
+        ("stanford cancer center", "stanford cancer center"),
+    ],
+)
 async def test_a_preferred_provider_is_a_name_or_no_one(text, expected):
     _, slots = await validate("preferred_provider", text)
     assert slots["preferred_provider"] == expected
@@ -171,8 +209,9 @@ async def test_a_correction_at_the_confirmation_is_not_a_yes():
 
 
 async def test_a_correction_while_another_question_is_asked_changes_that_answer():
-    said, slots = await validate("initial_recommendation", "actually it's Dr. Liu, not Dr. Patel",
-                                 slots={"initial_provider": "Dr. Patel"})
+    said, slots = await validate(
+        "initial_recommendation", "actually it's Dr. Liu, not Dr. Patel", slots={"initial_provider": "Dr. Patel"}
+    )
     assert slots["initial_provider"] == "Dr. Liu" and slots["initial_recommendation"] is None
     assert "changed" in said
 
@@ -186,6 +225,7 @@ def test_a_ride_without_a_date_yet_is_an_answer():
 def test_a_question_is_asked_again_twice_then_a_person_is_offered():
     from actions.handoff import misunderstood_turns
     from tests.test_actions_handoff import conversation
+
     example = text("example_initial_date")
     turns = [("member", "the surgeon", "initial_date"), ("bot", example, None), ("member", "my knee", None)]
     assert misunderstood_turns(conversation("again-1", turns)) == 1
@@ -205,12 +245,16 @@ async def test_asking_what_the_question_means_gets_it_again_not_a_miss(words):
 async def test_a_rights_answer_offers_what_the_member_can_do_next_as_numbered_choices():
     from actions.rights import ActionAnswerRights
     from tests.actions_helpers import run_messages
-    messages, _ = await run_messages(ActionAnswerRights(), tracker(
-        "do they cover rides to the second opinion", "ask_transportation", slots={"plan": "hpsj"}))
+
+    messages, _ = await run_messages(
+        ActionAnswerRights(),
+        tracker("do they cover rides to the second opinion", "ask_transportation", slots={"plan": "hpsj"}),
+    )
     payloads = [b["payload"] for m in messages for b in m.get("buttons") or []]
     assert payloads == ["/request_second_opinion", "/request_ride"]
-    messages, _ = await run_messages(ActionAnswerRights(), tracker(
-        "they said no, what can i do", "ask_refused", slots={"plan": "khs"}))
+    messages, _ = await run_messages(
+        ActionAnswerRights(), tracker("they said no, what can i do", "ask_refused", slots={"plan": "khs"})
+    )
     assert [b["payload"] for m in messages for b in m.get("buttons") or []][0] == "/file_grievance"
 
 
@@ -218,55 +262,83 @@ async def test_the_same_question_twice_in_a_row_is_not_answered_word_for_word_ag
     from actions.common import rights_answer_text
     from actions.rights import ActionAnswerRights
     from tests.test_actions_handoff import conversation
+
     first = tracker("how much does it cost", "ask_cost", slots={"plan": "mvhp"})
     answer = rights_answer_text(first, "mvhp", "cost")
-    again = conversation("rights-again", [("member", "how much does it cost", None), ("bot", answer, None),
-                                          ("member", "how much does it cost??", None)], intent="ask_cost",
-                         slots={"plan": "mvhp"})
+    again = conversation(
+        "rights-again",
+        [("member", "how much does it cost", None), ("bot", answer, None), ("member", "how much does it cost??", None)],
+        intent="ask_cost",
+        slots={"plan": "mvhp"},
+    )
     said, _ = await run(ActionAnswerRights(), again)
     assert answer not in said and text("rights_answered_above") in said
 
 
 def test_a_member_asked_for_a_callback_number_can_make_the_request_instead():
     def step(latest, form, intent, text):
-        return next_in_form(latest_action=latest, form=form, asked="callback_phone" if form else None,
-                            pending=None, intent=intent, text=text)
-    assert step("action_listen", "callback_form", "request_second_opinion",
-                "can we just do the second opinion request now") == DEACTIVATE
+        return next_in_form(
+            latest_action=latest,
+            form=form,
+            asked="callback_phone" if form else None,
+            pending=None,
+            intent=intent,
+            text=text,
+        )
+
+    assert (
+        step(
+            "action_listen", "callback_form", "request_second_opinion", "can we just do the second opinion request now"
+        )
+        == DEACTIVATE
+    )
     assert step(DEACTIVATE, None, "request_second_opinion", "") == "action_start_request"
     assert step("action_start_request", None, "request_second_opinion", "") == "second_opinion_form"
-    assert step("action_listen", "callback_form", "request_second_opinion", "209 555 0134") is None   # the form
+    assert step("action_listen", "callback_form", "request_second_opinion", "209 555 0134") is None  # the form
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("in network is right, not outside", ("network", "in_network")),
-    ("urgency should be yes, i said no by mistake", ("urgency", "urgent")),
-    ("sorry urgent should be no", ("urgency", "routine")),
-    ("make it not urgent", ("urgency", "routine")),
-    ("hold on, not urgent", ("urgency", "routine")),
-    ("please change the urgent part", ("urgency", None)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("in network is right, not outside", ("network", "in_network")),
+        ("urgency should be yes, i said no by mistake", ("urgency", "urgent")),
+        ("sorry urgent should be no", ("urgency", "routine")),
+        ("make it not urgent", ("urgency", "routine")),
+        ("hold on, not urgent", ("urgency", "routine")),
+        ("please change the urgent part", ("urgency", None)),
+    ],
+)
 def test_a_correction_that_names_the_old_answer_takes_the_new_one(text, expected):
     assert nlp.parse_correction(text) == expected
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("like 3 wks ago", date(2026, 11, 11)), ("abt 2 mos ago", date(2026, 10, 3)),
-    ("i want a 2nd opinion", None), ("10-30", date(2026, 10, 30)), ("last spring", date(2026, 4, 15)),
-    ("around christmas", date(2025, 12, 25)), ("el verano pasado", date(2026, 7, 15)), ("11-21-2026 i think", date(2026, 11, 21)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("like 3 wks ago", date(2026, 11, 11)),
+        ("abt 2 mos ago", date(2026, 10, 3)),
+        ("i want a 2nd opinion", None),
+        ("10-30", date(2026, 10, 30)),
+        ("last spring", date(2026, 4, 15)),
+        ("around christmas", date(2025, 12, 25)),
+        ("el verano pasado", date(2026, 7, 15)),
+        ("11-21-2026 i think", date(2026, 11, 21)),
+    ],
+)
 def test_shorthand_and_dashes_in_dates(text, expected):
     assert parse_date_hint(text, TODAY) == expected
 
 
 def test_doing_what_they_said_is_not_what_they_recommended():
     assert "initial_recommendation" not in opinion_facts(
-        "been doing everything they said for a year and my skin is no better", TODAY)
+        "been doing everything they said for a year and my skin is no better", TODAY
+    )
 
 
 def test_a_title_is_not_a_name():
-    facts = opinion_facts("my kidney doctor Dr. Farah Haddad said dialysis 3x a week, i saw her nov 20", TODAY,
-                          answering_provider=True)
+    facts = opinion_facts(
+        "my kidney doctor Dr. Farah Haddad said dialysis 3x a week, i saw her nov 20", TODAY, answering_provider=True
+    )
     assert facts["initial_provider"] == "Dr. Farah Haddad" and facts["initial_specialty"] == "nephrology"
     assert facts["initial_date"] == "nov 20"
 
@@ -280,19 +352,29 @@ async def test_a_kind_of_doctor_is_not_me_or_yes(words):
 # -- "keep going" after a safety answer starts what the same message asked for ---------------
 async def test_keep_going_after_a_safety_answer_starts_the_request_the_message_asked_for():
     from actions.request import ActionAfterAffirm
-    from actions.safety import ActionSafety, RESUME_SLOT
+    from actions.safety import RESUME_SLOT, ActionSafety
+
     t = tracker("i need a second opinion on my gallbladder surgery and i'm so scared i could die", "emergency")
-    t.latest_message["intent_ranking"] = [{"name": "emergency", "confidence": 1.0},
-                                          {"name": "request_second_opinion", "confidence": 0.8}]
+    t.latest_message["intent_ranking"] = [
+        {"name": "emergency", "confidence": 1.0},
+        {"name": "request_second_opinion", "confidence": 0.8},
+    ]
     _, events = await run(ActionSafety(), t)
     assert slots_set(events)[RESUME_SLOT] == "request_second_opinion"
-    _, events = await run(ActionAfterAffirm(), tracker("/affirm", "affirm", slots={RESUME_SLOT: "request_second_opinion"}))
+    _, events = await run(
+        ActionAfterAffirm(), tracker("/affirm", "affirm", slots={RESUME_SLOT: "request_second_opinion"})
+    )
     assert [e["name"] for e in events if e.get("event") == "followup"] == ["action_start_request"]
-    assert next_in_form(latest_action="action_start_request", form=None, asked=None, pending=None,
-                        intent="affirm", text="/affirm") == "second_opinion_form"
+    assert (
+        next_in_form(
+            latest_action="action_start_request", form=None, asked=None, pending=None, intent="affirm", text="/affirm"
+        )
+        == "second_opinion_form"
+    )
 
 
 @pytest.mark.parametrize("words", ["30 de enero de 1950", "nací el 30 de enero de 1950"])
 def test_a_date_of_birth_in_spanish(words):
     from bot.members import dob_in, parse_dob
+
     assert parse_dob(dob_in(words) or "") == date(1950, 1, 30)

@@ -1,6 +1,7 @@
 """A conversation that listens, with the real assistant (trained model, REST channel,
 action server): the answers the issue found taken for something else, stored wrong or
 never let go, each checked on what the member hears and on the opened request."""
+
 from datetime import date
 
 import pytest
@@ -60,14 +61,19 @@ def opened(assistant, sender):
     said = assistant.send(sender, "yes")
     assert any("Your reference number is" in s for s in said), said
     with session_scope(assistant.database_url) as s:
-        (row,) = s.execute(select(SecondOpinionRequest).where(
-            SecondOpinionRequest.conversation_id == sender)).scalars().all()
+        (row,) = (
+            s.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.conversation_id == sender))
+            .scalars()
+            .all()
+        )
         s.expunge(row)
         return row
 
 
-@pytest.mark.parametrize("answer,urgency", [("no it's not an emergency", "routine"),
-                                            ("it's urgent, they want to start chemo next week", "urgent")])
+@pytest.mark.parametrize(
+    "answer,urgency",
+    [("no it's not an emergency", "routine"), ("it's urgent, they want to start chemo next week", "urgent")],
+)
 def test_the_urgency_question_reads_its_answer_not_stop_or_start_over(assistant, answer, urgency):
     sender = f"listen-urgency-{urgency}"
     said = assistant.send(sender, "i want a second opinion")
@@ -98,14 +104,20 @@ def test_start_over_asks_first_and_yes_clears(assistant):
     said = assistant.send(sender, "yes")
     assert said[0] == text("start_over")
     with session_scope(assistant.database_url) as s:
-        assert not s.execute(select(SecondOpinionRequest).where(
-            SecondOpinionRequest.conversation_id == sender)).scalars().all()
+        assert (
+            not s.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.conversation_id == sender))
+            .scalars()
+            .all()
+        )
 
 
-@pytest.mark.parametrize("opener", [
-    "I tried everything my doctor said and I still have serious doubts about the diagnosis",
-    "my test results conflict and nobody can tell me what is wrong",
-])
+@pytest.mark.parametrize(
+    "opener",
+    [
+        "I tried everything my doctor said and I still have serious doubts about the diagnosis",
+        "my test results conflict and nobody can tell me what is wrong",
+    ],
+)
 def test_the_statutes_reasons_start_a_request_not_a_handoff(assistant, opener):
     said = assistant.send(f"listen-reason-{len(opener)}", opener)
     assert "member ID" in said[-1], said
@@ -114,12 +126,21 @@ def test_the_statutes_reasons_start_a_request_not_a_handoff(assistant, opener):
 def test_one_answer_with_who_what_and_when_is_taken_whole(assistant):
     sender = "listen-one-breath"
     said = assistant.send(sender, "i want a second opinion")
-    said, asked = answer_until_confirmation(assistant, sender, said, [
-        ("why do you want a second opinion", "i have serious doubts about what he told me"), (
-        "Who gave you the first opinion",
-        "Dr. Alan Patel, orthopedic surgeon, said I need a spinal fusion of L4-L5, I saw him on October 30")])
-    assert not [q for q in asked if "What kind of doctor" in q or "diagnose or recommend" in q
-                or "About when" in q], asked
+    said, asked = answer_until_confirmation(
+        assistant,
+        sender,
+        said,
+        [
+            ("why do you want a second opinion", "i have serious doubts about what he told me"),
+            (
+                "Who gave you the first opinion",
+                "Dr. Alan Patel, orthopedic surgeon, said I need a spinal fusion of L4-L5, I saw him on October 30",
+            ),
+        ],
+    )
+    assert not [q for q in asked if "What kind of doctor" in q or "diagnose or recommend" in q or "About when" in q], (
+        asked
+    )
     row = opened(assistant, sender)
     assert (row.initial_provider, row.initial_specialty) == ("Dr. Alan Patel", "orthopedics")
     assert "spinal fusion" in row.initial_recommendation
@@ -129,10 +150,16 @@ def test_one_answer_with_who_what_and_when_is_taken_whole(assistant):
 def test_a_month_and_day_is_stored_as_that_day_and_any_text_is_not_a_date(assistant):
     sender = "listen-date"
     said = assistant.send(sender, "i want a second opinion")
-    said, asked = answer_until_confirmation(assistant, sender, said, [
-        ("About when did you get that opinion", "I want to request a second opinion"),
-        ("About when did you get that opinion", "I saw her November 18"),
-        ("Do you have a provider in mind", "in network please")])
+    said, asked = answer_until_confirmation(
+        assistant,
+        sender,
+        said,
+        [
+            ("About when did you get that opinion", "I want to request a second opinion"),
+            ("About when did you get that opinion", "I saw her November 18"),
+            ("Do you have a provider in mind", "in network please"),
+        ],
+    )
     assert sum("About when" in q for q in asked) == 2
     row = opened(assistant, sender)
     assert (row.initial_date.month, row.initial_date.day) == (11, 18)
@@ -143,8 +170,9 @@ def test_a_correction_at_the_confirmation_is_applied_not_taken_for_yes(assistant
     sender = "listen-fix"
     said = assistant.send(sender, "i want a second opinion")
     answer_until_confirmation(assistant, sender, said, [("About when did you get that opinion", "November 3")])
-    said = assistant.send(sender, "one thing to fix before you send it: the visit was on the 10th, not the 3rd; "
-                                  "the rest is right")
+    said = assistant.send(
+        sender, "one thing to fix before you send it: the visit was on the 10th, not the 3rd; the rest is right"
+    )
     assert not any("Your reference number is" in s for s in said) and "Reply YES" in said[-1]
     row = opened(assistant, sender)
     expected = parse_date_hint("November 10", pacific_today())

@@ -1,5 +1,6 @@
 """General Medi-Cal rules (grievances, appeals, rides): each fact names a public source,
 and they stay separate from the plans' policies."""
+
 import pytest
 
 from bot.policy import kb
@@ -11,27 +12,44 @@ def test_grievance_rights_each_have_a_public_source():
     for text, source in rights:
         assert text and source and any(w in source for w in ("CFR", "Code"))
     joined = " ".join(t for t, _ in rights)
-    for must in ("any time", "60 days", "120 days", "Independent Medical Review", "72 hours",
-                 "1-888-466-2219", "1-877-688-9891", "www.dmhc.ca.gov"):
+    for must in (
+        "any time",
+        "60 days",
+        "120 days",
+        "Independent Medical Review",
+        "72 hours",
+        "1-888-466-2219",
+        "1-877-688-9891",
+        "www.dmhc.ca.gov",
+    ):
         assert must in joined, must
 
 
 def test_dmhc_statement_is_the_1368_02_text():
     statement = kb().dmhc_statement()
-    assert statement.startswith("The California Department of Managed Health Care is responsible for "
-                                "regulating health care service plans.")
+    assert statement.startswith(
+        "The California Department of Managed Health Care is responsible for regulating health care service plans."
+    )
     assert "1-888-466-2219" in statement and "1-877-688-9891" in statement
 
 
-@pytest.mark.parametrize("which,expected", [("acknowledge", ("calendar_days", 5)),
-                                            ("resolve", ("calendar_days", 30)),
-                                            ("resolve_expedited", ("hours", 72))])
+@pytest.mark.parametrize(
+    "which,expected",
+    [("acknowledge", ("calendar_days", 5)), ("resolve", ("calendar_days", 30)), ("resolve_expedited", ("hours", 72))],
+)
 def test_grievance_deadlines(which, expected):
     assert kb().grievance_deadline(which) == expected
 
 
-@pytest.mark.parametrize("mobility,mode,pcs", [("walks", "nmt", False), ("cane_walker", "nmt", False),
-                                               ("wheelchair", "nemt", True), ("cannot_sit_up", "nemt", True)])
+@pytest.mark.parametrize(
+    "mobility,mode,pcs",
+    [
+        ("walks", "nmt", False),
+        ("cane_walker", "nmt", False),
+        ("wheelchair", "nemt", True),
+        ("cannot_sit_up", "nemt", True),
+    ],
+)
 def test_mobility_decides_the_kind_of_ride(mobility, mode, pcs):
     ride = kb().ride_for(mobility)
     assert (ride.mode, ride.pcs_required) == (mode, pcs)
@@ -46,5 +64,6 @@ def test_lead_time_is_plan_configuration_for_every_plan():
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_a_list_in_an_answer_is_shown_as_short_numbered_lines(lang):
     from bot.policy import kb
+
     lines = kb().answer("khs", "situations", lang).text.splitlines()
     assert [line[:2] for line in lines[1:]] == ["1.", "2.", "3.", "4.", "5."], lines

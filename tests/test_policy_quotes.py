@@ -1,5 +1,6 @@
 """No fact may drift from its source: every quote in policies_kb/ must appear in the
 seed file it names (whitespace-insensitive)."""
+
 import re
 
 import pytest
@@ -37,8 +38,18 @@ def test_a_quote_that_is_not_in_the_seed_is_caught():
 
 def test_non_silent_answers_carry_a_citation_and_silent_ones_say_so():
     for plan in kb().plans:
-        for topic in ("situations", "who_can_request", "authorization", "cost", "timeline",
-                      "who_gives", "report", "disagree", "refused", "transportation"):
+        for topic in (
+            "situations",
+            "who_can_request",
+            "authorization",
+            "cost",
+            "timeline",
+            "who_gives",
+            "report",
+            "disagree",
+            "refused",
+            "transportation",
+        ):
             ans = kb().answer(plan, topic)
             if ans.silent:
                 assert ans.citation is None

@@ -1,6 +1,7 @@
 """Rasa's own checks: the training data validates without warnings, and the
 conversation test stories (tests/test_stories_*.yml) run on the trained model
 with no prediction error."""
+
 import subprocess
 
 import pytest
@@ -12,8 +13,7 @@ pytestmark = pytest.mark.slow
 
 
 def _rasa(*args, timeout=900):
-    return subprocess.run(rasa_cmd(*args), cwd=ROOT, env=service_env(), capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(rasa_cmd(*args), cwd=ROOT, env=service_env(), capture_output=True, text=True, timeout=timeout)
 
 
 def test_data_validates_with_no_warnings():
@@ -22,7 +22,16 @@ def test_data_validates_with_no_warnings():
 
 
 def test_conversation_stories_pass(trained_model, tmp_path):
-    done = _rasa("test", "core", "--model", str(trained_model), "--stories", "tests/",
-                 "--fail-on-prediction-errors", "--out", str(tmp_path / "results"))
+    done = _rasa(
+        "test",
+        "core",
+        "--model",
+        str(trained_model),
+        "--stories",
+        "tests/",
+        "--fail-on-prediction-errors",
+        "--out",
+        str(tmp_path / "results"),
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     assert "Finished evaluation" in done.stdout + done.stderr or (tmp_path / "results").exists()

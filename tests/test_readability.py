@@ -57,18 +57,18 @@ How a text is scored:
   Code 1368.02(b) prescribes its wording, so it is reproduced as the law says it and
   may not be simplified (the Help Center line beside it is the plain version).
 """
+
 from __future__ import annotations
 
 import re
 import statistics
 import string
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
 
 import pytest
 import yaml
-
-from textstat.textstat import textstatistics   # pinned in requirements.txt: not skipped if missing
+from textstat.textstat import textstatistics  # pinned in requirements.txt: not skipped if missing
 
 from bot.messages import catalog, plan_menu, plan_names
 
@@ -88,13 +88,24 @@ PRESCRIBED = {"medi_cal_grievance_rights/facts/dmhc_statement"}
 NAMES = ("/citation", "/menu")
 
 # Realistic values for each {placeholder}, per language.
-SAMPLES: Dict[str, Dict[str, str]] = {
+SAMPLES: dict[str, dict[str, str]] = {
     "en": {
-        "plan_name": "Kern Health Systems", "named_plan": "Health Net", "plan": "Kern Health Systems",
-        "plan_short": "KHS", "first_name": "Maria", "name": "Dr. Kim", "agent_name": "Rosa",
-        "reference": "SO-7K2M-9QXA", "attempt": "2", "max_attempts": "3", "number": "2",
-        "label": "You question the diagnosis", "title": "Start a request",
-        "citation": "Kern Health Systems policy 3.09-P", "section": "IV.A", "source": "42 CFR 438.402",
+        "plan_name": "Kern Health Systems",
+        "named_plan": "Health Net",
+        "plan": "Kern Health Systems",
+        "plan_short": "KHS",
+        "first_name": "Maria",
+        "name": "Dr. Kim",
+        "agent_name": "Rosa",
+        "reference": "SO-7K2M-9QXA",
+        "attempt": "2",
+        "max_attempts": "3",
+        "number": "2",
+        "label": "You question the diagnosis",
+        "title": "Start a request",
+        "citation": "Kern Health Systems policy 3.09-P",
+        "section": "IV.A",
+        "source": "42 CFR 438.402",
         "answer": "You can ask for a second opinion yourself.",
         "rule": "You can file a grievance with your plan at any time.",
         "requirement": "A second opinion needs approval. KHS decides within 7 calendar days.",
@@ -102,25 +113,50 @@ SAMPLES: Dict[str, Dict[str, str]] = {
         "next_steps": "You can make an appointment with a provider in the network.",
         "reasons": "The doctor you asked for is not in the network.",
         "pcs_text": "Please ask your doctor to send the form.",
-        "due": "Thursday, December 3, 2026 at 1:51 PM", "ack_due": "Thu Dec 3, 2026, 1:51 PM",
-        "resolve_due": "Fri Jan 1, 2027, 1:51 PM", "appointment": "Thu Dec 3, 10:00 AM",
-        "days": "2", "phone": "the Member Services number on your member ID card",
-        "last_four": "0134", "preferred_time": "weekday mornings", "body": "I can help with that.",
-        "pickup": "123 Main St, Bakersfield", "companion": "yes", "vehicle": "car or rideshare",
-        "status": "scheduled", "about": "a second-opinion request was denied",
-        "account": "My doctor will not refer me.", "expedited": "no",
-        "reason_label": "You question the diagnosis", "reason_text": "I am not sure about the surgery.",
-        "initial_provider": "Dr. Lee", "initial_specialty": "surgeon", "initial_date": "last week",
-        "initial_recommendation": "knee surgery", "requested_by_label": "you (the member)",
-        "network_label": "in your plan's network", "preferred_label": "no one in mind",
+        "due": "Thursday, December 3, 2026 at 1:51 PM",
+        "ack_due": "Thu Dec 3, 2026, 1:51 PM",
+        "resolve_due": "Fri Jan 1, 2027, 1:51 PM",
+        "appointment": "Thu Dec 3, 10:00 AM",
+        "days": "2",
+        "phone": "the Member Services number on your member ID card",
+        "last_four": "0134",
+        "preferred_time": "weekday mornings",
+        "body": "I can help with that.",
+        "pickup": "123 Main St, Bakersfield",
+        "companion": "yes",
+        "vehicle": "car or rideshare",
+        "status": "scheduled",
+        "about": "a second-opinion request was denied",
+        "account": "My doctor will not refer me.",
+        "expedited": "no",
+        "reason_label": "You question the diagnosis",
+        "reason_text": "I am not sure about the surgery.",
+        "initial_provider": "Dr. Lee",
+        "initial_specialty": "surgeon",
+        "initial_date": "last week",
+        "initial_recommendation": "knee surgery",
+        "requested_by_label": "you (the member)",
+        "network_label": "in your plan's network",
+        "preferred_label": "no one in mind",
         "urgency_label": "no",
     },
     "es": {
-        "plan_name": "Kern Health Systems", "named_plan": "Health Net", "plan": "Kern Health Systems",
-        "plan_short": "KHS", "first_name": "María", "name": "Dra. Kim", "agent_name": "Rosa",
-        "reference": "SO-7K2M-9QXA", "attempt": "2", "max_attempts": "3", "number": "2",
-        "label": "Tiene dudas sobre el diagnóstico", "title": "Pedir una segunda opinión",
-        "citation": "póliza 3.09-P de Kern Health Systems", "section": "IV.A", "source": "42 CFR 438.402",
+        "plan_name": "Kern Health Systems",
+        "named_plan": "Health Net",
+        "plan": "Kern Health Systems",
+        "plan_short": "KHS",
+        "first_name": "María",
+        "name": "Dra. Kim",
+        "agent_name": "Rosa",
+        "reference": "SO-7K2M-9QXA",
+        "attempt": "2",
+        "max_attempts": "3",
+        "number": "2",
+        "label": "Tiene dudas sobre el diagnóstico",
+        "title": "Pedir una segunda opinión",
+        "citation": "póliza 3.09-P de Kern Health Systems",
+        "section": "IV.A",
+        "source": "42 CFR 438.402",
         "answer": "Usted puede pedir una segunda opinión.",
         "rule": "Puede poner una queja con su plan en cualquier momento.",
         "requirement": "Una segunda opinión necesita aprobación. KHS decide dentro de 7 días.",
@@ -128,17 +164,31 @@ SAMPLES: Dict[str, Dict[str, str]] = {
         "next_steps": "Puede hacer una cita con un proveedor de la red.",
         "reasons": "El doctor que pidió no está en la red.",
         "pcs_text": "Pídale a su doctor que mande el formulario.",
-        "due": "jueves 3 de diciembre de 2026, 1:51 p. m.", "ack_due": "jue 3 dic 2026, 1:51 p. m.",
-        "resolve_due": "vie 1 ene 2027, 1:51 p. m.", "appointment": "jue 3 dic, 10:00 a. m.",
-        "days": "2", "phone": "el número de Servicios para Miembros de su tarjeta",
-        "last_four": "0134", "preferred_time": "en las mañanas", "body": "Le puedo ayudar con eso.",
-        "pickup": "123 Main St, Bakersfield", "companion": "sí", "vehicle": "carro o carro por aplicación",
-        "status": "programado", "about": "me negaron una segunda opinión",
-        "account": "Mi doctor no me quiere referir.", "expedited": "no",
-        "reason_label": "Tiene dudas sobre el diagnóstico", "reason_text": "No estoy seguro de la cirugía.",
-        "initial_provider": "Dr. Lee", "initial_specialty": "cirujano", "initial_date": "la semana pasada",
-        "initial_recommendation": "cirugía de rodilla", "requested_by_label": "usted (el miembro)",
-        "network_label": "en la red de su plan", "preferred_label": "nadie en particular",
+        "due": "jueves 3 de diciembre de 2026, 1:51 p. m.",
+        "ack_due": "jue 3 dic 2026, 1:51 p. m.",
+        "resolve_due": "vie 1 ene 2027, 1:51 p. m.",
+        "appointment": "jue 3 dic, 10:00 a. m.",
+        "days": "2",
+        "phone": "el número de Servicios para Miembros de su tarjeta",
+        "last_four": "0134",
+        "preferred_time": "en las mañanas",
+        "body": "Le puedo ayudar con eso.",
+        "pickup": "123 Main St, Bakersfield",
+        "companion": "sí",
+        "vehicle": "carro o carro por aplicación",
+        "status": "programado",
+        "about": "me negaron una segunda opinión",
+        "account": "Mi doctor no me quiere referir.",
+        "expedited": "no",
+        "reason_label": "Tiene dudas sobre el diagnóstico",
+        "reason_text": "No estoy seguro de la cirugía.",
+        "initial_provider": "Dr. Lee",
+        "initial_specialty": "cirujano",
+        "initial_date": "la semana pasada",
+        "initial_recommendation": "cirugía de rodilla",
+        "requested_by_label": "usted (el miembro)",
+        "network_label": "en la red de su plan",
+        "preferred_label": "nadie en particular",
         "urgency_label": "no",
     },
 }
@@ -156,7 +206,7 @@ for _lang in LANGS:
     SAMPLES[_lang].update(plan_menu=plan_menu(_lang), plan_names=plan_names(_lang))
 
 
-def placeholders(text: str) -> List[str]:
+def placeholders(text: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(text) if name]
 
 
@@ -165,13 +215,13 @@ def own_words(text: str) -> int:
     return len(re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.sub(r"\{[^}]*\}", " ", text)))
 
 
-def fill(text: str, lang: str, values: Dict[str, str]) -> str:
+def fill(text: str, lang: str, values: dict[str, str]) -> str:
     missing = [n for n in placeholders(text) if n not in values]
     assert not missing, f"no sample value for {missing}: add one to SAMPLES[{lang!r}]"
     return text.format(**values)
 
 
-def catalog_texts(lang: str) -> Iterator[Tuple[str, str]]:
+def catalog_texts(lang: str) -> Iterator[tuple[str, str]]:
     """(key, template) of every member-facing text of a catalog."""
     for key, value in catalog(lang).items():
         if key in NOT_SENTENCES or key.endswith("_format") or isinstance(value, (list, dict)):
@@ -179,7 +229,7 @@ def catalog_texts(lang: str) -> Iterator[Tuple[str, str]]:
         yield key, str(value)
 
 
-def _language_keyed(node, where: str) -> Iterator[Tuple[str, dict]]:
+def _language_keyed(node, where: str) -> Iterator[tuple[str, dict]]:
     if isinstance(node, dict):
         if any(isinstance(node.get(lang), str) for lang in LANGS):
             yield where, node
@@ -191,7 +241,7 @@ def _language_keyed(node, where: str) -> Iterator[Tuple[str, dict]]:
             yield from _language_keyed(value, f"{where}[{i}]")
 
 
-def kb_texts(lang: str) -> Iterator[Tuple[str, str, Dict[str, str]]]:
+def kb_texts(lang: str) -> Iterator[tuple[str, str, dict[str, str]]]:
     """(where, text, values) of every language-keyed KB text; {plan} is the plan's name."""
     for path in sorted(KB.glob("*.yml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -201,7 +251,7 @@ def kb_texts(lang: str) -> Iterator[Tuple[str, str, Dict[str, str]]]:
             values.update(plan=plans[0]["name"], plan_short=plans[0]["short_name"])
         seen = set()
         for where, texts in _language_keyed(doc, path.stem):
-            if where in PRESCRIBED or where.endswith(NAMES) or id(texts) in seen:     # YAML anchors say a text twice
+            if where in PRESCRIBED or where.endswith(NAMES) or id(texts) in seen:  # YAML anchors say a text twice
                 continue
             seen.add(id(texts))
             if isinstance(texts.get(lang), str):
@@ -214,7 +264,7 @@ def as_read(text: str) -> str:
     return " ".join(line if line[-1] in ".!?:" else line + "." for line in lines)
 
 
-_SCORERS: Dict[str, textstatistics] = {}
+_SCORERS: dict[str, textstatistics] = {}
 
 
 def _scorer(lang: str) -> textstatistics:
@@ -233,13 +283,13 @@ def huerta_grade(score: float) -> float:
     """A US-style grade equivalent of a Fernández Huerta score (see the docstring)."""
     if score >= HUERTA_GRADES[0][0]:
         return float(HUERTA_GRADES[0][1])
-    for (hi, g_hi), (lo, g_lo) in zip(HUERTA_GRADES, HUERTA_GRADES[1:]):
+    for (hi, g_hi), (lo, g_lo) in zip(HUERTA_GRADES, HUERTA_GRADES[1:], strict=False):
         if score >= lo:
             return g_lo + (g_hi - g_lo) * (score - lo) / (hi - lo)
     return float(HUERTA_GRADES[-1][1])
 
 
-def grade(text: str, lang: str) -> Tuple[float, float]:
+def grade(text: str, lang: str) -> tuple[float, float]:
     """(grade, raw score) of a filled text."""
     text = as_read(text)
     if lang == "en":
@@ -249,7 +299,7 @@ def grade(text: str, lang: str) -> Tuple[float, float]:
     return huerta_grade(value), value
 
 
-def scored(lang: str) -> List[Tuple[float, float, str, str]]:
+def scored(lang: str) -> list[tuple[float, float, str, str]]:
     """(grade, raw score, where, filled text) of every member-facing text of a language."""
     out = []
     for key, template in catalog_texts(lang):
@@ -268,8 +318,10 @@ def report(lang: str, rows) -> str:
     grades = [g for g, _, _, _ in rows]
     over = [r for r in rows if r[0] > MAX_GRADE]
     raw = "" if lang == "en" else f" (L {statistics.median(r for _, r, _, _ in rows):.1f})"
-    lines = [f"{lang}: {len(rows)} texts, {name}: median {statistics.median(grades):.1f}{raw}, "
-             f"{len(over)} ({100 * len(over) / len(rows):.0f}%) above grade {MAX_GRADE}"]
+    lines = [
+        f"{lang}: {len(rows)} texts, {name}: median {statistics.median(grades):.1f}{raw}, "
+        f"{len(over)} ({100 * len(over) / len(rows):.0f}%) above grade {MAX_GRADE}"
+    ]
     for g, raw, where, text in sorted(over, reverse=True):
         shown = f"grade {g:.1f}" if lang == "en" else f"grade {g:.1f} (L {raw:.1f})"
         lines.append(f"  {shown}  {where}: {' '.join(text.split())}")
@@ -279,13 +331,21 @@ def report(lang: str, rows) -> str:
 # -- the measure itself ------------------------------------------------------------------
 def test_the_scorers_tell_plain_from_hard():
     assert grade("You can ask for a second opinion. It costs you nothing.", "en")[0] < 4
-    legal = ("Utilizing this grievance procedure does not prohibit any potential legal rights or "
-             "remedies that may be available to you, including independent medical review.")
+    legal = (
+        "Utilizing this grievance procedure does not prohibit any potential legal rights or "
+        "remedies that may be available to you, including independent medical review."
+    )
     assert grade(legal, "en")[0] > 12
     assert grade("Usted puede pedir una segunda opinión. No le cuesta nada.", "es")[0] <= 6
-    assert grade("La utilización de este procedimiento administrativo no prohíbe ningún posible "
-                 "derecho o recurso legal que pudiera corresponderle, incluida la revisión "
-                 "médica independiente de las determinaciones.", "es")[0] > 12
+    assert (
+        grade(
+            "La utilización de este procedimiento administrativo no prohíbe ningún posible "
+            "derecho o recurso legal que pudiera corresponderle, incluida la revisión "
+            "médica independiente de las determinaciones.",
+            "es",
+        )[0]
+        > 12
+    )
 
 
 def test_huerta_grades_follow_the_published_bands():
@@ -295,13 +355,17 @@ def test_huerta_grades_follow_the_published_bands():
 
 
 def test_a_list_is_read_line_by_line():
-    lines = ("Your plan lists reasons for a second opinion. Some are:\n"
-             "1. You question whether a recommended surgery is needed\n"
-             "2. The tests conflict, or your doctor cannot tell what is wrong\n"
-             "3. Your treatment is not helping in a reasonable time")
-    one_sentence = ("Your plan lists reasons for a second opinion, including: you question whether a "
-                    "recommended surgery is needed; the tests conflict, or your doctor cannot tell "
-                    "what is wrong; your treatment is not helping in a reasonable time.")
+    lines = (
+        "Your plan lists reasons for a second opinion. Some are:\n"
+        "1. You question whether a recommended surgery is needed\n"
+        "2. The tests conflict, or your doctor cannot tell what is wrong\n"
+        "3. Your treatment is not helping in a reasonable time"
+    )
+    one_sentence = (
+        "Your plan lists reasons for a second opinion, including: you question whether a "
+        "recommended surgery is needed; the tests conflict, or your doctor cannot tell "
+        "what is wrong; your treatment is not helping in a reasonable time."
+    )
     assert grade(lines, "en")[0] <= MEDIAN_GRADE < MAX_GRADE < grade(one_sentence, "en")[0]
 
 
@@ -328,5 +392,7 @@ def test_median_is_at_most_grade_6(lang, capsys):
 def test_no_text_is_above_grade_8(lang):
     rows = scored(lang)
     over = [r for r in rows if r[0] > MAX_GRADE]
-    assert not over, "rewrite these in plainer words (shorter sentences, common words, " \
-                     "lists as numbered lines):\n" + report(lang, rows)
+    assert not over, (
+        "rewrite these in plainer words (shorter sentences, common words, "
+        "lists as numbered lines):\n" + report(lang, rows)
+    )

@@ -3,6 +3,7 @@ server): a crisis message at every question of every form is answered with 911/9
 first, in the member's language, then the same question comes again, and every
 answer given before is kept (checked on the opened request, ride and grievance). Also
 at the start, at the confirmation, and while the member waits for a person."""
+
 import itertools
 import re
 
@@ -10,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.messages import catalog, text
-from eval.questions import flat, template_regex
 from bot.store import session_scope
 from bot.store.models import AuditEntry, Grievance, Handoff, Ride, SecondOpinionRequest
+from eval.questions import flat, template_regex
 from tests import harness
 
 pytestmark = pytest.mark.slow
@@ -35,7 +36,7 @@ CRISES = [
 # What a member answers to each question of the forms, by a words of the question.
 ANSWERS = [
     ("What are your member ID and date of birth", "DEMO1001"),
-    ("What is your date of birth", "April 9, 1961"),       # a Spanish conversation asks which is the month in 4/9/61
+    ("What is your date of birth", "April 9, 1961"),  # a Spanish conversation asks which is the month in 4/9/61
     ("why do you want a second opinion", "i just want another doctor to look at it"),
     ("Which of these fits best", "1"),
     ("Who gave you the first opinion", "dr patel"),
@@ -59,8 +60,9 @@ ANSWERS = [
     ("What phone number should we call", "209 555 0142"),
     ("When is a good time to call you", "weekday mornings"),
 ]
-SAFETY_TEXTS = {(lang, kind): text(f"safety_{kind}", lang) for lang in ("en", "es")
-                for kind in ("mental", "overdose", "medical")}
+SAFETY_TEXTS = {
+    (lang, kind): text(f"safety_{kind}", lang) for lang in ("en", "es") for kind in ("mental", "overdose", "medical")
+}
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +75,12 @@ def assistant(trained_model, tmp_path_factory):
 def keys_of(said: str) -> set:
     """The catalog texts (either language) a message is: a question is the same question
     in English or in Spanish."""
-    return {key for lang in ("en", "es") for key, t in catalog(lang).items()
-            if isinstance(t, str) and template_regex(t).fullmatch(flat(said))}
+    return {
+        key
+        for lang in ("en", "es")
+        for key, t in catalog(lang).items()
+        if isinstance(t, str) and template_regex(t).fullmatch(flat(said))
+    }
 
 
 def keys_for(words: str) -> set:
@@ -115,25 +121,63 @@ def test_a_crisis_at_every_question_of_the_request_form_then_the_request_opens_w
     crises = itertools.cycle(CRISES)
     said, asked = walk(assistant, "safe-request", "i want a second opinion", "Reply YES to send", crises)
     assert any(re.search(r"\bSO-[A-Z0-9]{4}-[A-Z0-9]{4}\b", s) for s in said), said
-    expected = ["What are your member ID and date of birth", "What is your date of birth", "why do you want a second opinion",
-                "Which of these fits best", "Who gave you the first opinion", "What kind of doctor is",
-                "What did they diagnose or recommend", "About when did you get that opinion",
-                "Who is asking for the second opinion", "in your plan's network", "provider in mind",
-                "serious threat to your life", "Reply YES to send your request"]
+    expected = [
+        "What are your member ID and date of birth",
+        "What is your date of birth",
+        "why do you want a second opinion",
+        "Which of these fits best",
+        "Who gave you the first opinion",
+        "What kind of doctor is",
+        "What did they diagnose or recommend",
+        "About when did you get that opinion",
+        "Who is asking for the second opinion",
+        "in your plan's network",
+        "provider in mind",
+        "serious threat to your life",
+        "Reply YES to send your request",
+    ]
     assert [next(w for w in expected if asks(q, w)) for q in asked] == expected
     with session_scope(assistant.database_url) as s:
-        (request,) = s.execute(select(SecondOpinionRequest).where(
-            SecondOpinionRequest.conversation_id == "safe-request")).scalars().all()
-        assert (request.member_id, request.plan, request.reason, request.initial_provider,
-                request.initial_specialty, request.initial_recommendation, request.initial_date_text,
-                request.requested_by, request.network, request.preferred_provider, request.urgency) == (
-            "DEMO1001", "khs", "surgery_necessity", "Dr. Patel", "orthopedics", "knee replacement",
-            "about 2 weeks ago", "member", "out_of_network", "Dr. Rivera", "routine")
+        (request,) = (
+            s.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.conversation_id == "safe-request"))
+            .scalars()
+            .all()
+        )
+        assert (
+            request.member_id,
+            request.plan,
+            request.reason,
+            request.initial_provider,
+            request.initial_specialty,
+            request.initial_recommendation,
+            request.initial_date_text,
+            request.requested_by,
+            request.network,
+            request.preferred_provider,
+            request.urgency,
+        ) == (
+            "DEMO1001",
+            "khs",
+            "surgery_necessity",
+            "Dr. Patel",
+            "orthopedics",
+            "knee replacement",
+            "about 2 weeks ago",
+            "member",
+            "out_of_network",
+            "Dr. Rivera",
+            "routine",
+        )
         assert request.reason_text == "i just want another doctor to look at it"
 
     # The ride and grievance forms, in the same (verified) conversation.
-    said, asked = walk(assistant, "safe-request", "I need a ride to my second opinion appointment",
-                       "Reply YES to ask for this ride", crises)
+    said, asked = walk(
+        assistant,
+        "safe-request",
+        "I need a ride to my second opinion appointment",
+        "Reply YES to ask for this ride",
+        crises,
+    )
     assert len(asked) == 5
     said, asked = walk(assistant, "safe-request", "I want to file a grievance", "Reply YES to file it", crises)
     assert len(asked) == 4
@@ -156,12 +200,14 @@ def test_an_answer_in_the_same_message_as_the_crisis_is_not_lost(assistant):
 def test_a_crisis_during_verification_and_the_callback_is_answered_first(assistant):
     said = assistant.send("safe-verify", "is my ride booked?")
     assert "member ID" in said[-1]
-    walk_said, asked = walk(assistant, "safe-verify", "is my ride booked?", "What is your date of birth",
-                            iter(CRISES[1:3]))
+    walk_said, asked = walk(
+        assistant, "safe-verify", "is my ride booked?", "What is your date of birth", iter(CRISES[1:3])
+    )
     assert len(asked) == 2
     # Outside member-services hours a person is offered as a callback: its two questions.
-    said, asked = walk(assistant, "safe-callback", "can i talk to a real person", "good time to call",
-                       iter(CRISES[3:5]))
+    said, asked = walk(
+        assistant, "safe-callback", "can i talk to a real person", "good time to call", iter(CRISES[3:5])
+    )
     assert len(asked) == 2 and "0142" in " ".join(said)
 
 
@@ -172,29 +218,35 @@ def test_a_crisis_at_the_start_is_answered_first_with_a_way_on(assistant):
         assert said[1] == text("safety_then_choose", lang)
     with session_scope(assistant.database_url) as s:
         answers = s.execute(select(AuditEntry.detail).where(AuditEntry.action == "safety_answer")).scalars().all()
-    assert len(answers) >= len(CRISES) and all(d.split()[0] in ("suicide", "self_harm", "overdose", "medical")
-                                                for d in answers)
+    assert len(answers) >= len(CRISES) and all(
+        d.split()[0] in ("suicide", "self_harm", "overdose", "medical") for d in answers
+    )
 
 
 @pytest.fixture(scope="module")
 def staffed(trained_model, tmp_path_factory):
     """The assistant within member-services hours: a handoff waits for a person."""
     # A token that begins with "-" (1 in 64 random ones does): Rasa must still come up.
-    running = harness.start_on_sqlite(tmp_path_factory.mktemp("safety-staffed"), "staffed",
-                                      extra_env={"MEMBER_SERVICES_HOURS": "always"}, token="-dash-first-token-0123")
+    running = harness.start_on_sqlite(
+        tmp_path_factory.mktemp("safety-staffed"),
+        "staffed",
+        extra_env={"MEMBER_SERVICES_HOURS": "always"},
+        token="-dash-first-token-0123",
+    )
     yield running
     running.stop()
 
 
 def test_while_waiting_for_a_person_a_crisis_is_still_answered_and_the_conversation_flagged(staffed):
     assert "An agent will join" in " ".join(staffed.send("safe-wait", "agent please"))
-    assert staffed.send("safe-wait", "hello? anyone?") == []             # the words wait for the person
+    assert staffed.send("safe-wait", "hello? anyone?") == []  # the words wait for the person
     said = staffed.send("safe-wait", "mi hijo se tomo unas pastillas de mi mama y no despierta")
     assert said[0] == SAFETY_TEXTS[("es", "overdose")] and said[1] == text("safety_then_held", "es")
     with session_scope(staffed.database_url) as s:
         row = s.execute(select(Handoff).where(Handoff.conversation_id == "safe-wait")).scalar_one()
         assert row.crisis_category == "overdose" and row.crisis_at is not None and row.status == "waiting"
-        flagged = s.execute(select(AuditEntry).where(AuditEntry.action == "crisis_flag",
-                                                     AuditEntry.entity_key == str(row.id))).scalar_one()
+        flagged = s.execute(
+            select(AuditEntry).where(AuditEntry.action == "crisis_flag", AuditEntry.entity_key == str(row.id))
+        ).scalar_one()
         assert flagged.detail == "overdose"
-    assert "pastillas" not in staffed.log_text()                        # no message text in the logs
+    assert "pastillas" not in staffed.log_text()  # no message text in the logs

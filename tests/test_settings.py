@@ -1,5 +1,6 @@
 """Settings: one typed object read from the environment in bot/settings.py alone, each
 setting documented with its default there and in the README."""
+
 import os
 import re
 from pathlib import Path
@@ -21,8 +22,11 @@ def clean(monkeypatch):
 
 
 def test_only_bot_settings_reads_the_environment():
-    readers = [str(p.relative_to(ROOT)) for p in SOURCES
-               if re.search(r"os\.environ|getenv|from os import environ", p.read_text(encoding="utf-8"))]
+    readers = [
+        str(p.relative_to(ROOT))
+        for p in SOURCES
+        if re.search(r"os\.environ|getenv|from os import environ", p.read_text(encoding="utf-8"))
+    ]
     assert readers == ["bot/settings.py"]
 
 

@@ -2,11 +2,12 @@
 every kind of answer has at least 8 of them, it recognises every question the catalog
 asks; and a few members, by REST and by SMS, get their request opened with every
 field right (slow: the real assistant)."""
+
 import random
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, List, Set
 
 import pytest
 import yaml
@@ -28,6 +29,7 @@ def norm(phrase: str) -> str:
 
 def training_examples() -> Iterator[str]:
     """Every example in data/: NLU examples (entity marks taken out) and story user turns."""
+
     def walk(node):
         if isinstance(node, dict):
             for key, value in node.items():
@@ -42,18 +44,20 @@ def training_examples() -> Iterator[str]:
         elif isinstance(node, list):
             for item in node:
                 yield from walk(item)
+
     for path in sorted(DATA.rglob("*.yml")):
         yield from walk(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
 @lru_cache(maxsize=1)
-def member_values() -> List[dict]:
+def member_values() -> list[dict]:
     """What many simulated members say, before and after a correction."""
-    return [values(p, random.Random(p.index), corrected) for p in make_personas(120, SEED)
-            for corrected in (False, True)]
+    return [
+        values(p, random.Random(p.index), corrected) for p in make_personas(120, SEED) for corrected in (False, True)
+    ]
 
 
-def renderings(template: str) -> Set[str]:
+def renderings(template: str) -> set[str]:
     """A phrasing filled in for many simulated members, as they would say it."""
     return {filled for said in member_values() for filled in [fill(template, said)] if filled is not None}
 
@@ -88,7 +92,7 @@ def test_every_kind_of_answer_has_at_least_8_phrasings_in_each_language(lang):
     assert {path for path, _ in leaves(lang=lang)} == {path for path, _ in leaves()}
 
 
-def question_texts(key: str) -> List[str]:
+def question_texts(key: str) -> list[str]:
     out = []
     for lang in ("en", "es"):
         template = str(catalog(lang)[key])
@@ -107,7 +111,7 @@ def test_every_question_is_recognised_by_web_and_by_text(key):
 
 
 def test_what_is_not_a_request_question_is_not_taken_for_one():
-    recognised = set(patterns()) | {"ask_plan_for_question"}     # that one does ask the plan
+    recognised = set(patterns()) | {"ask_plan_for_question"}  # that one does ask the plan
     for key, template in catalog("en").items():
         if key not in recognised and isinstance(template, str):
             filled = re.sub(r"\{[^{}]*\}", "x", template)
@@ -117,7 +121,8 @@ def test_what_is_not_a_request_question_is_not_taken_for_one():
 @pytest.mark.slow
 def test_a_few_members_by_rest_and_sms_complete_with_every_field_right(trained_model, tmp_path):
     from eval.members import simulate_all, transcript
-    personas = [make_persona(i, SEED) for i in range(0, 60, 11)]       # every plan, both channels
+
+    personas = [make_persona(i, SEED) for i in range(0, 60, 11)]  # every plan, both channels
     assert {p.channel for p in personas} == {"rest", "sms"} and len({p.plan for p in personas}) == 5
     results = simulate_all(personas, SEED, tmp_path, quiet=True)
     failed = [transcript(r, SEED) for r in results if not r.all_right]

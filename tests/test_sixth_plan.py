@@ -7,6 +7,7 @@ plan is then offered in the plan question (English and Spanish), read from a mem
 words (its name, a nickname, a typo, its menu number), accepted by the API, and its own
 rules are answered (authorization, timelines) from its own entry.
 """
+
 import re
 import shutil
 from datetime import timedelta
@@ -66,7 +67,8 @@ def test_the_plan_question_offers_it_as_number_6_in_english(sixth_plan):
     assert text("ask_plan", "en") == (
         "Which health plan are you with? Reply 1 Kern Health Systems (Kern Family Health Care), 2 Health Plan of "
         "San Joaquin, 3 Mountain Valley Health Plan, 4 Partnership HealthPlan, 5 Health Net, or 6 Sierra Foothills "
-        "Health Plan.")
+        "Health Plan."
+    )
     assert text("ask_plan_for_question", "en").endswith("5 Health Net, or 6 Sierra Foothills Health Plan.")
     assert "Health Net and Sierra Foothills Health Plan. If you have another plan" in text("plan_not_served", "en")
     assert plan_number("Sierra Foothills Health Plan") == 6 and plan_number("Health Net") == 5
@@ -76,7 +78,8 @@ def test_the_plan_question_offers_it_as_number_6_in_spanish(sixth_plan):
     assert text("ask_plan", "es") == (
         "¿Cuál es su plan de salud? Conteste 1 Kern Health Systems (Kern Family Health Care), 2 Health Plan of "
         "San Joaquin, 3 Mountain Valley Health Plan, 4 Partnership HealthPlan, 5 Health Net o 6 Sierra Foothills "
-        "Health Plan.")
+        "Health Plan."
+    )
     assert text("ask_plan_for_question", "es").endswith("5 Health Net o 6 Sierra Foothills Health Plan.")
     assert "Health Net y Sierra Foothills Health Plan. Si tiene otro plan" in text("plan_not_served", "es")
 
@@ -87,11 +90,23 @@ async def test_a_rights_question_without_a_plan_offers_it(sixth_plan):
 
 
 # -- parsed -----------------------------------------------------------------------------
-@pytest.mark.parametrize("words,plan", [
-    ("im with sierra foothills", SIXTH), ("Sierra Foothills Health Plan", SIXTH), ("sfhp", SIXTH),
-    ("my plan is SFHP", SIXTH), ("sierra fothills helth plan", SIXTH), ("6", SIXTH), ("#6", SIXTH),
-    ("1", "khs"), ("2", "hpsj"), ("5", "health_net"), ("kern family", "khs"), ("7", None),
-])
+@pytest.mark.parametrize(
+    "words,plan",
+    [
+        ("im with sierra foothills", SIXTH),
+        ("Sierra Foothills Health Plan", SIXTH),
+        ("sfhp", SIXTH),
+        ("my plan is SFHP", SIXTH),
+        ("sierra fothills helth plan", SIXTH),
+        ("6", SIXTH),
+        ("#6", SIXTH),
+        ("1", "khs"),
+        ("2", "hpsj"),
+        ("5", "health_net"),
+        ("kern family", "khs"),
+        ("7", None),
+    ],
+)
 def test_a_members_words_name_it(sixth_plan, words, plan):
     assert nlp.find_plan(words) == plan
 
@@ -110,8 +125,14 @@ def test_its_names_are_not_plan_words_without_it():
 
 @pytest.mark.parametrize("answer", ["6", "sierra foothills", "sfhp"])
 async def test_the_request_form_takes_it(sixth_plan, answer):
-    t = tracker(answer, "inform_plan", sender=f"sixth-form-{answer}", set_this_turn={"plan": answer},
-                requested_slot="plan", active_loop=FORM)
+    t = tracker(
+        answer,
+        "inform_plan",
+        sender=f"sixth-form-{answer}",
+        set_this_turn={"plan": answer},
+        requested_slot="plan",
+        active_loop=FORM,
+    )
     domain = {"forms": {FORM: {"required_slots": ["plan"]}}, "slots": {}}
     _, events = await run(ValidateSecondOpinionForm(), t, domain)
     assert slots_set(events)["plan"] == SIXTH
@@ -123,11 +144,13 @@ def client(sixth_plan, monkeypatch, tmp_path):
     """The API on a database of its own: records of a plan the other tests' knowledge
     base does not have must not reach their listings."""
     from bot.store import migrate
+
     url = f"sqlite:///{tmp_path / 'sixth.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     migrate(url)
     monkeypatch.setenv("STAFF_API_TOKEN", TOKEN)
     from bot.web.app import create_app
+
     return TestClient(create_app())
 
 
@@ -140,15 +163,24 @@ def test_the_api_accepts_documents_and_returns_it(client):
     assert SIXTH in schema["MemberIn"]["properties"]["plan"]["enum"]
     assert SIXTH in schema["RequestOut"]["properties"]["plan"]["enum"]
 
-    draft = RequestDraft(plan=SIXTH, reason="not_improving", reason_text="my back is not getting better",
-                         initial_provider="Dr. Gomez", initial_specialty="orthopedics",
-                         initial_recommendation="more physical therapy", initial_date_text="in march",
-                         initial_date=None, requested_by="member", network="out_of_network",
-                         preferred_provider=None, urgency="urgent")
+    draft = RequestDraft(
+        plan=SIXTH,
+        reason="not_improving",
+        reason_text="my back is not getting better",
+        initial_provider="Dr. Gomez",
+        initial_specialty="orthopedics",
+        initial_recommendation="more physical therapy",
+        initial_date_text="in march",
+        initial_date=None,
+        requested_by="member",
+        network="out_of_network",
+        preferred_provider=None,
+        urgency="urgent",
+    )
     opened = open_request(draft, "sixth-plan-api", "rest", member_id="SFHP0001")
     body = client.get(f"/api/requests/{opened.reference}", headers=AUTH).json()
     assert body["plan"] == SIXTH and body["authorization_required"] is True
-    assert opened.decision_due_at - opened.received_at == timedelta(hours=48)      # its own 48 hours
+    assert opened.decision_due_at - opened.received_at == timedelta(hours=48)  # its own 48 hours
 
 
 # -- answered from its own entry ------------------------------------------------------------
@@ -156,7 +188,9 @@ def test_its_rules_come_from_its_own_entry(sixth_plan):
     authorization = sixth_plan.answer(SIXTH, "authorization")
     assert "without prior authorization" in authorization.text
     assert (authorization.citation.label, authorization.citation.section) == (
-        "Sierra Foothills Health Plan policy UM-07", "II.C")
+        "Sierra Foothills Health Plan policy UM-07",
+        "II.C",
+    )
     inside = sixth_plan.requirement(SIXTH, "in_network", "routine")
     assert not inside.authorization_required and inside.timeline.kind == "none"
     urgent = sixth_plan.requirement(SIXTH, "out_of_network", "urgent")
@@ -167,14 +201,16 @@ def test_its_rules_come_from_its_own_entry(sixth_plan):
 
 
 async def test_a_member_who_names_it_is_answered_from_its_policy(sixth_plan):
-    said, events = await run(ActionAnswerRights(), tracker("im with sierra foothills, do i need approval?",
-                                                           "ask_authorization"))
+    said, events = await run(
+        ActionAnswerRights(), tracker("im with sierra foothills, do i need approval?", "ask_authorization")
+    )
     assert "without prior authorization" in said and "Sierra Foothills Health Plan policy UM-07" in said
     assert slots_set(events)["plan"] == SIXTH
     said, _ = await run(ActionAnswerRights(), tracker("how long does it take?", "ask_timeline", slots={"plan": SIXTH}))
     assert "48 hours" in said and "4 business days" in said
-    said, events = await run(ActionAnswerRights(), tracker("6", "inform_plan", slots={"pending_topic": "report"},
-                                                           language="es"))
+    said, events = await run(
+        ActionAnswerRights(), tracker("6", "inform_plan", slots={"pending_topic": "report"}, language="es")
+    )
     assert "10 días calendario" in said and "póliza UM-07 de Sierra Foothills Health Plan" in said
     assert slots_set(events)["plan"] == SIXTH
 
@@ -196,6 +232,7 @@ def test_every_quote_of_the_sixth_plan_is_in_its_source(sixth_plan):
 
 def test_its_texts_are_in_both_languages_with_the_same_placeholders_and_numbers():
     import yaml
+
     for where, texts in language_texts(yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8")), PLAN_FILE.stem):
         assert set(texts) >= {"en", "es"}, where
         assert placeholders(texts["es"]) == placeholders(texts["en"]), where

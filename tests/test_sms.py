@@ -2,6 +2,7 @@
 outbound texts through (a local stand-in for) Twilio's REST API. The assistant behind
 the gateway is replaced here by a recorded exchange; the full SMS conversation with
 the real assistant is in test_end_to_end.py."""
+
 import asyncio
 import time
 from types import SimpleNamespace
@@ -12,10 +13,16 @@ from fastapi.testclient import TestClient
 from bot.web import live, sms
 from tests.sms_helpers import PATH, FakeTwilio, signed, sms_env, texts_of
 
-ASSISTANT_SAID = [{"text": "Hi, I'm the Second Opinion Assistant."},
-                  {"text": "What would you like to do?",
-                   "buttons": [{"title": "Ask about my rights", "payload": "/ask_rights_overview"},
-                               {"title": "Start a request", "payload": "/request_second_opinion"}]}]
+ASSISTANT_SAID = [
+    {"text": "Hi, I'm the Second Opinion Assistant."},
+    {
+        "text": "What would you like to do?",
+        "buttons": [
+            {"title": "Ask about my rights", "payload": "/ask_rights_overview"},
+            {"title": "Start a request", "payload": "/request_second_opinion"},
+        ],
+    },
+]
 
 
 @pytest.fixture()
@@ -26,7 +33,9 @@ def gateway(monkeypatch):
     async def ask(sender, message, channel):
         received.append((sender, message))
         return ASSISTANT_SAID
+
     from bot.web.app import create_app
+
     with TestClient(create_app(assistant=SimpleNamespace(ask=ask))) as client:
         client.received = received
         yield client
@@ -131,13 +140,14 @@ def test_a_5000_character_message_gets_an_answer_in_pieces_under_1600(gateway, m
     async def ask(sender, message, channel):
         gateway.received.append((sender, message))
         return [{"text": long_reply}]
+
     gateway.app.state.assistant = SimpleNamespace(ask=ask)
     r = post(gateway, "x" * 10 + " my story " * 500)
     assert r.status_code == 200
     pieces = texts_of(r.text)
     assert all(len(p) <= 1600 for p in pieces) and len(pieces) >= 3
-    assert " ".join(pieces[1:]).replace("  ", " ") .endswith("Sentence number 199 of a long answer.")
-    assert len(gateway.received[-1][1]) >= 5000          # the member's words reach the assistant whole
+    assert " ".join(pieces[1:]).replace("  ", " ").endswith("Sentence number 199 of a long answer.")
+    assert len(gateway.received[-1][1]) >= 5000  # the member's words reach the assistant whole
 
 
 def test_split_message_keeps_sentences_whole():
@@ -154,18 +164,23 @@ def test_a_late_reply_goes_out_through_twilio_rest(monkeypatch):
     async def slow_ask(sender, message, channel):
         await asyncio.sleep(0.5)
         return [{"text": "Here is the answer that took a while."}]
+
     from bot.web.app import create_app
+
     try:
         with TestClient(create_app(assistant=SimpleNamespace(ask=slow_ask))) as client:
             first = texts_of(post(client, "how much does it cost?", phone="+15595550456").text)
-            assert first == [t for t in first if "not encrypted" in t]    # only the notice, now
+            assert first == [t for t in first if "not encrypted" in t]  # only the notice, now
             deadline = time.monotonic() + 10
             while not fake.sent and time.monotonic() < deadline:
                 time.sleep(0.05)
         (sent,) = fake.sent
         assert sent["path"] == "/2010-04-01/Accounts/ACtest/Messages.json"
-        assert (sent["To"], sent["From"], sent["Body"]) == ("+15595550456", "+15550001111",
-                                                            "Here is the answer that took a while.")
+        assert (sent["To"], sent["From"], sent["Body"]) == (
+            "+15595550456",
+            "+15550001111",
+            "Here is the answer that took a while.",
+        )
     finally:
         fake.close()
 
@@ -177,11 +192,11 @@ def test_choices_texted_after_a_handoff_are_the_ones_the_numbers_answer(gateway,
     monkeypatch.setenv("TWILIO_API_BASE", fake.url)
     phone = "+15595550321"
     try:
-        post(gateway, "hi", phone=phone)                        # 1: rights overview, 2: a request
-        view = SimpleNamespace(channel="sms", reply_to=phone,
-                               conversation_id=sms.conversation_id(phone, "test-id-key"))
-        back = [{"text": "You're back with the assistant.",
-                 "buttons": [{"title": "Book a ride", "payload": "/ask_ride"}]}]
+        post(gateway, "hi", phone=phone)  # 1: rights overview, 2: a request
+        view = SimpleNamespace(channel="sms", reply_to=phone, conversation_id=sms.conversation_id(phone, "test-id-key"))
+        back = [
+            {"text": "You're back with the assistant.", "buttons": [{"title": "Book a ride", "payload": "/ask_ride"}]}
+        ]
         gateway.portal.call(live.assistant_said, gateway.app, view, back)
         deadline = time.monotonic() + 10
         while not fake.sent and time.monotonic() < deadline:

@@ -1,6 +1,7 @@
 """Todo en español, with the real assistant (trained model, REST channel, action server):
 a member who writes in Spanish is answered in Spanish from then on, through to a
 reference number; a crisis gets 911/988 in Spanish; "English please" switches back."""
+
 import pytest
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 # A Spanish-speaking member's answers, by the catalog question (Spanish) they answer.
 ANSWERS = [
-    ("ask_member_id", "DEMO2002 2/12/1975"),           # day first: which is the month? asked
+    ("ask_member_id", "DEMO2002 2/12/1975"),  # day first: which is the month? asked
     ("ask_dob", "2 de diciembre de 1975"),
     ("ask_reason_text", "mi doctor me quiere operar de la vesícula y no estoy segura si lo necesito"),
     ("ask_reason_choices", "1"),
@@ -57,8 +58,11 @@ def test_a_spanish_speaking_member_opens_a_request_in_spanish(assistant):
     joined = " ".join(said)
     assert "SO-" in joined and text("request_opened", "es").split("{")[0] in joined, said
     with session_scope(assistant.database_url) as s:
-        (row,) = s.execute(select(SecondOpinionRequest).where(
-            SecondOpinionRequest.conversation_id == sender)).scalars().all()
+        (row,) = (
+            s.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.conversation_id == sender))
+            .scalars()
+            .all()
+        )
         assert (row.reason, row.urgency, row.network) == ("surgery_necessity", "routine", "in_network")
 
 
@@ -67,7 +71,9 @@ def test_spanglish_is_spanish(assistant):
     assert text("ask_member_id", "es") in said[-1], said
 
 
-@pytest.mark.parametrize("message,number", [("quiero morirme", "988"), ("me duele el pecho y no puedo respirar", "911")])
+@pytest.mark.parametrize(
+    "message,number", [("quiero morirme", "988"), ("me duele el pecho y no puedo respirar", "911")]
+)
 def test_a_crisis_in_spanish_gets_911_or_988_first_in_spanish(assistant, message, number):
     said = assistant.send(f"es-crisis-{number}", message)
     assert number in said[0][:160] and ("llame" in said[0].lower() or "Llame" in said[0]), said
@@ -115,10 +121,12 @@ def test_a_whole_request_by_sms_in_spanish_with_ayuda_and_parar(assistant, monke
 
     from bot.web.app import create_app
     from tests.sms_helpers import PATH, signed, sms_env, texts_of
+
     sms_env(monkeypatch, RASA_URL=assistant.url, SMS_REPLY_TIMEOUT="60")
     monkeypatch.setenv("DATABASE_URL", assistant.database_url)
     phone = "+15595550191"
     with TestClient(create_app()) as gateway:
+
         def sms(body):
             params, headers = signed(body, phone=phone)
             r = gateway.post(PATH, data=params, headers=headers)
@@ -144,8 +152,19 @@ def test_a_whole_request_by_sms_in_spanish_with_ayuda_and_parar(assistant, monke
         assert sms("PARAR") == [text("sms_stopped", "es")]
         assert sms("hola?") == []
     with session_scope(assistant.database_url) as s:
-        rows = s.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.member_id == "DEMO4004",
-                                                           SecondOpinionRequest.channel == "sms")).scalars().all()
+        rows = (
+            s.execute(
+                select(SecondOpinionRequest).where(
+                    SecondOpinionRequest.member_id == "DEMO4004", SecondOpinionRequest.channel == "sms"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert len(rows) == 1
     assert (rows[0].reason, rows[0].network, rows[0].requested_by, rows[0].language) == (
-        "surgery_necessity", "out_of_network", "member", "es")
+        "surgery_necessity",
+        "out_of_network",
+        "member",
+        "es",
+    )

@@ -2,6 +2,7 @@
 birth counted per member ID across conversations and sources, locks an agent lifts in
 the console, a back-off between tries, verified conversations that expire or end on
 start over, and actions that trust none of the tracker's verification slots."""
+
 import re
 from datetime import timedelta
 
@@ -22,14 +23,30 @@ from tests.actions_helpers import run, slots_set, tracker
 
 FORM = "second_opinion_form"
 DOMAIN = {"forms": {FORM: {"required_slots": list(FORM_SLOTS)}}, "slots": {}}
-RIGHT = "4/9/1961"                       # DEMO1001's date of birth
+RIGHT = "4/9/1961"  # DEMO1001's date of birth
 PASSWORD = "locks test password"
-ANSWERS = dict(reason_text="my surgeon wants to replace my knee and im not sure", reason="surgery_necessity",
-               initial_provider="Dr. Patel", initial_specialty="orthopedics", initial_recommendation="knee replacement",
-               initial_date="last month", requested_by="member", network="in_network", preferred_provider="none",
-               urgency="routine", confirmed="yes")
-FORGED = dict(verified=True, member_id="DEMO1001", member_plan="khs", plan="khs", dob="verified",
-              verify_failures=0, verification_locked=False)
+ANSWERS = dict(
+    reason_text="my surgeon wants to replace my knee and im not sure",
+    reason="surgery_necessity",
+    initial_provider="Dr. Patel",
+    initial_specialty="orthopedics",
+    initial_recommendation="knee replacement",
+    initial_date="last month",
+    requested_by="member",
+    network="in_network",
+    preferred_provider="none",
+    urgency="routine",
+    confirmed="yes",
+)
+FORGED = dict(
+    verified=True,
+    member_id="DEMO1001",
+    member_plan="khs",
+    plan="khs",
+    dob="verified",
+    verify_failures=0,
+    verification_locked=False,
+)
 
 
 class Clock:
@@ -61,8 +78,15 @@ def wrong(n):
 
 async def give_dob(dob, sender, member_id="DEMO1001", source=None, slots=None):
     """The member answers the date-of-birth question; (everything said, slots set)."""
-    t = tracker(dob, "inform", sender=sender, slots={"member_id": member_id, **(slots or {})},
-                set_this_turn={"dob": dob}, requested_slot="dob", active_loop=FORM)
+    t = tracker(
+        dob,
+        "inform",
+        sender=sender,
+        slots={"member_id": member_id, **(slots or {})},
+        set_this_turn={"dob": dob},
+        requested_slot="dob",
+        active_loop=FORM,
+    )
     if source:
         t.latest_message["metadata"] = {"source": source}
     said, events = await run(ValidateSecondOpinionForm(), t, DOMAIN)
@@ -92,8 +116,13 @@ def stored(model, sender):
 
 
 async def test_guesses_from_many_conversations_lock_the_member_id_everywhere(database, clock):
-    guesses = [("web-a", "203.0.113.1"), ("web-a", "203.0.113.1"), ("web-b", "203.0.113.2"), ("sms-c", None),
-               ("web-d", "203.0.113.3")]
+    guesses = [
+        ("web-a", "203.0.113.1"),
+        ("web-a", "203.0.113.1"),
+        ("web-b", "203.0.113.2"),
+        ("sms-c", None),
+        ("web-d", "203.0.113.3"),
+    ]
     for n, (sender, source) in enumerate(guesses):
         clock.advance(minutes=3)
         said, slots = await give_dob(wrong(n), sender, source=source)
@@ -140,6 +169,7 @@ async def test_the_lock_lifts_by_itself_after_the_lock_period(database, clock):
 def console(database):
     from bot.web import locks
     from bot.web.app import create_app
+
     agents.create_agent("lock.agent", "Lock Agent", PASSWORD)
     app = create_app()
     if not any(getattr(r, "path", "") == "/console/locks" for r in app.routes):
@@ -163,8 +193,10 @@ async def test_an_agent_unlocks_with_a_reason_and_the_member_can_verify(console,
     assert console.post("/console/locks/unlock", data={"member_id": "DEMO1001", "reason": "x"}).status_code == 403
     r = console.post("/console/locks/unlock", data={"csrf": token, "member_id": "DEMO1001", "reason": " "})
     assert "Give the reason" in r.text and verification.locked_member_ids() == ["DEMO1001"]
-    r = console.post("/console/locks/unlock", data={"csrf": token, "member_id": "demo-1001",
-                                                    "reason": "called back at the number on file, dob 4/9/1961"})
+    r = console.post(
+        "/console/locks/unlock",
+        data={"csrf": token, "member_id": "demo-1001", "reason": "called back at the number on file, dob 4/9/1961"},
+    )
     assert "Unlocked DEMO1001" in r.text and verification.locked_member_ids() == []
     (entry,) = audit_rows("verify_unlocked", "DEMO1001")
     assert entry.actor == "agent:lock.agent" and "called back at the number on file" in entry.detail
@@ -177,12 +209,18 @@ async def test_an_agent_unlocks_with_a_reason_and_the_member_can_verify(console,
 def test_the_locks_page_needs_a_signed_in_agent(database):
     from bot.web import locks
     from bot.web.app import create_app
+
     app = create_app()
     app.include_router(locks.router)
     with TestClient(app, base_url="http://127.0.0.1") as client:
-        for r in (client.get("/console/locks", follow_redirects=False),
-                  client.post("/console/locks/unlock", data={"csrf": "x", "member_id": "DEMO1001", "reason": "r"},
-                              follow_redirects=False)):
+        for r in (
+            client.get("/console/locks", follow_redirects=False),
+            client.post(
+                "/console/locks/unlock",
+                data={"csrf": "x", "member_id": "DEMO1001", "reason": "r"},
+                follow_redirects=False,
+            ),
+        ):
             assert (r.status_code, r.headers["location"]) == (303, "/console/login")
 
 
@@ -191,7 +229,7 @@ def test_the_locks_page_needs_a_signed_in_agent(database):
 
 async def test_the_back_off_refuses_a_try_too_soon_from_one_source(database, clock):
     source = "203.0.113.50"
-    for n in range(verification.BACKOFF_FREE_FAILURES + 1):   # different IDs and conversations, one source
+    for n in range(verification.BACKOFF_FREE_FAILURES + 1):  # different IDs and conversations, one source
         assert verification.attempt(f"ZZ{n}00000", wrong(n), f"web-src-{n}", source).status == verification.WRONG
     too_soon = verification.attempt("DEMO1001", RIGHT, "web-src-right", source)
     assert (too_soon.status, too_soon.wait_seconds) == (verification.WAIT, 2)
@@ -201,11 +239,11 @@ async def test_the_back_off_refuses_a_try_too_soon_from_one_source(database, clo
     assert verification.attempt("DEMO1001", RIGHT, "web-src-right", source).status == verification.VERIFIED
     assert verification.attempt("ZZ900000", wrong(9), "web-src-9", source).status == verification.WRONG
     clock.advance(seconds=3)
-    assert verification.attempt("ZZ910000", wrong(9), "web-src-10", source).wait_seconds == 1   # doubled: 4 s
+    assert verification.attempt("ZZ910000", wrong(9), "web-src-10", source).wait_seconds == 1  # doubled: 4 s
     for n in range(10):
         clock.advance(minutes=2)
         verification.attempt(f"ZY{n}00000", wrong(n), f"web-src-many-{n}", source)
-    assert verification.attempt("ZX000000", wrong(1), "web-src-last", source).wait_seconds == 60   # capped
+    assert verification.attempt("ZX000000", wrong(1), "web-src-last", source).wait_seconds == 60  # capped
 
 
 async def test_a_person_retyping_a_date_is_not_slowed(database, clock):
@@ -233,14 +271,37 @@ async def test_an_unknown_id_and_a_wrong_date_get_the_same_words(database, clock
 
 
 async def test_a_forged_tracker_gets_nothing_opened(database):
-    ride = transport.request_ride(transport.RideDraft(plan="khs", pickup_address="1 Main St, Bakersfield",
-                                                      companion=False, mobility="walks", appointment_at=None,
-                                                      appointment_text="not yet"), "web-real", "DEMO1001", None)
-    slots = {**FORGED, **ANSWERS, "grievance_about": "other", "grievance_text": "nobody called me",
-             "grievance_expedited": "no", "grievance_confirmed": "yes", "ride_pickup": "9 Elm St, Bakersfield",
-             "ride_companion": "no", "ride_mobility": "walks", "ride_appointment": "not yet"}
-    for action, extra in ((ActionOpenRequest(), {}), (ActionRequestRide(), {}), (ActionFileGrievance(), {}),
-                          (ActionRideLookup(), {"pending_action": "ride_status"})):
+    ride = transport.request_ride(
+        transport.RideDraft(
+            plan="khs",
+            pickup_address="1 Main St, Bakersfield",
+            companion=False,
+            mobility="walks",
+            appointment_at=None,
+            appointment_text="not yet",
+        ),
+        "web-real",
+        "DEMO1001",
+        None,
+    )
+    slots = {
+        **FORGED,
+        **ANSWERS,
+        "grievance_about": "other",
+        "grievance_text": "nobody called me",
+        "grievance_expedited": "no",
+        "grievance_confirmed": "yes",
+        "ride_pickup": "9 Elm St, Bakersfield",
+        "ride_companion": "no",
+        "ride_mobility": "walks",
+        "ride_appointment": "not yet",
+    }
+    for action, extra in (
+        (ActionOpenRequest(), {}),
+        (ActionRequestRide(), {}),
+        (ActionFileGrievance(), {}),
+        (ActionRideLookup(), {"pending_action": "ride_status"}),
+    ):
         said, events = await run(action, tracker("yes", "affirm", sender="forged", slots={**slots, **extra}))
         assert "can't open a request before I have verified" in said and ride.reference not in said
         assert not {"request_reference"} & set(slots_set(events))
@@ -251,7 +312,7 @@ async def test_a_forged_tracker_gets_nothing_opened(database):
 
 async def test_a_verified_member_cannot_act_as_another_by_changing_the_slot(database, clock):
     await give_dob("12/2/1975", "web-swap", member_id="DEMO2002")
-    slots = {**FORGED, **ANSWERS}                              # says DEMO1001 / Kern
+    slots = {**FORGED, **ANSWERS}  # says DEMO1001 / Kern
     said, events = await run(ActionOpenRequest(), tracker("yes", "affirm", sender="web-swap", slots=slots))
     (row,) = stored(SecondOpinionRequest, "web-swap")
     assert (row.member_id, row.plan) == ("DEMO2002", "hpsj")
@@ -263,15 +324,16 @@ async def test_a_verified_member_cannot_act_as_another_by_changing_the_slot(data
 async def test_verification_belongs_to_one_conversation_and_expires_when_idle(database, clock):
     said, slots = await give_dob(RIGHT, "web-idle")
     assert slots["verified"] is True and verification.verified_member("web-other-tab") is None
-    for _ in range(3):                                          # activity keeps it
+    for _ in range(3):  # activity keeps it
         clock.advance(minutes=verification.IDLE_EXPIRY.total_seconds() / 60 - 5)
         assert verification.verified_member("web-idle").member_id == "DEMO1001"
     clock.advance(minutes=verification.IDLE_EXPIRY.total_seconds() / 60 + 1)
     assert verification.verified_member("web-idle") is None
-    said, events = await run(ActionOpenRequest(), tracker("yes", "affirm", sender="web-idle",
-                                                          slots={**FORGED, **ANSWERS}))
+    said, events = await run(
+        ActionOpenRequest(), tracker("yes", "affirm", sender="web-idle", slots={**FORGED, **ANSWERS})
+    )
     assert "can't open a request before I have verified" in said and stored(SecondOpinionRequest, "web-idle") == []
-    said, slots = await give_dob("verified", "web-idle", slots=FORGED)     # a form starting: asked again
+    said, slots = await give_dob("verified", "web-idle", slots=FORGED)  # a form starting: asked again
     assert slots["dob"] is None
 
 
@@ -291,8 +353,9 @@ async def test_a_member_an_agent_verified_stays_verified_after_hand_back_until_s
     hid = handoff.open_handoff("web-agent", "web", "khs", "asked", {}, [])
     handoff.claim(hid, "maria", "Maria")
     assert verification.verified_member("web-agent") is None
-    handoff.set_agent_slots(hid, "maria", verified=True, member_id="DEMO1001", member_plan="khs", plan="khs",
-                            dob="verified")
+    handoff.set_agent_slots(
+        hid, "maria", verified=True, member_id="DEMO1001", member_plan="khs", plan="khs", dob="verified"
+    )
     handoff.hand_back(hid, "maria")
     assert verification.verified_member("web-agent").member_id == "DEMO1001"
     await run(ActionStartOver(), tracker("start over", "start_over", sender="web-agent"))
@@ -311,25 +374,44 @@ def test_migration_0007_goes_down_and_up(database):
 
 
 async def test_member_id_and_date_of_birth_in_one_message_verify_at_once(database, clock):
-    t = tracker("my id is DEMO2002 and i was born 12/2/1975", "inform", sender="web-both",
-                set_this_turn={"member_id": "my id is DEMO2002 and i was born 12/2/1975"},
-                requested_slot="member_id", active_loop=FORM)
+    t = tracker(
+        "my id is DEMO2002 and i was born 12/2/1975",
+        "inform",
+        sender="web-both",
+        set_this_turn={"member_id": "my id is DEMO2002 and i was born 12/2/1975"},
+        requested_slot="member_id",
+        active_loop=FORM,
+    )
     said, events = await run(ValidateSecondOpinionForm(), t, DOMAIN)
     slots = slots_set(events)
     assert "You're verified" in said and slots["verified"] is True and slots["member_id"] == "DEMO2002"
 
 
 async def test_a_wrong_date_given_with_the_member_id_counts_as_a_try_and_asks_both_again(database, clock):
-    t = tracker("DEMO2002 1/1/1950", "inform", sender="web-both-wrong", set_this_turn={"member_id": "DEMO2002 1/1/1950"},
-                requested_slot="member_id", active_loop=FORM)
+    t = tracker(
+        "DEMO2002 1/1/1950",
+        "inform",
+        sender="web-both-wrong",
+        set_this_turn={"member_id": "DEMO2002 1/1/1950"},
+        requested_slot="member_id",
+        active_loop=FORM,
+    )
     said, events = await run(ValidateSecondOpinionForm(), t, DOMAIN)
     slots = slots_set(events)
     assert "don't match" in said and slots["member_id"] is None and slots["verify_failures"] == 1
 
 
 async def test_a_member_whose_record_says_spanish_is_answered_in_spanish_unless_they_wrote_otherwise(database, clock):
-    t = tracker("4/9/1961", "inform", sender="web-record-es", slots={"member_id": "DEMO1001"},
-                set_this_turn={"dob": "4/9/1961"}, requested_slot="dob", active_loop=FORM, language=None)
+    t = tracker(
+        "4/9/1961",
+        "inform",
+        sender="web-record-es",
+        slots={"member_id": "DEMO1001"},
+        set_this_turn={"dob": "4/9/1961"},
+        requested_slot="dob",
+        active_loop=FORM,
+        language=None,
+    )
     said, events = await run(ValidateSecondOpinionForm(), t, DOMAIN)
     assert said.startswith("Gracias, Maria") and slots_set(events)["language"] == "es"
     said, _ = await give_dob("4/9/1961", "web-record-es-but-english")
@@ -337,8 +419,16 @@ async def test_a_member_whose_record_says_spanish_is_answered_in_spanish_unless_
 
 
 async def test_in_spanish_a_date_that_reads_both_ways_is_asked_with_the_month_in_words(database, clock):
-    t = tracker("2/12/1975", "inform", sender="web-es-dob", slots={"member_id": "DEMO2002", "language": "es"},
-                set_this_turn={"dob": "2/12/1975"}, requested_slot="dob", active_loop=FORM, language="es")
+    t = tracker(
+        "2/12/1975",
+        "inform",
+        sender="web-es-dob",
+        slots={"member_id": "DEMO2002", "language": "es"},
+        set_this_turn={"dob": "2/12/1975"},
+        requested_slot="dob",
+        active_loop=FORM,
+        language="es",
+    )
     said, events = await run(ValidateSecondOpinionForm(), t, DOMAIN)
     assert "mes con letras" in said and slots_set(events)["dob"] is None
     assert verification.verified_member("web-es-dob") is None

@@ -1,6 +1,7 @@
 """The gateway's web surface: security headers, no inline script, member text that can
 never be a Rasa command, strict API input, the API schema behind the staff token, and
 a web chat that answers a bad frame with an error and stays open."""
+
 import json
 import re
 import uuid
@@ -33,7 +34,9 @@ def app(monkeypatch):
         if channel == "sms":
             return [{"text": "assistant answer"}]
         return [{"text": "assistant answer", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]
+
     from bot.web.app import create_app
+
     application = create_app(assistant=SimpleNamespace(ask=ask))
     application.asked = asked
     return application
@@ -47,16 +50,30 @@ def client(app):
 
 # -- headers ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path,private", [
-    ("/", False), ("/static/chat.js", False), ("/healthz", False), ("/no-such-page", False),
-    ("/console/login", True), ("/console", True), ("/api/requests", True), ("/api/requests/SO-AAAA-BBBB", True)])
+
+@pytest.mark.parametrize(
+    "path,private",
+    [
+        ("/", False),
+        ("/static/chat.js", False),
+        ("/healthz", False),
+        ("/no-such-page", False),
+        ("/console/login", True),
+        ("/console", True),
+        ("/api/requests", True),
+        ("/api/requests/SO-AAAA-BBBB", True),
+    ],
+)
 @pytest.mark.parametrize("auth", [{}, AUTH])
 def test_every_response_carries_the_security_headers(client, path, private, auth):
     r = client.get(path, headers=auth, follow_redirects=False)
     assert r.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert "script-src 'self';" in CONTENT_SECURITY_POLICY and "unsafe-inline" not in CONTENT_SECURITY_POLICY
     assert (r.headers["x-content-type-options"], r.headers["referrer-policy"], r.headers["x-frame-options"]) == (
-        "nosniff", "no-referrer", "DENY")
+        "nosniff",
+        "no-referrer",
+        "DENY",
+    )
     assert (r.headers.get("cache-control") == "no-store") == private, path
 
 
@@ -64,6 +81,7 @@ def test_a_server_error_carries_them_too(app):
     @app.get("/boom")
     def boom():
         raise RuntimeError("boom")
+
     r = TestClient(app, raise_server_exceptions=False).get("/boom")
     assert r.status_code == 500 and r.headers["x-frame-options"] == "DENY"
     assert r.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
@@ -81,10 +99,22 @@ def test_no_page_has_inline_script_or_style():
 
 # -- member text never reaches Rasa as a command ------------------------------------------
 
-@pytest.mark.parametrize("raw,expected", [
-    (" /restart", "restart"), ('\t/greet{"plan":"khs"}', 'greet{"plan":"khs"}'), ("/ /greet", "greet"),
-    ("// \n / /restart  ", "restart"), ("/", ""), ("  ", ""), (None, ""), ("a/b", "a/b"), ("x\x00y", "xy"),
-    ("\ud800hi", "?hi")])
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        (" /restart", "restart"),
+        ('\t/greet{"plan":"khs"}', 'greet{"plan":"khs"}'),
+        ("/ /greet", "greet"),
+        ("// \n / /restart  ", "restart"),
+        ("/", ""),
+        ("  ", ""),
+        (None, ""),
+        ("a/b", "a/b"),
+        ("x\x00y", "xy"),
+        ("\ud800hi", "?hi"),
+    ],
+)
 def test_as_member_text(raw, expected):
     assert as_member_text(raw) == expected
 
@@ -134,15 +164,26 @@ def test_sms_sends_no_command_to_rasa(app, client, text):
 
 # -- the web chat socket ---------------------------------------------------------------
 
+
 def test_bad_frames_get_an_error_and_the_chat_goes_on(app, client):
     with client.websocket_connect("/ws/chat") as ws:
         ws.send_json({"type": "message", "id": "early", "text": "hi"})
-        assert ws.receive_json()["type"] == "error"                     # before hello
+        assert ws.receive_json()["type"] == "error"  # before hello
         hello(ws)
-        for bad in ("not json", "[1, 2]", '"hello"', "{}", '{"type": "other"}', '{"type": "message", "text": "hi"}',
-                    '{"type": "message", "id": 7, "text": "hi"}', '{"type": "message", "id": "x", "text": ["hi"]}',
-                    '{"type": "message", "id": "x", "payload": {"a": 1}}', '{"type": "hello", "session": 5}',
-                    '{"type": "message", "id": "' + "x" * 65 + '", "text": "hi"}', "{" * 5000):
+        for bad in (
+            "not json",
+            "[1, 2]",
+            '"hello"',
+            "{}",
+            '{"type": "other"}',
+            '{"type": "message", "text": "hi"}',
+            '{"type": "message", "id": 7, "text": "hi"}',
+            '{"type": "message", "id": "x", "text": ["hi"]}',
+            '{"type": "message", "id": "x", "payload": {"a": 1}}',
+            '{"type": "hello", "session": 5}',
+            '{"type": "message", "id": "' + "x" * 65 + '", "text": "hi"}',
+            "{" * 5000,
+        ):
             ws.send_text(bad)
             got = ws.receive_json()
             assert got["type"] == "error" and got["error"], bad
@@ -155,6 +196,7 @@ def test_bad_frames_get_an_error_and_the_chat_goes_on(app, client):
 
 
 # -- the API docs ----------------------------------------------------------------------
+
 
 def test_no_docs_pages_and_the_schema_needs_the_staff_token(client):
     assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
@@ -190,6 +232,7 @@ def test_the_schema_says_what_can_be_null_and_which_errors_come(client):
 
 # -- API input -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("member_id", ["DEMO1001'--", "A" * 40, "DEMO1001%0A", "AB-C", "DEMO%201001", "----"])
 def test_a_bad_member_id_is_refused_never_rewritten(client, member_id):
     r = client.put(f"/api/members/{member_id}", json=MEMBER, headers=AUTH)
@@ -204,8 +247,9 @@ def test_a_member_id_with_dashes_is_stored_without_them(client):
     assert r.status_code in (200, 201) and r.json()["member_id"] == "SEC1001X"
 
 
-@pytest.mark.parametrize("dob", ["19700101", 19700101, 0, 1.5, "1970-5-6", "1970-05-06T00:00:00", "", None,
-                                 "\u0661\u0669\u0667\u0660-01-01"])
+@pytest.mark.parametrize(
+    "dob", ["19700101", 19700101, 0, 1.5, "1970-5-6", "1970-05-06T00:00:00", "", None, "\u0661\u0669\u0667\u0660-01-01"]
+)
 def test_a_date_of_birth_must_be_an_iso_date(client, dob):
     r = client.put("/api/members/SEC2002", json={**MEMBER, "dob": dob}, headers=AUTH)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "dob"
@@ -220,11 +264,17 @@ def test_nul_or_a_lone_surrogate_is_422_not_500(client, field, bad):
 
 
 def test_nul_or_a_lone_surrogate_in_a_note_is_422(client):
-    for path, status in (("/api/requests/SO-AAAA-BBBB", "in_review"), ("/api/rides/RD-AAAA-BBBB", "cancelled"),
-                         ("/api/grievances/GR-AAAA-BBBB", "withdrawn")):
+    for path, status in (
+        ("/api/requests/SO-AAAA-BBBB", "in_review"),
+        ("/api/rides/RD-AAAA-BBBB", "cancelled"),
+        ("/api/grievances/GR-AAAA-BBBB", "withdrawn"),
+    ):
         for note in ("x\\ud800", "x\\u0000"):
-            r = client.patch(path, content='{"status": "%s", "note": "%s"}' % (status, note),
-                             headers={**AUTH, "Content-Type": "application/json"})
+            r = client.patch(
+                path,
+                content=f'{{"status": "{status}", "note": "{note}"}}',
+                headers={**AUTH, "Content-Type": "application/json"},
+            )
             assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "note", path
 
 
@@ -238,14 +288,17 @@ def test_a_huge_body_gets_413(client):
     huge = json.dumps({**MEMBER, "first_name": "x" * MAX_BODY})
     r = client.put("/api/members/SEC5005", content=huge, headers={**AUTH, "Content-Type": "application/json"})
     assert r.status_code == 413 and r.headers["cache-control"] == "no-store"
-    chunked = client.put("/api/members/SEC5005", content=iter([huge.encode()]),
-                         headers={**AUTH, "Content-Type": "application/json"})
+    chunked = client.put(
+        "/api/members/SEC5005", content=iter([huge.encode()]), headers={**AUTH, "Content-Type": "application/json"}
+    )
     assert chunked.status_code == 413
     assert members.get("SEC5005") is None
 
 
-@pytest.mark.parametrize("path", ["/api/requests/x", "/api/requests/SO-AAAA-BBBB%00", "/api/rides/%F0%9F%98%80",
-                                  "/api/grievances/GR-AAAA-BBBB-C"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/requests/x", "/api/requests/SO-AAAA-BBBB%00", "/api/rides/%F0%9F%98%80", "/api/grievances/GR-AAAA-BBBB-C"],
+)
 def test_a_malformed_reference_is_422(client, path):
     assert client.get(path, headers=AUTH).status_code == 422
     assert client.get(path).status_code == 401

@@ -9,9 +9,8 @@ the rules and below the safety answer, looks at the question being asked first:
   away (`action_ask_interruption`); "yes" then stops or starts over, "no" goes on at the
   same question (`action_keep_going`), anything else is read as the answer.
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.constants import REQUESTED_SLOT
@@ -23,16 +22,20 @@ from bot.nlp.answers import PENDING_SLOT, next_in_form
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
 class AnswerFirstPolicy(DecidingPolicy):
-    PRIORITY = 7        # above RulePolicy (6), below SafetyPolicy (8)
+    PRIORITY = 7  # above RulePolicy (6), below SafetyPolicy (8)
 
     @staticmethod
-    def next_action(tracker: DialogueStateTracker) -> Optional[str]:
+    def next_action(tracker: DialogueStateTracker) -> str | None:
         return next_action(tracker)
 
 
-def next_action(tracker: DialogueStateTracker) -> Optional[str]:
+def next_action(tracker: DialogueStateTracker) -> str | None:
     message = tracker.latest_message
-    return next_in_form(latest_action=tracker.latest_action_name, form=tracker.active_loop_name,
-                        asked=tracker.get_slot(REQUESTED_SLOT), pending=tracker.get_slot(PENDING_SLOT),
-                        intent=((message.intent or {}).get("name") if message else None),
-                        text=(message.text or "") if message else "")
+    return next_in_form(
+        latest_action=tracker.latest_action_name,
+        form=tracker.active_loop_name,
+        asked=tracker.get_slot(REQUESTED_SLOT),
+        pending=tracker.get_slot(PENDING_SLOT),
+        intent=((message.intent or {}).get("name") if message else None),
+        text=(message.text or "") if message else "",
+    )

@@ -4,14 +4,16 @@ the language it had.
 
 A member who asks for a language gets it. Otherwise lingua (restricted to the two
 languages, built for short texts) decides messages of three words or more when it is
-sure, shorter ones when it is very sure; two Spanish words that carry a sentence ("mi ... es ... necesito") decide Spanglish,
-which a detector reads as English.
+sure, shorter ones when it is very sure; two Spanish words that carry a sentence
+("mi ... es ... necesito") decide Spanglish, which a detector reads as English.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Optional, Sequence
+from typing import Any
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -19,8 +21,8 @@ from bot.nlp.pipeline import _matches, extract, vocabulary
 
 LANGS = ("en", "es")
 DEFAULT = "en"
-SURE = 0.8            # lingua's confidence needed to switch on three words or more
-SURE_SHORT = 0.95     # and on one or two ("quiero morirme", "olvídelo"; not "Maria Lopez")
+SURE = 0.8  # lingua's confidence needed to switch on three words or more
+SURE_SHORT = 0.95  # and on one or two ("quiero morirme", "olvídelo"; not "Maria Lopez")
 MIN_WORDS = 3
 MIN_WORDS_ENGLISH = 4  # "two months ago", "November 13" from a Spanish speaker is an answer, not a switch
 MIN_MARKERS = 2
@@ -34,7 +36,7 @@ def _detector() -> LanguageDetector:
 
 
 @lru_cache(maxsize=1)
-def _words() -> dict:
+def _words() -> dict[str, Any]:
     vocab = vocabulary()
     return {"switch": vocab["language_switch"], "markers": set(vocab["spanish_markers"])}
 
@@ -44,18 +46,19 @@ def warm_up() -> None:
     _words()
 
 
-def asked_for(text: str) -> Optional[str]:
+def asked_for(text: str) -> str | None:
     """The language a member asks for in so many words ("en español", "english please")."""
     words = WORD.findall(text.lower())
     if len(words) > 4:
-        return None                       # "i speak spanish at home but ..." is not a request to switch
-    for lang, phrases in _words()["switch"].items():
+        return None  # "i speak spanish at home but ..." is not a request to switch
+    switch: dict[str, list[str]] = _words()["switch"]
+    for lang, phrases in switch.items():
         if _matches(text, phrases):
             return lang
     return None
 
 
-def without_names(text: str, spans: Optional[Sequence[tuple]] = None) -> str:
+def without_names(text: str, spans: Sequence[tuple[str, str, int, int, str]] | None = None) -> str:
     """The message without plan, specialty and provider names: "Partnership" or
     "Dr. Nguyen" says nothing of the language a member writes in. `spans`: the message's
     entity spans when already extracted (bot.nlp.pipeline.extract), not extracted again."""
@@ -64,8 +67,8 @@ def without_names(text: str, spans: Optional[Sequence[tuple]] = None) -> str:
     return text
 
 
-def detect(text: str, spans: Optional[Sequence[tuple]] = None) -> Optional[str]:
-    """"en", "es", or None when the message does not say."""
+def detect(text: str, spans: Sequence[tuple[str, str, int, int, str]] | None = None) -> str | None:
+    """ "en", "es", or None when the message does not say."""
     text = text or ""
     if not text.strip() or text.strip().startswith("/"):
         return None
@@ -84,5 +87,5 @@ def detect(text: str, spans: Optional[Sequence[tuple]] = None) -> Optional[str]:
     sure = SURE if len(words) >= MIN_WORDS else SURE_SHORT
     lang = _BY_LINGUA[best.language] if best.value >= sure else None
     if lang == "en" and (markers or len(words) < MIN_WORDS_ENGLISH):
-        return None                                   # "creo q si, they want to operate": Spanglish
+        return None  # "creo q si, they want to operate": Spanglish
     return lang

@@ -2,32 +2,37 @@
 surgeon, said I need a spinal fusion of L4-L5, I saw him on October 30" gives who, what
 kind of doctor, what was recommended and when; the form then asks only what is missing.
 """
+
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Dict
 
 from bot.nlp.dates import find_date
-from bot.nlp.pipeline import extract
+from bot.nlp.pipeline import Extraction, extract
 
 # What the doctor said follows one of these; outside the answer to "who gave the first
 # opinion?" only when a doctor says it ("my doctor wants to", not "i want to").
-_TRIGGER = (r"(?:said|says|told me|told us|told him|told her|recommended|recommends|recommend|suggested|"
-            r"suggests|thinks|wants (?:to|2)|wants me (?:to|2)|want (?:to|2)|want me (?:to|2)|wanted (?:to|2)|diagnosed (?:me |him |her )?with|"
-            r"diagnosis (?:is|was)|dijo que|me dijo|quiere|quieren|recomend[oó]|diagnostic[oó])")
+_TRIGGER = (
+    r"(?:said|says|told me|told us|told him|told her|recommended|recommends|recommend|suggested|"
+    r"suggests|thinks|wants (?:to|2)|wants me (?:to|2)|want (?:to|2)|want me (?:to|2)|wanted (?:to|2)|"
+    r"diagnosed (?:me |him |her )?with|"
+    r"diagnosis (?:is|was)|dijo que|me dijo|quiere|quieren|recomend[oó]|diagnostic[oó])"
+)
 _WHAT = r"\b[:,]?\s*(?P<what>.+)"
 RECOMMENDED = re.compile(r"\b" + _TRIGGER + _WHAT, re.IGNORECASE | re.DOTALL)
 DOCTOR_SAID = re.compile(
-    r"(?<!what )(?<!everything )(?<!all )(?<!things )"      # "doing what they said" is not what they said
+    r"(?<!what )(?<!everything )(?<!all )(?<!things )"  # "doing what they said" is not what they said
     r"\b(?:dr\.?\s+\w+|doctor|doctora|doc|surgeon|specialist|\w+ologist|pcp|provider|physician|he|she|they|"
     r"m[eé]dico|cirujano)(?:\s+\w+){0,2}?\s+" + _TRIGGER + _WHAT + r"|\bwas told\s+(?:that\s+)?(?P<told>.+)",
-    re.IGNORECASE | re.DOTALL)
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 # A clause that tells when, not what ("I saw him on October 30").
-WHEN_CLAUSE = re.compile(r"\b(saw|seen|visit|appointment|went|was on|that was|la cita|lo vi|la vi|fui)\b",
-                         re.IGNORECASE)
+WHEN_CLAUSE = re.compile(
+    r"\b(saw|seen|visit|appointment|went|was on|that was|la cita|lo vi|la vi|fui)\b", re.IGNORECASE
+)
 
 
 def _recommendation(text: str, today: date, answering_provider: bool) -> str:
@@ -44,25 +49,25 @@ def _recommendation(text: str, today: date, answering_provider: bool) -> str:
 LEADING_WORDS = re.compile(r"(?:\s+(?:the|a|an|my|his|her|is|was|at|el|la|mi|es))+$", re.IGNORECASE)
 
 
-def _provider_words(text: str, found) -> str:
+def _provider_words(text: str, found: Extraction) -> str:
     """Who, when no "Dr" name is there: the name before a specialty ("Maria Lopez the
     oncologist"), else the first clause ("the oncologist at Kern Medical")."""
     m = RECOMMENDED.search(text)
-    clause = text[:min([len(text)] + ([m.start()] if m else []) + ([text.index(",")] if "," in text else []))]
+    clause = text[: min([len(text)] + ([m.start()] if m else []) + ([text.index(",")] if "," in text else []))]
     specialty_at = [s[2] for s in found.spans if s[0] == "SPECIALTY" and s[2] < len(clause)]
     if specialty_at:
-        name = LEADING_WORDS.sub("", " " + clause[:specialty_at[0]].rstrip(" ,(-")).strip(" ,.-:;(")
+        name = LEADING_WORDS.sub("", " " + clause[: specialty_at[0]].rstrip(" ,(-")).strip(" ,.-:;(")
         if name:
             return name
     return clause.strip(" ,.-:;(")
 
 
-def opinion_facts(text: str, today: date, answering_provider: bool = False) -> Dict[str, str]:
+def opinion_facts(text: str, today: date, answering_provider: bool = False) -> dict[str, str]:
     """Slot values found in one message: initial_provider, initial_specialty,
     initial_recommendation, initial_date (only those present). A message that answers
     "who gave the first opinion?" names the provider even without "Dr"."""
     found = extract(text)
-    facts: Dict[str, str] = {}
+    facts: dict[str, str] = {}
     if found.providers:
         facts["initial_provider"] = found.providers[0]
     elif answering_provider:

@@ -7,15 +7,17 @@ one question of the request form; they never decide a plan rule. The plans (name
 nicknames, menu numbers) are only read from bot.policy.kb(): a new plan file is a new
 plan here.
 """
+
 from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 from dateutil import parser as dateparser
@@ -26,40 +28,195 @@ from bot.grievances import ABOUT
 from bot.nlp.dates import MONTHS, doesnt_remember, find_date, parse_date_hint  # noqa: F401
 from bot.policy import KnowledgeBase, kb
 
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.pipeline import EntityRuler
+
 VOCAB_PATH = Path(__file__).with_name("vocabulary.yml")
 # Words that follow "Dr" but are not a name ("the doctor said", "dr told me").
-NOT_NAMES = {"said", "says", "told", "tells", "wants", "want", "thinks", "think", "who", "that",
-             "is", "was", "and", "at", "in", "of", "my", "the", "a", "an", "to", "for", "from",
-             "recommended", "recommends", "diagnosed", "office", "visit", "appointment", "gave",
-             "says", "suggested", "put", "has", "had", "does", "did", "will", "would", "me",
-             "i", "he", "she", "they", "it", "on", "with", "about", "but", "so", "because",
-             "outside", "inside", "here", "there", "visit", "who's", "whos", "or", "not", "again",
-             "twice", "once", "today", "yesterday", "tomorrow", "already", "just", "never", "always", "also",
-             "first", "last", "then", "now", "still", "even", "really", "only", "visits", "office", "appt",
-             "appointment", "did", "does", "doesnt", "didnt", "wont", "cant", "isnt", "recommend", "wanted",
-             "keeps", "kept", "sent", "says", "thought", "couldnt", "can't", "won't", "dont", "don't", "if",
-             "dr", "dr.", "dra", "dra.", "doctor", "doc",
-             # Spanish: "mi dr dice q ...", "el dr se llama Linda Nguyen"
-             "se", "dice", "dijo", "me", "le", "lo", "la", "el", "que", "q", "es", "del", "de", "quiere", "llama",
-             "cree", "piensa", "recomendó", "recomendo", "mandó", "mando", "en", "y", "con", "por", "para", "era",
-             "fue", "está", "esta",
-             # "hable con mi dr dos veces", "mi dr ya me dijo", "el dr nunca me explica"
-             "dos", "tres", "varias", "muchas", "veces", "otra", "ya", "no", "nunca", "siempre", "también", "tambien",
-             "solo", "nomas", "nomás", "pero", "sobre", "hace", "ayer", "hoy", "antes", "despues", "después",
-             "todavia", "todavía", "q", "mi", "su", "nos", "les", "porque", "pq", "xq", "si", "sí", "ni"}
+NOT_NAMES = {
+    "said",
+    "says",
+    "told",
+    "tells",
+    "wants",
+    "want",
+    "thinks",
+    "think",
+    "who",
+    "that",
+    "is",
+    "was",
+    "and",
+    "at",
+    "in",
+    "of",
+    "my",
+    "the",
+    "a",
+    "an",
+    "to",
+    "for",
+    "from",
+    "recommended",
+    "recommends",
+    "diagnosed",
+    "office",
+    "visit",
+    "appointment",
+    "gave",
+    "suggested",
+    "put",
+    "has",
+    "had",
+    "does",
+    "did",
+    "will",
+    "would",
+    "me",
+    "i",
+    "he",
+    "she",
+    "they",
+    "it",
+    "on",
+    "with",
+    "about",
+    "but",
+    "so",
+    "because",
+    "outside",
+    "inside",
+    "here",
+    "there",
+    "who's",
+    "whos",
+    "or",
+    "not",
+    "again",
+    "twice",
+    "once",
+    "today",
+    "yesterday",
+    "tomorrow",
+    "already",
+    "just",
+    "never",
+    "always",
+    "also",
+    "first",
+    "last",
+    "then",
+    "now",
+    "still",
+    "even",
+    "really",
+    "only",
+    "visits",
+    "appt",
+    "doesnt",
+    "didnt",
+    "wont",
+    "cant",
+    "isnt",
+    "recommend",
+    "wanted",
+    "keeps",
+    "kept",
+    "sent",
+    "thought",
+    "couldnt",
+    "can't",
+    "won't",
+    "dont",
+    "don't",
+    "if",
+    "dr",
+    "dr.",
+    "dra",
+    "dra.",
+    "doctor",
+    "doc",
+    # Spanish: "mi dr dice q ...", "el dr se llama Linda Nguyen"
+    "se",
+    "dice",
+    "dijo",
+    "le",
+    "lo",
+    "la",
+    "el",
+    "que",
+    "q",
+    "es",
+    "del",
+    "de",
+    "quiere",
+    "llama",
+    "cree",
+    "piensa",
+    "recomendó",
+    "recomendo",
+    "mandó",
+    "mando",
+    "en",
+    "y",
+    "con",
+    "por",
+    "para",
+    "era",
+    "fue",
+    "está",
+    "esta",
+    # "hable con mi dr dos veces", "mi dr ya me dijo", "el dr nunca me explica"
+    "dos",
+    "tres",
+    "varias",
+    "muchas",
+    "veces",
+    "otra",
+    "ya",
+    "no",
+    "nunca",
+    "siempre",
+    "también",
+    "tambien",
+    "solo",
+    "nomas",
+    "nomás",
+    "pero",
+    "sobre",
+    "hace",
+    "ayer",
+    "hoy",
+    "antes",
+    "despues",
+    "después",
+    "todavia",
+    "todavía",
+    "mi",
+    "su",
+    "nos",
+    "les",
+    "porque",
+    "pq",
+    "xq",
+    "si",
+    "sí",
+    "ni",
+}
 
 
 @lru_cache(maxsize=1)
-def vocabulary() -> dict:
-    return yaml.safe_load(VOCAB_PATH.read_text(encoding="utf-8"))
+def vocabulary() -> dict[str, Any]:
+    vocab: dict[str, Any] = yaml.safe_load(VOCAB_PATH.read_text(encoding="utf-8"))
+    return vocab
 
 
-def _phrase_pattern(label: str, phrase: str, ent_id: str) -> dict:
-    return {"label": label, "id": ent_id,
-            "pattern": [{"LOWER": tok} for tok in phrase.split()]}
+def _phrase_pattern(label: str, phrase: str, ent_id: str) -> dict[str, Any]:
+    return {"label": label, "id": ent_id, "pattern": [{"LOWER": tok} for tok in phrase.split()]}
 
 
-def ruler_patterns(knowledge: Optional[KnowledgeBase] = None) -> List[dict]:
+def ruler_patterns(knowledge: KnowledgeBase | None = None) -> list[dict[str, Any]]:
     patterns = []
     for plan in (knowledge or kb()).plans.values():
         for alias in plan.names_typed:
@@ -72,38 +229,45 @@ def ruler_patterns(knowledge: Optional[KnowledgeBase] = None) -> List[dict]:
     long_title = {"LOWER": {"IN": ["doctor", "doc"]}}
     name = {"IS_ALPHA": True, "LOWER": {"NOT_IN": sorted(NOT_NAMES)}}
     cap_name = {"IS_TITLE": True, "LOWER": {"NOT_IN": sorted(NOT_NAMES)}}
-    dot = {"ORTH": "."}      # "dr. jacob": lower-case "dr." is two tokens
-    for pattern in ([short_title, name], [short_title, name, cap_name], [short_title, dot, name],
-                    [short_title, dot, name, cap_name], [short_title, dot, name, name],
-                    [long_title, cap_name], [long_title, cap_name, cap_name]):
+    dot = {"ORTH": "."}  # "dr. jacob": lower-case "dr." is two tokens
+    for pattern in (
+        [short_title, name],
+        [short_title, name, cap_name],
+        [short_title, dot, name],
+        [short_title, dot, name, cap_name],
+        [short_title, dot, name, name],
+        [long_title, cap_name],
+        [long_title, cap_name, cap_name],
+    ):
         patterns.append({"label": "PROVIDER", "id": "named", "pattern": pattern})
-    called = [{"LOWER": "se"}, {"LOWER": "llama"}]       # "mi dr se llama Linda Nguyen"
+    called = [{"LOWER": "se"}, {"LOWER": "llama"}]  # "mi dr se llama Linda Nguyen"
     for title in (short_title, long_title):
         for pattern in ([title, *called, name], [title, *called, name, name]):
             patterns.append({"label": "PROVIDER", "id": "named", "pattern": pattern})
     return patterns
 
 
-def nlp():
+def nlp() -> Language:
     """The entity pipeline for the plans of the knowledge base in use."""
     return _nlp_for(kb())
 
 
 @lru_cache(maxsize=2)
-def _nlp_for(knowledge: KnowledgeBase):
-    import spacy    # here, not at import: spaCy's thinc probes for TensorFlow, slow to load
+def _nlp_for(knowledge: KnowledgeBase) -> Language:
+    import spacy  # here, not at import: spaCy's thinc probes for TensorFlow, slow to load
+
     pipe = spacy.blank("en")
-    ruler = pipe.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler = cast("EntityRuler", pipe.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"}))
     ruler.add_patterns(ruler_patterns(knowledge))
     return pipe
 
 
 @dataclass
 class Extraction:
-    plans: List[str] = field(default_factory=list)
-    specialties: List[str] = field(default_factory=list)
-    providers: List[str] = field(default_factory=list)
-    spans: List[Tuple[str, str, int, int, str]] = field(default_factory=list)  # label,value,start,end,text
+    plans: list[str] = field(default_factory=list)
+    specialties: list[str] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)
+    spans: list[tuple[str, str, int, int, str]] = field(default_factory=list)  # label,value,start,end,text
 
 
 def extract(text: str) -> Extraction:
@@ -139,7 +303,7 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def _fuzzy_plan(text: str) -> Optional[str]:
+def _fuzzy_plan(text: str) -> str | None:
     """Plan names with typos ("kern helth", "partnrship"): close matches on word n-grams."""
     words = _norm(text).split()
     best, best_score = None, 0.0
@@ -149,14 +313,14 @@ def _fuzzy_plan(text: str) -> Optional[str]:
                 continue
             n = len(alias.split())
             for i in range(len(words) - n + 1):
-                gram = " ".join(words[i:i + n])
+                gram = " ".join(words[i : i + n])
                 score = difflib.SequenceMatcher(None, gram, alias).ratio()
                 if score > best_score:
                     best, best_score = plan.id, score
     return best if best_score >= 0.86 else None
 
 
-def find_plan(text: str) -> Optional[str]:
+def find_plan(text: str) -> str | None:
     """One plan id if the text names exactly one plan, else None."""
     plans = set(extract(text).plans)
     if len(plans) == 1:
@@ -166,14 +330,14 @@ def find_plan(text: str) -> Optional[str]:
     return order[choice - 1] if choice else None
 
 
-def plan_choices() -> Tuple[str, ...]:
+def plan_choices() -> tuple[str, ...]:
     """The plans in the order the plan question numbers them ("Reply 1 ..."), from
     policies_kb/ (each plan's `menu: number`), as bot.messages writes the menu."""
     return kb().plan_ids()
 
 
 @lru_cache(maxsize=4096)
-def _phrase_regex(phrase: str) -> "re.Pattern":
+def _phrase_regex(phrase: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(_norm(phrase)) + r"(?!\w)")
 
 
@@ -181,17 +345,20 @@ def _has_phrase(text: str, phrase: str) -> bool:
     return _phrase_regex(phrase).search(text) is not None
 
 
-def _matches(text: str, phrases) -> List[str]:
+def _matches(text: str, phrases: Iterable[str]) -> list[str]:
     t = _norm(text)
     return [p for p in phrases if _phrase_regex(p).search(t)]
 
 
 # A number with one of these after it is an amount, not a choice ("2 weeks", "3 kids").
-UNITS = re.compile(r"\d+\s*(?:weeks?|wks?|days?|months?|years?|yrs?|hours?|hrs?|am|pm|kids?|times?|semanas?|d[ií]as?|"
-                   r"meses|mes|a[nñ]os?|horas?|hijos?|veces)\b", re.IGNORECASE)
+UNITS = re.compile(
+    r"\d+\s*(?:weeks?|wks?|days?|months?|years?|yrs?|hours?|hrs?|am|pm|kids?|times?|semanas?|d[ií]as?|"
+    r"meses|mes|a[nñ]os?|horas?|hijos?|veces)\b",
+    re.IGNORECASE,
+)
 
 
-def loose_choice(text: str, n: int) -> Optional[int]:
+def loose_choice(text: str, n: int) -> int | None:
     """A numbered choice said in a few words: "creo q la 5", "option 3 please" -> the number.
     Only for answers to a numbered question, never for free text."""
     exact = parse_choice(text, n)
@@ -201,10 +368,11 @@ def loose_choice(text: str, n: int) -> Optional[int]:
     return int(numbers[0]) if len(numbers) == 1 and 1 <= int(numbers[0]) <= n else None
 
 
-def parse_choice(text: str, n: int) -> Optional[int]:
+def parse_choice(text: str, n: int) -> int | None:
     """A bare numbered choice: "2", "#2", "option 2", "2.", "el número 2", "sería la 2" -> 2 (1..n)."""
-    m = re.fullmatch(r"\s*(?:(?:option|number|no\.?|#|opci[oó]n|n[uú]mero|ser[ií]a|es|el|la)\s*)*([1-9])\s*[.)!]?\s*",
-                     text.lower())
+    m = re.fullmatch(
+        r"\s*(?:(?:option|number|no\.?|#|opci[oó]n|n[uú]mero|ser[ií]a|es|el|la)\s*)*([1-9])\s*[.)!]?\s*", text.lower()
+    )
     if m and 1 <= int(m.group(1)) <= n:
         return int(m.group(1))
     return None
@@ -213,37 +381,38 @@ def parse_choice(text: str, n: int) -> Optional[int]:
 RIDE_INTENTS = ("request_ride", "ride_status", "cancel_ride", "change_ride")
 
 
-def ride_intent(text: str) -> Optional[str]:
+def ride_intent(text: str) -> str | None:
     """Which ride operation a message asks for, by keyword, or None if no ride words."""
     if not _matches(text, vocabulary()["ride_words"]):
         return None
-    for intent, phrases in vocabulary()["ride_operations"].items():
+    operations: dict[str, list[str]] = vocabulary()["ride_operations"]
+    for intent, phrases in operations.items():
         if _matches(text, phrases):
             return intent
     return "request_ride"
 
 
-def classify_reason(text: str, numbered: bool = False) -> Optional[str]:
+def classify_reason(text: str, numbered: bool = False) -> str | None:
     """Which of the five situations the member's words describe, or None if unclear.
     numbered: the message answers the numbered list of situations ("creo q la 5")."""
     order = kb().situation_ids()
     choice = (loose_choice if numbered else parse_choice)(text, len(order))
     if choice:
         return order[choice - 1]
-    scores: Dict[str, int] = {}
+    scores: dict[str, int] = {}
     for situation, weights in vocabulary()["reasons"].items():
         scores[situation] = sum(int(w) * len(_matches(text, phrases)) for w, phrases in weights.items())
     best = max(order, key=lambda s: (scores.get(s, 0), -order.index(s)))
     return best if scores.get(best, 0) >= 2 else None
 
 
-def parse_requester(text: str) -> Optional[str]:
+def parse_requester(text: str) -> str | None:
     choice = loose_choice(text, 3)
     if choice:
         return ("member", "representative", "provider")[choice - 1]
     hits = {k: _matches(text, v) for k, v in vocabulary()["requester"].items()}
     if hits["provider"] and not set(hits["representative"]) - set(vocabulary()["on_behalf"]):
-        return "provider"           # "the clinic is asking on my behalf": no person but the provider
+        return "provider"  # "the clinic is asking on my behalf": no person but the provider
     for kind in ("representative", "provider", "member"):
         if hits[kind]:
             return kind
@@ -251,10 +420,12 @@ def parse_requester(text: str) -> Optional[str]:
 
 
 # "in netwrk", "out of ntwk", "outta network": the word as members type it.
-NETWORK_TYPOS = re.compile(r"\b(?:n[ae]?t?w[eo]?r?k|netowrk|newtork|netwerk|netwrok|ntwrk|ntwk|nwtwork)\b", re.IGNORECASE)
+NETWORK_TYPOS = re.compile(
+    r"\b(?:n[ae]?t?w[eo]?r?k|netowrk|newtork|netwerk|netwrok|ntwrk|ntwk|nwtwork)\b", re.IGNORECASE
+)
 
 
-def parse_network(text: str) -> Optional[str]:
+def parse_network(text: str) -> str | None:
     """in_network, out_of_network, "unsure", or None."""
     choice = loose_choice(text, 3)
     if choice:
@@ -268,11 +439,11 @@ def parse_network(text: str) -> Optional[str]:
     return "unsure" if hits["unsure"] else None
 
 
-def parse_yes_no(text: str) -> Optional[bool]:
+def parse_yes_no(text: str) -> bool | None:
     choice = parse_choice(text, 2)
     if choice:
         return choice == 1
-    if asks_to_repeat(text):            # "no entiendo" is not a no
+    if asks_to_repeat(text):  # "no entiendo" is not a no
         return None
     t = _norm(text)
     if _matches(t, vocabulary()["unsure"]):
@@ -282,22 +453,51 @@ def parse_yes_no(text: str) -> Optional[bool]:
         return False
     if yes and not no:
         return True
-    if yes and no:   # "no, it's right" / "yes, no changes": the first word decides
+    if yes and no:  # "no, it's right" / "yes, no changes": the first word decides
         first = t.split()[0] if t else ""
         return first in {_norm(y) for y in vocabulary()["affirm"]}
     return None
 
 
-def parse_urgency(text: str) -> Optional[str]:
+def parse_urgency(text: str) -> str | None:
     """urgent / routine / None (unclear). A crisis (bot.safety) counts as urgent."""
     t = _norm(text)
-    if _matches(t, ["not urgent", "non urgent", "nonurgent", "routine", "can wait", "no rush",
-                    "not an emergency", "not serious", "no hurry", "no es urgente", "puede esperar",
-                    "no es emergencia", "no es una emergencia"]):
+    if _matches(
+        t,
+        [
+            "not urgent",
+            "non urgent",
+            "nonurgent",
+            "routine",
+            "can wait",
+            "no rush",
+            "not an emergency",
+            "not serious",
+            "no hurry",
+            "no es urgente",
+            "puede esperar",
+            "no es emergencia",
+            "no es una emergencia",
+        ],
+    ):
         return "routine"
-    if safety.check(text) or _matches(t, ["urgent", "emergency", "asap", "right away", "serious threat",
-                                           "life or death", "cant wait", "can't wait", "cannot wait",
-                                           "urgente", "emergencia", "no puede esperar"]):
+    if safety.check(text) or _matches(
+        t,
+        [
+            "urgent",
+            "emergency",
+            "asap",
+            "right away",
+            "serious threat",
+            "life or death",
+            "cant wait",
+            "can't wait",
+            "cannot wait",
+            "urgente",
+            "emergencia",
+            "no puede esperar",
+        ],
+    ):
         return "urgent"
     answer = parse_yes_no(text)
     return None if answer is None else ("urgent" if answer else "routine")
@@ -311,37 +511,117 @@ def parse_none(text: str) -> bool:
     """True when the member says they have no one in mind."""
     t = _norm(text)
     return t in {_norm(x) for x in vocabulary()["none"]} or bool(
-        _matches(t, ["no one", "nobody", "no preference", "don't have one", "dont have one",
-                     "not really", "no i don't", "no i dont", "not yet"]))
+        _matches(
+            t,
+            [
+                "no one",
+                "nobody",
+                "no preference",
+                "don't have one",
+                "dont have one",
+                "not really",
+                "no i don't",
+                "no i dont",
+                "not yet",
+            ],
+        )
+    )
 
 
 # "Do you have a provider in mind?" answered without a name: anyone will do.
-NO_ONE_IN_PARTICULAR = ["dont know any", "don't know any", "no one in mind", "nobody in mind", "not yet",
-                        "don't have", "dont have", "not really", "in network", "in my network", "in the network", "in plan", "anyone", "any one",
-                        "whoever", "doesnt matter", "doesn't matter", "no preference", "you pick", "you choose",
-                        "up to you", "closest", "nearest", "any specialist", "any doctor", "cualquiera",
-                        "no tengo", "el que sea", "no importa", "ustedes escojan", "usted escoja", "escojan ustedes",
-                        "nadie en particular", "ninguno en particular", "no tengo preferencia", "me da igual",
-                        "quien sea", "el que ustedes digan", "el que me den",
-                        # "no, no conozco a nadie", "el q este disponible", "el que me toque"
-                        "nadie", "ninguno", "ninguna", "no conozco", "disponible", "el que me toque", "el q me toque",
-                        "cualquier doctor", "cualquier especialista", "lo que ustedes digan", "ustedes deciden"]
-ORGANIZATION_WORDS = ["clinic", "hospital", "center", "centre", "medical", "health", "university", "ucsf", "ucla",
-                      "ucsd", "uc davis", "stanford", "kaiser", "sutter", "dignity", "valley", "cancer", "institute",
-                      "group", "clinica", "clínica", "hospital"]
-NAME_FILLER = re.compile(r"^(?:yes|yeah|yep|si|sí|ok|i'?d like|i would like|i want|i wanna|to see|maybe|"
-                         r"please|her name is|his name is|their name is|it'?s|its|the|a|an|[,.:;!-])\s*", re.IGNORECASE)
+NO_ONE_IN_PARTICULAR = [
+    "dont know any",
+    "don't know any",
+    "no one in mind",
+    "nobody in mind",
+    "not yet",
+    "don't have",
+    "dont have",
+    "not really",
+    "in network",
+    "in my network",
+    "in the network",
+    "in plan",
+    "anyone",
+    "any one",
+    "whoever",
+    "doesnt matter",
+    "doesn't matter",
+    "no preference",
+    "you pick",
+    "you choose",
+    "up to you",
+    "closest",
+    "nearest",
+    "any specialist",
+    "any doctor",
+    "cualquiera",
+    "no tengo",
+    "el que sea",
+    "no importa",
+    "ustedes escojan",
+    "usted escoja",
+    "escojan ustedes",
+    "nadie en particular",
+    "ninguno en particular",
+    "no tengo preferencia",
+    "me da igual",
+    "quien sea",
+    "el que ustedes digan",
+    "el que me den",
+    # "no, no conozco a nadie", "el q este disponible", "el que me toque"
+    "nadie",
+    "ninguno",
+    "ninguna",
+    "no conozco",
+    "disponible",
+    "el que me toque",
+    "el q me toque",
+    "cualquier doctor",
+    "cualquier especialista",
+    "lo que ustedes digan",
+    "ustedes deciden",
+]
+ORGANIZATION_WORDS = [
+    "clinic",
+    "hospital",
+    "center",
+    "centre",
+    "medical",
+    "health",
+    "university",
+    "ucsf",
+    "ucla",
+    "ucsd",
+    "uc davis",
+    "stanford",
+    "kaiser",
+    "sutter",
+    "dignity",
+    "valley",
+    "cancer",
+    "institute",
+    "group",
+    "clinica",
+    "clínica",
+    "hospital",
+]
+NAME_FILLER = re.compile(
+    r"^(?:yes|yeah|yep|si|sí|ok|i'?d like|i would like|i want|i wanna|to see|maybe|"
+    r"please|her name is|his name is|their name is|it'?s|its|the|a|an|[,.:;!-])\s*",
+    re.IGNORECASE,
+)
 
 
 def no_one_in_particular(text: str) -> bool:
     return bool(_matches(text, NO_ONE_IN_PARTICULAR)) and not extract(text).providers
 
 
-def provider_named(text: str) -> Optional[str]:
+def provider_named(text: str) -> str | None:
     """The provider a member names ("Dr. Kim", "yes, Maria Gonzalez at UCSF", "stanford
     cancer center"), or None when the message names no one."""
     found = extract(text)
-    if found.providers:                 # "Dr. Chen at Stanford": the name and where they are
+    if found.providers:  # "Dr. Chen at Stanford": the name and where they are
         start, end = next((s[2], s[3]) for s in found.spans if s[0] == "PROVIDER")
         where = re.match(r"\s+(?:at|from|in|with|of)\s+[^,.;!?]{2,60}", text[end:])
         return found.providers[0] + (where.group(0).rstrip() if where else "")
@@ -360,14 +640,27 @@ def provider_named(text: str) -> Optional[str]:
     return None
 
 
-ASKS_TO_REPEAT = ["repeat", "say that again", "again please", "what do you mean", "what does that mean",
-                  "what was the question", "i don't understand the question", "i dont understand the question",
-                  "dont get it", "don't get it", "come again", "sorry what", "no entiendo", "otra vez"]
+ASKS_TO_REPEAT = [
+    "repeat",
+    "say that again",
+    "again please",
+    "what do you mean",
+    "what does that mean",
+    "what was the question",
+    "i don't understand the question",
+    "i dont understand the question",
+    "dont get it",
+    "don't get it",
+    "come again",
+    "sorry what",
+    "no entiendo",
+    "otra vez",
+]
 ALONE_ASKS_TO_REPEAT = {"what", "huh", "que", "qué", "como", "cómo", "sorry", "pardon"}
 
 
 def asks_to_repeat(text: str) -> bool:
-    """"what?", "what do you mean", "no entiendo": the question again, in other words."""
+    """ "what?", "what do you mean", "no entiendo": the question again, in other words."""
     t = _norm(text)
     return t in ALONE_ASKS_TO_REPEAT or (len(t.split()) <= 8 and bool(_matches(t, ASKS_TO_REPEAT)))
 
@@ -383,54 +676,186 @@ def looks_like_gibberish(text: str) -> bool:
         return not re.search(r"\d", text)
     if extract(text).spans:
         return False
+
     def wordlike(tok: str) -> bool:
         if len(tok) == 1:
             return tok in {"a", "i", "y", "o"}
-        return (any(c in _VOWELS for c in tok) and not re.search(r"[^aeiouy\W]{5,}", tok)
-                and not re.search(r"(.)\1\1", tok) and tok not in {"asdf", "qwerty", "asdfg", "hjkl"}
-                and not re.search(r"q(?!u)", tok))       # "qwpoeiru": a q with no u after it is mash
+        return (
+            any(c in _VOWELS for c in tok)
+            and not re.search(r"[^aeiouy\W]{5,}", tok)
+            and not re.search(r"(.)\1\1", tok)
+            and tok not in {"asdf", "qwerty", "asdfg", "hjkl"}
+            and not re.search(r"q(?!u)", tok)
+        )  # "qwpoeiru": a q with no u after it is mash
+
     good = sum(wordlike(t) for t in tokens)
     return good / len(tokens) < 0.5
 
 
 # The answers a member can change at the confirmation step, in the numbered order
 # the assistant offers them ("Reply 1 plan, 2 reason, ...").
-CORRECTABLE = ("plan", "reason", "initial_provider", "initial_recommendation", "initial_date",
-               "requested_by", "network", "preferred_provider", "urgency")
+CORRECTABLE = (
+    "plan",
+    "reason",
+    "initial_provider",
+    "initial_recommendation",
+    "initial_date",
+    "requested_by",
+    "network",
+    "preferred_provider",
+    "urgency",
+)
 _FIELD_WORDS = (  # checked in order: the more specific words first
-    ("urgency", ["urgent", "urgency", "emergency", "routine", "can wait", "not serious", "urgente", "urgencia",
-                 "emergencia"]),
+    (
+        "urgency",
+        ["urgent", "urgency", "emergency", "routine", "can wait", "not serious", "urgente", "urgencia", "emergencia"],
+    ),
     ("network", ["network", "outside", "out of plan", "in plan", "red", "fuera", "afuera", "dentro"]),
-    ("preferred_provider", ["preferred", "second opinion doctor", "second doctor", "new doctor",
-                            "want to see", "doctor i want", "provider i want", "segundo doctor", "otro doctor",
-                            "doctor que quiero", "nuevo doctor"]),
-    ("requested_by", ["asking", "who is asking", "requester", "requested by", "on behalf", "quién pide",
-                      "quien pide", "quién la pide", "quien la pide"]),
-    ("initial_recommendation", ["recommend", "recommendation", "diagnosis", "diagnosed", "said",
-                                "told me", "treatment", "recomendó", "recomendo", "recomendación",
-                                "recomendacion", "diagnóstico", "diagnostico", "tratamiento"]),
-    ("initial_date", ["date", "when", "month", "week", "year", "ago", "visit", "saw", "seen", "appointment",
-                      "fecha", "cuándo", "cuando", "mes", "semana", "año", "hace", "cita", "visita"]),
-    ("initial_provider", ["first doctor", "doctor", "dr", "provider", "first opinion", "specialist",
-                          "specialty", "primer doctor", "doctora", "dra", "médico", "medico", "especialista"]),
+    (
+        "preferred_provider",
+        [
+            "preferred",
+            "second opinion doctor",
+            "second doctor",
+            "new doctor",
+            "want to see",
+            "doctor i want",
+            "provider i want",
+            "segundo doctor",
+            "otro doctor",
+            "doctor que quiero",
+            "nuevo doctor",
+        ],
+    ),
+    (
+        "requested_by",
+        [
+            "asking",
+            "who is asking",
+            "requester",
+            "requested by",
+            "on behalf",
+            "quién pide",
+            "quien pide",
+            "quién la pide",
+            "quien la pide",
+        ],
+    ),
+    (
+        "initial_recommendation",
+        [
+            "recommend",
+            "recommendation",
+            "diagnosis",
+            "diagnosed",
+            "said",
+            "told me",
+            "treatment",
+            "recomendó",
+            "recomendo",
+            "recomendación",
+            "recomendacion",
+            "diagnóstico",
+            "diagnostico",
+            "tratamiento",
+        ],
+    ),
+    (
+        "initial_date",
+        [
+            "date",
+            "when",
+            "month",
+            "week",
+            "year",
+            "ago",
+            "visit",
+            "saw",
+            "seen",
+            "appointment",
+            "fecha",
+            "cuándo",
+            "cuando",
+            "mes",
+            "semana",
+            "año",
+            "hace",
+            "cita",
+            "visita",
+        ],
+    ),
+    (
+        "initial_provider",
+        [
+            "first doctor",
+            "doctor",
+            "dr",
+            "provider",
+            "first opinion",
+            "specialist",
+            "specialty",
+            "primer doctor",
+            "doctora",
+            "dra",
+            "médico",
+            "medico",
+            "especialista",
+        ],
+    ),
     ("reason", ["reason", "why", "razón", "razon", "motivo", "por qué"]),
     ("plan", ["plan", "insurance", "seguro", "aseguranza"]),
 )
 
 
 # Words that say an earlier answer was wrong ("one thing to fix", "actually", "no wait").
-CORRECTION_MARKERS = ["fix", "change", "wrong", "not right", "mistake", "actually", "instead", "should be",
-                      "correction", "typo", "i meant", "i mean", "wait", "sorry", "not the", "cambiar", "corregir",
-                      "en realidad", "perdon", "perdón", "me equivoque", "me equivoqué", "está mal", "esta mal",
-                      "póngalo", "pongalo", "póngale", "pongale", "cámbielo", "cambielo", "cámbiele", "cambiele",
-                      "quise decir", "de hecho", "no era", "corríjalo", "corrijalo", "espere", "espera"]
+CORRECTION_MARKERS = [
+    "fix",
+    "change",
+    "wrong",
+    "not right",
+    "mistake",
+    "actually",
+    "instead",
+    "should be",
+    "correction",
+    "typo",
+    "i meant",
+    "i mean",
+    "wait",
+    "sorry",
+    "not the",
+    "cambiar",
+    "corregir",
+    "en realidad",
+    "perdon",
+    "perdón",
+    "me equivoque",
+    "me equivoqué",
+    "está mal",
+    "esta mal",
+    "póngalo",
+    "pongalo",
+    "póngale",
+    "pongale",
+    "cámbielo",
+    "cambielo",
+    "cámbiele",
+    "cambiele",
+    "quise decir",
+    "de hecho",
+    "no era",
+    "corríjalo",
+    "corrijalo",
+    "espere",
+    "espera",
+]
 
 
 def says_correction(text: str) -> bool:
     return bool(_matches(text, CORRECTION_MARKERS))
 
 
-def parse_correction(text: str) -> Tuple[Optional[str], Optional[str]]:
+def parse_correction(text: str) -> tuple[str | None, str | None]:
     """Which answer the member wants to change, and the new value when the message
     carries one ("actually it's urgent" -> ("urgency", "urgent"); "the visit was on the
     10th, not the 3rd" -> ("initial_date", "the 10th"); "actually it's Dr. Liu")."""
@@ -438,13 +863,17 @@ def parse_correction(text: str) -> Tuple[Optional[str], Optional[str]]:
     if choice:
         return CORRECTABLE[choice - 1], None
     # "in network actually, not outside": the old answer named after the new one
-    without_old = re.sub(r"(?:,\s*not|\s+instead of|\s+rather than)\s+(?:the\s+)?[\w'-]+(?:\s+(?:of\s+)?network)?",
-                         " ", text, flags=re.IGNORECASE)
+    without_old = re.sub(
+        r"(?:,\s*not|\s+instead of|\s+rather than)\s+(?:the\s+)?[\w'-]+(?:\s+(?:of\s+)?network)?",
+        " ",
+        text,
+        flags=re.IGNORECASE,
+    )
     field, value = _correction(without_old)
-    return (field, value) if field else _correction(text)     # "wait, not urgent" is all new
+    return (field, value) if field else _correction(text)  # "wait, not urgent" is all new
 
 
-def _correction(text: str) -> Tuple[Optional[str], Optional[str]]:
+def _correction(text: str) -> tuple[str | None, str | None]:
     found = extract(text)
     if len(set(found.plans)) == 1:
         return "plan", found.plans[0]
@@ -467,8 +896,8 @@ def _correction(text: str) -> Tuple[Optional[str], Optional[str]]:
     return None, None
 
 
-def _corrected_urgency(t: str) -> Optional[str]:
-    """"sorry, urgent should be no": the yes or no after the word; "change the urgent
+def _corrected_urgency(t: str) -> str | None:
+    """ "sorry, urgent should be no": the yes or no after the word; "change the urgent
     part": no new value (the question is asked again)."""
     after = re.split(r"\b(?:urgent|urgency|emergency|urgente|urgencia)\b", t)[-1].split()
     said = next((parse_yes_no(w) for w in after if w in ("yes", "no", "si", "sí")), None)
@@ -479,17 +908,18 @@ def _corrected_urgency(t: str) -> Optional[str]:
     return parse_urgency(t)
 
 
-def _first_kind(text: str, table: str, choices: Tuple[str, ...]) -> Optional[str]:
+def _first_kind(text: str, table: str, choices: tuple[str, ...]) -> str | None:
     choice = parse_choice(text, len(choices))
     if choice:
         return choices[choice - 1]
-    for kind, phrases in vocabulary()[table].items():   # file order: most specific first
+    kinds: dict[str, list[str]] = vocabulary()[table]
+    for kind, phrases in kinds.items():  # file order: most specific first
         if _matches(text, phrases):
             return kind
     return None
 
 
-def parse_mobility(text: str) -> Optional[str]:
+def parse_mobility(text: str) -> str | None:
     """walks / cane_walker / wheelchair / cannot_sit_up."""
     return _first_kind(text, "mobility", kb().ride_mobilities())
 
@@ -499,14 +929,36 @@ def parse_grievance_about(text: str) -> str:
     return _first_kind(text, "grievance_about", ABOUT) or "other"
 
 
-NO_APPOINTMENT_YET = ["not yet", "no appointment", "not scheduled", "none yet", "no date", "not set",
-                      "dont have one", "don't have one", "dont have a date", "don't have a date", "will call",
-                      "they'll call", "theyll call", "they will let me know", "waiting for", "havent scheduled",
-                      "haven't scheduled", "not made", "todavia no", "todavía no", "aun no", "aún no",
-                      "no tengo fecha", "no tengo cita", "me van a llamar"]
+NO_APPOINTMENT_YET = [
+    "not yet",
+    "no appointment",
+    "not scheduled",
+    "none yet",
+    "no date",
+    "not set",
+    "dont have one",
+    "don't have one",
+    "dont have a date",
+    "don't have a date",
+    "will call",
+    "they'll call",
+    "theyll call",
+    "they will let me know",
+    "waiting for",
+    "havent scheduled",
+    "haven't scheduled",
+    "not made",
+    "todavia no",
+    "todavía no",
+    "aun no",
+    "aún no",
+    "no tengo fecha",
+    "no tengo cita",
+    "me van a llamar",
+]
 
 
-def parse_appointment(text: str, now: datetime) -> Tuple[Optional[datetime], bool]:
+def parse_appointment(text: str, now: datetime) -> tuple[datetime | None, bool]:
     """(when, known). "not yet", "don't know" -> (None, True): a ride can be asked for
     before the visit is set. A date without a time is taken at 9:00 Pacific."""
     t = _norm(text)
@@ -514,13 +966,11 @@ def parse_appointment(text: str, now: datetime) -> Tuple[Optional[datetime], boo
         return None, True
     weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     weekday = next((i for i, d in enumerate(weekdays) if d in t.split()), None)
-    if not re.search(r"\d", t) and not any(w in MONTHS for w in t.split()) and "tomorrow" not in t \
-            and weekday is None:
+    if not re.search(r"\d", t) and not any(w in MONTHS for w in t.split()) and "tomorrow" not in t and weekday is None:
         return None, False
     local_now = now.astimezone(PACIFIC)
     base = local_now.replace(hour=9, minute=0, second=0, microsecond=0, tzinfo=None)
-    cleaned = re.sub(r"\b(at|on|the|around|about|my|appointment|is|its|it's|visit|next|this)\b", " ",
-                     text.lower())
+    cleaned = re.sub(r"\b(at|on|the|around|about|my|appointment|is|its|it's|visit|next|this)\b", " ", text.lower())
     if "tomorrow" in cleaned:
         base = base + timedelta(days=1)
         cleaned = cleaned.replace("tomorrow", " ")
@@ -534,13 +984,13 @@ def parse_appointment(text: str, now: datetime) -> Tuple[Optional[datetime], boo
     when = parsed.replace(tzinfo=PACIFIC)
     if when < local_now - timedelta(hours=1):
         if when.replace(year=when.year + 1) > local_now and not re.search(r"\b\d{4}\b", t):
-            when = when.replace(year=when.year + 1)     # "jan 5" said in December
+            when = when.replace(year=when.year + 1)  # "jan 5" said in December
         else:
             return None, False
     return when, True
 
 
-def parse_phone(text: str) -> Optional[str]:
+def parse_phone(text: str) -> str | None:
     """A U.S. phone number as E.164 (+1 and 10 digits), or None."""
     digits = re.sub(r"\D", "", text or "")
     if len(digits) == 11 and digits.startswith("1"):

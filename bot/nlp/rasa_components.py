@@ -10,9 +10,10 @@ confidence; keyboard mash
 becomes `nlu_fallback`, since a classifier is confidently wrong on noise; and a
 question the classifier was unsure of goes to the rights topic its keywords name.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -23,21 +24,24 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-
 from bot import safety
 from bot.nlp import language
 from bot.nlp.pipeline import extract, looks_like_gibberish
 from bot.nlp.topics import corrected_intent
 
-
-SAFETY = "safety"   # the key of the crisis in a message's parse data
+SAFETY = "safety"  # the key of the crisis in a message's parse data
 ENTITY_NAMES = {"PLAN": "plan", "SPECIALTY": "specialty", "PROVIDER": "provider"}
 
 
 class _Stateless(GraphComponent):
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -47,24 +51,41 @@ class _Stateless(GraphComponent):
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class PolicyEntityExtractor(_Stateless, EntityExtractorMixin):
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
-        language.warm_up()      # lingua loads its models at start-up, not on a member's turn
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
+        language.warm_up()  # lingua loads its models at start-up, not on a member's turn
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             spans = extract(text).spans
             found = [
-                {"entity": ENTITY_NAMES[label], "value": value, "start": start, "end": end,
-                 "confidence_entity": 1.0, "extractor": "PolicyEntityExtractor"}
+                {
+                    "entity": ENTITY_NAMES[label],
+                    "value": value,
+                    "start": start,
+                    "end": end,
+                    "confidence_entity": 1.0,
+                    "extractor": "PolicyEntityExtractor",
+                }
                 for label, value, start, end, _ in spans
             ]
-            lang = language.detect(text, spans)      # names found once, for both
+            lang = language.detect(text, spans)  # names found once, for both
             if lang:
-                found.append({"entity": "language", "value": lang, "confidence_entity": 1.0,
-                              "extractor": "PolicyEntityExtractor"})
+                found.append(
+                    {
+                        "entity": "language",
+                        "value": lang,
+                        "confidence_entity": 1.0,
+                        "extractor": "PolicyEntityExtractor",
+                    }
+                )
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages
 
@@ -72,12 +93,17 @@ class PolicyEntityExtractor(_Stateless, EntityExtractorMixin):
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class MessageGuard(_Stateless):
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
-        safety.warm_up()        # the classifier trains once, at start-up, not on a member's turn
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
+        safety.warm_up()  # the classifier trains once, at start-up, not on a member's turn
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             crisis = safety.check(text)
@@ -88,8 +114,9 @@ class MessageGuard(_Stateless):
                 _force_intent(message, "nlu_fallback")
             elif not text.startswith("/"):
                 top = message.get(INTENT) or {}
-                better = corrected_intent(top.get("name"), top.get("confidence", 0.0),
-                                          message.get(INTENT_RANKING_KEY) or [], text)
+                better = corrected_intent(
+                    top.get("name"), top.get("confidence", 0.0), message.get(INTENT_RANKING_KEY) or [], text
+                )
                 if better:
                     _force_intent(message, *better)
         return messages

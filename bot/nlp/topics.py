@@ -8,11 +8,12 @@ ride", "my plan is ..." and "I didn't understand". Keywords live in vocabulary.y
 (`topics`, `rights_general`, `asks_coverage`); the more words a matched phrase has, the
 more it counts ("won't approve" says refused louder than "approve" says authorization).
 """
+
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Dict, List, Optional, Tuple
+from typing import Any
 
 from bot.nlp.pipeline import RIDE_INTENTS, _matches, classify_reason, ride_intent, vocabulary
 from bot.policy import KnowledgeBase, kb
@@ -23,14 +24,18 @@ PLAN_NAMES = "(?:PLAN_NAMES)"
 
 
 @lru_cache(maxsize=4)
-def _with_plans(pattern: str, knowledge: KnowledgeBase) -> "re.Pattern":
+def _with_plans(pattern: str, knowledge: KnowledgeBase) -> re.Pattern[str]:
     names = sorted({n for plan in knowledge.plans.values() for n in plan.names_typed}, key=lambda n: (-len(n), n))
     return re.compile(pattern.replace(PLAN_NAMES, "(?:" + "|".join(map(re.escape, names)) + ")"), re.IGNORECASE)
 
+
 # Strictly a question: a question mark, or a question word first. Inside a form only
 # such a message is taken for a question (an answer may well contain "what").
-STRICT_QUESTION = re.compile(r"\?\s*$|^\s*(?:how|what|when|who|whom|why|which|can|could|do|does|did|will|would|"
-                             r"is|are|am|should|may)\b", re.IGNORECASE)
+STRICT_QUESTION = re.compile(
+    r"\?\s*$|^\s*(?:how|what|when|who|whom|why|which|can|could|do|does|did|will|would|"
+    r"is|are|am|should|may)\b",
+    re.IGNORECASE,
+)
 # Maybe a question, as members ask outside a form: a question mark, a question word
 # opening a clause ("..., now what"), an auxiliary before its subject ("can my mom ask",
 # "does hpsj"), or a request to be told ("explain", "give me the basics"). "nobody can
@@ -57,11 +62,14 @@ QUESTION = (
     r"(?:necesito|ocupo|se ocupa|se necesita|hace falta|requiere|hay que tener)\s+(?:un |una |el |la )?"
     r"(?:permiso|referido|referencia|referral|autorizaci[oó]n|aprobaci[oó]n|prior auth\w*|orden))\b|"
     r"^\s*(?:so\s+|and\s+|but\s+)?(?:if|si)\b[^?]*\b(?:who|what|which|how|when|where|can i|do i|will i|does|"
-    r"quien|quién|que pasa|qué pasa)\b")     # "if the doctors dont agree, who decides"
+    r"quien|quién|que pasa|qué pasa)\b"
+)  # "if the doctors dont agree, who decides"
 # Asking for something to be done, not asking about a right.
-DOING = re.compile(r"\b(?:can|could|would|will) you\b|\b(?:book|schedule|set up|sign me up)\b|"
-                   r"\b(?:me puede[ns]? ayudar|puede[ns]? ayudarme|ay[uú]deme|me ayuda[ns]?|me hace[ns]? el favor)\b",
-                   re.IGNORECASE)
+DOING = re.compile(
+    r"\b(?:can|could|would|will) you\b|\b(?:book|schedule|set up|sign me up)\b|"
+    r"\b(?:me puede[ns]? ayudar|puede[ns]? ayudarme|ay[uú]deme|me ayuda[ns]?|me hace[ns]? el favor)\b",
+    re.IGNORECASE,
+)
 RIGHTS_INTENTS = ("ask_rights_overview",) + tuple(f"ask_{topic}" for topic in vocabulary()["topics"])
 REROUTED_INTENTS = ("request_second_opinion", "request_ride", "inform_plan", "nlu_fallback", "ask_clinical")
 
@@ -74,7 +82,7 @@ def may_be_question(text: str) -> bool:
     return bool(_with_plans(QUESTION, kb()).search(text or ""))
 
 
-def topic_scores(text: str) -> Dict[str, int]:
+def topic_scores(text: str) -> dict[str, int]:
     """Words matched per topic. A phrase inside a longer phrase of another topic does not
     count: "dont approve" says refused, and its "approve" is not a second vote for
     authorization."""
@@ -82,14 +90,16 @@ def topic_scores(text: str) -> Dict[str, int]:
     longer = [(topic, p) for topic, phrases in found.items() for p in phrases]
 
     def inside_another(topic: str, phrase: str) -> bool:
-        return any(other != topic and len(p) > len(phrase) and re.search(rf"\b{re.escape(phrase)}\b", p)
-                   for other, p in longer)
+        return any(
+            other != topic and len(p) > len(phrase) and re.search(rf"\b{re.escape(phrase)}\b", p) for other, p in longer
+        )
 
-    return {topic: sum(len(p.split()) for p in phrases if not inside_another(topic, p))
-            for topic, phrases in found.items()}
+    return {
+        topic: sum(len(p.split()) for p in phrases if not inside_another(topic, p)) for topic, phrases in found.items()
+    }
 
 
-def question_topic(text: str) -> Optional[str]:
+def question_topic(text: str) -> str | None:
     """The rights topic a message's words name, or None. Ties go to the topic listed
     first in vocabulary.yml."""
     scores = topic_scores(text)
@@ -99,23 +109,23 @@ def question_topic(text: str) -> Optional[str]:
     return "rights_overview" if _matches(text, vocabulary()["rights_general"]) else None
 
 
-def rerouted_intent(intent: Optional[str], text: str) -> Optional[str]:
+def rerouted_intent(intent: str | None, text: str) -> str | None:
     """The rights intent for a question the classifier took for something else, or None."""
     if intent not in REROUTED_INTENTS or not may_be_question(text):
         return None
     if intent == "ask_clinical" and not names_the_benefit(text):
-        return None                   # "how long will my recovery take" is not about the plan's timeline
+        return None  # "how long will my recovery take" is not about the plan's timeline
     topic = question_topic(text)
     if topic is None:
         return None
     if intent == "request_ride" and (topic != "transportation" or not _matches(text, vocabulary()["asks_coverage"])):
-        return None                   # "can you set up a ride for thursday?" books one
+        return None  # "can you set up a ride for thursday?" books one
     if intent == "request_second_opinion" and DOING.search(text) and not _matches(text, vocabulary()["asks_coverage"]):
-        return None                   # "can you help me get a second opinion for my back?" opens one
+        return None  # "can you help me get a second opinion for my back?" opens one
     return f"ask_{topic}"
 
 
-def other_topic(intent: Optional[str], ranking: List[dict], text: str) -> Optional[str]:
+def other_topic(intent: str | None, ranking: list[dict[str, Any]], text: str) -> str | None:
     """The rights intent the words clearly name when the classifier chose another rights
     topic whose words are absent: "will the second doctor be qualified in the same area"
     is about who gives it, not the situations. Clearly: two words or more, or one word of a
@@ -134,27 +144,34 @@ def names_the_benefit(text: str) -> bool:
     return bool(SECOND_OPINION.search(text) or _with_plans(BENEFIT, kb()).search(text))
 
 
-SECOND_OPINION = re.compile(r"\b(?:second|2nd|scnd|secnd|another)\s+(?:doctor'?s\s+)?op\w*n\w*\b|segunda opini",
-                            re.IGNORECASE)
+SECOND_OPINION = re.compile(
+    r"\b(?:second|2nd|scnd|secnd|another)\s+(?:doctor'?s\s+)?op\w*n\w*\b|segunda opini", re.IGNORECASE
+)
 # The benefit or the plan named (by any name of a plan in policies_kb/): a pattern, see _with_plans.
 BENEFIT = r"\b(?:medi[ -]?cal|plan|insurance|" + PLAN_NAMES + r"|approv\w*|referral|authoriz\w*|appeal|grievance)\b"
-WANTS = re.compile(r"\b(?:i want|i need|i'd like|looking for|trying to get|help me|quiero|necesito|ocupo)\b",
-                   re.IGNORECASE)
-ANOTHER_LOOK = re.compile(r"\b(?:someone|somebody|another doctor|another dr|a different doctor|alguien|otro doctor|"
-                          r"otro m[eé]dico)\s+(?:else\s+|m[aá]s\s+)?(?:to\s+|que\s+)?(?:look at|check|review|revis\w*|vea)\b",
-                          re.IGNORECASE)
+WANTS = re.compile(
+    r"\b(?:i want|i need|i'd like|looking for|trying to get|help me|quiero|necesito|ocupo)\b", re.IGNORECASE
+)
+ANOTHER_LOOK = re.compile(
+    r"\b(?:someone|somebody|another doctor|another dr|a different doctor|alguien|otro doctor|"
+    r"otro m[eé]dico)\s+(?:else\s+|m[aá]s\s+)?(?:to\s+|que\s+)?(?:look at|check|review|revis\w*|vea)\b",
+    re.IGNORECASE,
+)
 UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "greet", "inform_plan", "affirm")
 # Asking to be helped to get one, whatever the question mark: "me puede ayudar a sacar
 # una segunda opinión?", "can you help me get a second opinion?"
-HELP_TO_GET = re.compile(r"\b(?:ay[uú]d\w*|help)\s+(?:me\s+)?(?:a\s+|to\s+)?(?:sacar|pedir|conseguir|obtener|tramitar|"
-                         r"get|request|ask for|set up|start)\b", re.IGNORECASE)
+HELP_TO_GET = re.compile(
+    r"\b(?:ay[uú]d\w*|help)\s+(?:me\s+)?(?:a\s+|to\s+)?(?:sacar|pedir|conseguir|obtener|tramitar|"
+    r"get|request|ask for|set up|start)\b",
+    re.IGNORECASE,
+)
 
 
-def asks_for_a_second_opinion(intent: Optional[str], text: str) -> bool:
-    """"kern health member here, looking for a second opinion": a request the classifier
+def asks_for_a_second_opinion(intent: str | None, text: str) -> bool:
+    """ "kern health member here, looking for a second opinion": a request the classifier
     was unsure of, or heard as a greeting, a plan's name or a rights question."""
     if ANOTHER_LOOK.search(text or ""):
-        return True                   # "can someone else look at this please" asks for one
+        return True  # "can someone else look at this please" asks for one
     if not SECOND_OPINION.search(text or ""):
         return False
     if HELP_TO_GET.search(text):
@@ -165,7 +182,7 @@ def asks_for_a_second_opinion(intent: Optional[str], text: str) -> bool:
     return bool(intent and intent.startswith("ask_")) and bool(WANTS.search(text)) and not may_be_question(text)
 
 
-def tells_a_situation(intent: Optional[str], text: str) -> bool:
+def tells_a_situation(intent: str | None, text: str) -> bool:
     """A statement of one of the statute's five situations ("my doctor wants to operate
     but i dont think i need it") is a request, whatever rights or clinical intent the
     classifier heard in it; a question about them is not."""
@@ -180,8 +197,9 @@ def tells_a_situation(intent: Optional[str], text: str) -> bool:
 TRUST_CLASSIFIER_EMERGENCY = 0.9
 
 
-def corrected_intent(intent: Optional[str], confidence: float, ranking: List[dict],
-                     text: str) -> Optional[Tuple[str, float]]:
+def corrected_intent(
+    intent: str | None, confidence: float, ranking: list[dict[str, Any]], text: str
+) -> tuple[str, float] | None:
     """(intent, confidence) where the words say more than the classifier heard, or None.
     Run on every message the safety check found no crisis in (bot/nlp/rasa_components.py)."""
     if intent == "emergency" and confidence < TRUST_CLASSIFIER_EMERGENCY:
@@ -190,9 +208,9 @@ def corrected_intent(intent: Optional[str], confidence: float, ranking: List[dic
         return (following["name"], following.get("confidence", 0.0)) if following else ("nlu_fallback", 0.0)
     ride = ride_intent(text) if intent in RIDE_INTENTS + ("nlu_fallback",) else None
     if ride and ride != "request_ride":
-        return ride, 0.8                                  # which ride operation: keywords decide
+        return ride, 0.8  # which ride operation: keywords decide
     if ANOTHER_LOOK.search(text) or (HELP_TO_GET.search(text) and SECOND_OPINION.search(text)):
-        return "request_second_opinion", 0.7          # asked to have one, whatever the question mark
+        return "request_second_opinion", 0.7  # asked to have one, whatever the question mark
     rerouted = rerouted_intent(intent, text) or other_topic(intent, ranking, text)
     if rerouted:
         return rerouted, 0.7

@@ -14,14 +14,16 @@ it costs a sentence.
 
 Pure: no database, no logging of the text.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Pattern, Tuple
+from re import Pattern
 
 import yaml
 
@@ -38,9 +40,9 @@ PRIORITY = ("overdose", "medical", "suicide", "self_harm")
 
 @dataclass(frozen=True)
 class Crisis:
-    category: str       # suicide | self_harm | overdose | medical
-    lang: str           # en | es: the language to answer in
-    entry: str          # the lexicon entry that matched (for the evaluation report)
+    category: str  # suicide | self_harm | overdose | medical
+    lang: str  # en | es: the language to answer in
+    entry: str  # the lexicon entry that matched (for the evaluation report)
 
     @property
     def answer_kind(self) -> str:
@@ -52,8 +54,8 @@ class _Entry:
     id: str
     category: str
     lang: str
-    patterns: Tuple[Pattern, ...]
-    unless: Tuple[Pattern, ...]      # past or chronic: cancels this entry, unless `now` says otherwise
+    patterns: tuple[Pattern[str], ...]
+    unless: tuple[Pattern[str], ...]  # past or chronic: cancels this entry, unless `now` says otherwise
 
     def matches(self, padded: str, now: bool) -> bool:
         if not any(p.search(padded) for p in self.patterns):
@@ -63,12 +65,12 @@ class _Entry:
 
 @dataclass(frozen=True)
 class _Lexicon:
-    entries: Tuple[_Entry, ...]
-    idioms: Tuple[Pattern, ...]
-    now: Tuple[Pattern, ...]
-    shorthand: Dict[str, str]
-    keywords: Tuple[str, ...]
-    spanish_words: frozenset
+    entries: tuple[_Entry, ...]
+    idioms: tuple[Pattern[str], ...]
+    now: tuple[Pattern[str], ...]
+    shorthand: dict[str, str]
+    keywords: tuple[str, ...]
+    spanish_words: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -76,15 +78,22 @@ def lexicon() -> _Lexicon:
     data = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
     entries = tuple(
         _Entry(e["id"], e["category"], e["lang"], _compiled(e["patterns"]), _compiled(e.get("unless", ())))
-        for e in data["entries"])
+        for e in data["entries"]
+    )
     for e in entries:
         if e.category not in CATEGORIES or e.lang not in ("en", "es"):
             raise ValueError(f"lexicon entry {e.id}: unknown category or language")
-    return _Lexicon(entries, _compiled(data["idioms"]), _compiled(data["now"]), dict(data["shorthand"]),
-                    tuple(data["keywords"]), frozenset(data["spanish_words"]))
+    return _Lexicon(
+        entries,
+        _compiled(data["idioms"]),
+        _compiled(data["now"]),
+        dict(data["shorthand"]),
+        tuple(data["keywords"]),
+        frozenset(data["spanish_words"]),
+    )
 
 
-def _compiled(patterns) -> Tuple[Pattern, ...]:
+def _compiled(patterns: Iterable[str]) -> tuple[Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns)
 
 
@@ -93,7 +102,7 @@ def _fold(text: str) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"['’`´]", "", text)
     text = re.sub(r"[^a-z0-9]+", " ", text)
-    return re.sub(r"([a-z])\1{2,}", r"\1\1", text).strip()     # "dieeee" -> "diee"
+    return re.sub(r"([a-z])\1{2,}", r"\1\1", text).strip()  # "dieeee" -> "diee"
 
 
 def _near(word: str, key: str) -> bool:
@@ -101,11 +110,15 @@ def _near(word: str, key: str) -> bool:
     if word == key or abs(len(word) - len(key)) > 1:
         return word == key
     if len(word) == len(key):
-        diff = [i for i, (a, b) in enumerate(zip(word, key)) if a != b]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and word[diff[0]] == key[diff[1]] and word[diff[1]] == key[diff[0]])
+        diff = [i for i, (a, b) in enumerate(zip(word, key, strict=True)) if a != b]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and word[diff[0]] == key[diff[1]]
+            and word[diff[1]] == key[diff[0]]
+        )
     short, long_ = (word, key) if len(word) < len(key) else (key, word)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 @lru_cache(maxsize=8192)
@@ -131,13 +144,13 @@ def _blank_idioms(text: str) -> str:
     return text
 
 
-def _matches(norm: str) -> List[_Entry]:
+def _matches(norm: str) -> list[_Entry]:
     padded = f" {_blank_idioms(norm)} "
     now = any(p.search(padded) for p in lexicon().now)
     return [e for e in lexicon().entries if e.matches(padded, now)]
 
 
-def check(text: Optional[str]) -> Optional[Crisis]:
+def check(text: str | None) -> Crisis | None:
     """The crisis a message speaks of, or None. Reads at most the first 4,000 characters.
     The lexicon decides first; the classifier (bot/safety/classifier.py) catches what
     no pattern words."""
@@ -170,15 +183,16 @@ def language_of(norm: str, default: str) -> str:
     Spanish word is there), else English."""
     words = norm.split()
     spanish = sum(w in lexicon().spanish_words for w in words)
-    if spanish >= 2 or (words and spanish / len(words) >= 0.3) or any(w in lexicon().spanish_words
-                                                                         for w in words[:2]):
+    if spanish >= 2 or (words and spanish / len(words) >= 0.3) or any(w in lexicon().spanish_words for w in words[:2]):
         return "es"
     return "es" if default == "es" and spanish >= 1 else "en"
 
 
 _CLAUSES = re.compile(r"[.;!?\n]+|,|\s+-\s+|\b(?:and|but|y|pero)\b", re.I)
-_FILLER = re.compile(r"^(?:honestly|sometimes|also|so|just|like|um+|uh+|lol|idk|i think|and|but|ok|okay|"
-                     r"well|actually|really|anyway|la verdad|a veces|pues|bueno|y|pero|tambien)$")
+_FILLER = re.compile(
+    r"^(?:honestly|sometimes|also|so|just|like|um+|uh+|lol|idk|i think|and|but|ok|okay|"
+    r"well|actually|really|anyway|la verdad|a veces|pues|bueno|y|pero|tambien)$"
+)
 
 
 def without_crisis(text: str) -> str:

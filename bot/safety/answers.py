@@ -1,10 +1,10 @@
 """Every safety answer is written to the audit log (time, conversation, category,
 language, where it was given; never the message), and counted for staff."""
+
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Dict, List, Optional
 
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from bot.store import session_scope
 from bot.store.models import AuditEntry
 
 AUDIT_ACTION = "safety_answer"
-WHERE = ("assistant", "form", "held")   # by the assistant, inside a form, or while a person holds it
+WHERE = ("assistant", "form", "held")  # by the assistant, inside a form, or while a person holds it
 
 
 def answer_text(crisis: Crisis) -> str:
@@ -25,7 +25,7 @@ def answer_text(crisis: Crisis) -> str:
     return text(f"safety_{crisis.answer_kind}", crisis.lang)
 
 
-def held_answer(crisis: Crisis) -> List[str]:
+def held_answer(crisis: Crisis) -> list[str]:
     """What a member hears at once while a person holds the conversation."""
     return [answer_text(crisis), text("safety_then_held", crisis.lang)]
 
@@ -34,14 +34,21 @@ def record_answer(conversation_id: str, crisis: Crisis, where: str) -> None:
     if where not in WHERE:
         raise ValueError(f"unknown place {where!r}")
     with session_scope() as session:
-        audit.record(session, "assistant", AUDIT_ACTION, "conversation", conversation_id,
-                     f"{crisis.category} {crisis.lang} {where}")
+        audit.record(
+            session,
+            "assistant",
+            AUDIT_ACTION,
+            "conversation",
+            conversation_id,
+            f"{crisis.category} {crisis.lang} {where}",
+        )
 
 
-def counts(since: Optional[datetime] = None) -> Dict[str, int]:
+def counts(since: datetime | None = None) -> dict[str, int]:
     """Safety answers given since `since` (default: the last 7 days), by category."""
     since = since or utcnow() - timedelta(days=7)
     with session_scope() as session:
-        details = session.execute(select(AuditEntry.detail).where(AuditEntry.action == AUDIT_ACTION,
-                                                                  AuditEntry.at >= since)).scalars()
+        details = session.execute(
+            select(AuditEntry.detail).where(AuditEntry.action == AUDIT_ACTION, AuditEntry.at >= since)
+        ).scalars()
         return dict(Counter((d or "").split(" ")[0] for d in details))

@@ -4,6 +4,7 @@ false alarms by category and language, and every miss and false alarm listed.
     python -m bot.safety.evaluate                  # the held-out sets in tests/safety/
     python -m bot.safety.evaluate --dev            # the development set beside the lexicon
 """
+
 from __future__ import annotations
 
 import argparse
@@ -11,7 +12,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Any, TextIO
 
 import yaml
 
@@ -24,14 +25,14 @@ DEV_SET = Path(__file__).with_name("dev_set.yml")
 
 @dataclass
 class Report:
-    crisis_total: Counter = field(default_factory=Counter)      # (category, lang) -> n
-    crisis_found: Counter = field(default_factory=Counter)
+    crisis_total: Counter[tuple[str, str]] = field(default_factory=Counter)  # (category, lang) -> n
+    crisis_found: Counter[tuple[str, str]] = field(default_factory=Counter)
     right_category: int = 0
     right_language: int = 0
-    ordinary_total: Counter = field(default_factory=Counter)    # (lang, alarming) -> n
-    false_alarms: Counter = field(default_factory=Counter)
-    misses: List[Tuple[str, str, str]] = field(default_factory=list)
-    alarms: List[Tuple[str, str, str]] = field(default_factory=list)
+    ordinary_total: Counter[tuple[str, bool]] = field(default_factory=Counter)  # (lang, alarming) -> n
+    false_alarms: Counter[tuple[str, bool]] = field(default_factory=Counter)
+    misses: list[tuple[str, str, str]] = field(default_factory=list)
+    alarms: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def recall(self) -> float:
@@ -47,20 +48,25 @@ class Report:
         return found / max(1, total)
 
 
-def load_held_out() -> Tuple[List[Dict], List[Dict]]:
+def load_held_out() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Every held-out set in tests/safety/ (heldout_*.yml, heldout2_*.yml, ...)."""
-    def read(kind: str) -> List[Dict]:
-        return [item for path in sorted(HELD_OUT.glob(f"heldout*_{kind}.yml"))
-                for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
+
+    def read(kind: str) -> list[dict[str, Any]]:
+        return [
+            item
+            for path in sorted(HELD_OUT.glob(f"heldout*_{kind}.yml"))
+            for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+        ]
+
     return read("crisis"), read("ordinary")
 
 
-def load_dev() -> Tuple[List[Dict], List[Dict]]:
+def load_dev() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     data = yaml.safe_load(DEV_SET.read_text(encoding="utf-8"))
     return data["crisis"], data["ordinary"]
 
 
-def evaluate(crisis: List[Dict], ordinary: List[Dict]) -> Report:
+def evaluate(crisis: list[dict[str, Any]], ordinary: list[dict[str, Any]]) -> Report:
     report = Report()
     for item in crisis:
         key = (item["category"], item["lang"])
@@ -82,16 +88,18 @@ def evaluate(crisis: List[Dict], ordinary: List[Dict]) -> Report:
     return report
 
 
-def print_report(report: Report, title: str, out=sys.stdout) -> None:
+def print_report(report: Report, title: str, out: TextIO = sys.stdout) -> None:
     w = out.write
     w(f"\n== Safety check: {title} ==\n")
     w(f"{'category':<10} {'lang':<5} {'found':>6} {'of':>4} {'recall':>8}\n")
     for (category, lang), total in sorted(report.crisis_total.items()):
         found = report.crisis_found[(category, lang)]
         w(f"{category:<10} {lang:<5} {found:>6} {total:>4} {found / total:>8.1%}\n")
-    w(f"recall: {report.recall:.1%} (en {report.recall_for('en'):.1%}, es {report.recall_for('es'):.1%}); "
-      f"right category: {report.right_category}/{sum(report.crisis_found.values())}; "
-      f"answered in the message's language: {report.right_language}/{sum(report.crisis_found.values())}\n")
+    w(
+        f"recall: {report.recall:.1%} (en {report.recall_for('en'):.1%}, es {report.recall_for('es'):.1%}); "
+        f"right category: {report.right_category}/{sum(report.crisis_found.values())}; "
+        f"answered in the message's language: {report.right_language}/{sum(report.crisis_found.values())}\n"
+    )
     w(f"{'ordinary':<10} {'lang':<5} {'alarms':>6} {'of':>4} {'rate':>8}\n")
     for (lang, alarming), total in sorted(report.ordinary_total.items()):
         n = report.false_alarms[(lang, alarming)]
@@ -104,7 +112,7 @@ def print_report(report: Report, title: str, out=sys.stdout) -> None:
         w(f"  FALSE ALARM [{entry}/{lang}] {text}\n")
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dev", action="store_true", help="the development set instead of the held-out sets")
     args = parser.parse_args(argv)

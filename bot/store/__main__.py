@@ -1,13 +1,14 @@
 """Database chores.
 
-  python -m bot.store migrate                  bring the database to the latest schema
-  python -m bot.store seed-demo                load the fictional demo members
-  python -m bot.store purge-trackers [--days N]
-                                               delete conversation events older than N days
-                                               (default TRACKER_RETENTION_DAYS, or 30)
-  python -m bot.store redact-trackers          hide every date-of-birth answer the conversations
-                                               already hold (new ones are hidden as they are written)
+python -m bot.store migrate                  bring the database to the latest schema
+python -m bot.store seed-demo                load the fictional demo members
+python -m bot.store purge-trackers [--days N]
+                                             delete conversation events older than N days
+                                             (default TRACKER_RETENTION_DAYS, or 30)
+python -m bot.store redact-trackers          hide every date-of-birth answer the conversations
+                                             already hold (new ones are hidden as they are written)
 """
+
 import argparse
 import sys
 
@@ -18,9 +19,10 @@ from bot.store.redaction import redact_tracker_store
 from bot.store.retention import purge_tracker_events, retention_days
 
 
-def main(argv) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.store", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.store", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate")
     sub.add_parser("seed-demo")

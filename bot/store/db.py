@@ -1,18 +1,23 @@
 """Engine and unit-of-work sessions. SQLite file by default; DATABASE_URL overrides
 (bot/settings.py)."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterator, Optional
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import ROOT, get_settings
+
+if TYPE_CHECKING:  # alembic is imported where it is used (below)
+    from alembic.config import Config
 
 
 def database_url() -> str:
@@ -35,10 +40,10 @@ def make_private(url: str) -> None:
     Path(path).chmod(0o600)
 
 
-_ENGINES: Dict[str, Engine] = {}
+_ENGINES: dict[str, Engine] = {}
 
 
-def engine_for(url: Optional[str] = None) -> Engine:
+def engine_for(url: str | None = None) -> Engine:
     """One engine (and pool) per database URL for the whole process."""
     url = url or database_url()
     if url not in _ENGINES:
@@ -53,8 +58,13 @@ def _create_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     settings = get_settings()
-    return create_engine(url, future=True, pool_pre_ping=True, pool_size=settings.app_db_pool_size,
-                         max_overflow=settings.app_db_max_overflow)
+    return create_engine(
+        url,
+        future=True,
+        pool_pre_ping=True,
+        pool_size=settings.app_db_pool_size,
+        max_overflow=settings.app_db_max_overflow,
+    )
 
 
 def dispose_engines() -> None:
@@ -64,7 +74,7 @@ def dispose_engines() -> None:
     _sessionmaker.cache_clear()
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # DB-API objects, untyped
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -72,12 +82,12 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 @lru_cache(maxsize=16)
-def _sessionmaker(url: Optional[str]) -> sessionmaker:
+def _sessionmaker(url: str | None) -> sessionmaker:
     return sessionmaker(bind=engine_for(url), future=True, expire_on_commit=False)
 
 
 @contextmanager
-def session_scope(url: Optional[str] = None) -> Iterator[Session]:
+def session_scope(url: str | None = None) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on error, always close."""
     session = _sessionmaker(url or database_url())()
     try:
@@ -92,7 +102,7 @@ def session_scope(url: Optional[str] = None) -> Iterator[Session]:
 
 # Alembic is imported where it is used: only migrations need it, not every process
 # that opens a session.
-def _alembic_config(url: Optional[str]):
+def _alembic_config(url: str | None) -> Config:
     from alembic.config import Config
 
     url = url or database_url()
@@ -103,12 +113,14 @@ def _alembic_config(url: Optional[str]):
     return cfg
 
 
-def migrate(url: Optional[str] = None, revision: str = "head") -> None:
+def migrate(url: str | None = None, revision: str = "head") -> None:
     """Bring the schema to `revision` with Alembic (never create_all)."""
     from alembic import command
+
     command.upgrade(_alembic_config(url), revision)
 
 
-def downgrade(url: Optional[str] = None, revision: str = "base") -> None:
+def downgrade(url: str | None = None, revision: str = "base") -> None:
     from alembic import command
+
     command.downgrade(_alembic_config(url), revision)

@@ -1,17 +1,28 @@
 """Tables. A request is the system of record, not the tracker."""
+
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, text)
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+if TYPE_CHECKING:
+    # SQLAlchemy 1.4 is untyped: declarative_base() is Any to mypy, and a class cannot
+    # derive from a variable. The checker sees a plain base class with what the models
+    # use of the real one; at run time it is the real declarative base.
+    class Base:
+        metadata: Any
+        __table__: Any
+
+        def __init__(self, **kwargs: Any) -> None: ...
+else:
+    Base = declarative_base()
 
 
 class SecondOpinionRequest(Base):
     __tablename__ = "second_opinion_requests"
-    __table_args__ = (UniqueConstraint("conversation_id", "submission_key",
-                                       name="uq_request_submission"),)
+    __table_args__ = (UniqueConstraint("conversation_id", "submission_key", name="uq_request_submission"),)
 
     id = Column(Integer, primary_key=True)
     reference = Column(String(16), nullable=False, unique=True)
@@ -50,7 +61,7 @@ class Member(Base):
     last_name = Column(String(100), nullable=False)
     dob = Column(Date, nullable=False)
     plan = Column(String(32), nullable=False)
-    phone = Column(String(16), nullable=True)          # E.164
+    phone = Column(String(16), nullable=True)  # E.164
     language = Column(String(8), nullable=False, default="en")
     is_demo = Column(Boolean, nullable=False, default=False)
     created_at = Column(DateTime(timezone=True), nullable=False)
@@ -61,8 +72,9 @@ class RequestStatusChange(Base):
     __tablename__ = "request_status_history"
 
     id = Column(Integer, primary_key=True)
-    request_id = Column(Integer, ForeignKey("second_opinion_requests.id", ondelete="CASCADE"),
-                        nullable=False, index=True)
+    request_id = Column(
+        Integer, ForeignKey("second_opinion_requests.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     from_status = Column(String(32), nullable=True)
     to_status = Column(String(32), nullable=False)
     note = Column(Text, nullable=True)
@@ -73,19 +85,21 @@ class RequestStatusChange(Base):
 class AuditEntry(Base):
     """Who read or changed a member's records. Keys only: never names, dates of birth
     or diagnoses."""
+
     __tablename__ = "audit_log"
 
     id = Column(Integer, primary_key=True)
     at = Column(DateTime(timezone=True), nullable=False, index=True)
     actor = Column(String(100), nullable=False)
-    action = Column(String(32), nullable=False)      # read | create | update | list
-    entity = Column(String(32), nullable=False)      # member | request
-    entity_key = Column(String(64), nullable=True)   # member ID or request reference
+    action = Column(String(32), nullable=False)  # read | create | update | list
+    entity = Column(String(32), nullable=False)  # member | request
+    entity_key = Column(String(64), nullable=True)  # member ID or request reference
     detail = Column(String(200), nullable=True)
 
 
 class Ride(Base):
     """A ride to a second-opinion visit, linked to its request."""
+
     __tablename__ = "rides"
 
     id = Column(Integer, primary_key=True)
@@ -94,12 +108,12 @@ class Ride(Base):
     member_id = Column(String(32), nullable=True, index=True)
     conversation_id = Column(String(128), nullable=False)
     plan = Column(String(32), nullable=False)
-    appointment_at = Column(DateTime(timezone=True), nullable=True)   # None: not set yet
+    appointment_at = Column(DateTime(timezone=True), nullable=True)  # None: not set yet
     appointment_text = Column(String(200), nullable=True)
     pickup_address = Column(Text, nullable=False)
     companion = Column(Boolean, nullable=False, default=False)
     mobility = Column(String(32), nullable=False)
-    mode = Column(String(8), nullable=False)            # nmt | nemt
+    mode = Column(String(8), nullable=False)  # nmt | nemt
     pcs_required = Column(Boolean, nullable=False)
     inside_lead_time = Column(Boolean, nullable=False)  # flagged urgent for staff
     status = Column(String(16), nullable=False, default="requested")
@@ -116,8 +130,8 @@ class Grievance(Base):
     conversation_id = Column(String(128), nullable=False)
     plan = Column(String(32), nullable=False)
     request_id = Column(Integer, ForeignKey("second_opinion_requests.id"), nullable=True)
-    about = Column(String(32), nullable=False)          # denied_request | pcp_refused | handling | other
-    account_text = Column(Text, nullable=False)         # the member's own words
+    about = Column(String(32), nullable=False)  # denied_request | pcp_refused | handling | other
+    account_text = Column(Text, nullable=False)  # the member's own words
     expedited = Column(Boolean, nullable=False)
     status = Column(String(16), nullable=False, default="received")
     received_at = Column(DateTime(timezone=True), nullable=False)
@@ -127,10 +141,11 @@ class Grievance(Base):
 
 class RecordStatusChange(Base):
     """Status history of rides and grievances (requests keep their own table)."""
+
     __tablename__ = "record_status_history"
 
     id = Column(Integer, primary_key=True)
-    entity = Column(String(16), nullable=False)          # ride | grievance
+    entity = Column(String(16), nullable=False)  # ride | grievance
     record_id = Column(Integer, nullable=False)
     from_status = Column(String(16), nullable=True)
     to_status = Column(String(16), nullable=False)
@@ -141,6 +156,7 @@ class RecordStatusChange(Base):
 
 class SmsContact(Base):
     """One texting number, known only by a keyed hash of it."""
+
     __tablename__ = "sms_contacts"
 
     id = Column(Integer, primary_key=True)
@@ -149,11 +165,12 @@ class SmsContact(Base):
     opted_out_at = Column(DateTime(timezone=True), nullable=True)
     opted_in_at = Column(DateTime(timezone=True), nullable=True)
     privacy_notice_at = Column(DateTime(timezone=True), nullable=True)
-    last_choices = Column(Text, nullable=True)          # JSON list of payloads offered as 1, 2, ...
+    last_choices = Column(Text, nullable=True)  # JSON list of payloads offered as 1, 2, ...
 
 
 class SmsInbound(Base):
     """Twilio MessageSids seen, so a retried webhook is answered once."""
+
     __tablename__ = "sms_inbound"
 
     id = Column(Integer, primary_key=True)
@@ -167,37 +184,46 @@ OPEN_HANDOFF = text("status IN ('waiting', 'held')")
 class Handoff(Base):
     """A conversation handed to a person. At most one open (waiting or held) per
     conversation, and a held one has exactly one agent: both enforced by the database."""
+
     __tablename__ = "handoffs"
-    __table_args__ = (Index("uq_open_handoff_per_conversation", "conversation_id", unique=True,
-                            sqlite_where=OPEN_HANDOFF, postgresql_where=OPEN_HANDOFF),)
+    __table_args__ = (
+        Index(
+            "uq_open_handoff_per_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=OPEN_HANDOFF,
+            postgresql_where=OPEN_HANDOFF,
+        ),
+    )
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(128), nullable=False, index=True)
-    channel = Column(String(16), nullable=False)         # web | sms
+    channel = Column(String(16), nullable=False)  # web | sms
     plan = Column(String(32), nullable=True)
-    reason = Column(String(32), nullable=False)          # see bot.handoff.REASONS
-    status = Column(String(16), nullable=False)          # waiting | held | returned | unclaimed
+    reason = Column(String(32), nullable=False)  # see bot.handoff.REASONS
+    status = Column(String(16), nullable=False)  # waiting | held | returned | unclaimed
     summary = Column(Text, nullable=False, default="{}")  # JSON: what the assistant collected
     agent_slots = Column(Text, nullable=False, default="{}")  # JSON: what agents set, for the assistant
-    reply_to = Column(String(32), nullable=True)         # SMS only: the number, cleared when closed
-    agent = Column(String(64), nullable=True)              # the holding agent's username
-    agent_name = Column(String(100), nullable=True)        # and the name the member sees
+    reply_to = Column(String(32), nullable=True)  # SMS only: the number, cleared when closed
+    agent = Column(String(64), nullable=True)  # the holding agent's username
+    agent_name = Column(String(100), nullable=True)  # and the name the member sees
     created_at = Column(DateTime(timezone=True), nullable=False)
     claimed_at = Column(DateTime(timezone=True), nullable=True)
     closed_at = Column(DateTime(timezone=True), nullable=True)
-    crisis_at = Column(DateTime(timezone=True), nullable=True)    # the member spoke of a crisis (bot.safety)
-    crisis_category = Column(String(16), nullable=True)          # which kind; never the words
+    crisis_at = Column(DateTime(timezone=True), nullable=True)  # the member spoke of a crisis (bot.safety)
+    crisis_category = Column(String(16), nullable=True)  # which kind; never the words
 
 
 class HandoffMessage(Base):
     """The transcript an agent reads: the assistant's conversation up to the handoff,
     then every member and agent message, in the order they arrived (id)."""
+
     __tablename__ = "handoff_messages"
 
     id = Column(Integer, primary_key=True)
     handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
     conversation_id = Column(String(128), nullable=False, index=True)
-    sender = Column(String(16), nullable=False)          # member | assistant | agent | system
+    sender = Column(String(16), nullable=False)  # member | assistant | agent | system
     agent_name = Column(String(100), nullable=True)
     body = Column(Text, nullable=False)
     at = Column(DateTime(timezone=True), nullable=False)
@@ -219,6 +245,7 @@ class Agent(Base):
 class AgentSession(Base):
     """A signed-in console session. The cookie holds a random token; only its hash is
     stored, with the session's CSRF token."""
+
     __tablename__ = "agent_sessions"
 
     id = Column(Integer, primary_key=True)
@@ -231,6 +258,7 @@ class AgentSession(Base):
 
 class CallbackTask(Base):
     """A member asked to be called back: when no agent was on duty or none claimed in time."""
+
     __tablename__ = "callback_tasks"
 
     id = Column(Integer, primary_key=True)
@@ -238,9 +266,9 @@ class CallbackTask(Base):
     channel = Column(String(16), nullable=False)
     plan = Column(String(32), nullable=True)
     reason = Column(String(32), nullable=False)
-    phone = Column(String(16), nullable=False)           # E.164, for the call
+    phone = Column(String(16), nullable=False)  # E.164, for the call
     preferred_time = Column(String(200), nullable=False)  # the member's own words
-    status = Column(String(16), nullable=False, default="open")   # open | done
+    status = Column(String(16), nullable=False, default="open")  # open | done
     created_at = Column(DateTime(timezone=True), nullable=False)
     done_by = Column(String(64), nullable=True)
     done_at = Column(DateTime(timezone=True), nullable=True)
@@ -249,19 +277,21 @@ class CallbackTask(Base):
 class VerificationFailure(Base):
     """One failed try at verification (or a try refused while locked). Counted by member
     ID, by conversation and by the gateway's source within a window; never the date tried."""
+
     __tablename__ = "verification_failures"
 
     id = Column(Integer, primary_key=True)
     at = Column(DateTime(timezone=True), nullable=False)
-    member_id = Column(String(32), nullable=True, index=True)        # as typed, normalized; may match no one
+    member_id = Column(String(32), nullable=True, index=True)  # as typed, normalized; may match no one
     conversation_id = Column(String(128), nullable=False, index=True)
-    source_hash = Column(String(64), nullable=True, index=True)       # SHA-256 of the gateway's source
-    cleared_at = Column(DateTime(timezone=True), nullable=True)      # the member verified, or an agent unlocked
+    source_hash = Column(String(64), nullable=True, index=True)  # SHA-256 of the gateway's source
+    cleared_at = Column(DateTime(timezone=True), nullable=True)  # the member verified, or an agent unlocked
 
 
 class VerificationLock(Base):
     """Verification refused for a member ID everywhere until locked_until, or until an
     agent unlocks it."""
+
     __tablename__ = "verification_locks"
 
     id = Column(Integer, primary_key=True)
@@ -275,13 +305,14 @@ class VerificationLock(Base):
 
 class VerifiedConversation(Base):
     """Who a conversation is verified as. Expires after inactivity; ended by start over."""
+
     __tablename__ = "verified_conversations"
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(128), nullable=False, unique=True)
     member_id = Column(String(32), nullable=True)
     plan = Column(String(32), nullable=True)
-    verified_by = Column(String(100), nullable=True)    # assistant | agent:<username>
+    verified_by = Column(String(100), nullable=True)  # assistant | agent:<username>
     verified_at = Column(DateTime(timezone=True), nullable=True)
     last_seen_at = Column(DateTime(timezone=True), nullable=True)
     ended_at = Column(DateTime(timezone=True), nullable=True)

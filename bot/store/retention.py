@@ -1,9 +1,9 @@
 """Tracker retention: conversation events older than a period are deleted.
 The records (requests, members, audit) are not touched."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Optional
 
 from sqlalchemy import create_engine, inspect, text
 
@@ -17,7 +17,7 @@ def retention_days() -> int:
     return get_settings().tracker_retention_days
 
 
-def purge_tracker_events(tracker_url: str, days: Optional[int] = None, now: Optional[datetime] = None) -> int:
+def purge_tracker_events(tracker_url: str, days: int | None = None, now: datetime | None = None) -> int:
     """Delete Rasa tracker events older than `days`; returns how many were deleted."""
     days = retention_days() if days is None else days
     if days < 1:
@@ -28,6 +28,9 @@ def purge_tracker_events(tracker_url: str, days: Optional[int] = None, now: Opti
         if "events" not in inspect(engine).get_table_names():
             return 0
         with engine.begin() as conn:
-            return conn.execute(text("DELETE FROM events WHERE timestamp < :cutoff"), {"cutoff": cutoff}).rowcount
+            deleted: int = conn.execute(
+                text("DELETE FROM events WHERE timestamp < :cutoff"), {"cutoff": cutoff}
+            ).rowcount
+            return deleted
     finally:
         engine.dispose()

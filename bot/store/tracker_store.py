@@ -3,9 +3,11 @@
 
 endpoints.yml: `tracker_store: {type: bot.store.tracker_store.RedactingSQLTrackerStore, url: ...}`
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
@@ -22,6 +24,6 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         new = list(super()._additional_events(session, tracker))
-        earlier = [e.as_dict() for e in tracker.events][:len(tracker.events) - len(new)]
+        earlier = [e.as_dict() for e in tracker.events][: len(tracker.events) - len(new)]
         for event in redacted((e.as_dict() for e in new), asking_before(earlier)):
             yield Event.from_parameters(event)

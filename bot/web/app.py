@@ -1,9 +1,10 @@
 """The gateway's FastAPI app. `uvicorn bot.web.app:app --port 8000`."""
+
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Optional
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse
@@ -27,10 +28,16 @@ schema at `/openapi.json`. Reads and changes of a member's records are written t
 audit log. Times are ISO 8601 with offset (UTC); members are shown them in Pacific time."""
 
 
-def create_app(assistant: Optional[Assistant] = None) -> FastAPI:
+def create_app(assistant: Assistant | None = None) -> FastAPI:
     """The gateway, talking to `assistant` (Rasa at RASA_URL unless another is given)."""
-    app = FastAPI(title="Second Opinion Assistant", version="1.0", description=DESCRIPTION,
-                  docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="Second Opinion Assistant",
+        version="1.0",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     app.state.assistant = assistant or RasaAssistant()
     security.install(app)
     app.include_router(api.router)
@@ -42,7 +49,7 @@ def create_app(assistant: Optional[Assistant] = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(staff_actor)])
-    def openapi_schema() -> dict:
+    def openapi_schema() -> dict[str, Any]:
         return app.openapi()
 
     @app.get("/", include_in_schema=False)
@@ -76,7 +83,7 @@ def create_app(assistant: Optional[Assistant] = None) -> FastAPI:
             await close()
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict:
+    def healthz() -> dict[str, Any]:
         return {"ok": True}
 
     return app

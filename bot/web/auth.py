@@ -4,10 +4,10 @@ Tokens come from the settings (bot/settings.py): STAFF_API_TOKEN (actor "staff")
 optionally STAFF_API_TOKENS="alice=token1,bob=token2" so the audit log can say who. With
 no token configured, every call is refused.
 """
+
 from __future__ import annotations
 
 import secrets
-from typing import Dict, Optional
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -17,10 +17,10 @@ from bot.settings import get_settings
 _bearer = HTTPBearer(auto_error=False)
 
 
-def configured_tokens() -> Dict[str, str]:
+def configured_tokens() -> dict[str, str]:
     """token -> actor name."""
     settings = get_settings()
-    tokens: Dict[str, str] = {}
+    tokens: dict[str, str] = {}
     single = settings.staff_api_token.strip()
     if single:
         tokens[single] = "staff"
@@ -31,7 +31,7 @@ def configured_tokens() -> Dict[str, str]:
     return tokens
 
 
-def _match(presented: str) -> Optional[str]:
+def _match(presented: str) -> str | None:
     found = None
     for token, actor in configured_tokens().items():
         if secrets.compare_digest(presented.encode(), token.encode()):
@@ -39,7 +39,7 @@ def _match(presented: str) -> Optional[str]:
     return found
 
 
-def staff_actor(credentials: Optional[HTTPAuthorizationCredentials] = Depends(_bearer)) -> str:
+def staff_actor(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:
     """The staff member behind the call, or 401 with no detail."""
     actor = _match(credentials.credentials) if credentials and credentials.scheme.lower() == "bearer" else None
     if actor is None:

@@ -14,12 +14,13 @@ The page's own labels come from the catalogs (GET /chat/labels?lang=es). Each an
 carries the conversation's language ("lang"): the one the assistant answered in, else
 the one the member last wrote in; the page follows it.
 """
+
 from __future__ import annotations
 
 import json
 import secrets
 from collections import OrderedDict
-from typing import Any, Dict, List, Literal, Optional
+from typing import Any, Literal
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
@@ -40,29 +41,34 @@ LABEL_PREFIX = "chat_"
 
 class Session:
     def __init__(self) -> None:
-        self.answers: "OrderedDict[str, Optional[List[dict]]]" = OrderedDict()   # id -> reply (None: to an agent)
-        self.offered: Dict[str, str] = {}                               # payload -> title
-        self.lang: Optional[str] = None                                 # as the member last wrote
+        self.answers: OrderedDict[str, list[dict[str, Any]] | None] = OrderedDict()  # id -> reply (None: to an agent)
+        self.offered: dict[str, str] = {}  # payload -> title
+        self.lang: str | None = None  # as the member last wrote
 
 
-SESSIONS: Dict[str, Session] = {}
+SESSIONS: dict[str, Session] = {}
 
 
 def _sender(token: str) -> str:
     return keyed_id("web", token, get_settings().web_conversation_key)
 
 
-def _for_browser(messages: List[dict]) -> List[dict]:
-    return [{"text": m.get("text", ""), "buttons": [{"title": b["title"], "payload": b["payload"]}
-                                                    for b in m.get("buttons") or []]}
-            for m in messages if m.get("text") or m.get("buttons")]
+def _for_browser(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "text": m.get("text", ""),
+            "buttons": [{"title": b["title"], "payload": b["payload"]} for b in m.get("buttons") or []],
+        }
+        for m in messages
+        if m.get("text") or m.get("buttons")
+    ]
 
 
 @router.get("/chat/labels", include_in_schema=False)
-def labels(lang: Literal["en", "es"] = DEFAULT_LANG) -> Dict[str, str]:
+def labels(lang: Literal["en", "es"] = DEFAULT_LANG) -> dict[str, str]:
     """The page's labels in `lang`, by name (the catalog key without "chat_")."""
     keys = [key for key in catalog(DEFAULT_LANG) if key.startswith(LABEL_PREFIX)]
-    return {key[len(LABEL_PREFIX):]: text(key, lang) for key in keys}
+    return {key[len(LABEL_PREFIX) :]: text(key, lang) for key in keys}
 
 
 @router.websocket("/ws/chat")
@@ -83,8 +89,10 @@ async def chat(ws: WebSocket) -> None:
                 await ws.send_json({"type": "welcome", "session": token})
                 await _agent_messages_missed(ws, sender, data.get("last_agent"), session.lang)
                 continue
+            # _shape_problem refuses every other frame until "hello" has made the session
+            assert session is not None and sender is not None
             message_id = data["id"]
-            if message_id in session.answers:                  # resent after a reconnect
+            if message_id in session.answers:  # resent after a reconnect
                 await _answer(ws, message_id, session.answers[message_id], session.lang)
                 continue
             payload = data.get("payload")
@@ -125,7 +133,7 @@ def _optional(value: Any, kind: type) -> bool:
     return value is None or (isinstance(value, kind) and not isinstance(value, bool))
 
 
-def _shape_problem(data: Any, said_hello: bool) -> Optional[str]:
+def _shape_problem(data: Any, said_hello: bool) -> str | None:
     """Why a frame cannot be taken, or None."""
     if data is INVALID:
         return "expected a JSON text frame"
@@ -144,10 +152,10 @@ def _shape_problem(data: Any, said_hello: bool) -> Optional[str]:
     return None
 
 
-async def _converse(ws: WebSocket, session: Session, sender: str, message: str) -> Optional[List[dict]]:
+async def _converse(ws: WebSocket, session: Session, sender: str, message: str) -> list[dict[str, Any]] | None:
     """The assistant's reply; None when the message went to the agent holding the chat
     (unless it spoke of a crisis: that is answered at once, whoever holds the chat)."""
-    held = await run_in_threadpool(handoff.add_member_message, sender, message)   # off the event loop
+    held = await run_in_threadpool(handoff.add_member_message, sender, message)  # off the event loop
     if held is not None:
         answer = await run_in_threadpool(live.answer_if_crisis, sender, message)
         await live.queue_changed(held.handoff_id)
@@ -157,25 +165,25 @@ async def _converse(ws: WebSocket, session: Session, sender: str, message: str) 
     reply = _for_browser(said)
     session.offered = {b["payload"]: b["title"] for m in reply for b in m["buttons"]}
     opened = handoff_opened(said)
-    if opened is not None:                                     # the assistant just handed off
+    if opened is not None:  # the assistant just handed off
         await live.queue_changed(opened)
     return reply
 
 
-def _language_of(reply: Optional[List[dict]]) -> Optional[str]:
+def _language_of(reply: list[dict[str, Any]] | None) -> str | None:
     """The language the assistant answered in: the member's record may have chosen it
     ("DEMO2002 12/2/1975" says nothing of a language; the answer is in Spanish)."""
     return language.detect(" ".join(m.get("text") or "" for m in reply or []))
 
 
-async def _answer(ws: WebSocket, message_id: str, reply: Optional[List[dict]], lang: Optional[str]) -> None:
+async def _answer(ws: WebSocket, message_id: str, reply: list[dict[str, Any]] | None, lang: str | None) -> None:
     if reply is None:
         await ws.send_json({"type": "held", "reply_to": message_id})
     else:
         await ws.send_json({"type": "bot", "reply_to": message_id, "messages": reply, "lang": lang})
 
 
-async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen, lang: Optional[str]) -> None:
+async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen: Any, lang: str | None) -> None:
     after = last_seen if isinstance(last_seen, int) and last_seen >= 0 else 0
     for m in await run_in_threadpool(handoff.agent_messages_since, sender, after):
         await ws.send_json(live.agent_message_for_chat(m, lang or DEFAULT_LANG))

@@ -1,11 +1,13 @@
 """Verification locks in the agent console, at /console/locks: the member IDs locked
 after too many failed tries (bot.verification), and unlocking one, with a reason, by a
 signed-in agent. Every view and unlock is audited as agent:<username>."""
+
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from bot import audit, members, verification
@@ -20,23 +22,32 @@ def _back(**message: str) -> RedirectResponse:
 
 
 @router.get("")
-def locks_page(request: Request, notice: str = "", error: str = ""):
+def locks_page(request: Request, notice: str = "", error: str = "") -> Response:
     console = _signed_in(request)
     locks = verification.active_locks()
     with session_scope() as session:
-        audit.record(session, f"agent:{console.agent.username}", "list", "verification_lock", None,
-                     f"{len(locks)} locked")
-    return _page(request, "locks.html", console, locks=locks, notice=notice, error=error,
-                 max_failures=verification.MEMBER_MAX_FAILURES, window_hours=_hours(verification.FAILURE_WINDOW),
-                 lock_hours=_hours(verification.LOCK_PERIOD))
+        audit.record(
+            session, f"agent:{console.agent.username}", "list", "verification_lock", None, f"{len(locks)} locked"
+        )
+    return _page(
+        request,
+        "locks.html",
+        console,
+        locks=locks,
+        notice=notice,
+        error=error,
+        max_failures=verification.MEMBER_MAX_FAILURES,
+        window_hours=_hours(verification.FAILURE_WINDOW),
+        lock_hours=_hours(verification.LOCK_PERIOD),
+    )
 
 
-def _hours(period) -> int:
+def _hours(period: timedelta) -> int:
     return int(period.total_seconds() // 3600)
 
 
 @router.post("/unlock")
-async def unlock(request: Request):
+async def unlock(request: Request) -> Response:
     console = _signed_in(request)
     form = await _checked_form(request, console.csrf_token)
     member_id = members.normalize_member_id(form.get("member_id", ""))

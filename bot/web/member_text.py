@@ -4,6 +4,7 @@ Rasa reads a message that starts with "/" (after its own strip()) as an intent w
 entities: "/greet{...}". A member must never be able to send one, so every leading
 slash goes, however many and whatever whitespace sits between them.
 """
+
 from __future__ import annotations
 
 MAX_TEXT = 10_000

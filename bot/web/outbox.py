@@ -8,14 +8,16 @@ an agent's words, a notice or the assistant's words after a handoff go through `
 choices, and the payloads those numbers stand for are remembered for the member's
 next "1", "2".
 """
+
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
 import re
-from typing import List, Tuple
+from typing import Any
 
+from fastapi import FastAPI
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -35,7 +37,7 @@ def conversation_id(phone: str, key: str) -> str:
     return keyed_id("sms", phone, key)
 
 
-def split_message(body: str, limit: int = SMS_LIMIT) -> List[str]:
+def split_message(body: str, limit: int = SMS_LIMIT) -> list[str]:
     """Split at sentence ends (then at spaces) into pieces of at most `limit` characters."""
     pieces, current = [], ""
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", body.strip()):
@@ -57,7 +59,7 @@ def split_message(body: str, limit: int = SMS_LIMIT) -> List[str]:
     return [p for p in pieces if p]
 
 
-def as_sms(messages: List[dict]) -> Tuple[str, List[str]]:
+def as_sms(messages: list[dict[str, Any]]) -> tuple[str, list[str]]:
     """One text from Rasa's messages, with buttons as numbered choices; and the
     payloads those numbers stand for."""
     parts, payloads = [], []
@@ -70,7 +72,7 @@ def as_sms(messages: List[dict]) -> Tuple[str, List[str]]:
     return "\n".join(parts), payloads
 
 
-def for_texting(phone_hash: str, messages: List[dict]) -> str:
+def for_texting(phone_hash: str, messages: list[dict[str, Any]]) -> str:
     """The assistant's messages as one text to the member whose number hashes to
     `phone_hash`; the choices it numbers replace those offered before (none: none)."""
     body, payloads = as_sms(messages)
@@ -81,26 +83,27 @@ def for_texting(phone_hash: str, messages: List[dict]) -> str:
     return body
 
 
-def choices_of(contact: SmsContact) -> List[str]:
+def choices_of(contact: SmsContact) -> list[str]:
     """The payloads the last text to this member numbered, in order."""
-    return json.loads(contact.last_choices or "[]")
+    choices: list[str] = json.loads(contact.last_choices or "[]")
+    return choices
 
 
 # -- the queue and its sender -------------------------------------------------------------
 
 
-def start(app) -> None:
+def start(app: FastAPI) -> None:
     """At start-up: the app's queue of texts to send, and the task that sends them."""
     app.state.sms_outbox = asyncio.Queue()
     app.state.sms_sender = asyncio.get_running_loop().create_task(_send_queued(app.state.sms_outbox))
 
 
-def send(app, phone: str, body: str) -> None:
+def send(app: FastAPI, phone: str, body: str) -> None:
     """Queue a text to `phone` (sent unless the number has opted out)."""
     app.state.sms_outbox.put_nowait((phone, body))
 
 
-def send_to_member(app, phone: str, phone_hash: str, messages: List[dict]) -> None:
+def send_to_member(app: FastAPI, phone: str, phone_hash: str, messages: list[dict[str, Any]]) -> None:
     """Queue the assistant's messages to a texting member, its choices remembered."""
     body = for_texting(phone_hash, messages)
     if body:
@@ -110,7 +113,8 @@ def send_to_member(app, phone: str, phone_hash: str, messages: List[dict]) -> No
 def twilio_client(settings: Settings) -> Client:
     class _Client(TwilioHttpClient):
         """Twilio's own client, optionally aimed at another base URL (tests' fake Twilio)."""
-        def request(self, method, url, *args, **kwargs):
+
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # twilio's Response
             if settings.twilio_api_base:
                 url = re.sub(r"^https://[^/]+", settings.twilio_api_base.rstrip("/"), url)
             return super().request(method, url, *args, **kwargs)
@@ -124,7 +128,7 @@ def _opted_out(phone: str, settings: Settings) -> bool:
         return bool(contact is not None and contact.opted_out)
 
 
-async def _send_queued(outbox: "asyncio.Queue") -> None:
+async def _send_queued(outbox: asyncio.Queue[tuple[str, str]]) -> None:
     """Send queued texts (a later reply, an agent's words, a handoff notice).
     Opted-out numbers get nothing."""
     while True:
@@ -135,8 +139,7 @@ async def _send_queued(outbox: "asyncio.Queue") -> None:
                 continue
             client = twilio_client(settings)
             for piece in split_message(body):
-                await asyncio.to_thread(client.messages.create, to=phone, from_=settings.twilio_from_number,
-                                        body=piece)
+                await asyncio.to_thread(client.messages.create, to=phone, from_=settings.twilio_from_number, body=piece)
         except Exception:  # noqa: BLE001 - one failed text must not stop the sender
             log.exception("sending a text failed")
         finally:

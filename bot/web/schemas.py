@@ -1,11 +1,13 @@
 """The API's JSON shapes (pydantic 1.10, as Rasa pins it). Their OpenAPI schemas say
 which fields can be null, and every field of an answer is always there."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Dict, List, Optional, Type
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, StrictStr, validator
 
@@ -22,28 +24,39 @@ class PlanId(str):
     value here, with no change to this module."""
 
     @classmethod
-    def __get_validators__(cls):
+    def __get_validators__(cls) -> Iterator[Callable[..., Any]]:
         yield cls.validate
 
     @classmethod
-    def validate(cls, value: Any) -> "PlanId":
+    def validate(cls, value: Any) -> PlanId:
         ids = kb().plan_ids()
         if not isinstance(value, str) or value not in ids:
             raise ValueError(f"must be one of the plans: {', '.join(ids)}")
         return cls(value)
 
     @classmethod
-    def __modify_schema__(cls, field_schema: Dict[str, Any]) -> None:
+    def __modify_schema__(cls, field_schema: dict[str, Any]) -> None:
         field_schema.update(type="string", enum=list(kb().plan_ids()))
 
 
-def _enum(name: str, values) -> type:
+def _enum(name: str, values: Iterable[str]) -> Any:
     """An API enum derived from a workflow table: the statuses are written once."""
     return Enum(name, {v: v for v in values}, type=str)
 
 
-Status = _enum("Status", STATUSES)
-Language = _enum("Language", LANGUAGES)
+if TYPE_CHECKING:
+    # To the checker, str enums whose members come from the tables at run time: a member is
+    # reached by its value, Status("denied"), the same member as Status.denied.
+    class Status(str, Enum): ...
+
+    class Language(str, Enum): ...
+
+    class RideStatus(str, Enum): ...
+
+    class GrievanceStatus(str, Enum): ...
+else:
+    Status = _enum("Status", STATUSES)
+    Language = _enum("Language", LANGUAGES)
 
 # Letters, digits and dashes; 4 to 32 letters or digits. A reference: SO-XXXX-XXXX.
 MEMBER_ID_PATTERN = r"^-*([A-Za-z0-9]-*){4,32}$"
@@ -54,7 +67,7 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
-def _nullable(schema: Dict[str, Any], model: Type[BaseModel]) -> None:
+def _nullable(schema: dict[str, Any], model: type[BaseModel]) -> None:
     for field in model.__fields__.values():
         if field.allow_none:
             prop = schema["properties"][field.alias]
@@ -66,7 +79,7 @@ class In(BaseModel):
     class Config:
         schema_extra = staticmethod(_nullable)
 
-    @validator("*", pre=True)       # a NUL or a lone surrogate cannot be stored: 422, not 500
+    @validator("*", pre=True)  # a NUL or a lone surrogate cannot be stored: 422, not 500
     def _storable(cls, value: Any) -> Any:
         if isinstance(value, str) and UNSTORABLE.search(value):
             raise ValueError("must not contain NUL or unpaired surrogate characters")
@@ -76,7 +89,7 @@ class In(BaseModel):
 class Out(BaseModel):
     class Config:
         @staticmethod
-        def schema_extra(schema: Dict[str, Any], model: Type[BaseModel]) -> None:
+        def schema_extra(schema: dict[str, Any], model: type[BaseModel]) -> None:
             _nullable(schema, model)
             schema["required"] = [f.alias for f in model.__fields__.values()]
 
@@ -90,10 +103,13 @@ class MemberIn(In):
     last_name: StrictStr = Field(..., min_length=1, max_length=100)
     dob: date = Field(..., description="Date of birth, YYYY-MM-DD")
     plan: PlanId
-    phone: Optional[StrictStr] = Field(None, regex=PHONE_PATTERN,
-                                       description="E.164, for example +15595550123 (spaces, dots, dashes "
-                                                   "and brackets between the digits are allowed)")
-    language: Language = Field(Language.en, description="Preferred language")
+    phone: StrictStr | None = Field(
+        None,
+        regex=PHONE_PATTERN,
+        description="E.164, for example +15595550123 (spaces, dots, dashes "
+        "and brackets between the digits are allowed)",
+    )
+    language: Language = Field(Language("en"), description="Preferred language")
 
     @validator("first_name", "last_name")
     def _not_blank(cls, value: str) -> str:
@@ -114,7 +130,7 @@ class MemberIn(In):
         return value
 
     @validator("phone")
-    def _e164(cls, value: Optional[str]) -> Optional[str]:
+    def _e164(cls, value: str | None) -> str | None:
         if value is None:
             return None
         cleaned = re.sub(r"[ ().-]", "", value)
@@ -123,75 +139,76 @@ class MemberIn(In):
         return cleaned
 
 
-
 class MemberOut(Out):
     member_id: str
     first_name: str
     last_name: str
     dob: date
     plan: PlanId
-    phone: Optional[str]
+    phone: str | None
     language: str
     is_demo: bool
 
 
 class InitialOpinion(Out):
     provider: str
-    specialty: Optional[str]
+    specialty: str | None
     recommendation: str
-    date: Optional[date]
-    date_text: Optional[str] = Field(None, description="Roughly when, in the member's words")
+    date: date | None
+    date_text: str | None = Field(None, description="Roughly when, in the member's words")
 
 
 class RequestOut(Out):
     reference: str
-    member_id: Optional[str]
+    member_id: str | None
     plan: PlanId
     reason: str
     reason_text: str
     initial_opinion: InitialOpinion
     requested_by: str
     network: str
-    preferred_provider: Optional[str]
+    preferred_provider: str | None
     urgency: str
     authorization_required: bool
     status: Status
     received_at: datetime
-    decision_due_at: Optional[datetime] = Field(None, description="ISO 8601 with offset; null where the policy sets none")
+    decision_due_at: datetime | None = Field(None, description="ISO 8601 with offset; null where the policy sets none")
     channel: str
     conversation_id: str
 
 
 class StatusChangeOut(Out):
-    from_status: Optional[Status]
+    from_status: Status | None
     to_status: Status
-    note: Optional[str]
+    note: str | None
     changed_by: str
     changed_at: datetime
 
 
 class RequestDetailOut(RequestOut):
-    history: List[StatusChangeOut]
-    denial_notice: Optional[str] = Field(None, description="The notice text for the member, once denied")
+    history: list[StatusChangeOut]
+    denial_notice: str | None = Field(None, description="The notice text for the member, once denied")
 
 
 class StatusPatch(In):
     status: Status
-    note: Optional[StrictStr] = Field(None, max_length=2000)
-    reasons: Optional[StrictStr] = Field(None, max_length=4000,
-                                   description="Required when status is denied: why, in words for the member")
+    note: StrictStr | None = Field(None, max_length=2000)
+    reasons: StrictStr | None = Field(
+        None, max_length=4000, description="Required when status is denied: why, in words for the member"
+    )
 
 
-RideStatus = _enum("RideStatus", RIDE_STATUSES)
+if not TYPE_CHECKING:
+    RideStatus = _enum("RideStatus", RIDE_STATUSES)
 
 
 class RideOut(Out):
     reference: str
-    request: Optional[str] = Field(None, description="Reference of the second-opinion request")
-    member_id: Optional[str]
+    request: str | None = Field(None, description="Reference of the second-opinion request")
+    member_id: str | None
     plan: PlanId
-    appointment_at: Optional[datetime]
-    appointment_text: Optional[str]
+    appointment_at: datetime | None
+    appointment_text: str | None
     pickup_address: str
     companion: bool
     mobility: str
@@ -202,14 +219,15 @@ class RideOut(Out):
     created_at: datetime
 
 
-GrievanceStatus = _enum("GrievanceStatus", GRIEVANCE_STATUSES)
+if not TYPE_CHECKING:
+    GrievanceStatus = _enum("GrievanceStatus", GRIEVANCE_STATUSES)
 
 
 class GrievanceOut(Out):
     reference: str
-    member_id: Optional[str]
+    member_id: str | None
     plan: PlanId
-    request: Optional[str]
+    request: str | None
     about: str
     account_text: str
     expedited: bool
@@ -221,9 +239,9 @@ class GrievanceOut(Out):
 
 class RidePatch(In):
     status: RideStatus
-    note: Optional[StrictStr] = Field(None, max_length=2000)
+    note: StrictStr | None = Field(None, max_length=2000)
 
 
 class GrievancePatch(In):
     status: GrievanceStatus
-    note: Optional[StrictStr] = Field(None, max_length=2000)
+    note: StrictStr | None = Field(None, max_length=2000)

@@ -4,20 +4,27 @@ Installed outermost (around Starlette's own error handling), so a 500 carries th
 headers too. Pages may load scripts and styles only from this origin: no inline
 script, no inline style, nothing from a CDN.
 """
+
 from __future__ import annotations
 
 from fastapi import FastAPI, HTTPException, Request
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                           "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; "
-                           "form-action 'self'")
-HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff",
-           "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
 MAX_BODY = 64 * 1024
 
 
@@ -54,7 +61,7 @@ class SecurityHeaders:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > MAX_BODY:                    # a body sent without its length
+            if received > MAX_BODY:  # a body sent without its length
                 raise HTTPException(413, "Request body too large")
             return message
 
@@ -63,19 +70,21 @@ class SecurityHeaders:
 
 def _allowed_methods(app: FastAPI, scope: Scope) -> str:
     """Every method some route serves at this path (Starlette names only the first's)."""
-    methods = set()
+    methods: set[str] = set()
     for route in app.router.routes:
         match, _ = route.matches({**scope, "method": "GET"})
-        if match != Match.NONE and getattr(route, "methods", None):
+        if match != Match.NONE and isinstance(route, Route) and route.methods:  # the routes that have methods
             methods |= set(route.methods)
     return ", ".join(sorted(methods))
 
 
-async def _body_not_json(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _body_not_json(request: Request, exc: Exception) -> JSONResponse:
     """A body that is not JSON is a validation error like any other: 422, as documented."""
+    assert isinstance(exc, StarletteHTTPException)  # the only exception it is installed for
     if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
-        return JSONResponse({"detail": [{"loc": ["body"], "msg": "the body is not valid JSON",
-                                         "type": "value_error.jsondecode"}]}, 422)
+        return JSONResponse(
+            {"detail": [{"loc": ["body"], "msg": "the body is not valid JSON", "type": "value_error.jsondecode"}]}, 422
+        )
     response = JSONResponse({"detail": exc.detail}, exc.status_code, headers=getattr(exc, "headers", None))
     if exc.status_code == 405:
         response.headers["Allow"] = _allowed_methods(request.app, request.scope)
@@ -85,5 +94,5 @@ async def _body_not_json(request: Request, exc: StarletteHTTPException) -> JSONR
 def install(app: FastAPI) -> None:
     """Around the whole stack, Starlette's ServerErrorMiddleware included."""
     build = app.build_middleware_stack
-    app.build_middleware_stack = lambda: SecurityHeaders(build())
+    app.build_middleware_stack = lambda: SecurityHeaders(build())  # type: ignore[method-assign]  # wrapped on purpose
     app.add_exception_handler(StarletteHTTPException, _body_not_json)

@@ -8,24 +8,24 @@ long replies at sentence ends. A reply not ready in time goes out later through
 the outbox (bot/web/outbox.py), whose background task sends it with Twilio's REST
 API, never blocking the event loop.
 """
+
 from __future__ import annotations
 
 import asyncio
 import re
 import unicodedata
-from typing import List, Optional, Tuple
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import handoff
 from bot.deadlines import utcnow
 from bot.messages import DEFAULT_LANG, text
-from bot.nlp import language
-from bot.nlp import parse_choice
+from bot.nlp import language, parse_choice
 from bot.settings import get_settings
 from bot.store import repository, session_scope
 from bot.store.models import SmsContact, SmsInbound
@@ -58,7 +58,7 @@ def _signed_url(request: Request, public_base: str) -> str:
     return f"{public_base}{request.url.path}{query}"
 
 
-def _first_time(session, phone_hash: str) -> Tuple[SmsContact, bool]:
+def _first_time(session: Session, phone_hash: str) -> tuple[SmsContact, bool]:
     contact = repository.sms_contact(session, phone_hash)
     if contact is None:
         contact = SmsContact(phone_hash=phone_hash, opted_out=False)
@@ -67,7 +67,7 @@ def _first_time(session, phone_hash: str) -> Tuple[SmsContact, bool]:
     return contact, contact.privacy_notice_at is None
 
 
-def _twiml(bodies: List[str]) -> Response:
+def _twiml(bodies: list[str]) -> Response:
     reply = MessagingResponse()
     for body in bodies:
         reply.message(body)
@@ -77,11 +77,16 @@ def _twiml(bodies: List[str]) -> Response:
 @router.post(WEBHOOK_PATH, include_in_schema=False)
 async def twilio_sms(request: Request) -> Response:
     settings = get_settings()
-    form = dict((await request.form()).items())
+    form = {k: str(v) for k, v in (await request.form()).items()}  # Twilio posts url-encoded text fields
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not (settings.twilio_auth_token and settings.public_base and signature and
-            RequestValidator(settings.twilio_auth_token).validate(_signed_url(request, settings.public_base), form,
-                                                                  signature)):
+    if not (
+        settings.twilio_auth_token
+        and settings.public_base
+        and signature
+        and RequestValidator(settings.twilio_auth_token).validate(
+            _signed_url(request, settings.public_base), form, signature
+        )
+    ):
         return Response(status_code=403)
 
     sid, phone, body = form.get("MessageSid", ""), form.get("From", ""), (form.get("Body") or "").strip()
@@ -92,9 +97,9 @@ async def twilio_sms(request: Request) -> Response:
         return _twiml(answered)
     lead = [text("sms_privacy", language.detect(body) or DEFAULT_LANG)] if first_time else []
     held = await run_in_threadpool(handoff.add_member_message, phone_hash, body or text("sms_no_text"))
-    if held is not None:                                       # a person has this conversation
+    if held is not None:  # a person has this conversation
         await run_in_threadpool(handoff.set_reply_to, held.handoff_id, phone)
-        answer = await run_in_threadpool(live.answer_if_crisis, phone_hash, body)   # 911/988 at once
+        answer = await run_in_threadpool(live.answer_if_crisis, phone_hash, body)  # 911/988 at once
         await live.queue_changed(held.handoff_id)
         return _twiml(lead + answer)
     choice = parse_choice(body, len(offered)) if offered else None
@@ -108,13 +113,13 @@ async def twilio_sms(request: Request) -> Response:
     return _twiml(lead + split_message(reply) if reply else lead)
 
 
-def _record_inbound(sid: str, phone_hash: str, word: str) -> Tuple[Optional[List[str]], bool, List[str]]:
+def _record_inbound(sid: str, phone_hash: str, word: str) -> tuple[list[str] | None, bool, list[str]]:
     """Record a text and its sender's consent words: (the whole answer when the gateway
     itself answers it, else None; whether this number never texted before; the choices
     its numbers answer)."""
     with session_scope() as session:
         if session.execute(select(SmsInbound).where(SmsInbound.message_sid == sid)).first():
-            return [], False, []                               # a retried webhook: answered once
+            return [], False, []  # a retried webhook: answered once
         session.add(SmsInbound(message_sid=sid, received_at=utcnow()))
         contact, first_time = _first_time(session, phone_hash)
         if word in OPT_OUT | OPT_OUT_ES:
@@ -125,7 +130,7 @@ def _record_inbound(sid: str, phone_hash: str, word: str) -> Tuple[Optional[List
             contact.opted_out, contact.opted_in_at = False, utcnow()
             return [text("sms_started", "es" if word in OPT_IN_ES else "en")], False, []
         if contact.opted_out:
-            return [], False, []                               # nothing to a number that said STOP
+            return [], False, []  # nothing to a number that said STOP
         if word in HELP | HELP_ES:
             return [text("sms_help", "es" if word in HELP_ES else "en")], False, []
         if first_time:
@@ -133,17 +138,17 @@ def _record_inbound(sid: str, phone_hash: str, word: str) -> Tuple[Optional[List
         return None, first_time, choices_of(contact)
 
 
-async def _converse(app, phone: str, phone_hash: str, message: str) -> str:
+async def _converse(app: FastAPI, phone: str, phone_hash: str, message: str) -> str:
     messages = await app.state.assistant.ask(phone_hash, message, "sms")
     body = await run_in_threadpool(for_texting, phone_hash, messages)
     opened = handoff_opened(messages)
-    if opened is not None:                                     # the assistant just handed off
+    if opened is not None:  # the assistant just handed off
         await run_in_threadpool(handoff.set_reply_to, opened, phone)
         await live.queue_changed(opened)
     return body
 
 
-def _send_later(task: "asyncio.Future", phone: str, app) -> None:
+def _send_later(task: asyncio.Future[str], phone: str, app: FastAPI) -> None:
     if task.cancelled() or task.exception() or not task.result():
         return
     outbox.send(app, phone, task.result())

@@ -1,30 +1,37 @@
 """Answers members give to the request's own questions are not crises: 988 in front of
 "yes, waiting could hurt me" or "it's me, I'm asking for myself" tells a member we did
 not listen. The same words about harming oneself still are."""
+
 import pytest
 
 from bot import safety
 
 
-@pytest.mark.parametrize("answer", [
-    "its me, im asking for myself",
-    "its me im asking for myself because my mom cant",
-    "órale sí, esperar me puede hacer daño",
-    "si, la espera me podria hacer mucho daño",
-    "el tratamiento para la diabetes no esta funcionando",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "its me, im asking for myself",
+        "its me im asking for myself because my mom cant",
+        "órale sí, esperar me puede hacer daño",
+        "si, la espera me podria hacer mucho daño",
+        "el tratamiento para la diabetes no esta funcionando",
+    ],
+)
 def test_an_answer_to_a_question_of_the_request_is_not_a_crisis(answer):
     assert safety.check(answer) is None
 
 
-@pytest.mark.parametrize("message,category", [
-    ("esperar me puede hacer daño, me quiero morir", "suicide"),
-    ("me puedo hacer daño", "self_harm"),
-    ("tengo ganas de hacerme daño", "self_harm"),
-    ("si yo misma me quito la vida mis hijos cobran?", "suicide"),
-    ("does life insurance still pay out if its on purpose", "suicide"),
-    ("i want to hurt myself", "self_harm"),
-])
+@pytest.mark.parametrize(
+    "message,category",
+    [
+        ("esperar me puede hacer daño, me quiero morir", "suicide"),
+        ("me puedo hacer daño", "self_harm"),
+        ("tengo ganas de hacerme daño", "self_harm"),
+        ("si yo misma me quito la vida mis hijos cobran?", "suicide"),
+        ("does life insurance still pay out if its on purpose", "suicide"),
+        ("i want to hurt myself", "self_harm"),
+    ],
+)
 def test_the_same_words_about_harming_oneself_still_are(message, category):
     found = safety.check(message)
     assert found is not None and found.category == category, found

@@ -1,5 +1,6 @@
 """The safety check on the project's own held-out sets (tests/safety/*.yml): written
 as members write, never used to build the lexicon or to train anything."""
+
 from pathlib import Path
 
 import pytest
@@ -50,5 +51,5 @@ def test_no_held_out_message_is_in_the_training_data_or_the_lexicon():
     for item in CRISIS + ORDINARY:
         norm = safety.normalise(item["text"])
         assert norm not in trained, f"held-out message in training data: {item['text']!r}"
-        if len(norm.split()) >= 4:      # a whole message, not a stock phrase a pattern names
+        if len(norm.split()) >= 4:  # a whole message, not a stock phrase a pattern names
             assert item["text"].lower() not in lexicon and norm not in lexicon, item["text"]

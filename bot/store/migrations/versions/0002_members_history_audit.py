@@ -4,6 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-22
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -31,8 +32,9 @@ def upgrade() -> None:
     op.create_table(
         "request_status_history",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("request_id", sa.Integer(),
-                  sa.ForeignKey("second_opinion_requests.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "request_id", sa.Integer(), sa.ForeignKey("second_opinion_requests.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("from_status", sa.String(32), nullable=True),
         sa.Column("to_status", sa.String(32), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),

@@ -4,6 +4,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-22
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -33,13 +34,20 @@ def upgrade() -> None:
         sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
     )
-    op.create_index("uq_open_handoff_per_conversation", "handoffs", ["conversation_id"], unique=True,
-                    sqlite_where=OPEN, postgresql_where=OPEN)
+    op.create_index(
+        "uq_open_handoff_per_conversation",
+        "handoffs",
+        ["conversation_id"],
+        unique=True,
+        sqlite_where=OPEN,
+        postgresql_where=OPEN,
+    )
     op.create_table(
         "handoff_messages",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("handoff_id", sa.Integer(), sa.ForeignKey("handoffs.id", ondelete="CASCADE"),
-                  nullable=False, index=True),
+        sa.Column(
+            "handoff_id", sa.Integer(), sa.ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         sa.Column("conversation_id", sa.String(128), nullable=False, index=True),
         sa.Column("sender", sa.String(16), nullable=False),
         sa.Column("agent_name", sa.String(100), nullable=True),
