@@ -24,6 +24,7 @@ from bot import handoff
 from bot.handoff import HANDOFF_OPENED
 from bot.messages import text
 from bot.policy import kb
+from bot.second_opinions import ANSWERS
 from bot.store.redaction import redacted
 
 HANDOFF_OPEN = "handoff_open"  # a person holds the conversation (ConversationResumed: for older ones paused)
@@ -33,16 +34,7 @@ SUMMARY_SLOTS = (
     "member_id",
     "member_plan",
     "plan",
-    "reason",
-    "reason_text",
-    "initial_provider",
-    "initial_specialty",
-    "initial_recommendation",
-    "initial_date",
-    "requested_by",
-    "network",
-    "preferred_provider",
-    "urgency",
+    *ANSWERS,
     "request_reference",
     "verification_locked",
     "language",

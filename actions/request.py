@@ -111,23 +111,7 @@ class ActionAskReason(Action):
         return []
 
 
-ASK_ACTIONS = [
-    question_action(slot)
-    for slot in (
-        "member_id",
-        "dob",
-        "plan",
-        "reason_text",
-        "initial_provider",
-        "initial_specialty",
-        "initial_recommendation",
-        "initial_date",
-        "requested_by",
-        "network",
-        "preferred_provider",
-        "urgency",
-    )
-]
+ASK_ACTIONS = [question_action(slot) for slot in FORM_SLOTS if slot not in ("reason", "confirmed")]  # reason: own ask
 
 
 class ActionAskConfirmed(Action):

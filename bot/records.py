@@ -4,7 +4,7 @@ module and writes the audit line. The API and the agent console both use it."""
 
 from __future__ import annotations
 
-from typing import Any, Literal, overload
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -22,46 +22,6 @@ NEXT: dict[str, dict[str, set[str]]] = {
 }
 
 
-@overload
-def move(
-    session: Session,
-    kind: Literal["request"],
-    reference: str,
-    new_status: str,
-    actor: str,
-    note: str | None = ...,
-    reasons: str | None = ...,
-) -> SecondOpinionRequest: ...
-@overload
-def move(
-    session: Session,
-    kind: Literal["ride"],
-    reference: str,
-    new_status: str,
-    actor: str,
-    note: str | None = ...,
-    reasons: str | None = ...,
-) -> Ride: ...
-@overload
-def move(
-    session: Session,
-    kind: Literal["grievance"],
-    reference: str,
-    new_status: str,
-    actor: str,
-    note: str | None = ...,
-    reasons: str | None = ...,
-) -> Grievance: ...
-@overload
-def move(
-    session: Session,
-    kind: str,
-    reference: str,
-    new_status: str,
-    actor: str,
-    note: str | None = ...,
-    reasons: str | None = ...,
-) -> SecondOpinionRequest | Ride | Grievance: ...
 def move(
     session: Session,
     kind: str,

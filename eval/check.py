@@ -6,20 +6,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from bot.second_opinions import ANSWERS
 from eval.personas import Persona
 
-FIELDS = (
-    "plan",
-    "reason",
-    "initial_provider",
-    "initial_specialty",
-    "initial_recommendation",
-    "initial_date",
-    "requested_by",
-    "network",
-    "preferred_provider",
-    "urgency",
-)
+FIELDS = ("plan", *(answer for answer in ANSWERS if answer != "reason_text"))
 NAME_SLACK = 20  # "Dr. Wei Chen at Stanford" may gain a few words, not a whole sentence
 
 

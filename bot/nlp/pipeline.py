@@ -303,21 +303,30 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
+FUZZY_PLAN_SCORE = 0.86
+
+
 def _fuzzy_plan(text: str) -> str | None:
     """Plan names with typos ("kern helth", "partnrship"): close matches on word n-grams."""
     words = _norm(text).split()
     best, best_score = None, 0.0
+    matcher = difflib.SequenceMatcher(None)
     for plan in kb().plans.values():
         for alias in plan.names_typed:
             if len(alias) < 5:
                 continue
+            matcher.set_seq2(alias)  # analysed once per alias, not once per word run
             n = len(alias.split())
             for i in range(len(words) - n + 1):
-                gram = " ".join(words[i : i + n])
-                score = difflib.SequenceMatcher(None, gram, alias).ratio()
+                matcher.set_seq1(" ".join(words[i : i + n]))
+                # the quick ratios are upper bounds: a run that cannot win is not compared
+                floor = max(best_score, FUZZY_PLAN_SCORE - 1e-9)
+                if matcher.real_quick_ratio() <= floor or matcher.quick_ratio() <= floor:
+                    continue
+                score = matcher.ratio()
                 if score > best_score:
                     best, best_score = plan.id, score
-    return best if best_score >= 0.86 else None
+    return best if best_score >= FUZZY_PLAN_SCORE else None
 
 
 def find_plan(text: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, Literal, overload
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from sqlalchemy import select
@@ -176,49 +176,11 @@ def patch_request(
                 }
             ],
         )
-    return _detail(session, moved(session, "request", reference, body.status.value, actor, body.note, body.reasons))
+    row = moved(session, "request", reference, body.status.value, actor, body.note, body.reasons)
+    assert isinstance(row, SecondOpinionRequest)
+    return _detail(session, row)
 
 
-@overload
-def moved(
-    session: Session,
-    kind: Literal["request"],
-    reference: str,
-    new_status: str,
-    actor: str,
-    note: str | None = ...,
-    reasons: str | None = ...,
-) -> SecondOpinionRequest: ...
-@overload
-def moved(
-    session: Session,
-    kind: Literal["ride"],
-    reference: str,
-    new_status: str,
-    actor: str,
-    note: str | None = ...,
-    reasons: str | None = ...,
-) -> Ride: ...
-@overload
-def moved(
-    session: Session,
-    kind: Literal["grievance"],
-    reference: str,
-    new_status: str,
-    actor: str,
-    note: str | None = ...,
-    reasons: str | None = ...,
-) -> Grievance: ...
-@overload
-def moved(
-    session: Session,
-    kind: str,
-    reference: str,
-    new_status: str,
-    actor: str,
-    note: str | None = ...,
-    reasons: str | None = ...,
-) -> SecondOpinionRequest | Ride | Grievance: ...
 def moved(
     session: Session,
     kind: str,

@@ -99,9 +99,9 @@ async def chat(ws: WebSocket) -> None:
             message = payload if payload and payload in session.offered else as_member_text(data.get("text"))
             if not message:
                 continue
-            session.lang = language.detect(message) or session.lang
+            session.lang = await run_in_threadpool(language.detect, message) or session.lang  # CPU: off the loop
             session.answers[message_id] = await _converse(ws, session, sender, message)
-            session.lang = _language_of(session.answers[message_id]) or session.lang
+            session.lang = await run_in_threadpool(_language_of, session.answers[message_id]) or session.lang
             await _answer(ws, message_id, session.answers[message_id], session.lang)
             while len(session.answers) > REMEMBERED_ANSWERS:
                 session.answers.popitem(last=False)

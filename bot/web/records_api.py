@@ -106,7 +106,9 @@ def get_ride(reference: str = REFERENCE, actor: str = Depends(staff_actor), sess
 def patch_ride(
     body: RidePatch, reference: str = REFERENCE, actor: str = Depends(staff_actor), session: Session = Depends(db)
 ) -> RideOut:
-    return _ride_out(session, moved(session, "ride", reference, body.status.value, actor, body.note))
+    row = moved(session, "ride", reference, body.status.value, actor, body.note)
+    assert isinstance(row, Ride)
+    return _ride_out(session, row)
 
 
 @router.get("/grievances", response_model=list[GrievanceOut], summary="Grievances, newest first")
@@ -156,4 +158,6 @@ def get_grievance(
 def patch_grievance(
     body: GrievancePatch, reference: str = REFERENCE, actor: str = Depends(staff_actor), session: Session = Depends(db)
 ) -> GrievanceOut:
-    return _grievance_out(session, moved(session, "grievance", reference, body.status.value, actor, body.note))
+    row = moved(session, "grievance", reference, body.status.value, actor, body.note)
+    assert isinstance(row, Grievance)
+    return _grievance_out(session, row)
