@@ -48,7 +48,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -56,14 +55,13 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bot.runtime import rasa_cmd, service_env
-from bot.servers import free_port
+from bot.servers import FakeTwilio, free_port
 from bot.settings import ROOT
 
 TURN_TIMEOUT = 60.0  # seconds before a turn counts as an error
@@ -517,36 +515,6 @@ async def run_scenario(
 
 
 # --- the processes ------------------------------------------------------------------------
-
-
-class FakeTwilio:
-    """Stands in for Twilio's REST API, so a late SMS reply (sent as a text, not in the
-    TwiML) never leaves the machine; counts what it was sent."""
-
-    def __init__(self) -> None:
-        self.sent = 0
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                fake.sent += 1
-                body = json.dumps({"sid": "SMfake", "status": "queued"}).encode()
-                self.send_response(201)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
 
 
 def stop_process(proc: subprocess.Popen) -> None:

@@ -5,11 +5,15 @@ stop both. Shared by the tests (tests/harness.py) and the load benchmark
 
 from __future__ import annotations
 
+import json
 import secrets
 import socket
 import subprocess
+import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import httpx
@@ -129,3 +133,35 @@ def wait_until_ready(assistant: Assistant, timeout: float = 240) -> None:
             pass
         time.sleep(1)
     raise RuntimeError("the assistant did not become ready:\n" + assistant.log_text()[-3000:])
+
+
+class FakeTwilio:
+    """Records POST /2010-04-01/Accounts/<sid>/Messages.json as Twilio would receive them."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, str]] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                length = int(self.headers.get("Content-Length", 0))
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+                fake.sent.append({"path": self.path, **form})
+                body = json.dumps(
+                    {"sid": "SMfake", "status": "queued", "to": form.get("To"), "body": form.get("Body")}
+                ).encode()
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
