@@ -12,24 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot import nlp
 from bot.messages import DEFAULT_LANG, text
 from bot.nlp.topics import looks_like_question
-from bot.policy import kb
+from bot.policy import TOPICS, kb
 from bot.rights import rights_answer
 
-QUESTION_INTENTS = {
-    f"ask_{topic}": topic
-    for topic in (
-        "situations",
-        "who_can_request",
-        "authorization",
-        "cost",
-        "timeline",
-        "who_gives",
-        "report",
-        "disagree",
-        "refused",
-        "transportation",
-    )
-}
+QUESTION_INTENTS = {f"ask_{topic}": topic for topic in TOPICS}
 
 
 def lang_of(tracker: Tracker) -> str:
