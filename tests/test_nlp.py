@@ -311,6 +311,7 @@ def test_a_spanish_answer_with_english_medical_words_keeps_the_conversation_span
     from bot.nlp.language import detect
 
     assert detect("recomendo chemo every 6 months") is None
+    assert detect("me mando another round of steroid shots in my knee") is None
 
 
 def test_spanish_tried_the_plan_is_a_concern_and_vague_doubt_is_no_reason():
