@@ -338,3 +338,16 @@ def test_spanish_words_after_dr_are_not_names(text):
 def test_a_spanish_sentence_still_names_the_doctor():
     assert nlp.extract("mi dr se llama Linda Nguyen").providers == ["Dr. Linda Nguyen"]
     assert nlp.extract("fue el dr ramirez").providers == ["Dr. Ramirez"]
+
+
+@pytest.mark.parametrize(
+    "said,day",
+    [("last tuesday like i said", 1), ("this past monday", 30), ("el martes pasado", 1), ("fue el miércoles", 2)],
+)
+def test_a_day_of_the_week_is_the_latest_one_before_today(said, day):
+    from datetime import date
+
+    from bot.nlp.dates import find_date
+
+    found = find_date(said, date(2026, 12, 3))  # a Thursday
+    assert found is not None and found[0].day == day

@@ -119,6 +119,13 @@ PATTERNS = (
         ),
     ),
     (
+        "weekday",
+        re.compile(
+            r"\b(?:last|this past|past|on|el|este|el pasado)\s+(?P<weekday>monday|tuesday|wednesday|thursday|friday|"
+            r"saturday|sunday|lunes|martes|miercoles|miércoles|jueves|viernes|sabado|sábado|domingo)\b"
+        ),
+    ),
+    (
         "day_only",
         re.compile(
             r"\b(?:the|el)\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s+op)|"
@@ -162,6 +169,21 @@ SEASON_DAYS = {
     "new year": (1, 1),
     "new years": (1, 1),
     "new year's": (1, 1),
+}
+WEEKDAYS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("monday", "lunes"),
+            ("tuesday", "martes"),
+            ("wednesday", "miercoles", "miércoles"),
+            ("thursday", "jueves"),
+            ("friday", "viernes"),
+            ("saturday", "sabado", "sábado"),
+            ("sunday", "domingo"),
+        )
+    )
+    for name in names
 }
 RELATIVE_DAYS = {
     "today": 0,
@@ -230,6 +252,9 @@ def _from_match(kind: str, m: re.Match[str], today: date, reference: date | None
         return today - timedelta(days=n * _UNITS[g["unit"]])
     if kind == "relative":
         return today - timedelta(days=RELATIVE_DAYS[g["word"]])
+    if kind == "weekday":  # "last tuesday": the latest one before today
+        back = (today.weekday() - WEEKDAYS[g["weekday"]]) % 7 or 7
+        return today - timedelta(days=back)
     if kind == "season":
         month, day = SEASON_DAYS[g["season"]]
         return _past(today.year, month, day, today, False)
