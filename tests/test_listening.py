@@ -121,6 +121,16 @@ def test_who_what_kind_what_and_when_in_one_answer():
     }
 
 
+def test_a_worried_opener_gives_who_what_and_when_told_in_passing():
+    facts = opinion_facts(
+        "hi im so sorry to bother you, my doctor at kern, dr patel, she is a surgeon, told me last tuesday that "
+        "i need to have my gallbladder taken out and i just dont know if i really need it",
+        TODAY,
+    )
+    assert facts["initial_provider"] == "Dr. Patel" and facts["initial_date"] == "last tuesday"
+    assert facts["initial_recommendation"] == "i need to have my gallbladder taken out"
+
+
 @pytest.mark.parametrize(
     "text,provider",
     [

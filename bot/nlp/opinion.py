@@ -24,7 +24,7 @@ RECOMMENDED = re.compile(r"\b" + _TRIGGER + _WHAT, re.IGNORECASE | re.DOTALL)
 DOCTOR_SAID = re.compile(
     r"(?<!what )(?<!everything )(?<!all )(?<!things )"  # "doing what they said" is not what they said
     r"\b(?:dr\.?\s+\w+|doctor|doctora|doc|surgeon|specialist|\w+ologist|pcp|provider|physician|he|she|they|"
-    r"m[eé]dico|cirujano)(?:\s+\w+){0,2}?\s+" + _TRIGGER + _WHAT + r"|\bwas told\s+(?:that\s+)?(?P<told>.+)",
+    r"m[eé]dico|cirujano)(?:\s+\w+){0,2}?,?\s+" + _TRIGGER + _WHAT + r"|\bwas told\s+(?:that\s+)?(?P<told>.+)",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -39,7 +39,10 @@ def _recommendation(text: str, today: date, answering_provider: bool) -> str:
     m = (RECOMMENDED if answering_provider else DOCTOR_SAID).search(text)
     if not m:
         return ""
-    said = m.group("what") or m.groupdict().get("told") or ""
+    said = (m.group("what") or m.groupdict().get("told") or "").lstrip()
+    when = find_date(said, today)
+    if when and said.lower().startswith(when[1]):  # "told me last tuesday that i need ...": when, then what
+        said = re.sub(r"^[\s,]*(?:that|que)?\s*", "", said[len(when[1]) :], flags=re.IGNORECASE)
     what = re.split(r"(?:\b(?:and|but|y|pero)\s+|[,;.]\s*)(?:i|we|yo)\b", said, flags=re.IGNORECASE)[0]
     clauses = [c.strip() for c in re.split(r"[;,.](?!\d)", what) if c.strip()]
     kept = [c for c in clauses if not (find_date(c, today) and (WHEN_CLAUSE.search(c) or len(c.split()) <= 4))]
