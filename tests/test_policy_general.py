@@ -67,3 +67,17 @@ def test_a_list_in_an_answer_is_shown_as_short_numbered_lines(lang):
 
     lines = kb().answer("khs", "situations", lang).text.splitlines()
     assert [line[:2] for line in lines[1:]] == ["1.", "2.", "3.", "4.", "5."], lines
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_no_sentence_is_said_twice_in_what_a_plan_requires(lang):
+    import re
+
+    from bot.policy import NETWORKS, URGENCIES, kb
+
+    for plan in kb().plan_ids():
+        for network in NETWORKS:
+            for urgency in URGENCIES:
+                text = " ".join(kb().requirement(plan, network, urgency, lang).sentences())
+                said = [s.strip().lower() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+                assert len(said) == len(set(said)), (plan, network, urgency, text)
