@@ -131,6 +131,13 @@ def test_a_worried_opener_gives_who_what_and_when_told_in_passing():
     assert facts["initial_recommendation"] == "i need to have my gallbladder taken out"
 
 
+def test_what_the_doctor_said_ends_where_the_member_speaks_of_themselves():
+    facts = opinion_facts(
+        "mi doctora me dijo que me tienen que operar de la rodilla pero no estoy segura, quiero otra", TODAY
+    )
+    assert facts["initial_recommendation"] == "me tienen que operar de la rodilla"
+
+
 @pytest.mark.parametrize(
     "text,provider",
     [

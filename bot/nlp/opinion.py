@@ -43,7 +43,13 @@ def _recommendation(text: str, today: date, answering_provider: bool) -> str:
     when = find_date(said, today)
     if when and said.lower().startswith(when[1]):  # "told me last tuesday that i need ...": when, then what
         said = re.sub(r"^[\s,]*(?:that|que)?\s*", "", said[len(when[1]) :], flags=re.IGNORECASE)
-    what = re.split(r"(?:\b(?:and|but|y|pero)\s+|[,;.]\s*)(?:i|we|yo)\b", said, flags=re.IGNORECASE)[0]
+    said = re.sub(r"^(?:que|that)\s+", "", said, flags=re.IGNORECASE)  # "me dijo que me tienen que operar"
+    # what the doctor said ends where the member goes on about themselves ("pero no estoy segura")
+    what = re.split(
+        r"(?:\b(?:and|but|y|pero)\s+|[,;.]\s*)(?:i|we|yo|no estoy|no s[eé]|quiero|necesito)\b",
+        said,
+        flags=re.IGNORECASE,
+    )[0]
     clauses = [c.strip() for c in re.split(r"[;,.](?!\d)", what) if c.strip()]
     kept = [c for c in clauses if not (find_date(c, today) and (WHEN_CLAUSE.search(c) or len(c.split()) <= 4))]
     return re.sub(r"^(?:do|perform|have)\s+(?=\w)", "", ", ".join(kept), flags=re.IGNORECASE)[:1000]
