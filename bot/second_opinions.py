@@ -170,6 +170,7 @@ def open_request(
             status="received",
             received_at=received,
             decision_due_at=due,
+            language=lang,
         )
         if created:
             session.add(

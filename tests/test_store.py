@@ -103,6 +103,13 @@ def test_status_moves_are_kept_and_illegal_ones_refused(database):
         change_status(s, opened.reference, "received", "api:alice")
 
 
+def test_a_request_keeps_the_language_the_member_spoke(database):
+    opened = open_request(DRAFT, "conv-language", "sms", lang="es")
+    with session_scope() as s:
+        row = repository.by_reference(s, SecondOpinionRequest, opened.reference)
+        assert row is not None and row.language == "es"
+
+
 def test_members_and_verification(database):
     assert members.verify("demo1001", datetime(1961, 4, 9).date()).plan == "khs"
     assert members.verify("DEMO1001", datetime(1961, 4, 10).date()) is None

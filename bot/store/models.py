@@ -50,6 +50,8 @@ class SecondOpinionRequest(Base):
     denial_reasons = Column(Text, nullable=True)
     denial_notice = Column(Text, nullable=True)
     denial_notice_offered_at = Column(DateTime(timezone=True), nullable=True)
+    # The language the assistant spoke with the member: staff answer in it.
+    language = Column(String(8), nullable=False, default="en", server_default="en")
 
 
 class Member(Base):

@@ -80,6 +80,7 @@ def _request_out(row: SecondOpinionRequest) -> dict[str, Any]:
         decision_due_at=repository.as_utc(row.decision_due_at),
         channel=row.channel,
         conversation_id=row.conversation_id,
+        language=row.language,
     )
 
 

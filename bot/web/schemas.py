@@ -175,6 +175,7 @@ class RequestOut(Out):
     decision_due_at: datetime | None = Field(None, description="ISO 8601 with offset; null where the policy sets none")
     channel: str
     conversation_id: str
+    language: Language = Field(description="The language the member spoke with the assistant")
 
 
 class StatusChangeOut(Out):
