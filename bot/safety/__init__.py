@@ -164,9 +164,11 @@ def check(text: str | None) -> Crisis | None:
         top = min(found, key=lambda e: PRIORITY.index(e.category))
         spanish_phrase = any(e.lang == "es" for e in found)
         return Crisis(top.category, language_of(norm, "es" if spanish_phrase else "en"), top.id)
-    if len(norm.split()) < classifier.MIN_WORDS:
+    # Counted after the idioms are blanked: "my husband is ~" is too little to go on.
+    ordinary_words_out = _blank_idioms(norm)
+    if len([w for w in ordinary_words_out.split() if w != "~"]) < classifier.MIN_WORDS:
         return None
-    category, no_crisis = classifier.crisis_category(_blank_idioms(norm))
+    category, no_crisis = classifier.crisis_category(ordinary_words_out)
     if no_crisis < classifier.THRESHOLD:
         return Crisis(category, language_of(norm, "en"), "classifier")
     return None

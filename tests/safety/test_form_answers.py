@@ -15,6 +15,9 @@ from bot import safety
         "órale sí, esperar me puede hacer daño",
         "si, la espera me podria hacer mucho daño",
         "el tratamiento para la diabetes no esta funcionando",
+        "my husband is asking for me",
+        "my daughter is doing this for me, i cant see the screen well",
+        "mi hijo esta preguntando por mi",
     ],
 )
 def test_an_answer_to_a_question_of_the_request_is_not_a_crisis(answer):
