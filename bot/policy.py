@@ -228,7 +228,7 @@ class KnowledgeBase:
 
     def _required_text(self, plan_id: str, texts: dict[str, str], lang: str) -> str:
         """A text every entry has (an answer, an explanation): the knowledge base's checks
-        (tests/test_catalogs.py) make sure it is there."""
+        (tests/messages/test_catalogs.py) make sure it is there."""
         text = self._text(plan_id, texts, lang)
         assert text is not None, f"{plan_id}: a required text is missing"
         return text

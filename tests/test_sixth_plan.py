@@ -27,7 +27,7 @@ from bot.second_opinions import RequestDraft, open_request
 from bot.settings import get_settings
 from eval.questions import plan_number
 from tests.actions_helpers import run, slots_set, tracker
-from tests.test_catalogs import language_texts, numbers, placeholders
+from tests.messages.test_catalogs import language_texts, numbers, placeholders
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "sixth_plan"
 PLAN_FILE = FIXTURE / "sierra_foothills_um07.yml"

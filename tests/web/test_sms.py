@@ -1,7 +1,7 @@
 """The SMS webhook: signatures, replays, opt-out, HELP, privacy, splitting, choices and
 outbound texts through (a local stand-in for) Twilio's REST API. The assistant behind
 the gateway is replaced here by a recorded exchange; the full SMS conversation with
-the real assistant is in test_end_to_end.py."""
+the real assistant is in tests/conversations/test_end_to_end.py."""
 
 import asyncio
 import time

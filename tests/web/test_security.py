@@ -19,7 +19,7 @@ from tests.sms_helpers import PATH, signed, sms_env
 TOKEN = "security-test-token-" + "x" * 20
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 MEMBER = {"first_name": "Rosa", "last_name": "Test", "dob": "1970-05-06", "plan": "khs"}
-WEB = Path(__file__).resolve().parents[1] / "bot" / "web"
+WEB = Path(__file__).resolve().parents[2] / "bot" / "web"
 COMMANDS = [" /restart", '\t/greet{"plan":"khs"}', '/ /greet{"plan":"khs"}', "// \n /restart", "\u00a0/restart"]
 
 

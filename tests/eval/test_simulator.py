@@ -18,7 +18,7 @@ from eval.personas import make_persona, make_personas, values
 from eval.phrasings import fill, leaves, names_in
 from eval.questions import FOLLOW_UPS, QUESTIONS, asked, patterns
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 SEED = 20261202
 
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from bot.messages import catalog, text
 
-STATIC = Path(__file__).resolve().parents[1] / "bot" / "web" / "static"
+STATIC = Path(__file__).resolve().parents[2] / "bot" / "web" / "static"
 NAMES = sorted(key[len("chat_") :] for key in catalog("en") if key.startswith("chat_"))
 
 

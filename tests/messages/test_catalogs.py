@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = ROOT / "bot" / "messages"
 KB = ROOT / "policies_kb"
 DOMAIN = ROOT / "domain.yml"

@@ -13,8 +13,8 @@ from bot.nlp.answers import ASK, DEACTIVATE, KEEP_GOING, LISTEN, next_in_form, r
 from bot.nlp.dates import corrected_date_text, parse_date_hint
 from bot.nlp.opinion import opinion_facts
 from bot.second_opinions import draft_from_answers
+from tests.actions.test_actions import FORM, FORM_SLOTS, VERIFIED
 from tests.actions_helpers import run, slots_set, tracker
-from tests.test_actions import FORM, FORM_SLOTS, VERIFIED
 
 TODAY = date(2026, 12, 2)
 FORM_NAME = "second_opinion_form"
@@ -241,7 +241,7 @@ def test_a_ride_without_a_date_yet_is_an_answer():
 # -- asked again with an example, twice at most; "what?" is not a wrong answer ---------------
 def test_a_question_is_asked_again_twice_then_a_person_is_offered():
     from actions.handoff import misunderstood_turns
-    from tests.test_actions_handoff import conversation
+    from tests.actions.test_handoff import conversation
 
     example = text("example_initial_date")
     turns = [("member", "the surgeon", "initial_date"), ("bot", example, None), ("member", "my knee", None)]
@@ -278,7 +278,7 @@ async def test_a_rights_answer_offers_what_the_member_can_do_next_as_numbered_ch
 async def test_the_same_question_twice_in_a_row_is_not_answered_word_for_word_again():
     from actions.common import rights_answer_text
     from actions.rights import ActionAnswerRights
-    from tests.test_actions_handoff import conversation
+    from tests.actions.test_handoff import conversation
 
     first = tracker("how much does it cost", "ask_cost", slots={"plan": "mvhp"})
     answer = rights_answer_text(first, "mvhp", "cost")

@@ -72,7 +72,7 @@ from textstat.textstat import textstatistics  # pinned in requirements.txt: not 
 
 from bot.messages import catalog, plan_menu, plan_names
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KB = ROOT / "policies_kb"
 LANGS = ("en", "es")
 

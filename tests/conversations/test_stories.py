@@ -28,7 +28,7 @@ def test_conversation_stories_pass(trained_model, tmp_path):
         "--model",
         str(trained_model),
         "--stories",
-        "tests/",
+        "tests/conversations/",
         "--fail-on-prediction-errors",
         "--out",
         str(tmp_path / "results"),
