@@ -140,17 +140,22 @@ class FakeTwilio:
 
     def __init__(self) -> None:
         self.sent: list[dict[str, str]] = []
+        self.fail_next: list[int] = []  # HTTP statuses to answer the next posts with, as Twilio errs
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802
                 length = int(self.headers.get("Content-Length", 0))
                 form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
-                fake.sent.append({"path": self.path, **form})
-                body = json.dumps(
-                    {"sid": "SMfake", "status": "queued", "to": form.get("To"), "body": form.get("Body")}
-                ).encode()
-                self.send_response(201)
+                status = fake.fail_next.pop(0) if fake.fail_next else 201
+                if status == 201:
+                    fake.sent.append({"path": self.path, **form})
+                    answer = {"sid": "SMfake", "status": "queued", "to": form.get("To"), "body": form.get("Body")}
+                else:
+                    code = 21211 if status == 400 else 20500
+                    answer = {"code": str(code), "message": "fake error", "status": str(status)}
+                body = json.dumps(answer).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

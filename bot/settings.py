@@ -29,6 +29,8 @@ bot/runtime.py). The README's "Settings" section lists the same names and defaul
     TWILIO_FROM_NUMBER              unset
     TWILIO_API_BASE                 unset: Twilio's own address
     SMS_REPLY_TIMEOUT               10
+    SMS_OUTBOX_POLL_SECONDS         1
+    SMS_SEND_ATTEMPTS               6
     RASA_URL                        http://127.0.0.1:5005
     RASA_TOKEN                      unset
     DEMO_DATA                       0
@@ -166,6 +168,14 @@ class Settings(BaseSettings):
         10,
         env="SMS_REPLY_TIMEOUT",
         description="Seconds a reply may take to go back in the webhook's answer; later ones are sent as texts.",
+    )
+    sms_outbox_poll_seconds: float = Field(
+        1.0,
+        env="SMS_OUTBOX_POLL_SECONDS",
+        description="How often a gateway worker looks for texts other workers queued or that are due a retry.",
+    )
+    sms_send_attempts: int = Field(
+        6, env="SMS_SEND_ATTEMPTS", description="Tries of a text before it is given up on (backoff from 5 s)."
     )
     rasa_url: str = Field(
         "http://127.0.0.1:5005",

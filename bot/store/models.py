@@ -170,6 +170,27 @@ class SmsContact(Base):
     last_choices = Column(Text, nullable=True)  # JSON list of payloads offered as 1, 2, ...
 
 
+class SmsOutbound(Base):
+    """A text waiting to go out, or gone: the durable outbox. The number and the words are
+    kept only until the text is sent or given up on; the keyed hash stays."""
+
+    __tablename__ = "sms_outbound"
+    __table_args__ = (Index("ix_sms_outbound_due", "status", "next_try_at"),)
+
+    id = Column(Integer, primary_key=True)
+    idempotency_key = Column(String(128), nullable=False, unique=True)
+    phone = Column(String(32), nullable=True)  # E.164; cleared when done
+    phone_hash = Column(String(64), nullable=False)
+    body = Column(Text, nullable=True)  # cleared when done
+    status = Column(String(16), nullable=False)  # queued, sending, sent, skipped, failed
+    attempts = Column(Integer, nullable=False, default=0)
+    pieces_sent = Column(Integer, nullable=False, default=0)  # a retry resumes after these
+    next_try_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    done_at = Column(DateTime(timezone=True), nullable=True)
+    last_error = Column(String(200), nullable=True)  # Twilio's code and status, never the text
+
+
 class SmsInbound(Base):
     """Twilio MessageSids seen, so a retried webhook is answered once."""
 

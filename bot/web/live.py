@@ -51,10 +51,11 @@ async def agent_said(app: FastAPI, view: HandoffView, message: MessageView) -> N
     """An agent's words to the member, marked as from a person."""
     if view.channel == "sms":
         if view.reply_to:
-            outbox.send(
+            await outbox.send(
                 app,
                 view.reply_to,
                 text("agent_sms", member_language(view), agent_name=message.agent_name, body=message.body),
+                key=f"agent-message:{message.id}",
             )
         return
     await HUB.to_member(view.conversation_id, agent_message_for_chat(message, member_language(view)))
@@ -79,7 +80,7 @@ async def notice(app: FastAPI, view: HandoffView, body: str) -> None:
     """A notice about the handoff itself (an agent joined)."""
     if view.channel == "sms":
         if view.reply_to:
-            outbox.send(app, view.reply_to, body)
+            await outbox.send(app, view.reply_to, body)
         return
     await HUB.to_member(view.conversation_id, {"type": "notice", "text": body})
 
@@ -92,7 +93,7 @@ async def assistant_said(app: FastAPI, view: HandoffView, messages: list[dict[st
         return
     if view.channel == "sms":
         if view.reply_to:
-            outbox.send_to_member(app, view.reply_to, view.conversation_id, messages)
+            await outbox.send_to_member(app, view.reply_to, view.conversation_id, messages)
         return
     await HUB.to_member(
         view.conversation_id,

@@ -4,23 +4,28 @@ through Twilio's REST API.
 
 The webhook (bot/web/sms.py) answers in its TwiML with `for_texting`; a later reply,
 an agent's words, a notice or the assistant's words after a handoff go through `send`
-(bot/web/live.py). Whichever way the assistant's buttons go out, they become numbered
-choices, and the payloads those numbers stand for are remembered for the member's
-next "1", "2".
+(bot/web/live.py) into the durable queue (bot/sms_queue.py), which any gateway worker
+drains: nothing queued is lost over a restart or a Twilio error. Whichever way the
+assistant's buttons go out, they become numbered choices, and the payloads those
+numbers stand for are remembered for the member's next "1", "2".
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from bot import sms_queue
 from bot.messages import text
 from bot.settings import Settings, get_settings
 from bot.store import repository, session_scope
@@ -89,25 +94,33 @@ def choices_of(contact: SmsContact) -> list[str]:
     return choices
 
 
-# -- the queue and its sender -------------------------------------------------------------
+# -- the durable queue (bot/sms_queue.py) and its sender ------------------------------------
 
 
 def start(app: FastAPI) -> None:
-    """At start-up: the app's queue of texts to send, and the task that sends them."""
-    app.state.sms_outbox = asyncio.Queue()
-    app.state.sms_sender = asyncio.get_running_loop().create_task(_send_queued(app.state.sms_outbox))
+    """At start-up: the task that sends what is queued, woken at once by `send` here and
+    every SMS_OUTBOX_POLL_SECONDS for what other workers queued or a retry that fell due."""
+    app.state.sms_wake = asyncio.Event()
+    app.state.sms_sender = asyncio.get_running_loop().create_task(_drain_forever(app.state.sms_wake))
 
 
-def send(app: FastAPI, phone: str, body: str) -> None:
-    """Queue a text to `phone` (sent unless the number has opted out)."""
-    app.state.sms_outbox.put_nowait((phone, body))
+async def send(app: FastAPI, phone: str, body: str, key: str | None = None) -> None:
+    """Queue a text to `phone` (sent unless the number has opted out); `key` makes a
+    second queueing of the same text do nothing."""
+    phone_hash = conversation_id(phone, get_settings().sms_conversation_key)
+    await run_in_threadpool(sms_queue.enqueue, phone, phone_hash, body, key)
+    wake = getattr(app.state, "sms_wake", None)
+    if wake is not None:
+        wake.set()
 
 
-def send_to_member(app: FastAPI, phone: str, phone_hash: str, messages: list[dict[str, Any]]) -> None:
+async def send_to_member(
+    app: FastAPI, phone: str, phone_hash: str, messages: list[dict[str, Any]], key: str | None = None
+) -> None:
     """Queue the assistant's messages to a texting member, its choices remembered."""
-    body = for_texting(phone_hash, messages)
+    body = await run_in_threadpool(for_texting, phone_hash, messages)
     if body:
-        send(app, phone, body)
+        await send(app, phone, body, key)
 
 
 def twilio_client(settings: Settings) -> Client:
@@ -122,25 +135,55 @@ def twilio_client(settings: Settings) -> Client:
     return Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=_Client())
 
 
-def _opted_out(phone: str, settings: Settings) -> bool:
-    with session_scope() as session:
-        contact = repository.sms_contact(session, conversation_id(phone, settings.sms_conversation_key))
-        return bool(contact is not None and contact.opted_out)
-
-
-async def _send_queued(outbox: asyncio.Queue[tuple[str, str]]) -> None:
-    """Send queued texts (a later reply, an agent's words, a handoff notice).
-    Opted-out numbers get nothing."""
+async def _drain_forever(wake: asyncio.Event) -> None:
+    every = get_settings().sms_outbox_poll_seconds
     while True:
-        phone, body = await outbox.get()
+        wake.clear()
         try:
-            settings = get_settings()
-            if _opted_out(phone, settings):
-                continue
-            client = twilio_client(settings)
-            for piece in split_message(body):
-                await asyncio.to_thread(client.messages.create, to=phone, from_=settings.twilio_from_number, body=piece)
-        except Exception:  # noqa: BLE001 - one failed text must not stop the sender
-            log.exception("sending a text failed")
-        finally:
-            outbox.task_done()
+            while await asyncio.to_thread(drain_once):
+                pass
+        except Exception:  # noqa: BLE001 - the sender must keep running; the texts stay queued
+            log.exception("draining the SMS outbox failed")
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(wake.wait(), every)
+
+
+def drain_once(settings: Settings | None = None) -> int:
+    """Send the texts due now (blocking: run it off the event loop); how many were claimed."""
+    settings = settings or get_settings()
+    due = sms_queue.claim_due()
+    if due:
+        client = twilio_client(settings)
+        for text_due in due:
+            _send_one(client, text_due, settings)
+    return len(due)
+
+
+def _send_one(client: Client, due: sms_queue.Due, settings: Settings) -> None:
+    if _opted_out(due.phone_hash):
+        sms_queue.finished(due.id, "skipped")
+        return
+    try:
+        for piece in split_message(due.body)[due.pieces_sent :]:
+            client.messages.create(to=due.phone, from_=settings.twilio_from_number, body=piece)
+            sms_queue.piece_sent(due.id)
+    except TwilioRestException as e:  # its message quotes the number: only status and code are kept
+        refused = 400 <= e.status < 500 and e.status != 429  # the text itself is refused: no retry
+        error = f"Twilio {e.status}, code {e.code}"
+        _log_failure(due, sms_queue.failed(due.id, due.attempts, settings.sms_send_attempts, error, refused), error)
+        return
+    except Exception as e:  # noqa: BLE001 - a network error: tried again later
+        error = type(e).__name__
+        _log_failure(due, sms_queue.failed(due.id, due.attempts, settings.sms_send_attempts, error, False), error)
+        return
+    sms_queue.finished(due.id, "sent")
+
+
+def _log_failure(due: sms_queue.Due, status: str, error: str) -> None:
+    log.warning("text %s, attempt %s, not sent (%s): %s", due.id, due.attempts, error, status)
+
+
+def _opted_out(phone_hash: str) -> bool:
+    with session_scope() as session:
+        contact = repository.sms_contact(session, phone_hash)
+        return bool(contact is not None and contact.opted_out)

@@ -108,7 +108,7 @@ async def twilio_sms(request: Request) -> Response:
     try:
         reply = await asyncio.wait_for(asyncio.shield(reply_task), settings.sms_reply_timeout)
     except asyncio.TimeoutError:
-        reply_task.add_done_callback(lambda t: _send_later(t, phone, request.app))
+        reply_task.add_done_callback(lambda t: _send_later(t, phone, sid, request.app))
         return _twiml(lead)
     return _twiml(lead + split_message(reply) if reply else lead)
 
@@ -148,7 +148,12 @@ async def _converse(app: FastAPI, phone: str, phone_hash: str, message: str) -> 
     return body
 
 
-def _send_later(task: asyncio.Future[str], phone: str, app: FastAPI) -> None:
+_QUEUEING: set[asyncio.Task[None]] = set()  # held until done: the loop keeps only weak references
+
+
+def _send_later(task: asyncio.Future[str], phone: str, sid: str, app: FastAPI) -> None:
     if task.cancelled() or task.exception() or not task.result():
         return
-    outbox.send(app, phone, task.result())
+    queueing = asyncio.ensure_future(outbox.send(app, phone, task.result(), key=f"late-reply:{sid}"))
+    _QUEUEING.add(queueing)
+    queueing.add_done_callback(_QUEUEING.discard)
