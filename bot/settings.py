@@ -8,6 +8,7 @@ bot/runtime.py). The README's "Settings" section lists the same names and defaul
     variable                        default
     DATABASE_URL                    sqlite:///<repository>/var/second_opinion.db
     TRACKER_STORE_URL               the PostgreSQL database of DATABASE_URL, else sqlite:///<repository>/var/tracker.db
+    REDIS_URL                       unset: one process of each kind, sessions and locks in memory
     APP_DB_POOL_SIZE                5
     APP_DB_MAX_OVERFLOW             5
     SQL_POOL_SIZE                   20   (read by Rasa's tracker store)
@@ -79,6 +80,13 @@ class Settings(BaseSettings):
         env="TRACKER_STORE_URL",
         repr=False,
         description="Rasa's conversations. Unset: the PostgreSQL database of DATABASE_URL, else var/tracker.db.",
+    )
+    redis_url: str = Field(
+        "",
+        env="REDIS_URL",
+        repr=False,
+        description="Redis, to run more than one of each process: web chat sessions, live delivery across "
+        "gateway workers, Rasa's lock store. Unset: one process each, all in memory.",
     )
     app_db_pool_size: int = Field(
         5, env="APP_DB_POOL_SIZE", description="Pooled connections of the gateway and the action server (PostgreSQL)."
@@ -180,7 +188,8 @@ class Settings(BaseSettings):
     rasa_url: str = Field(
         "http://127.0.0.1:5005",
         env="RASA_URL",
-        description="Where the gateway reaches Rasa (REST channel and HTTP API).",
+        description="Where the gateway reaches Rasa (REST channel and HTTP API). Several, comma-separated: "
+        "each conversation goes to one, chosen by a stable hash of its ID, and to the next when that one is down.",
     )
     rasa_token: str = Field(
         "",
@@ -243,8 +252,8 @@ class Settings(BaseSettings):
         return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
     @property
-    def rasa_base_url(self) -> str:
-        return self.rasa_url.rstrip("/")
+    def rasa_base_urls(self) -> tuple[str, ...]:
+        return tuple(u.strip().rstrip("/") for u in self.rasa_url.split(",") if u.strip())
 
     @property
     def public_base(self) -> str:

@@ -45,7 +45,7 @@ def test_defaults(clean):
     assert s.tracker_retention_days == 30 and s.handoff_sweep_seconds == 15 and s.sms_reply_timeout == 10
     assert s.policies_kb == ROOT / "policies_kb" and s.policy_seeds == ROOT / "policies_kb" / "sources"
     assert s.member_services_hours == "" and s.handoff_claim_timeout_seconds is None
-    assert s.rasa_base_url == "http://127.0.0.1:5005" and s.action_server_host == "127.0.0.1"
+    assert s.rasa_base_urls == ("http://127.0.0.1:5005",) and s.action_server_host == "127.0.0.1"
     assert s.web_conversation_key == "web" and not s.demo
     assert tracker_store_url(s) == DEFAULT_TRACKER_STORE_URL
 
@@ -73,7 +73,7 @@ def test_read_once_and_never_changed(clean):
     with pytest.raises(TypeError):
         first.rasa_url = "http://elsewhere"
     clean.setenv("RASA_URL", "http://127.0.0.1:5999/")
-    assert get_settings() is not first and get_settings().rasa_base_url == "http://127.0.0.1:5999"
+    assert get_settings() is not first and get_settings().rasa_base_urls == ("http://127.0.0.1:5999",)
 
 
 def test_secrets_stay_out_of_its_repr(clean):

@@ -28,10 +28,20 @@ class Assistant(Protocol):
         """Have the assistant run one action in a conversation; what it said."""
 
 
+def servers_for(sender: str, urls: tuple[str, ...]) -> list[str]:
+    """The Rasa servers for a conversation, in the order to try them: the same first one
+    for every turn of it (rendezvous hashing: adding or losing a server moves only the
+    conversations that were on it). Rasa's lock store races when two servers take turns
+    of one conversation at once (rasa issue #9213); one front door choosing one server
+    per conversation keeps that from happening."""
+    return sorted(urls, key=lambda url: hashlib.sha256(f"{url}|{sender}".encode()).digest(), reverse=True)
+
+
 class RasaAssistant:
     """The assistant behind the gateway: Rasa's REST channel and its HTTP API (token
     protected, localhost only) at RASA_URL, over one pooled HTTP client: a new client per
-    turn opened a new connection each time."""
+    turn opened a new connection each time. With several servers, each conversation goes
+    to its own (`servers_for`), and to the next when that one cannot be reached."""
 
     def __init__(self) -> None:
         self._client: httpx.AsyncClient | None = None
@@ -48,30 +58,42 @@ class RasaAssistant:
             await self._client.aclose()
             self._client = None
 
+    async def _post(self, sender: str, path: str, **kwargs: Any) -> httpx.Response:
+        """POST to the conversation's server; only when it cannot be reached at all (the
+        turn surely not taken) to the next."""
+        servers = servers_for(sender, get_settings().rasa_base_urls)
+        for i, url in enumerate(servers):
+            try:
+                r = await self._http().post(f"{url}{path}", **kwargs)
+            except httpx.ConnectError:
+                if i == len(servers) - 1:
+                    raise
+                continue
+            r.raise_for_status()
+            return r
+        raise httpx.ConnectError("no Rasa server is configured (RASA_URL)")
+
     async def ask(self, sender: str, message: str, channel: str) -> list[dict[str, Any]]:
-        r = await self._http().post(
-            f"{get_settings().rasa_base_url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message, "input_channel": channel},
+        r = await self._post(
+            sender, "/webhooks/rest/webhook", json={"sender": sender, "message": message, "input_channel": channel}
         )
-        r.raise_for_status()
         messages: list[dict[str, Any]] = r.json()
         return messages
 
     async def run_action(self, sender: str, action: str) -> list[dict[str, Any]]:
         """Taking the conversation back after a handoff."""
-        settings = get_settings()
-        rasa_url, auth, client = settings.rasa_base_url, {"token": settings.rasa_token}, self._http()
-        r = await client.post(f"{rasa_url}/conversations/{sender}/execute", params=auth, json={"name": action})
-        r.raise_for_status()
+        auth = {"token": get_settings().rasa_token}
+        r = await self._post(sender, f"/conversations/{sender}/execute", params=auth, json={"name": action})
         # Then listen, as after any action Rasa predicts itself: the member's next message
         # must follow action_listen for the policies to read the conversation right.
-        listen = await client.post(
-            f"{rasa_url}/conversations/{sender}/tracker/events",
+        await self._post(
+            sender,
+            f"/conversations/{sender}/tracker/events",
             params=auth,
             json=[{"event": "action", "name": "action_listen"}],
         )
-        listen.raise_for_status()
-        return r.json().get("messages") or []
+        messages: list[dict[str, Any]] = r.json().get("messages") or []
+        return messages
 
 
 def handoff_opened(messages: list[dict[str, Any]]) -> int | None:
