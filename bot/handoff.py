@@ -348,7 +348,9 @@ def expire_unclaimed(now: datetime | None = None) -> list[HandoffView]:
     with session_scope() as session:
         stale = (
             session.execute(
-                select(Handoff).where(Handoff.status == "waiting", Handoff.created_at <= now - claim_timeout())
+                select(Handoff)
+                .where(Handoff.status == "waiting", Handoff.created_at <= now - claim_timeout())
+                .with_for_update(skip_locked=True)  # several gateway workers sweep; none waits on another
             )
             .scalars()
             .all()
