@@ -15,7 +15,7 @@ from bot.agents import seed_demo_agents
 from bot.members import seed_demo_roster
 from bot.nlp import language
 from bot.settings import get_settings
-from bot.web import api, chat, console, locks, outbox, records_api, security, sms
+from bot.web import api, chat, console, live, locks, outbox, records_api, security, shared_state, sms
 from bot.web.assistant import Assistant, RasaAssistant
 from bot.web.auth import staff_actor
 
@@ -61,6 +61,10 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
         outbox.start(app)
 
     @app.on_event("startup")
+    async def _live_relay() -> None:
+        await live.start_relay(app)  # with REDIS_URL: live messages from the other workers
+
+    @app.on_event("startup")
     async def _safety_check() -> None:
         # Trained in the background: a member's message to a held chat need not wait for it.
         asyncio.get_running_loop().run_in_executor(None, safety.warm_up)
@@ -75,6 +79,11 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
         if get_settings().demo:
             seed_demo_roster()
             seed_demo_agents()
+
+    @app.on_event("shutdown")
+    async def _close_redis() -> None:
+        await live.stop_relay(app)
+        await shared_state.close()
 
     @app.on_event("shutdown")
     async def _close_assistant_client() -> None:

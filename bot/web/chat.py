@@ -2,7 +2,9 @@
 
 The browser keeps a session token (localStorage) and gives every message an ID. The
 gateway answers each ID once: a message resent after a dropped connection gets the
-answer already given, never a second one. A button sends only a payload the assistant
+answer already given, never a second one, even from another gateway worker: sessions
+are kept by bot/web/shared_state.py (in Redis when REDIS_URL is set), for a day unused,
+and saved after every change. A button sends only a payload the assistant
 offered in its last answer; anything else the member sends is text ("/..." included).
 A frame that is not JSON, or not a message of the expected shape, is answered with
 {"type": "error", "error": "..."} and the connection stays open.
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections import OrderedDict
 from typing import Any, Literal
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -29,24 +30,15 @@ from bot import handoff
 from bot.messages import DEFAULT_LANG, catalog, text
 from bot.nlp import language
 from bot.settings import get_settings
-from bot.web import live
+from bot.web import live, shared_state
 from bot.web.assistant import handoff_opened, keyed_id
 from bot.web.member_text import as_member_text
+from bot.web.shared_state import ChatSession
 
 router = APIRouter()
 REMEMBERED_ANSWERS = 50
 INVALID = object()
 LABEL_PREFIX = "chat_"
-
-
-class Session:
-    def __init__(self) -> None:
-        self.answers: OrderedDict[str, list[dict[str, Any]] | None] = OrderedDict()  # id -> reply (None: to an agent)
-        self.offered: dict[str, str] = {}  # payload -> title
-        self.lang: str | None = None  # as the member last wrote
-
-
-SESSIONS: dict[str, Session] = {}
 
 
 def _sender(token: str) -> str:
@@ -75,6 +67,7 @@ def labels(lang: Literal["en", "es"] = DEFAULT_LANG) -> dict[str, str]:
 async def chat(ws: WebSocket) -> None:
     await ws.accept()
     token, session, sender = None, None, None
+    sessions = shared_state.chat_sessions()
     try:
         while True:
             data = await _frame(ws)
@@ -84,13 +77,15 @@ async def chat(ws: WebSocket) -> None:
                 continue
             if data["type"] == "hello":
                 token = data.get("session") if _session_token(data.get("session")) else secrets.token_urlsafe(24)
-                session, sender = SESSIONS.setdefault(token, Session()), _sender(token)
+                session = await sessions.load(token) or ChatSession()
+                await sessions.save(token, session)
+                sender = _sender(token)
                 live.HUB.members[sender].add(ws)
                 await ws.send_json({"type": "welcome", "session": token})
                 await _agent_messages_missed(ws, sender, data.get("last_agent"), session.lang)
                 continue
             # _shape_problem refuses every other frame until "hello" has made the session
-            assert session is not None and sender is not None
+            assert token is not None and session is not None and sender is not None
             message_id = data["id"]
             if message_id in session.answers:  # resent after a reconnect
                 await _answer(ws, message_id, session.answers[message_id], session.lang)
@@ -102,9 +97,10 @@ async def chat(ws: WebSocket) -> None:
             session.lang = await run_in_threadpool(language.detect, message) or session.lang  # CPU: off the loop
             session.answers[message_id] = await _converse(ws, session, sender, message)
             session.lang = await run_in_threadpool(_language_of, session.answers[message_id]) or session.lang
-            await _answer(ws, message_id, session.answers[message_id], session.lang)
             while len(session.answers) > REMEMBERED_ANSWERS:
                 session.answers.popitem(last=False)
+            await sessions.save(token, session)  # before answering: a resend may reach another worker
+            await _answer(ws, message_id, session.answers[message_id], session.lang)
     except WebSocketDisconnect:
         return
     finally:
@@ -152,7 +148,7 @@ def _shape_problem(data: Any, said_hello: bool) -> str | None:
     return None
 
 
-async def _converse(ws: WebSocket, session: Session, sender: str, message: str) -> list[dict[str, Any]] | None:
+async def _converse(ws: WebSocket, session: ChatSession, sender: str, message: str) -> list[dict[str, Any]] | None:
     """The assistant's reply; None when the message went to the agent holding the chat
     (unless it spoke of a crisis: that is answered at once, whoever holds the chat)."""
     held = await run_in_threadpool(handoff.add_member_message, sender, message)  # off the event loop

@@ -3,14 +3,20 @@ the one way to reach a member during a handoff, whatever their channel (web chat
 or a text through the outbox, bot/web/outbox.py), and the assistant taking a
 conversation back (after hand back, or when nobody claimed it in time).
 
-In memory: one gateway process. Several would need a shared channel (e.g. Redis)."""
+Without REDIS_URL, one gateway process: a message goes straight to its sockets. With
+it, every message is published to Redis (bot/web/shared_state.py) and each worker's
+relay, started with the app, hands it to the sockets open on that worker, so an agent
+on one worker reaches a member on another, and each socket gets it once. A worker there
+is an event loop: its sockets, Redis connections and relay belong to it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import httpx
 from fastapi import FastAPI, WebSocket
@@ -20,15 +26,19 @@ from bot.handoff import HandoffView, MessageView
 from bot.messages import DEFAULT_LANG, text
 from bot.safety.answers import held_answer, record_answer
 from bot.settings import get_settings
-from bot.web import outbox
+from bot.web import outbox, shared_state
 
 log = logging.getLogger(__name__)
+RELAY_READY_SECONDS = 5.0
+RELAY_RETRY_SECONDS = 1.0
 
 
 class Hub:
     def __init__(self) -> None:
         self.members: dict[str, set[WebSocket]] = defaultdict(set)  # conversation id -> web chats
         self.consoles: set[WebSocket] = set()
+        self.relay: asyncio.Task[None] | None = None
+        self.relay_users = 0  # apps of this worker that started it
 
     async def _send(self, sockets: set[WebSocket], payload: dict[str, Any]) -> None:
         for ws in list(sockets):
@@ -38,13 +48,53 @@ class Hub:
                 sockets.discard(ws)
 
     async def to_member(self, conversation_id: str, payload: dict[str, Any]) -> None:
-        await self._send(self.members.get(conversation_id, set()), payload)
+        await self._route({"to": "member", "conversation": conversation_id, "payload": payload})
 
     async def to_consoles(self, payload: dict[str, Any]) -> None:
-        await self._send(self.consoles, payload)
+        await self._route({"to": "consoles", "payload": payload})
+
+    async def _route(self, message: dict[str, Any]) -> None:
+        # Published, every relay delivers it, this worker's too; else only here.
+        if not await shared_state.publish(message):
+            await self.deliver(message)
+
+    async def deliver(self, message: dict[str, Any]) -> None:
+        """`message` to the sockets of this worker it is for."""
+        if message.get("to") == "consoles":
+            await self._send(self.consoles, message["payload"])
+        elif message.get("to") == "member":
+            await self._send(self.members.get(message["conversation"], set()), message["payload"])
 
 
-HUB = Hub()
+class Hubs:
+    """This worker's Hub: the process's without REDIS_URL (as one process always was),
+    else the running event loop's."""
+
+    def __init__(self) -> None:
+        self._process = Hub()
+        self._loops: WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = WeakKeyDictionary()
+
+    def current(self) -> Hub:
+        if not get_settings().redis_url:
+            return self._process
+        return self._loops.setdefault(asyncio.get_running_loop(), Hub())
+
+    @property
+    def members(self) -> dict[str, set[WebSocket]]:
+        return self.current().members
+
+    @property
+    def consoles(self) -> set[WebSocket]:
+        return self.current().consoles
+
+    async def to_member(self, conversation_id: str, payload: dict[str, Any]) -> None:
+        await self.current().to_member(conversation_id, payload)
+
+    async def to_consoles(self, payload: dict[str, Any]) -> None:
+        await self.current().to_consoles(payload)
+
+
+HUB = Hubs()
 
 
 async def agent_said(app: FastAPI, view: HandoffView, message: MessageView) -> None:
@@ -144,3 +194,43 @@ async def sweep_unclaimed(app: FastAPI, every_seconds: float) -> None:
 def start_sweeper(app: FastAPI) -> None:
     every = get_settings().handoff_sweep_seconds
     app.state.handoff_sweeper = asyncio.get_running_loop().create_task(sweep_unclaimed(app, every))
+
+
+async def start_relay(app: FastAPI) -> None:
+    """With REDIS_URL, starts this worker's relay (once, whatever the apps in it) and
+    waits until it listens: what is published before would not reach this worker."""
+    redis = shared_state.client()
+    if redis is None:
+        return
+    hub = app.state.live_hub = HUB.current()
+    hub.relay_users += 1
+    if hub.relay is None:
+        ready = asyncio.Event()
+        hub.relay = asyncio.get_running_loop().create_task(_relay(hub, redis, ready))
+        with contextlib.suppress(asyncio.TimeoutError):  # Redis down: the relay keeps trying
+            await asyncio.wait_for(ready.wait(), RELAY_READY_SECONDS)
+
+
+async def stop_relay(app: FastAPI) -> None:
+    hub: Hub | None = getattr(app.state, "live_hub", None)
+    if hub is None or hub.relay is None:
+        return
+    hub.relay_users -= 1
+    if hub.relay_users == 0:
+        relay, hub.relay = hub.relay, None
+        relay.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay
+
+
+async def _relay(hub: Hub, redis: Any, ready: asyncio.Event) -> None:
+    """Every published message to this worker's sockets, subscribing again after Redis
+    was lost (what was published meanwhile is lost: a chat that reconnects gets the
+    agents' words it missed, a console reloads its queue)."""
+    while True:
+        try:
+            async for message in shared_state.subscribe(redis, ready):
+                await hub.deliver(message)
+        except Exception as exc:  # noqa: BLE001 - the relay must keep running
+            log.warning("the live relay stopped (%s); subscribing again", type(exc).__name__)
+        await asyncio.sleep(RELAY_RETRY_SECONDS)
