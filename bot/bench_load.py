@@ -62,7 +62,6 @@ import httpx
 
 from bot.runtime import rasa_cmd, service_env
 from bot.servers import FakeTwilio, free_port
-from bot.settings import ROOT
 
 TURN_TIMEOUT = 60.0  # seconds before a turn counts as an error
 REFERENCE = re.compile(r"\bSO-[A-Z0-9]{4}-[A-Z0-9]{4}\b")
@@ -70,7 +69,6 @@ SMS_PATH = "/webhooks/twilio/sms"  # bot.web.sms.WEBHOOK_PATH (not imported: it 
 PUBLIC_BASE = "https://load-bench.invalid"
 MEMBER_PREFIX = "LOAD"
 LOAD_GENERATOR = "load generator"
-PROCESSES = ["rasa", "action server", "gateway", "floor rasa", LOAD_GENERATOR]
 FULL = {"sequential": 10, "at_once": 20}
 QUICK = {"sequential": 2, "at_once": 4}
 
@@ -568,6 +566,7 @@ class Target:
 
     rasa_url: str
     gateway_url: str
+    gateway_urls: list[str] = field(default_factory=list)  # every gateway worker (the first is gateway_url)
     floor_url: str = ""
     sms_token: str = ""
     public_base: str = ""
@@ -632,28 +631,44 @@ def start_floor(
     return url, proc
 
 
-def start_product(stack: ExitStack, workdir: Path, members: list[BenchMember]) -> Target:
-    """Rasa and the action server (bot/servers.py) and the gateway, on a new SQLite database."""
+def start_product(
+    stack: ExitStack, workdir: Path, members: list[BenchMember], workers: int = 1, redis_url: str = ""
+) -> Target:
+    """Rasa and the action server (bot/servers.py) and the gateway, on a new SQLite
+    database; with `workers` > 1, that many of each on a new PostgreSQL database and Redis
+    (the gateways route each conversation to one Rasa server; the members are spread over
+    the gateways as a load balancer would)."""
     from bot import servers
     from bot.store import migrate
     from bot.train import MODEL
 
     if not MODEL.exists():
         raise SystemExit(f"No trained model at {MODEL}: `make train` first.")
-    url = f"sqlite:///{workdir / 'records.db'}"
+    url = new_postgres_database(stack) if workers > 1 else f"sqlite:///{workdir / 'records.db'}"
     migrate(url)
     seed_members(url, members)
-    assistant = servers.start(workdir, url, MODEL, extra_env={"MEMBER_SERVICES_HOURS": "never"})
-    stack.callback(assistant.stop)
+    scaled = {"REDIS_URL": redis_url} if workers > 1 else {}
+    assistants = []
+    for n in range(workers):
+        (workdir / f"rasa-{n + 1}").mkdir()
+        assistant = servers.start(
+            workdir / f"rasa-{n + 1}",
+            url,
+            MODEL,
+            tracker_url=url if workers > 1 else None,
+            extra_env={"MEMBER_SERVICES_HOURS": "never", **scaled},
+        )
+        stack.callback(assistant.stop)
+        assistants.append(assistant)
     fake = FakeTwilio()
     stack.callback(fake.close)
-    sms_token, port = secrets.token_urlsafe(24), free_port()
+    sms_token = secrets.token_urlsafe(24)
     env = service_env(
         {
             "DATABASE_URL": url,
-            "TRACKER_STORE_URL": assistant.tracker_url,
-            "RASA_URL": assistant.url,
-            "RASA_TOKEN": assistant.token,
+            "TRACKER_STORE_URL": assistants[0].tracker_url,
+            "RASA_URL": ",".join(a.url for a in assistants),
+            "RASA_TOKEN": assistants[0].token,
             "TWILIO_AUTH_TOKEN": sms_token,
             "TWILIO_ACCOUNT_SID": "ACloadbench",
             "TWILIO_FROM_NUMBER": "+15550001111",
@@ -664,36 +679,46 @@ def start_product(stack: ExitStack, workdir: Path, members: list[BenchMember]) -
             "STAFF_API_TOKEN": secrets.token_urlsafe(24),
             "MEMBER_SERVICES_HOURS": "never",
             "DEMO_DATA": "0",
+            **scaled,
         }
     )
-    log = workdir / "gateway.log"
-    gateway = spawn(
-        stack,
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bot.web.app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        log,
-        cwd=ROOT,
-        env=env,
-    )
-    gateway_url = f"http://127.0.0.1:{port}"
-    wait_for("the gateway", lambda: httpx.get(f"{gateway_url}/healthz", timeout=5).status_code == 200, [gateway], log)
-    return Target(
-        assistant.url,
-        gateway_url,
+    gateways = []
+    for n in range(workers):
+        gateway = servers.Gateway(free_port(), env, workdir / f"gateway-{n + 1}.log")
+        stack.callback(gateway.stop)
+        gateways.append(gateway.start())
+    target = Target(
+        assistants[0].url,
+        gateways[0].url,
+        gateway_urls=[g.url for g in gateways],
         sms_token=sms_token,
         public_base=PUBLIC_BASE,
-        pids={"rasa": assistant.procs[1].pid, "action server": assistant.procs[0].pid, "gateway": gateway.pid},
     )
+    for n, (assistant, gateway) in enumerate(zip(assistants, gateways, strict=True)):
+        tag = f" {n + 1}" if workers > 1 else ""
+        target.pids[f"rasa{tag}"] = assistant.procs[1].pid
+        target.pids[f"action server{tag}"] = assistant.procs[0].pid
+        target.pids[f"gateway{tag}"] = gateway.proc.pid if gateway.proc else None
+    return target
+
+
+def new_postgres_database(stack: ExitStack) -> str:
+    """A new database on the local PostgreSQL server (BENCH_POSTGRES_ADMIN_URL), dropped at the end."""
+    import psycopg2  # type: ignore[import-untyped]  # no stubs pinned
+
+    admin = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://127.0.0.1:5432/test")
+    name = f"so_bench_{secrets.token_hex(5)}"
+
+    def run(sql: str) -> None:
+        conn = psycopg2.connect(admin)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql)
+        conn.close()
+
+    run(f'CREATE DATABASE "{name}"')
+    stack.callback(run, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return admin.rsplit("/", 1)[0] + "/" + name
 
 
 def use_running(url: str, rasa_url: str, action_port: int, members: list[BenchMember]) -> Target:
@@ -724,7 +749,7 @@ async def measure(
     target: Target, members: list[BenchMember], sequential: int, at_once: int, floor_pid: int | None
 ) -> list[Scenario]:
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
-    ws_url = target.gateway_url.replace("http", "ws", 1) + "/ws/chat"
+    gateways = target.gateway_urls or [target.gateway_url]
     product_meter = CpuMeter(
         {**{k: v for k, v in target.pids.items() if k != "floor rasa"}, LOAD_GENERATOR: os.getpid()}
     )
@@ -745,12 +770,12 @@ async def measure(
         return RestClient(http, target.rasa_url, f"load-rest-{run}-{m.member_id}")
 
     def web(m: BenchMember, i: int) -> Client:
-        return WebChatClient(ws_url)
+        return WebChatClient(gateways[i % len(gateways)].replace("http", "ws", 1) + "/ws/chat")
 
     def sms(m: BenchMember, i: int) -> Client:
         return SmsClient(
             http,
-            target.gateway_url,
+            gateways[i % len(gateways)],
             target.sms_token,
             target.public_base,
             f"+1555{phones + int(m.member_id[len(MEMBER_PREFIX) :])}",
@@ -808,6 +833,14 @@ def main(argv: list[str] | None = None) -> int:
         help="a stock bot `rasa init` already built there (skips its training; "
         "a floor built by --keep is in <folder>/floor)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="Rasa servers, action servers and gateway workers of each kind (more than 1: on a new "
+        "PostgreSQL database and Redis, the multi-worker mode)",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9", help="with --workers: the Redis to use")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs) and say where")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
@@ -830,7 +863,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.url:
                 target = use_running(args.url, args.rasa_url, args.action_port, members)
             else:
-                target = start_product(stack, workdir, members)
+                target = start_product(stack, workdir, members, args.workers, args.redis_url)
             target.floor_url, floor_proc = start_floor(stack, workdir, floor_dir, init)
             target.pids["floor rasa"] = floor_proc.pid
             print(f"Ready after {time.perf_counter() - started:.0f} s", flush=True)
@@ -859,7 +892,7 @@ def main(argv: list[str] | None = None) -> int:
     for note in target.notes:
         print(f"Note: {note}")
     print()
-    print(table(scenarios, PROCESSES))
+    print(table(scenarios, [*[p for p in target.pids if p != "floor rasa"], "floor rasa", LOAD_GENERATOR]))
     print()
     print("Median ms of each turn of the product's conversation")
     print(turn_table([s for s in scenarios if s.name.startswith("product")], PRODUCT_TURNS))

@@ -9,6 +9,7 @@ import json
 import secrets
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -170,3 +171,48 @@ class FakeTwilio:
 
     def close(self) -> None:
         self.server.shutdown()
+
+
+@dataclass
+class Gateway:
+    """One gateway worker (uvicorn, bot.web.app) on a fixed port, restartable there."""
+
+    port: int
+    env: dict[str, str]
+    log: Path
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> Gateway:
+        cmd = [sys.executable, "-m", "uvicorn", "bot.web.app:app", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.proc = subprocess.Popen(
+            [*cmd, "--log-level", "warning"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("the gateway exited during start-up:\n" + self.log.read_text()[-3000:])
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("the gateway did not become ready:\n" + self.log.read_text()[-3000:])
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
