@@ -647,7 +647,8 @@ def start_product(
     url = new_postgres_database(stack) if workers > 1 else f"sqlite:///{workdir / 'records.db'}"
     migrate(url)
     seed_members(url, members)
-    scaled = {"REDIS_URL": redis_url} if workers > 1 else {}
+    # Pools sized for N servers under PostgreSQL's 100 connections (README, "more than one machine")
+    scaled = {"REDIS_URL": redis_url, "SQL_POOL_SIZE": "10", "SQL_MAX_OVERFLOW": "5"} if workers > 1 else {}
     assistants = []
     for n in range(workers):
         (workdir / f"rasa-{n + 1}").mkdir()

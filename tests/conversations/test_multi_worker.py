@@ -47,6 +47,7 @@ TURNS = (
     "yes",
 )
 BEFORE_RESTART = 6
+SMALL_POOLS = {"SQL_POOL_SIZE": "10", "SQL_MAX_OVERFLOW": "5"}  # 2 Rasa servers under max_connections (README)
 
 
 def redis_unavailable() -> str | None:
@@ -73,7 +74,9 @@ def cluster(trained_model, tmp_path_factory):
         for name in ("rasa-a", "rasa-b"):
             (work / name).mkdir()
             started.append(
-                harness.start(work / name, url, tracker_url=url, extra_env={"REDIS_URL": REDIS_URL, **always()})
+                harness.start(
+                    work / name, url, tracker_url=url, extra_env={"REDIS_URL": REDIS_URL, **SMALL_POOLS, **always()}
+                )
             )
         gateway_env = service_env(
             {
