@@ -56,7 +56,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, NoReturn
 
 import httpx
 
@@ -396,8 +397,9 @@ class WebChatClient(Client):
         while (await self._frame()).get("type") != "welcome":
             pass
 
-    async def _frame(self) -> dict:
-        return json.loads(await self.ws.recv())
+    async def _frame(self) -> dict[str, Any]:
+        frame: dict[str, Any] = json.loads(await self.ws.recv())
+        return frame
 
     async def send(self, text: str) -> list[str]:
         self.count += 1
@@ -421,7 +423,8 @@ class WebChatClient(Client):
 def sign_sms(auth_token: str, public_base: str, params: dict[str, str]) -> str:
     from twilio.request_validator import RequestValidator
 
-    return RequestValidator(auth_token).compute_signature(public_base.rstrip("/") + SMS_PATH, params)
+    signature: str = RequestValidator(auth_token).compute_signature(public_base.rstrip("/") + SMS_PATH, params)
+    return signature
 
 
 def twiml_texts(twiml: str) -> list[str]:
@@ -483,7 +486,7 @@ async def converse(client: Client, script: list[str], done: Callable[[list[str]]
 
 async def run_scenario(
     name: str,
-    clients: list[tuple[Client, list[str], Callable]],
+    clients: list[tuple[Client, list[str], Callable[[list[str]], bool]]],
     at_once: bool,
     meter: CpuMeter | None = None,
     floor: str | None = None,
@@ -515,7 +518,7 @@ async def run_scenario(
 # --- the processes ------------------------------------------------------------------------
 
 
-def stop_process(proc: subprocess.Popen) -> None:
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
     """Stop one process this benchmark started, and its process group (its own session)."""
     if proc.poll() is not None:
         return
@@ -533,14 +536,14 @@ def stop_process(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def spawn(stack: ExitStack, cmd: list[str], log: Path, **options) -> subprocess.Popen:
+def spawn(stack: ExitStack, cmd: list[str], log: Path, **options: Any) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True, **options)
     stack.callback(stop_process, proc)
     return proc
 
 
 def wait_for(
-    what: str, ready: Callable[[], bool], procs: list[subprocess.Popen], log: Path, timeout: float = 300
+    what: str, ready: Callable[[], bool], procs: list[subprocess.Popen[bytes]], log: Path, timeout: float = 300
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -597,7 +600,7 @@ def roster_plans() -> list[str]:
     return [m["plan"] for m in yaml.safe_load(DEMO_ROSTER.read_text(encoding="utf-8"))["members"]]
 
 
-def build_floor(stack: ExitStack, workdir: Path) -> subprocess.Popen:
+def build_floor(stack: ExitStack, workdir: Path) -> subprocess.Popen[bytes]:
     """`rasa init --no-prompt` (it trains the stock bot), started in the background."""
     floor_dir = workdir / "floor"
     floor_dir.mkdir()
@@ -611,8 +614,8 @@ def build_floor(stack: ExitStack, workdir: Path) -> subprocess.Popen:
 
 
 def start_floor(
-    stack: ExitStack, workdir: Path, floor_dir: Path, init: subprocess.Popen | None
-) -> tuple[str, subprocess.Popen]:
+    stack: ExitStack, workdir: Path, floor_dir: Path, init: subprocess.Popen[bytes] | None
+) -> tuple[str, subprocess.Popen[bytes]]:
     """The stock bot on a free port, once `rasa init` (if building it) has finished."""
     if init is not None and init.wait() != 0:
         raise RuntimeError(f"rasa init failed:\n{(workdir / 'floor-init.log').read_text(errors='replace')[-3000:]}")
@@ -759,10 +762,12 @@ async def measure(
     run = secrets.token_hex(4)  # a rerun against a running product starts new conversations
     phones = random.randrange(1_000_000, 8_000_000)
 
-    def product(make: Callable[[BenchMember, int], Client], n: int) -> list[tuple[Client, list[str], Callable]]:
+    def product(
+        make: Callable[[BenchMember, int], Client], n: int
+    ) -> list[tuple[Client, list[str], Callable[[list[str]], bool]]]:
         return [(make(m, i), product_script(m), product_done) for i, m in enumerate(next(pool) for _ in range(n))]
 
-    def floor(n: int, tag: str) -> list[tuple[Client, list[str], Callable]]:
+    def floor(n: int, tag: str) -> list[tuple[Client, list[str], Callable[[list[str]], bool]]]:
         return [
             (RestClient(http, target.floor_url, f"floor-{tag}-{run}-{i}"), FLOOR_SCRIPT, floor_done) for i in range(n)
         ]
@@ -810,7 +815,7 @@ async def measure(
     return scenarios
 
 
-def _interrupted(signum, frame):
+def _interrupted(signum: int, frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt
 
 

@@ -16,6 +16,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -26,7 +27,8 @@ from bot.settings import ROOT
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]  # (host, port) for AF_INET; typeshed says Any
+        return port
 
 
 @dataclass
@@ -34,7 +36,7 @@ class Assistant:
     url: str
     database_url: str
     logs: list[Path]
-    procs: list[subprocess.Popen] = field(default_factory=list)
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     tracker_url: str = ""
     token: str = ""  # Rasa's HTTP API token (the gateway hands conversations back with it)
@@ -66,7 +68,7 @@ def start(
     database_url: str,
     model: Path,
     tracker_url: str | None = None,
-    extra_env: dict | None = None,
+    extra_env: dict[str, str] | None = None,
     token: str | None = None,
     timeout: float = 240,
 ) -> Assistant:
@@ -145,7 +147,7 @@ class FakeTwilio:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length", 0))
                 form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
                 status = fake.fail_next.pop(0) if fake.fail_next else 201
@@ -162,7 +164,7 @@ class FakeTwilio:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args):
+            def log_message(self, *args: Any) -> None:
                 pass
 
         self.server = HTTPServer(("127.0.0.1", 0), Handler)
@@ -180,7 +182,7 @@ class Gateway:
     port: int
     env: dict[str, str]
     log: Path
-    proc: subprocess.Popen | None = None
+    proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
