@@ -20,7 +20,7 @@ from actions.safety import answer_crisis, crisis_in
 from actions.verification import VerificationValidators
 from bot import members, nlp, safety
 from bot.deadlines import pacific_today
-from bot.messages import text
+from bot.messages import LANGUAGES, text
 from bot.nlp.answers import PENDING_SLOT
 from bot.nlp.dates import corrected_date_text
 from bot.nlp.topics import looks_like_question
@@ -32,12 +32,30 @@ def clip(value: str, limit: int = MAX_TEXT) -> str:
     return " ".join(value.split())[:limit]
 
 
+# A validator that asked its own narrower question ("yes" to "a provider in mind?" gets
+# "what is their name?") is not followed by the slot's question again.
+FOLLOW_UPS = {"preferred_provider": "ask_preferred_name"}
+
+
+def said_this_turn(tracker: Tracker, key: str) -> bool:
+    """Whether the assistant said the catalog text `key` (any language) since the member's last message."""
+    texts = {text(key, lang) for lang in LANGUAGES}
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and event.get("text") in texts:
+            return True
+    return False
+
+
 def question_action(slot: str) -> type:
     """action_ask_<slot>: say the catalog question for one form slot."""
 
     async def run(
         self: Action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if slot in FOLLOW_UPS and said_this_turn(tracker, FOLLOW_UPS[slot]):
+            return []
         say(
             dispatcher,
             tracker,

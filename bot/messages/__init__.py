@@ -25,6 +25,7 @@ from bot.policy import kb
 
 DIR = Path(__file__).resolve().parent
 DEFAULT_LANG: Final = "en"
+LANGUAGES: Final = tuple(sorted(p.stem for p in DIR.glob("*.yml")))  # one catalog per language
 
 
 @lru_cache(maxsize=8)

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from actions.conversation import ActionStartOver
+from actions.forms import question_action
 from actions.request import (
     FORM_SLOTS,
     ActionAfterAffirm,
@@ -125,6 +126,8 @@ async def test_provider_answer_yields_name_and_specialty():
         ("urgency", "yes he could lose his foot", "urgent"),
         ("urgency", "no it can wait", "routine"),
         ("preferred_provider", "no", "none"),
+        ("preferred_provider", "no pref", "none"),
+        ("preferred_provider", "sin preferencia", "none"),
         ("plan", "kern family", "khs"),
         ("plan", "4", "partnership"),
     ],
@@ -318,3 +321,15 @@ async def test_member_ids_as_people_type_them(written, expected):
 async def test_not_a_member_id(written):
     said, slots = await validate("member_id", written, intent="ask_who_can_request", confidence=0.3)
     assert slots["member_id"] is None and said
+
+
+async def test_yes_to_a_provider_in_mind_asks_their_name_once():
+    """ "yes" to "a provider in mind?" gets "what is their name?", not that and the first question again."""
+    said, slots = await validate("preferred_provider", "yes")
+    assert slots == {"preferred_provider": None} and said == text("ask_preferred_name")
+    asked = tracker("yes", requested_slot="preferred_provider", active_loop=FORM)
+    asked.events.append({"event": "bot", "text": said})
+    assert (await run_messages(question_action("preferred_provider")(), asked))[0] == []
+    fresh = tracker("1", requested_slot="preferred_provider", active_loop=FORM)
+    (question,), _ = await run_messages(question_action("preferred_provider")(), fresh)
+    assert question["text"] == text("ask_preferred_provider")
