@@ -285,8 +285,13 @@ class ValidateSecondOpinionForm(MemberForm):
     def validate_initial_recommendation(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        result = self._free_text("initial_recommendation", value, dispatcher, tracker)
         said = str(value or "")
+        if len(said.split()) <= 3 and (nlp.parse_requester(said) or nlp.parse_yes_no(said) is not None):
+            # "yo", "me", "yes" say nothing of what the doctor recommended
+            return self._not_an_answer(
+                "initial_recommendation", dispatcher, tracker, example="example_what_was_recommended"
+            )
+        result = self._free_text("initial_recommendation", value, dispatcher, tracker)
         when = nlp.find_date(said, pacific_today()) if result["initial_recommendation"] else None
         if when and len(said.lower().replace(when[1].lower(), " ").split()) <= 2:
             # "last month" to "what did they recommend?" is when, not what: keep it as

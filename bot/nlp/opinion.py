@@ -17,14 +17,18 @@ _TRIGGER = (
     r"(?:said|says|told me|told us|told him|told her|recommended|recommends|recommend|suggested|"
     r"suggests|thinks|wants (?:to|2)|wants me (?:to|2)|want (?:to|2)|want me (?:to|2)|wanted (?:to|2)|"
     r"diagnosed (?:me |him |her )?with|"
-    r"diagnosis (?:is|was)|dijo que|me dijo|quiere|quieren|recomend[oó]|diagnostic[oó])"
+    r"diagnosis (?:is|was)|dijo que|dijo q|me dijo|dice que|dice q|dicen que|dicen q|quiere|quieren|"
+    r"recomend[oó]|recomienda|diagnostic[oó])"
 )
 _WHAT = r"\b[:,]?\s*(?P<what>.+)"
 RECOMMENDED = re.compile(r"\b" + _TRIGGER + _WHAT, re.IGNORECASE | re.DOTALL)
 DOCTOR_SAID = re.compile(
     r"(?<!what )(?<!everything )(?<!all )(?<!things )"  # "doing what they said" is not what they said
     r"\b(?:dr\.?\s+\w+|doctor|doctora|doc|surgeon|specialist|\w+ologist|pcp|provider|physician|he|she|they|"
-    r"m[eé]dico|cirujano)(?:\s+\w+){0,2}?,?\s+" + _TRIGGER + _WHAT + r"|\bwas told\s+(?:that\s+)?(?P<told>.+)",
+    r"m[eé]dico|cirujan[oa]|\w+[oó]log[oa])(?:\s+\w+){0,2}?,?\s+"
+    + _TRIGGER
+    + _WHAT
+    + r"|\bwas told\s+(?:that\s+)?(?P<told>.+)",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -43,10 +47,10 @@ def _recommendation(text: str, today: date, answering_provider: bool) -> str:
     when = find_date(said, today)
     if when and said.lower().startswith(when[1]):  # "told me last tuesday that i need ...": when, then what
         said = re.sub(r"^[\s,]*(?:that|que)?\s*", "", said[len(when[1]) :], flags=re.IGNORECASE)
-    said = re.sub(r"^(?:que|that)\s+", "", said, flags=re.IGNORECASE)  # "me dijo que me tienen que operar"
+    said = re.sub(r"^(?:que|q|that)\s+", "", said, flags=re.IGNORECASE)  # "me dijo que me tienen que operar"
     # what the doctor said ends where the member goes on about themselves ("pero no estoy segura")
     what = re.split(
-        r"(?:\b(?:and|but|y|pero)\s+|[,;.]\s*)(?:i|we|yo|no estoy|no s[eé]|quiero|necesito)\b",
+        r"(?:\b(?:and|but|y|pero)\s+|[,;.]\s*)(?:i|i'?m|we|yo|no estoy|no s[eé]|quiero|necesito)\b",
         said,
         flags=re.IGNORECASE,
     )[0]

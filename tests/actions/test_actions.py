@@ -333,3 +333,10 @@ async def test_yes_to_a_provider_in_mind_asks_their_name_once():
     fresh = tracker("1", requested_slot="preferred_provider", active_loop=FORM)
     (question,), _ = await run_messages(question_action("preferred_provider")(), fresh)
     assert question["text"] == text("ask_preferred_provider")
+
+
+@pytest.mark.parametrize("answer", ["yo", "me", "yes", "sí"])
+async def test_who_or_yes_is_not_what_the_doctor_recommended(answer):
+    said, slots = await validate("initial_recommendation", answer)
+    assert slots == {"initial_recommendation": None}
+    assert text("example_what_was_recommended") in said or "Necesito lo que el doctor" in said

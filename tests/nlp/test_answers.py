@@ -395,3 +395,16 @@ def test_a_date_of_birth_in_spanish(words):
     from bot.members import dob_in, parse_dob
 
     assert parse_dob(dob_in(words) or "") == date(1950, 1, 30)
+
+
+@pytest.mark.parametrize(
+    "message,recommended,specialty",
+    [
+        ("el cardiologo dice q necesito un marcapasos y no estoy seguro", "necesito un marcapasos", "cardiology"),
+        ("la oncóloga dice que necesito quimio pero quiero otra opinion", "necesito quimio", "oncology"),
+        ("my cardiologist says i need a pacemaker and im not sure", "i need a pacemaker", "cardiology"),
+    ],
+)
+def test_what_a_specialist_says_is_taken_up_to_the_members_own_doubts(message, recommended, specialty):
+    facts = opinion_facts(message, TODAY)
+    assert (facts.get("initial_recommendation"), facts.get("initial_specialty")) == (recommended, specialty)
