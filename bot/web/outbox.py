@@ -43,9 +43,12 @@ def conversation_id(phone: str, key: str) -> str:
 
 
 def split_message(body: str, limit: int = SMS_LIMIT) -> list[str]:
-    """Split at sentence ends (then at spaces) into pieces of at most `limit` characters."""
+    """Split at sentence ends (then at spaces) into pieces of at most `limit` characters.
+    Line breaks stay line breaks: a read-back's "Plan: ..." lines stay apart on a phone."""
     pieces, current = [], ""
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", body.strip()):
+    parts = re.split(r"((?<=[.!?])[ \t]+|\s*\n\s*)", body.strip())
+    for sentence, before in zip(parts[::2], ["", *parts[1::2]], strict=True):
+        joiner = "\n" if "\n" in before else " "
         while len(sentence) > limit:
             cut = sentence.rfind(" ", 0, limit) if " " in sentence[:limit] else limit
             head, sentence = sentence[:cut].rstrip(), sentence[cut:].lstrip()
@@ -53,7 +56,7 @@ def split_message(body: str, limit: int = SMS_LIMIT) -> list[str]:
                 pieces.append(current)
                 current = ""
             pieces.append(head)
-        joined = f"{current} {sentence}".strip() if current else sentence
+        joined = f"{current}{joiner}{sentence}" if current else sentence
         if len(joined) <= limit:
             current = joined
         else:

@@ -206,3 +206,10 @@ def test_choices_texted_after_a_handoff_are_the_ones_the_numbers_answer(gateway,
         assert gateway.received[-1][1] == "/ask_ride"
     finally:
         fake.close()
+
+
+def test_a_read_back_keeps_its_lines_apart_by_text():
+    body = "Here is what I have:\nPlan: Health Net\nUrgent: no\nReply YES to send it. Or tell me what to change."
+    assert sms.split_message(body) == [body]
+    (piece,) = sms.split_message("One.  Two.\n\n  Three.")
+    assert piece == "One. Two.\nThree."
