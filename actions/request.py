@@ -221,6 +221,14 @@ class ActionAfterAffirm(Action):
         return []
 
 
+def answers_another_question(said: str) -> bool:
+    """A short answer that belongs to a later question of the form (who asks, which
+    network, yes or no): taken for what the doctor recommended, it would be stored wrong."""
+    return len(said.split()) <= 3 and bool(
+        nlp.parse_requester(said) or nlp.parse_network(said) or nlp.parse_yes_no(said) is not None
+    )
+
+
 class ValidateSecondOpinionForm(MemberForm):
     def name(self) -> str:
         return "validate_second_opinion_form"
@@ -286,8 +294,7 @@ class ValidateSecondOpinionForm(MemberForm):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         said = str(value or "")
-        if len(said.split()) <= 3 and (nlp.parse_requester(said) or nlp.parse_yes_no(said) is not None):
-            # "yo", "me", "yes" say nothing of what the doctor recommended
+        if answers_another_question(said):  # "yo", "yes", "in network": not what the doctor recommended
             return self._not_an_answer(
                 "initial_recommendation", dispatcher, tracker, example="example_what_was_recommended"
             )

@@ -335,7 +335,7 @@ async def test_yes_to_a_provider_in_mind_asks_their_name_once():
     assert question["text"] == text("ask_preferred_provider")
 
 
-@pytest.mark.parametrize("answer", ["yo", "me", "yes", "sí"])
+@pytest.mark.parametrize("answer", ["yo", "me", "yes", "sí", "in network", "out of network"])
 async def test_who_or_yes_is_not_what_the_doctor_recommended(answer):
     said, slots = await validate("initial_recommendation", answer)
     assert slots == {"initial_recommendation": None}

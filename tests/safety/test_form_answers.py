@@ -18,6 +18,9 @@ from bot import safety
         "my husband is asking for me",
         "my daughter is doing this for me, i cant see the screen well",
         "mi hijo esta preguntando por mi",
+        "sorry. im safe, my daughter is with me. lets keep going",
+        "ok im safe now my wife is here, continue",
+        "perdon ya estoy bien, mi hermana esta aqui, sigamos",
     ],
 )
 def test_an_answer_to_a_question_of_the_request_is_not_a_crisis(answer):
@@ -33,6 +36,8 @@ def test_an_answer_to_a_question_of_the_request_is_not_a_crisis(answer):
         ("si yo misma me quito la vida mis hijos cobran?", "suicide"),
         ("does life insurance still pay out if its on purpose", "suicide"),
         ("i want to hurt myself", "self_harm"),
+        ("sorry, im not safe tonight", "suicide"),
+        ("no me siento segura, no se que hacer", "suicide"),
     ],
 )
 def test_the_same_words_about_harming_oneself_still_are(message, category):
