@@ -635,7 +635,12 @@ def start_floor(
 
 
 def start_product(
-    stack: ExitStack, workdir: Path, members: list[BenchMember], workers: int = 1, redis_url: str = ""
+    stack: ExitStack,
+    workdir: Path,
+    members: list[BenchMember],
+    workers: int = 1,
+    redis_url: str = "",
+    postgres_admin: str = "",
 ) -> Target:
     """Rasa and the action server (bot/servers.py) and the gateway, on a new SQLite
     database; with `workers` > 1, that many of each on a new PostgreSQL database and Redis
@@ -647,7 +652,7 @@ def start_product(
 
     if not MODEL.exists():
         raise SystemExit(f"No trained model at {MODEL}: `make train` first.")
-    url = new_postgres_database(stack) if workers > 1 else f"sqlite:///{workdir / 'records.db'}"
+    url = new_postgres_database(stack, postgres_admin) if workers > 1 else f"sqlite:///{workdir / 'records.db'}"
     migrate(url)
     seed_members(url, members)
     # Pools sized for N servers under PostgreSQL's 100 connections (README, "more than one machine")
@@ -706,11 +711,10 @@ def start_product(
     return target
 
 
-def new_postgres_database(stack: ExitStack) -> str:
-    """A new database on the local PostgreSQL server (BENCH_POSTGRES_ADMIN_URL), dropped at the end."""
+def new_postgres_database(stack: ExitStack, admin: str) -> str:
+    """A new database on the PostgreSQL server of `admin` (a database URL), dropped at the end."""
     import psycopg2  # type: ignore[import-untyped]  # no stubs pinned
 
-    admin = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://127.0.0.1:5432/test")
     name = f"so_bench_{secrets.token_hex(5)}"
 
     def run(sql: str) -> None:
@@ -847,6 +851,11 @@ def main(argv: list[str] | None = None) -> int:
         "PostgreSQL database and Redis, the multi-worker mode)",
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9", help="with --workers: the Redis to use")
+    parser.add_argument(
+        "--postgres-url",
+        default="postgresql://127.0.0.1:5432/test",
+        help="with --workers: a database on the PostgreSQL server where the benchmark's own database is made",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs) and say where")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
@@ -869,7 +878,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.url:
                 target = use_running(args.url, args.rasa_url, args.action_port, members)
             else:
-                target = start_product(stack, workdir, members, args.workers, args.redis_url)
+                target = start_product(stack, workdir, members, args.workers, args.redis_url, args.postgres_url)
             target.floor_url, floor_proc = start_floor(stack, workdir, floor_dir, init)
             target.pids["floor rasa"] = floor_proc.pid
             print(f"Ready after {time.perf_counter() - started:.0f} s", flush=True)
