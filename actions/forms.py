@@ -197,6 +197,9 @@ class MemberForm(VerificationValidators, SafeForm):
     ) -> dict[str, Any]:
         if not isinstance(value, str) or interrupts(tracker, latest_text(tracker)):
             return self._not_an_answer(slot, dispatcher, tracker)
+        if nlp.says_only_going_on(value):  # "I'm safe, let's keep going": the question again
+            say(dispatcher, tracker, "thanks_going_on")
+            return {slot: None}
         return self._earlier_answer_corrected(slot, dispatcher, tracker) or {slot: clip(value, limit)}
 
     def _earlier_answer_corrected(

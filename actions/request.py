@@ -224,6 +224,8 @@ class ActionAfterAffirm(Action):
 def answers_another_question(said: str) -> bool:
     """A short answer that belongs to a later question of the form (who asks, which
     network, yes or no): taken for what the doctor recommended, it would be stored wrong."""
+    if nlp.says_who_asks(said) and not opinion_facts(said, pacific_today()).get("initial_recommendation"):
+        return True
     return len(said.split()) <= 3 and bool(
         nlp.parse_requester(said) or nlp.parse_network(said) or nlp.parse_yes_no(said) is not None
     )

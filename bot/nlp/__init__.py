@@ -24,6 +24,8 @@ from bot.nlp.pipeline import (
     provider_named,
     ride_intent,
     says_correction,
+    says_only_going_on,
+    says_who_asks,
     sounds_unsure,
 )
 from bot.nlp.topics import looks_like_question, question_topic, rerouted_intent
@@ -32,6 +34,8 @@ __all__ = [
     "CORRECTABLE",
     "Extraction",
     "asks_to_repeat",
+    "says_only_going_on",
+    "says_who_asks",
     "classify_reason",
     "doesnt_remember",
     "extract",

@@ -683,6 +683,38 @@ def asks_to_repeat(text: str) -> bool:
     return t in ALONE_ASKS_TO_REPEAT or (len(t.split()) <= 8 and bool(_matches(t, ASKS_TO_REPEAT)))
 
 
+# "sorry, I'm safe, my daughter is with me, let's keep going": after a safety answer, a
+# member who says they are safe and wants to go on has not answered the question yet.
+GOING_ON = re.compile(
+    r"\b((i ?m|i am|estoy) (safe|ok|okay|fine|good|alright|all right|bien|a salvo|tranquil[oa])( now| ahora)?|"
+    r"(i|we) (can|want to|wanna) (keep going|continue|go on)|"
+    r"(let ?s|lets|we can|can we|please)? ?(keep going|continue|go on|carry on|move on|sigamos|continuemos|"
+    r"seguimos|sigamos adelante)( please| por favor)?|"
+    r"(my|mi) \w+ (is|est[aá]) (here|with me|aqu[ií]|conmigo)|(i ?m|i am) not alone|no estoy sol[oa])\b",
+    re.IGNORECASE,
+)
+ACKNOWLEDGING = re.compile(r"\b(sorry|so sorry|perd[oó]n|disculpe?|thanks?|thank you|gracias|ok|okay|yes|s[ií]|ya)\b")
+
+
+def says_only_going_on(text: str) -> bool:
+    """Nothing but "I'm safe", "let's keep going" (with "sorry", "thanks" and the like) is in it."""
+    t = _norm(text)
+    left = ACKNOWLEDGING.sub(" ", GOING_ON.sub(" ", t))
+    return bool(GOING_ON.search(t)) and not re.search(r"\w", left)
+
+
+ASKING_FOR_SOMEONE = re.compile(
+    r"\b(asking|asks|requesting|doing this|doing it|pidiendo|pide|pregunta|preguntando) (it |esto |lo )?"
+    r"(for|on|por) (me|him|her|mi|m[ií]|[eé]l|ella|my behalf|his behalf|her behalf)\b",
+    re.IGNORECASE,
+)
+
+
+def says_who_asks(text: str) -> bool:
+    """ "my daughter is asking for me": who asks for the second opinion, said outright."""
+    return bool(ASKING_FOR_SOMEONE.search(_norm(text)))
+
+
 _VOWELS = set("aeiouyáéíóú")
 
 

@@ -335,8 +335,16 @@ async def test_yes_to_a_provider_in_mind_asks_their_name_once():
     assert question["text"] == text("ask_preferred_provider")
 
 
-@pytest.mark.parametrize("answer", ["yo", "me", "yes", "sí", "in network", "out of network"])
+@pytest.mark.parametrize(
+    "answer", ["yo", "me", "yes", "sí", "in network", "out of network", "my daughter is asking for me"]
+)
 async def test_who_or_yes_is_not_what_the_doctor_recommended(answer):
     said, slots = await validate("initial_recommendation", answer)
     assert slots == {"initial_recommendation": None}
     assert text("example_what_was_recommended") in said or "Necesito lo que el doctor" in said
+
+
+@pytest.mark.parametrize("slot", ["reason_text", "initial_provider", "initial_recommendation"])
+async def test_im_safe_lets_keep_going_is_not_an_answer(slot):
+    said, slots = await validate(slot, "sorry. im safe, my daughter is with me. lets keep going")
+    assert slots == {slot: None} and said == text("thanks_going_on")
