@@ -44,10 +44,14 @@ train: $(STAMP)
 run: $(STAMP)
 	@scripts/run
 
-# $(LINT_STAMP) too: tests/test_lint.py runs mypy with the project's settings.
+# $(LINT_STAMP) too: tests/test_lint.py runs mypy with the project's settings. The model is
+# trained (or found unchanged) first, once; then two pytest workers, a test module each
+# (module fixtures start the servers once), since most of the time is spent waiting on
+# Rasa servers. `$(PY) -m pytest tests/...` alone runs in one process.
 test: $(LINT_STAMP)
 	@scripts/ensure-browser
-	$(PY) -m pytest
+	$(PY) -m bot.train
+	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(PY) -m bot.bench
