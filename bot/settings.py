@@ -9,6 +9,7 @@ bot/runtime.py). The README's "Settings" section lists the same names and defaul
     DATABASE_URL                    sqlite:///<repository>/var/second_opinion.db
     TRACKER_STORE_URL               the PostgreSQL database of DATABASE_URL, else sqlite:///<repository>/var/tracker.db
     REDIS_URL                       unset: one process of each kind, sessions and locks in memory
+    REDIS_PREFIX                    so:
     APP_DB_POOL_SIZE                5
     APP_DB_MAX_OVERFLOW             5
     SQL_POOL_SIZE                   20   (read by Rasa's tracker store)
@@ -87,6 +88,12 @@ class Settings(BaseSettings):
         repr=False,
         description="Redis, to run more than one of each process: web chat sessions, live delivery across "
         "gateway workers, Rasa's lock store. Unset: one process each, all in memory.",
+    )
+    redis_prefix: str = Field(
+        "so:",
+        env="REDIS_PREFIX",
+        description="Start of this deployment's Redis keys and live channel (pub/sub ignores the database "
+        "number: two deployments on one Redis need different prefixes).",
     )
     app_db_pool_size: int = Field(
         5, env="APP_DB_POOL_SIZE", description="Pooled connections of the gateway and the action server (PostgreSQL)."

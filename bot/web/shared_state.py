@@ -1,5 +1,5 @@
 """What the gateway's workers share when REDIS_URL is set: web chat sessions (a JSON
-value under PREFIX + "chat:<token>", expiring after a day unused) and the live channel
+value under REDIS_PREFIX + "chat:<token>", expiring after a day unused) and the live channel
 that bot/web/live.py publishes to. Unset: sessions stay in this process's memory, with the
 same expiry and a bound on their number, and there is no channel.
 
@@ -25,7 +25,6 @@ from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-PREFIX = "so:"  # keys and channel; tests give each run its own
 SESSION_SECONDS = 24 * 60 * 60
 MEMORY_SESSIONS = 10_000
 
@@ -116,7 +115,7 @@ MEMORY = MemorySessions()
 
 
 def session_key(token: str) -> str:
-    return f"{PREFIX}chat:{token}"
+    return f"{get_settings().redis_prefix}chat:{token}"
 
 
 def chat_sessions() -> SessionStore:
@@ -128,7 +127,7 @@ def chat_sessions() -> SessionStore:
 
 
 def channel() -> str:
-    return f"{PREFIX}live"
+    return f"{get_settings().redis_prefix}live"
 
 
 async def publish(message: dict[str, Any]) -> bool:

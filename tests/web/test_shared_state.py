@@ -30,7 +30,7 @@ def accounts():
 def prefix(monkeypatch):
     """This run's keys and channel in Redis, removed afterwards."""
     prefix = f"so-test-{uuid.uuid4().hex}:"
-    monkeypatch.setattr(shared_state, "PREFIX", prefix)
+    monkeypatch.setenv("REDIS_PREFIX", prefix)
     return prefix
 
 
