@@ -686,14 +686,17 @@ def asks_to_repeat(text: str) -> bool:
 # "sorry, I'm safe, my daughter is with me, let's keep going": after a safety answer, a
 # member who says they are safe and wants to go on has not answered the question yet.
 GOING_ON = re.compile(
-    r"\b((i ?m|i am|estoy) (safe|ok|okay|fine|good|alright|all right|bien|a salvo|tranquil[oa])( now| ahora)?|"
+    r"\b((i ?m|i am|estoy|it ?s|its|it is|ya) (safe|ok|okay|fine|good|alright|all right|bien|a salvo|tranquil[oa]|"
+    r"better|gone|mejor)( now| ahora)?|false alarm|falsa alarma|"
     r"(i|we) (can|want to|wanna) (keep going|continue|go on)|"
     r"(let ?s|lets|we can|can we|please)? ?(keep going|continue|go on|carry on|move on|sigamos|continuemos|"
     r"seguimos|sigamos adelante)( please| por favor)?|"
     r"(my|mi) \w+ (is|est[aá]) (here|with me|aqu[ií]|conmigo)|(i ?m|i am) not alone|no estoy sol[oa])\b",
     re.IGNORECASE,
 )
-ACKNOWLEDGING = re.compile(r"\b(sorry|so sorry|perd[oó]n|disculpe?|thanks?|thank you|gracias|ok|okay|yes|s[ií]|ya)\b")
+ACKNOWLEDGING = re.compile(
+    r"\b(sorry|so sorry|perd[oó]n|disculpe?|thanks?|thank you|gracias|ok|okay|yes|no|s[ií]|ya)\b"
+)
 
 
 def says_only_going_on(text: str) -> bool:

@@ -345,6 +345,9 @@ async def test_who_or_yes_is_not_what_the_doctor_recommended(answer):
 
 
 @pytest.mark.parametrize("slot", ["reason_text", "initial_provider", "initial_recommendation"])
-async def test_im_safe_lets_keep_going_is_not_an_answer(slot):
-    said, slots = await validate(slot, "sorry. im safe, my daughter is with me. lets keep going")
+@pytest.mark.parametrize(
+    "message", ["sorry. im safe, my daughter is with me. lets keep going", "no its ok now, false alarm, keep going"]
+)
+async def test_im_safe_lets_keep_going_is_not_an_answer(slot, message):
+    said, slots = await validate(slot, message)
     assert slots == {slot: None} and said == text("thanks_going_on")
