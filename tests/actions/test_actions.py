@@ -125,6 +125,7 @@ async def test_provider_answer_yields_name_and_specialty():
         ("network", "not sure", "in_network"),
         ("urgency", "yes he could lose his foot", "urgent"),
         ("urgency", "no it can wait", "routine"),
+        ("urgency", "mmm quise decir no urgente", "routine"),
         ("preferred_provider", "no", "none"),
         ("preferred_provider", "no pref", "none"),
         ("preferred_provider", "sin preferencia", "none"),
