@@ -52,6 +52,10 @@ class SecondOpinionRequest(Base):
     denial_notice_offered_at = Column(DateTime(timezone=True), nullable=True)
     # The language the assistant spoke with the member: staff answer in it.
     language = Column(String(8), nullable=False, default="en", server_default="en")
+    # Consent to a text when the plan decides: None until asked; STOP still wins.
+    notify_by_text = Column(Boolean, nullable=True)
+    notify_phone = Column(String(32), nullable=True)  # E.164
+    notify_answered_at = Column(DateTime(timezone=True), nullable=True)
 
 
 class Member(Base):
@@ -66,6 +70,7 @@ class Member(Base):
     phone = Column(String(16), nullable=True)  # E.164
     language = Column(String(8), nullable=False, default="en")
     is_demo = Column(Boolean, nullable=False, default=False)
+    role = Column(String(16), nullable=False, default="agent", server_default="agent")  # agent | supervisor
     created_at = Column(DateTime(timezone=True), nullable=False)
     updated_at = Column(DateTime(timezone=True), nullable=False)
 
