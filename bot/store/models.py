@@ -70,7 +70,6 @@ class Member(Base):
     phone = Column(String(16), nullable=True)  # E.164
     language = Column(String(8), nullable=False, default="en")
     is_demo = Column(Boolean, nullable=False, default=False)
-    role = Column(String(16), nullable=False, default="agent", server_default="agent")  # agent | supervisor
     created_at = Column(DateTime(timezone=True), nullable=False)
     updated_at = Column(DateTime(timezone=True), nullable=False)
 
@@ -265,6 +264,7 @@ class Agent(Base):
     display_name = Column(String(100), nullable=False)
     password_hash = Column(String(200), nullable=False)
     is_demo = Column(Boolean, nullable=False, default=False)
+    role = Column(String(16), nullable=False, default="agent", server_default="agent")  # agent | supervisor
     failed_attempts = Column(Integer, nullable=False, default=0)
     locked_until = Column(DateTime(timezone=True), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False)
