@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from bot.handoff import HandoffView, NotHolder
 from bot.messages import text
 from bot.policy import NETWORKS, URGENCIES, kb
 from bot.safety import answers as safety_answers
-from bot.second_opinions import REQUESTERS, draft_from_answers, open_request
+from bot.second_opinions import NO_PREFERRED, REQUESTERS, draft_from_answers, open_request
 from bot.settings import get_settings
 from bot.store import session_scope
 from bot.transport import RideDraft, request_ride
@@ -38,13 +39,11 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 COOKIE = "so_console"
 LOGIN_COOKIE = "so_console_login"  # the sign-in form's CSRF token (double submit)
-REASON_LABELS = {
-    "asked": "Asked for a person",
-    "not_understood": "The assistant did not understand twice",
-    "locked": "Verification locked",
-    "clinical": "Clinical question",
-    "conduct": "Complaint about a provider's conduct",
-}
+REASON_LABELS = live.REASON_LABELS
+NETWORK_LABELS = {"in_network": "In the plan's network", "out_of_network": "Out of network"}
+URGENCY_LABELS = {"urgent": "Urgent", "routine": "Routine"}
+REQUESTER_LABELS = {"member": "The member", "representative": "The member's representative", "provider": "A provider"}
+NOT_GIVEN = "Not given yet"
 LANGUAGE_LABELS = {"en": "English", "es": "Spanish (español)"}
 CRISIS_LABELS = {
     "suicide": "Crisis: suicide",
@@ -52,6 +51,16 @@ CRISIS_LABELS = {
     "overdose": "Crisis: overdose",
     "medical": "Crisis: medical emergency",
 }
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One line of a conversation's summary: an English label for the agent, and the
+    value; `words` when the value is the member's own words (in their language)."""
+
+    label: str
+    value: str
+    words: bool = False
 
 
 class SignInRequired(Exception):
@@ -294,6 +303,8 @@ def _conversation_context(view: HandoffView, console: ConsoleSession) -> dict[st
     return {
         "collected": collected,
         "member_id": member_id,
+        "summary_rows": _summary_rows(view, collected, member_id),
+        "words_lang": collected.get("language") or "en",
         "mine": view.status == "held" and view.agent == console.agent.username,
         "transcript": handoff.transcript(view.id),
         "situations": kb().situations(),
@@ -407,6 +418,51 @@ async def verify(request: Request, handoff_id: int) -> Response:
 def _collected(view: HandoffView) -> dict[str, Any]:
     """What the assistant collected, with what agents settled since."""
     return {**view.summary, **view.agent_slots}
+
+
+def _summary_rows(view: HandoffView, collected: dict[str, Any], member_id: str | None) -> list[SummaryRow]:
+    """What the assistant collected, for the agent before the transcript: the plan,
+    whether the member is verified (as the database says), why a person, and the
+    request's answers so far. Labels in English; the member's words as they wrote them.
+    Never the date of birth: it is not among these, whatever the slots hold."""
+
+    def given(slot: str, labels: dict[str, str] | None = None) -> str:
+        value = collected.get(slot)
+        if value in (None, ""):
+            return NOT_GIVEN
+        return labels.get(str(value), str(value)) if labels is not None else str(value)
+
+    def member_said(label: str, slot: str) -> SummaryRow:
+        return SummaryRow(label, given(slot), words=collected.get(slot) not in (None, ""))
+
+    if member_id:
+        verified = f"Yes: member {member_id}"
+    elif collected.get("verification_locked"):
+        verified = "No: locked after failed tries"
+    else:
+        verified = "No"
+    situations = {s.id: f"{s.number}. {s.label}" for s in kb().situations()}
+    preferred = collected.get("preferred_provider")
+    return [
+        SummaryRow("Plan", _plan_name(collected.get("member_plan") or collected.get("plan") or view.plan)),
+        SummaryRow("Verified", verified),
+        SummaryRow("Why a person", REASON_LABELS.get(view.reason, view.reason)),
+        SummaryRow("Language", _language_label(collected.get("language"))),
+        SummaryRow("Situation", given("reason", situations)),
+        member_said("Reason, in the member's words", "reason_text"),
+        member_said("First opinion from", "initial_provider"),
+        member_said("Their specialty", "initial_specialty"),
+        member_said("What they recommended", "initial_recommendation"),
+        member_said("When", "initial_date"),
+        SummaryRow("Asked for by", given("requested_by", REQUESTER_LABELS)),
+        SummaryRow("Second-opinion provider", given("network", NETWORK_LABELS)),
+        SummaryRow(
+            "Preferred provider",
+            "No preference" if preferred == NO_PREFERRED else given("preferred_provider"),
+            words=preferred not in (None, "", NO_PREFERRED),
+        ),
+        SummaryRow("Urgency", given("urgency", URGENCY_LABELS)),
+    ]
 
 
 def _verified_member(view: HandoffView) -> tuple[str | None, str | None]:

@@ -24,6 +24,7 @@ from fastapi import FastAPI, WebSocket
 from bot import handoff, safety
 from bot.handoff import HandoffView, MessageView
 from bot.messages import DEFAULT_LANG, text
+from bot.policy import kb
 from bot.safety.answers import held_answer, record_answer
 from bot.settings import get_settings
 from bot.web import outbox, shared_state
@@ -31,6 +32,14 @@ from bot.web import outbox, shared_state
 log = logging.getLogger(__name__)
 RELAY_READY_SECONDS = 5.0
 RELAY_RETRY_SECONDS = 1.0
+# Why a person was asked for, as agents read it (the queue, the conversation, alerts).
+REASON_LABELS = {
+    "asked": "Asked for a person",
+    "not_understood": "The assistant did not understand twice",
+    "locked": "Verification locked",
+    "clinical": "Clinical question",
+    "conduct": "Complaint about a provider's conduct",
+}
 
 
 class Hub:
@@ -165,7 +174,31 @@ def answer_if_crisis(conversation_id: str, body: str) -> list[str]:
 
 
 async def queue_changed(handoff_id: int | None = None) -> None:
-    await HUB.to_consoles({"type": "queue", "handoff": handoff_id})
+    """Tells every console the queue changed; while `handoff_id` is waiting for a person,
+    with an alert for agents on any page (its `key` changes when the waiting member
+    speaks of a crisis, so that is announced again; pages announce a key once)."""
+    payload: dict[str, Any] = {"type": "queue", "handoff": handoff_id}
+    if handoff_id is not None:
+        view = await asyncio.to_thread(handoff.get, handoff_id)
+        if view is not None and view.status == "waiting":
+            payload["alert"] = waiting_alert(view)
+    await HUB.to_consoles(payload)
+
+
+def waiting_alert(view: HandoffView) -> dict[str, Any]:
+    """What agents are told of a member waiting: the plan and why, never who (no name,
+    member ID, words or crisis category: a browser notification shows on screens others
+    see)."""
+    plan = kb().plan(view.plan).name if view.plan in kb().plans else "plan not known yet"
+    why = REASON_LABELS.get(view.reason, view.reason)
+    crisis = view.crisis_at is not None
+    lead = "A waiting member spoke of a crisis" if crisis else "A member is waiting"
+    return {
+        "key": f"{view.id}:crisis" if crisis else str(view.id),
+        "handoff": view.id,
+        "crisis": crisis,
+        "text": f"{lead}: {plan}, {why[:1].lower()}{why[1:]}",
+    }
 
 
 async def assistant_takes_over(app: FastAPI, view: HandoffView, action: str) -> None:
