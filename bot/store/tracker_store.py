@@ -1,29 +1,115 @@
 """Rasa's SQL tracker store, with every date-of-birth answer hidden before it is written
-(bot/store/redaction.py), and its SQLite file private to this user (0600).
+(bot/store/redaction.py), its SQLite file private to this user (0600), and the
+conversations this server is serving remembered between turns.
+
+Rasa's own store reads a conversation's whole session back from the database on every
+message and counts it again to save: about a fifth of a turn's CPU. Here the stored rows
+of each recent conversation are kept in memory, and a message costs one small query (the
+newest row's id) to check that no other server wrote to it since; when one did (a
+failover moved the conversation), or the conversation is not in memory, it is read from
+the database as before. What comes back is exactly what the database holds.
 
 endpoints.yml: `tracker_store: {type: bot.store.tracker_store.RedactingSQLTrackerStore, url: ...}`
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.store.db import make_private
 from bot.store.redaction import asking_before, redacted
+
+REMEMBERED = 2000  # conversations kept in memory, the least recently used forgotten first
+
+
+@dataclass
+class _Stored:
+    newest_id: int | None
+    rows: list[str]  # the session's events as stored (JSON, redacted), in order
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         make_private(str(self.engine.url))
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine.dispose()  # connections opened before the pragmas were set
+        self._stored: OrderedDict[str, _Stored] = OrderedDict()
 
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
-        new = list(super()._additional_events(session, tracker))
-        earlier = [e.as_dict() for e in tracker.events][: len(tracker.events) - len(new)]
-        for event in redacted((e.as_dict() for e in new), asking_before(earlier)):
-            yield Event.from_parameters(event)
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            stored = self._remembered(session, sender_id)
+            if stored is None:
+                rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+                stored = self._remember(
+                    sender_id, _Stored(max((r.id for r in rows), default=None), [r.data for r in rows])
+                )
+        if not stored.rows or self.domain is None:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, [json.loads(row) for row in stored.rows], self.domain.slots)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            stored = self._remembered(session, tracker.sender_id)
+            known = len(stored.rows) if stored else self._event_query(session, tracker.sender_id, False).count()
+            earlier = [e.as_dict() for e in list(tracker.events)[:known]]
+            new = list(redacted((e.as_dict() for e in list(tracker.events)[known:]), asking_before(earlier)))
+            added = [self._row(tracker.sender_id, event) for event in new]
+            session.add_all(added)
+            session.flush()
+            newest_id, data = (added[-1].id if added else None), [row.data for row in added]
+            session.commit()
+        if stored is None or any(e.get("event") == SessionStarted.type_name for e in new):
+            self._stored.pop(tracker.sender_id, None)  # a new session: read it back as Rasa would
+        elif added:
+            stored.rows += data
+            stored.newest_id = newest_id
+
+    def _row(self, sender_id: str, redacted_event: dict[str, Any]) -> Any:
+        event = Event.from_parameters(redacted_event)
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
+
+    def _remembered(self, session: Any, sender_id: str) -> _Stored | None:
+        """The conversation as remembered, if no one else has written to it since."""
+        stored = self._stored.get(sender_id)
+        if stored is None:
+            return None
+        newest = session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
+        if newest != stored.newest_id:
+            del self._stored[sender_id]
+            return None
+        self._stored.move_to_end(sender_id)
+        return stored
+
+    def _remember(self, sender_id: str, stored: _Stored) -> _Stored:
+        self._stored[sender_id] = stored
+        if len(self._stored) > REMEMBERED:
+            self._stored.popitem(last=False)
+        return stored
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # DB-API objects, untyped
+    """Write-ahead log, synced at checkpoints: a commit no longer waits for the disk twice.
+    A crash of the process loses nothing; a power cut may lose the last turns."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
