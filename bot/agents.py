@@ -5,7 +5,9 @@ in a row an account is locked for LOCK_MINUTES. A session is a random token in a
 HttpOnly cookie; only its SHA-256 is stored, beside the session's CSRF token.
 
 `python -m bot.agents create USERNAME --name "Display name"` makes an account
-(the password is asked for, or read from stdin with --password-stdin).
+(the password is asked for, or read from stdin with --password-stdin; `--role
+supervisor` for a supervisor). `python -m bot.agents set-role USERNAME supervisor`
+(or `agent`) changes an account's role, audited. Only supervisors see the dashboard.
 """
 
 from __future__ import annotations
@@ -37,8 +39,14 @@ MAX_FAILURES = 20
 LOCK_MINUTES = 15
 SESSION_HOURS = 8
 MIN_PASSWORD = 12
+ROLES = ("agent", "supervisor")
+SUPERVISOR = "supervisor"
 # Demo accounts for `make run` only (DEMO_DATA=1): marked as demo everywhere they show.
-DEMO_AGENTS = (("demo.maria", "Maria (DEMO agent)"), ("demo.james", "James (DEMO agent)"))
+DEMO_AGENTS = (
+    ("demo.maria", "Maria (DEMO agent)", "agent"),
+    ("demo.james", "James (DEMO agent)", "agent"),
+    ("demo.sofia", "Sofia (DEMO supervisor)", SUPERVISOR),
+)
 DEMO_PASSWORD = "demo-console-2026"
 
 _hasher = PasswordHasher()
@@ -51,6 +59,11 @@ class AgentView:
     username: str
     display_name: str
     is_demo: bool
+    role: str = "agent"
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == SUPERVISOR
 
 
 @dataclass(frozen=True)
@@ -60,11 +73,22 @@ class ConsoleSession:
 
 
 def _view(row: Agent) -> AgentView:
-    return AgentView(row.id, row.username, row.display_name, row.is_demo)
+    return AgentView(row.id, row.username, row.display_name, row.is_demo, row.role or "agent")
+
+
+def _checked_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValueError(f"a role is one of {', '.join(ROLES)}")
+    return role
 
 
 def create_agent(
-    username: str, display_name: str, password: str, is_demo: bool = False, database_url: str | None = None
+    username: str,
+    display_name: str,
+    password: str,
+    is_demo: bool = False,
+    database_url: str | None = None,
+    role: str = "agent",
 ) -> AgentView:
     username = username.strip().lower()
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
@@ -79,20 +103,33 @@ def create_agent(
             display_name=display_name.strip()[:100] or username,
             password_hash=_hasher.hash(password),
             is_demo=is_demo,
+            role=_checked_role(role),
             failed_attempts=0,
             created_at=utcnow(),
         )
         session.add(row)
         session.flush()
-        audit.record(session, "admin", "create", "agent", username)
+        audit.record(session, "admin", "create", "agent", username, f"role {role}")
+        return _view(row)
+
+
+def set_role(username: str, role: str, database_url: str | None = None) -> AgentView:
+    """Give an account a role (audited); ValueError for an unknown account or role."""
+    _checked_role(role)
+    with session_scope(database_url) as session:
+        row = session.execute(select(Agent).where(Agent.username == username.strip().lower())).scalar_one_or_none()
+        if row is None:
+            raise ValueError(f"there is no agent {username!r}")
+        before, row.role = row.role, role
+        audit.record(session, "admin", "update", "agent", row.username, f"role {before} -> {role}")
         return _view(row)
 
 
 def seed_demo_agents() -> int:
     made = 0
-    for username, name in DEMO_AGENTS:
+    for username, name, role in DEMO_AGENTS:
         try:
-            create_agent(username, name, DEMO_PASSWORD, is_demo=True)
+            create_agent(username, name, DEMO_PASSWORD, is_demo=True, role=role)
             made += 1
         except ValueError:
             pass  # already there
@@ -216,11 +253,17 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("username")
     create.add_argument("--name", required=True, help="the name members and other agents see")
     create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    create.add_argument("--role", choices=ROLES, default="agent", help="supervisors also see the dashboard")
+    set_role_cmd = sub.add_parser("set-role", help="change an account's role")
+    set_role_cmd.add_argument("username")
+    set_role_cmd.add_argument("role", choices=ROLES)
     sub.add_parser("seed-demo", help="the DEMO accounts for make run")
     args = parser.parse_args(argv)
     if args.command == "seed-demo":
         print(f"{seed_demo_agents()} demo agent account(s) created")
         return 0
+    if args.command == "set-role":
+        return _set_role_command(args.username, args.role)
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -229,11 +272,21 @@ def main(argv: list[str] | None = None) -> int:
             print("The passwords differ.", file=sys.stderr)
             return 1
     try:
-        agent = create_agent(args.username, args.name, password)
+        agent = create_agent(args.username, args.name, password, role=args.role)
     except ValueError as err:
         print(err, file=sys.stderr)
         return 1
-    print(f"Agent {agent.username} created.")
+    print(f"Agent {agent.username} created ({agent.role}).")
+    return 0
+
+
+def _set_role_command(username: str, role: str) -> int:
+    try:
+        agent = set_role(username, role)
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return 1
+    print(f"{agent.username} is now {agent.role}.")
     return 0
 
 
