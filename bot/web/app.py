@@ -15,7 +15,7 @@ from bot.agents import seed_demo_agents
 from bot.members import seed_demo_roster
 from bot.nlp import language
 from bot.settings import get_settings
-from bot.web import api, chat, console, live, locks, outbox, records_api, security, shared_state, sms
+from bot.web import api, chat, console, dashboard, live, locks, outbox, records_api, security, shared_state, sms
 from bot.web.assistant import Assistant, RasaAssistant
 from bot.web.auth import staff_actor
 
@@ -45,6 +45,7 @@ def create_app(assistant: Assistant | None = None) -> FastAPI:
     app.include_router(sms.router)
     app.include_router(chat.router)
     console.install(app)
+    dashboard.install(app)
     app.include_router(locks.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
