@@ -8,16 +8,23 @@ with SKIP LOCKED and never wait for each other. A failed try is retried with bac
 to the configured number of attempts; Twilio's refusals of the text itself (a bad or
 unsubscribed number) are not retried. The number and the words are cleared once a text
 is done.
+
+A text may be due later (`due_at`: a ride's reminder the day before), may wait for its
+number (None: a texting member's number is known only to the gateway, which fills it
+in at the member's next text, `learn_phone`), and may be withdrawn before it is sent
+(`withdraw`: the ride was cancelled). Given a session, a text is queued in the caller's
+transaction: it exists exactly when the change it tells of does.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.deadlines import utcnow
 from bot.store import session_scope
@@ -41,8 +48,18 @@ class Due:
     attempts: int
 
 
-def enqueue(phone: str, phone_hash: str, body: str, key: str | None = None) -> bool:
-    """Queue a text; False when a text with this key was queued before (nothing added)."""
+def enqueue(
+    phone: str | None,
+    phone_hash: str,
+    body: str,
+    key: str | None = None,
+    due_at: datetime | None = None,
+    session: Session | None = None,
+) -> bool:
+    """Queue a text, due now or at `due_at`; False when a text with this key was queued
+    before (nothing added). With `session`, in that session's transaction (committed
+    or rolled back with it); without, in a transaction of its own. A None `phone` waits
+    for `learn_phone`."""
     now = utcnow()
     row = SmsOutbound(
         idempotency_key=key or f"text:{uuid.uuid4()}",
@@ -52,22 +69,67 @@ def enqueue(phone: str, phone_hash: str, body: str, key: str | None = None) -> b
         status="queued",
         attempts=0,
         pieces_sent=0,
-        next_try_at=now,
+        next_try_at=due_at.astimezone(timezone.utc) if due_at else now,  # SQLite keeps no zone: UTC
         created_at=now,
     )
+    if session is not None:  # a key already there is found first: a clash would end the caller's transaction
+        if session.execute(select(SmsOutbound.id).where(SmsOutbound.idempotency_key == row.idempotency_key)).first():
+            return False
+        session.add(row)
+        session.flush()
+        return True
     try:
-        with session_scope() as session:
-            session.add(row)
+        with session_scope() as own:
+            own.add(row)
     except IntegrityError:
         return False
     return True
+
+
+def withdraw(session: Session, key: str) -> bool:
+    """A queued text not to send after all (its number and words cleared); False when
+    there is none with this key, or it is already going out or done."""
+    done = session.execute(
+        update(SmsOutbound)
+        .where(SmsOutbound.idempotency_key == key, SmsOutbound.status == "queued")
+        .values(status="skipped", done_at=utcnow(), phone=None, body=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(done.rowcount)
+
+
+def waiting_for_phone(session: Session, phone_hash: str) -> bool:
+    """Whether a text to this number waits for the number itself."""
+    waiting = session.execute(
+        select(SmsOutbound.id)
+        .where(SmsOutbound.status == "queued", SmsOutbound.phone.is_(None), SmsOutbound.phone_hash == phone_hash)
+        .limit(1)
+    ).first()
+    return waiting is not None
+
+
+def learn_phone(phone_hash: str, phone: str, session: Session | None = None) -> int:
+    """The number of a texting member, for their texts queued before it was known; how many."""
+    if session is None:
+        with session_scope() as own:
+            return learn_phone(phone_hash, phone, own)
+    done = session.execute(
+        update(SmsOutbound)
+        .where(SmsOutbound.phone_hash == phone_hash, SmsOutbound.phone.is_(None), SmsOutbound.status == "queued")
+        .values(phone=phone)
+        .execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount)
 
 
 def claim_due(limit: int = 10, now: datetime | None = None) -> list[Due]:
     """Lease up to `limit` texts that are due (queued, retried, or left by a worker
     whose lease ran out), oldest first."""
     now = now or utcnow()
-    due = or_(SmsOutbound.status == "queued", SmsOutbound.status == "sending")
+    due = and_(
+        or_(SmsOutbound.status == "queued", SmsOutbound.status == "sending"),
+        SmsOutbound.phone.is_not(None),  # a number not known yet: see learn_phone
+    )
     with session_scope() as session:
         ids = (
             session.execute(
