@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import audit
+from bot import audit, notices
 from bot.grievances import NEXT_GRIEVANCE_STATUSES, change_grievance_status
 from bot.second_opinions import NEXT_STATUSES, change_status
 from bot.store import repository, session_scope
@@ -35,6 +35,7 @@ def move(
     row: SecondOpinionRequest | Ride | Grievance
     if kind == "request":
         row = change_status(session, reference, new_status, actor, note, reasons=reasons)
+        notices.request_moved(session, row)  # the member's text, if they asked for one: queued with the move
     elif kind == "ride":
         row = change_ride_status(session, reference, new_status, actor, note)
     elif kind == "grievance":

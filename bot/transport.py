@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import notices
 from bot.deadlines import add_business_days, utcnow
 from bot.policy import RideKind, kb
 from bot.store import repository, session_scope
@@ -82,6 +83,7 @@ def request_ride(
             updated_at=now,
         )
         _history(session, row, None, "requested", "asked for in the conversation", by, now)
+        notices.ride_booked(session, row, now)  # the reminder the day before, queued with the ride
         session.expunge(row)
         return row
 
@@ -117,6 +119,8 @@ def change_ride_status(
     now = utcnow()
     _history(session, row, row.status, new_status, note, by, now)
     row.status, row.updated_at = new_status, now
+    if new_status == "cancelled":
+        notices.ride_cancelled(session, row)  # its reminder is not sent
     session.flush()
     return row
 

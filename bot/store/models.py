@@ -56,6 +56,8 @@ class SecondOpinionRequest(Base):
     notify_by_text = Column(Boolean, nullable=True)
     notify_phone = Column(String(32), nullable=True)  # E.164
     notify_answered_at = Column(DateTime(timezone=True), nullable=True)
+    # The decision (status) the web chat last showed the member: each is shown once.
+    notice_seen_status = Column(String(32), nullable=True)
 
 
 class Member(Base):

@@ -9,6 +9,9 @@ offered in its last answer; anything else the member sends is text ("/..." inclu
 A frame that is not JSON, or not a message of the expected shape, is answered with
 {"type": "error", "error": "..."} and the connection stays open.
 
+On every "hello", what the plan decided on this chat's requests since the member last
+saw it comes first, as notices, once (bot/notices.py).
+
 While a person holds the conversation (bot.handoff), the member's messages go to the
 agent console instead of the assistant, and the agent's words come back here.
 
@@ -26,7 +29,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
-from bot import handoff
+from bot import handoff, notices
 from bot.messages import DEFAULT_LANG, catalog, text
 from bot.nlp import language
 from bot.settings import get_settings
@@ -82,6 +85,7 @@ async def chat(ws: WebSocket) -> None:
                 sender = _sender(token)
                 live.HUB.members[sender].add(ws)
                 await ws.send_json({"type": "welcome", "session": token})
+                await _decisions_not_seen(ws, sender)
                 await _agent_messages_missed(ws, sender, data.get("last_agent"), session.lang)
                 continue
             # _shape_problem refuses every other frame until "hello" has made the session
@@ -177,6 +181,16 @@ async def _answer(ws: WebSocket, message_id: str, reply: list[dict[str, Any]] | 
         await ws.send_json({"type": "held", "reply_to": message_id})
     else:
         await ws.send_json({"type": "bot", "reply_to": message_id, "messages": reply, "lang": lang})
+
+
+async def _decisions_not_seen(ws: WebSocket, sender: str) -> None:
+    """What the plan decided on this chat's requests since the member last saw it, before
+    anything else, once (bot/notices.py)."""
+    shown = await run_in_threadpool(notices.web_notices, sender)
+    for notice in shown:
+        await ws.send_json({"type": "notice", "text": notice.text})
+    if shown:
+        await run_in_threadpool(notices.web_notices_shown, sender, shown)
 
 
 async def _agent_messages_missed(ws: WebSocket, sender: str, last_seen: Any, lang: str | None) -> None:

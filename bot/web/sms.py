@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot import handoff
+from bot import handoff, notices
 from bot.deadlines import utcnow
 from bot.messages import DEFAULT_LANG, text
 from bot.nlp import language, parse_choice
@@ -140,6 +140,8 @@ def _record_inbound(sid: str, phone_hash: str, word: str) -> tuple[list[str] | N
 
 async def _converse(app: FastAPI, phone: str, phone_hash: str, message: str) -> str:
     messages = await app.state.assistant.ask(phone_hash, message, "sms")
+    # the number, which only the gateway knows, for a decision text or ride reminder this turn asked for
+    await run_in_threadpool(notices.sms_turn_done, phone_hash, phone)
     body = await run_in_threadpool(for_texting, phone_hash, messages)
     opened = handoff_opened(messages)
     if opened is not None:  # the assistant just handed off
