@@ -9,10 +9,17 @@ Member i is one of the 60 combinations of plan x network x urgency x who asks (i
 by default each combination once on each channel asked for (120 members for both), and
 30 more who write in Spanish (indexes from 1000), reported separately.
 
+Once the reference is back, each member answers whether they want a text when there is
+news (yes, no, another number), then asks how the request stands (with or without the
+reference); reported per language: the consent stored on the request right, the status
+answered with the reference and "received" in the member's language. A failure there is
+the conversation's problem, shown on the member's line and in a failed-* transcript.
+
 Prints one line per member (no member data), then the report. Transcripts of every
 failure, crisis drop and needless safety answer go to eval/transcripts/ (git-ignored).
 Exits non-zero below target unless --no-fail: 98% of members with every field right, median turns 12 or fewer, and every
-crisis message answered with 988/911 first."""
+crisis message answered with 988/911 first (the consent and status figures are reported,
+not yet targets)."""
 
 from __future__ import annotations
 
@@ -41,17 +48,35 @@ class Result:
     talk: Conversation
     record: dict | None = None
     wrong: dict[str, str] = field(default_factory=dict)
+    consent: dict | None = None  # notify_by_text, notify_phone, notify_answered_at as stored
+    consent_wrong: str | None = None
 
     @property
     def all_right(self) -> bool:
+        """The request: opened with every field right, a crisis answered first."""
         return self.record is not None and not self.wrong and self.talk.crisis_first is not False
+
+    @property
+    def consent_right(self) -> bool:
+        return self.consent is not None and self.consent_wrong is None
+
+    @property
+    def status_right(self) -> bool:
+        return self.talk.status_ok is True
+
+    @property
+    def failed(self) -> bool:
+        """Anything wrong: the request, or what came after it."""
+        return not self.all_right or self.talk.problem is not None
 
     def outcome(self) -> str:
         if self.record is None:
             return f"not opened: {self.talk.problem}"
         if self.wrong:
-            return "wrong " + ", ".join(self.wrong)
-        return "crisis not answered first" if self.talk.crisis_first is False else "right"
+            said = "wrong " + ", ".join(self.wrong)
+        else:
+            said = "crisis not answered first" if self.talk.crisis_first is False else "right"
+        return f"{said}; then: {self.talk.problem}" if self.talk.problem else said
 
 
 def simulate(world, persona: Persona, seed: int) -> Result:
@@ -61,8 +86,13 @@ def simulate(world, persona: Persona, seed: int) -> Result:
         if result.talk.reference:
             result.record = world.request(result.talk.reference)
             result.wrong = wrong_fields(persona, result.record)
+            result.talk.follow_up(world.sender(persona))
+            result.consent = world.consent(result.talk.reference)
+            result.consent_wrong = result.talk.consent_wrong(result.consent)
+            if result.consent_wrong:
+                result.talk.fail(f"consent stored wrong: {result.consent_wrong}")
     except Exception as e:  # noqa: BLE001 (reported, the others go on)
-        result.talk.problem = f"error {type(e).__name__}"
+        result.talk.fail(f"error {type(e).__name__}")
     world.unlock(persona.member_id)
     return result
 
@@ -76,14 +106,17 @@ def simulate_all(personas: list[Persona], seed: int, workdir: Path, quiet: bool 
             results.append(simulate(world, persona, seed))
             if not quiet:
                 r = results[-1]
-                print(f"member {persona.index:3d} ({persona.channel}): {r.outcome()}, {r.talk.turns} turns", flush=True)
+                print(
+                    f"member {persona.index:3d} ({persona.channel}): {r.outcome()}, {r.talk.request_turns} turns",
+                    flush=True,
+                )
     return results
 
 
 def report(results: list[Result], seed: int, replay: str) -> tuple[str, bool]:
     """The figures for every language the members wrote in, each against the targets."""
     channels = Counter(r.persona.channel for r in results)
-    right = sum(r.all_right for r in results)
+    failed = sum(r.failed for r in results)
     lines = [
         f"Member simulator, seed {seed}: {len(results)} members "
         f"({', '.join(f'{n} {c.upper()}' for c, n in sorted(channels.items()))})"
@@ -94,7 +127,7 @@ def report(results: list[Result], seed: int, replay: str) -> tuple[str, bool]:
         lines += [f"-- members writing in {LANGUAGE_NAMES.get(lang, lang)}"] + block
         met = met and block_met
     lines += [
-        f"Transcripts of the {len(results) - right} failures (failed-*), the crisis drops and the needless "
+        f"Transcripts of the {failed} failures (failed-*), the crisis drops and the needless "
         f"safety answers: {TRANSCRIPTS}/",
         f"Seed {seed}; replay: {replay}",
         "TARGET MET" if met else "BELOW TARGET",
@@ -108,7 +141,7 @@ LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 def figures(results: list[Result]) -> tuple[list[str], bool]:
     opened = [r for r in results if r.record is not None]
     right = sum(r.all_right for r in results)
-    turns = [r.talk.turns for r in opened]
+    turns = [r.talk.request_turns for r in opened]
     median = statistics.median(turns) if turns else float("inf")
     errors = Counter(f for r in opened for f in r.wrong)
     problems = Counter(r.talk.problem for r in results if r.record is None)
@@ -116,6 +149,9 @@ def figures(results: list[Result]) -> tuple[list[str], bool]:
     share = right / len(results) if results else 0.0
     met = share >= TARGET_RIGHT and median <= TARGET_MEDIAN_TURNS and all(drops)
     alarms = Counter(message for r in results for message in r.talk.false_alarms)
+    unclear = sum(r.talk.notify_unclear > 0 for r in opened)
+    second = sum(r.talk.status_second_try is True for r in opened)
+    reverified = sum(r.talk.reverified for r in opened)
     return [
         f"Completed with every field right: {right}/{len(results)} ({share:.1%})   target >= {TARGET_RIGHT:.0%}",
         f"Requests opened: {len(opened)}/{len(results)}"
@@ -126,7 +162,20 @@ def figures(results: list[Result]) -> tuple[list[str], bool]:
         f"Crisis messages answered with 988/911 first: {sum(drops)}/{len(drops)}",
         f"Safety answers to messages with no crisis: {sum(alarms.values())}"
         + "".join(f"\n  {n} x {message!r}" for message, n in alarms.most_common()),
+        f"After the reference, consent to a text recorded right: {sum(r.consent_right for r in opened)}/{len(opened)}"
+        + (f"; {unclear} answer(s) not understood at first" if unclear else "")
+        + f"   ({consent_mix(opened)})",
+        f"After the reference, status answered (reference, received): {sum(r.status_right for r in opened)}/"
+        f"{len(opened)}"
+        + (f"; {second} only when asked again in other words" if second else "")
+        + (f"; {reverified} asked to verify again" if reverified else "")
+        + f"   ({sum(r.persona.status_with_reference for r in opened)} asked with the reference)",
     ], met
+
+
+def consent_mix(results: list[Result]) -> str:
+    said = Counter(r.persona.notify for r in results)
+    return ", ".join(f"{said[k]} said {k}" for k in ("yes", "no", "number"))
 
 
 def transcript(r: Result, seed: int) -> str:
@@ -146,8 +195,20 @@ def transcript(r: Result, seed: int) -> str:
     if talk.crisis_first is False:
         head.append("WRONG: the crisis message was not answered with 988/911 first")
     if r.record is not None:
+        head.append(
+            f"After the reference: notify {p.notify}"
+            + (f" (other number {p.other_phone})" if p.notify == "number" else "")
+            + f"; status asked {'with' if p.status_with_reference else 'without'} the reference"
+        )
+    if talk.problem and r.record is not None:
+        head += [f"WRONG: {problem}" for problem in talk.problems]
+    if r.record is not None:
         head.append("Read back: " + json.dumps(r.record, default=str))
+    if r.consent is not None:
+        head.append("Consent stored: " + json.dumps(r.consent, default=str))
     body = [f"{who}: {line}" for who, line in talk.lines]
+    if talk.reference_at is not None and talk.reference_at < len(talk.lines):
+        body.insert(talk.reference_at, "-- after the reference " + "-" * 49)
     return "\n".join(head + ["-" * 72] + body) + "\n"
 
 
@@ -158,7 +219,7 @@ def save_transcripts(results: list[Result], seed: int) -> None:
     for r in results:
         kind = (
             "failed"
-            if not r.all_right
+            if r.failed
             else "crisis"
             if r.talk.crisis_first
             else "needless-safety"

@@ -4,7 +4,10 @@ happened to them (eval/cases.yml), and every answer the opened request must hold
 Every plan x network x urgency x who asks is one of 60 combinations; member i takes
 combination i % 60, and the channels alternate so that each plan is tried on both.
 Members from index 1000 (SPANISH_FROM) write in Spanish (eval/phrasings_es.yml).
-The rest (story, date, opener, a crisis, a correction) is drawn from the seed."""
+The rest (story, date, opener, a crisis, a correction) is drawn from the seed; what they
+do once the request is opened (a text when there is news: yes, no or another number; then
+asking how the request stands, with or without its reference) from a stream of its own, so
+that the request itself is drawn as before."""
 
 from __future__ import annotations
 
@@ -26,6 +29,8 @@ REQUESTERS = ("member", "representative", "provider")
 COMBINATIONS = 60  # 5 plans x 2 networks x 2 urgencies x 3 who asks
 SPANISH_FROM = 1000  # members with this index or more write in Spanish
 CORRECTABLE = ("urgency", "initial_date", "network")
+NOTIFY = ("yes", "no", "number")  # a text when there is news: to the number on file, none, or to another
+AREA_CODES = ("209", "559", "661", "530", "707", "916", "805", "760")  # the plans' counties and around
 MESES = (
     "enero",
     "febrero",
@@ -92,6 +97,15 @@ class Persona:
     correction: str | None  # the answer first given wrong, then corrected at the read-back
     wrong_when: When | None = None
     lang: str = "en"
+    phone_on_file: str | None = None  # E.164, the roster's
+    notify: str = "no"  # NOTIFY: the answer to "a text when there is news?"
+    other_phone: str = "+12095550100"  # E.164: the number they give (notify "number", or when asked for one)
+    status_with_reference: bool = False  # asks how the request stands naming its reference
+
+    @property
+    def sms_phone(self) -> str:
+        """The number a texting member writes from."""
+        return f"+155955{self.index:05d}"
 
     @property
     def reason(self) -> str:
@@ -144,7 +158,7 @@ def make_personas(count: int, seed: int, channel: str = "both", spanish: int = 0
 
 
 def make_persona(index: int, seed: int, channel: str = "both") -> Persona:
-    rng = random.Random(f"{seed}/persona/{index}")
+    rng, after = random.Random(f"{seed}/persona/{index}"), random.Random(f"{seed}/after/{index}")
     combo = index % COMBINATIONS
     member = roster()[combo // 12]
     network, urgency = NETWORKS[combo // 6 % 2], URGENCIES[combo // 3 % 2]
@@ -168,6 +182,10 @@ def make_persona(index: int, seed: int, channel: str = "both") -> Persona:
         correction=correction,
         wrong_when=wrong_when,
         lang="es" if index >= SPANISH_FROM else "en",
+        phone_on_file=member.get("phone"),
+        notify=after.choice(NOTIFY),
+        other_phone=f"+1{after.choice(AREA_CODES)}555{after.randint(100, 199):04d}",
+        status_with_reference=after.random() < 0.5,
     )
 
 
@@ -219,9 +237,11 @@ def date_words(form: str, day: date) -> str:
 PRONOUNS = {"he": ("he", "him"), "she": ("she", "her")}
 
 
-def values(p: Persona, rng: random.Random, corrected: bool, month_in_words: bool = False) -> dict[str, str | None]:
+def values(
+    p: Persona, rng: random.Random, corrected: bool, month_in_words: bool = False, reference: str | None = None
+) -> dict[str, str | None]:
     """Everything a phrasing may name, as this member says it this time (the date of birth
-    with the month in words once asked to write it so)."""
+    with the month in words once asked to write it so; the reference once they have one)."""
     said = p.said(corrected)
     case, w = p.case, world()
     _, first, last = case["provider"].split()
@@ -252,6 +272,8 @@ def values(p: Persona, rng: random.Random, corrected: bool, month_in_words: bool
         when_phrase=said.when.phrase,
         preferred=p.preferred,
         preferred_lower=p.preferred.lower() if p.preferred else None,
+        phone=phone_said(p),
+        reference=reference,
     )
     if p.correction == "initial_date":
         right, wrong = p.when.day, p.wrong_when.day
@@ -265,6 +287,17 @@ def values(p: Persona, rng: random.Random, corrected: bool, month_in_words: bool
         )
     found["reason_story"] = choose(f"reason_text.{p.reason}", found, rng, set(), p.lang)
     return found
+
+
+PHONE_FORMS = ("({a}) {b}-{c}", "{a}-{b}-{c}", "{a}{b}{c}", "{a} {b} {c}", "{a}.{b}.{c}", "1{a}{b}{c}")
+
+
+def phone_said(p: Persona) -> str:
+    """The other number as this member writes it (always the same way; drawn apart from the
+    conversation's draws, which stay as they were)."""
+    digits = p.other_phone[2:]
+    form = random.Random(p.other_phone).choice(PHONE_FORMS)
+    return form.format(a=digits[:3], b=digits[3:6], c=digits[6:])
 
 
 def dob_forms(lang: str, month_in_words: bool) -> list[str]:

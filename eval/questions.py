@@ -110,3 +110,85 @@ def plan_number(plan_name: str) -> int:
         if plan_name.lower().startswith(label) or label.startswith(plan_name.lower()):
             return int(number)
     raise LookupError(f"the plan question offers no number for {plan_name}")
+
+
+# -- after the reference: a text when there is news, and how the request stands ----------
+
+# The question whether to text when there is news, its follow-ups, and "please reply YES,
+# NO or a number" (the answer was not understood: the member says it again).
+NOTIFY_QUESTIONS = ("ask_notify_answer", "ask_notify_answer_no_phone", "ask_notify_phone", "notify_unclear")
+NOTIFY_TOLD = ("notify_yes", "notify_no")  # the answer recorded, said back
+LAST_FOUR = re.compile(r"\b(\d{4})\b")
+
+
+def _last(reply: str, keys: tuple[str, ...]) -> tuple[int, str, re.Match] | None:
+    text = flat(reply)
+    found = [
+        (m.start(), key, m)
+        for key in keys
+        for lang in LANGS
+        if key in catalog(lang)
+        for m in template_regex(str(catalog(lang)[key])).finditer(text)
+    ]
+    return max(found, key=lambda f: f[0]) if found else None
+
+
+def notify_asked(reply: str) -> str | None:
+    """The notify question a reply ends on (NOTIFY_QUESTIONS), or None."""
+    found = _last(reply, NOTIFY_QUESTIONS)
+    return found[1] if found else None
+
+
+def notify_told(reply: str) -> str | None:
+    """Which of "OK, I'll text ..." and "OK, no texts" the reply says, or None."""
+    found = _last(reply, NOTIFY_TOLD)
+    return found[1] if found else None
+
+
+def last_four_offered(reply: str) -> str | None:
+    """The last four digits of the number on file the notify question offers to text."""
+    found = _last(reply, ("ask_notify_answer",))
+    digits = LAST_FOUR.search(found[2].group(0)) if found else None
+    return digits.group(1) if digits else None
+
+
+def status_line(reference: str, lang: str) -> str:
+    """How a request just opened stands, in the member's language: "Second-opinion request
+    SO-...: received, waiting for a decision."."""
+    return text(
+        "status_request_line", lang=lang, reference=reference, status=text("status_request_received", lang=lang)
+    )
+
+
+def status_answered(reply: str, reference: str, lang: str) -> bool:
+    return flat(status_line(reference, lang)) in flat(reply)
+
+
+def status_miss(reply: str, reference: str, lang: str) -> str:
+    """What the reply said instead of the request's status (for the problem message)."""
+    other = next(lg for lg in LANGS if lg != lang)
+    if status_answered(reply, reference, other):
+        return f"the status came in {'English' if other == 'en' else 'Spanish'}"
+    if reference in reply:
+        return "the reference came back without the words 'received, waiting for a decision'"
+    if any(says(reply, key) for key in ("status_intro", "status_reference_not_found", "status_nothing_found")):
+        return "a status came back, but not this request's: " + clip(reply)
+    return f"the assistant said {said_key(reply) or clip(reply)}"
+
+
+def said_key(reply: str) -> str | None:
+    """The catalog key of the last catalog text in a reply, in either language."""
+    text = flat(reply)
+    found = [
+        (m.start(), key)
+        for lang in LANGS
+        for key, t in catalog(lang).items()
+        if isinstance(t, str) and len(re.sub(r"\{[^{}]*\}", "", t)) > 15
+        for m in template_regex(t).finditer(text)
+    ]
+    return max(found)[1] if found else None
+
+
+def clip(reply: str, width: int = 90) -> str:
+    text = flat(reply)
+    return repr(text if len(text) <= width else text[: width - 3] + "...")

@@ -1,7 +1,8 @@
 """The real assistant for the simulator: the trained model, Rasa and the action server
 (tests/harness.py) on a fresh database, and the gateway (bot/web) in process, whose
 Twilio webhook takes the texting members (signed as Twilio signs, tests/sms_helpers.py)
-and whose member-services API reads the opened requests back."""
+and whose member-services API reads the opened requests back. What the member said about
+a text when there is news is read from the database itself (`consent`)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from bot import verification
 from bot.members import seed_demo_roster
-from bot.store import migrate
+from bot.store import engine_for, migrate, repository
+from bot.store.models import SecondOpinionRequest
 from eval.personas import Persona
 from tests import harness
 from tests.sms_helpers import PATH, FakeTwilio, signed, sms_env, texts_of
@@ -30,13 +33,13 @@ class World:
     assistant: harness.Assistant
     gateway: TestClient
     staff_token: str
+    url: str  # the database's
 
     def sender(self, persona: Persona) -> Callable[[str], list[str]]:
         """How this member's messages reach the assistant: REST, or SMS through the gateway."""
         if persona.channel == "rest":
             return lambda message: self.assistant.send(f"sim-{persona.index}", message)
-        phone = f"+155955{persona.index:05d}"
-        return lambda message: self.text(phone, message)
+        return lambda message: self.text(persona.sms_phone, message)
 
     def text(self, phone: str, body: str) -> list[str]:
         params, headers = signed(body, phone=phone)
@@ -48,6 +51,18 @@ class World:
         r = self.gateway.get(f"/api/requests/{reference}", headers={"Authorization": f"Bearer {self.staff_token}"})
         r.raise_for_status()
         return r.json()
+
+    def consent(self, reference: str) -> dict:
+        """The answer to "a text when there is news?" as stored on the request."""
+        with Session(engine_for(self.url)) as session:
+            row = repository.by_reference(session, SecondOpinionRequest, reference)
+            if row is None:
+                raise LookupError(reference)
+            return dict(
+                notify_by_text=row.notify_by_text,
+                notify_phone=row.notify_phone,
+                notify_answered_at=row.notify_answered_at,
+            )
 
     def unlock(self, member_id: str) -> None:
         """Members are independent: a lock one member's tries caused is lifted before the next."""
@@ -74,7 +89,7 @@ def running(workdir: Path) -> Iterator[World]:
             from bot.web.app import create_app
 
             with TestClient(create_app()) as gateway:
-                yield World(assistant, gateway, token)
+                yield World(assistant, gateway, token, url)
     finally:
         assistant.stop()
         fake.close()
