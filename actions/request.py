@@ -197,8 +197,8 @@ class ActionOpenRequest(Action):
             say(dispatcher, tracker, "decision_due", plan_name=name, due=due, timeline=req.timeline.text)
         else:
             say(dispatcher, tracker, "decision_no_date", timeline=req.timeline.text)
-        say(dispatcher, tracker, "ride_offer")
-        return [SlotSet("request_reference", opened.reference)]
+        # Then: a text when there is news? (actions/notify.py, which offers the ride after)
+        return [SlotSet("request_reference", opened.reference), FollowupAction("notify_form")]
 
 
 class ActionAfterAffirm(Action):

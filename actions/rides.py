@@ -7,25 +7,23 @@ from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import interrupts, lang_of, latest_intent, latest_text, plan_name, say
+from actions.common import interrupts, lang_of, latest_text, plan_name, say
 from actions.forms import MemberForm, clip, question_action
 from actions.verification import member_or_refusal, record_plan
 from bot import nlp
-from bot.deadlines import to_pacific, utcnow
-from bot.messages import moment, text
+from bot.deadlines import utcnow
+from bot.messages import text
 from bot.policy import kb
 from bot.second_opinions import latest_request_for
-from bot.store.repository import as_utc
+from bot.status import appointment_label
 from bot.transport import (
-    ACTIVE_RIDE_STATUSES,
     RideDraft,
     cancel_members_ride,
     inside_lead_time,
-    member_rides,
     request_ride,
     ride_kind,
 )
@@ -45,10 +43,6 @@ ASK_ACTIONS = [question_action(slot) for slot in ("ride_appointment", "ride_pick
 def _appointment(tracker: Tracker) -> datetime | None:
     iso = tracker.get_slot("ride_appointment_at")
     return datetime.fromisoformat(iso) if iso else None
-
-
-def _appointment_label(when: datetime | None, lang: str) -> str:
-    return moment(to_pacific(when), "when_format", lang) if when else text("ride_appointment_not_set", lang)
 
 
 class ActionStartRide(Action):
@@ -78,7 +72,7 @@ class ActionAskRideConfirmed(Action):
             dispatcher,
             tracker,
             "ride_summary",
-            appointment=_appointment_label(when, lang_of(tracker)),
+            appointment=appointment_label(when, lang_of(tracker)),
             pickup=tracker.get_slot("ride_pickup"),
             companion=text(f"label_{tracker.get_slot('ride_companion')}", lang_of(tracker)),
             vehicle=kind.vehicle,
@@ -195,64 +189,6 @@ class ActionRequestRide(Action):
         return [SlotSet(s, None) for s in RIDE_SLOTS] + [SlotSet("ride_replaces", None)]
 
 
-class ActionPrepareRideLookup(Action):
-    """Remember what the member wants done with their ride while they verify."""
-
-    def name(self) -> str:
-        return "action_prepare_ride_lookup"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        intent, _ = latest_intent(tracker)
-        return [SlotSet("pending_action", intent)]
-
-
 class ValidateVerifyForm(MemberForm):
     def name(self) -> str:
         return "validate_verify_form"
-
-
-class ActionRideLookup(Action):
-    """After verification: the member's ride status, a cancellation, or a change."""
-
-    def name(self) -> str:
-        return "action_ride_lookup"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        member = member_or_refusal(dispatcher, tracker)
-        if member is None:
-            return [SlotSet("pending_action", None)]
-        wanted = tracker.get_slot("pending_action") or "ride_status"
-        rides = member_rides(member.member_id)
-        active = [r for r in rides if r.status in ACTIVE_RIDE_STATUSES]
-        events: list[dict[str, Any]] = [SlotSet("pending_action", None)]
-        if wanted == "ride_status":
-            if not rides:
-                say(dispatcher, tracker, "ride_none_found")
-            for r in rides[:3]:
-                say(
-                    dispatcher,
-                    tracker,
-                    "ride_status_line",
-                    reference=r.reference,
-                    appointment=_appointment_label(as_utc(r.appointment_at), lang_of(tracker)),
-                    status=text(f"ride_status_{r.status}", lang_of(tracker)),
-                )
-            return events
-        if not active:
-            say(dispatcher, tracker, "ride_none_found")
-            return events
-        ride = active[0]
-        if wanted == "cancel_ride":
-            cancel_members_ride(ride.reference, member.member_id, "cancelled by the member")
-            say(dispatcher, tracker, "ride_cancelled", reference=ride.reference)
-            return events
-        say(dispatcher, tracker, "ride_change_intro", reference=ride.reference)
-        return (
-            events
-            + [SlotSet(s, None) for s in RIDE_SLOTS]
-            + [SlotSet("ride_replaces", ride.reference), FollowupAction("ride_form")]
-        )

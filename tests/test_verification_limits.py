@@ -12,8 +12,9 @@ from sqlalchemy import inspect, select
 
 from actions.conversation import ActionStartOver
 from actions.grievances import ActionFileGrievance
+from actions.lookup import ActionRecordsLookup
 from actions.request import FORM_SLOTS, ActionOpenRequest, ValidateSecondOpinionForm
-from actions.rides import ActionRequestRide, ActionRideLookup
+from actions.rides import ActionRequestRide
 from bot import agents, handoff, transport, verification
 from bot.deadlines import utcnow
 from bot.store import engine_for, session_scope
@@ -300,7 +301,7 @@ async def test_a_forged_tracker_gets_nothing_opened(database):
         (ActionOpenRequest(), {}),
         (ActionRequestRide(), {}),
         (ActionFileGrievance(), {}),
-        (ActionRideLookup(), {"pending_action": "ride_status"}),
+        (ActionRecordsLookup(), {"pending_action": "ride_status"}),
     ):
         said, events = await run(action, tracker("yes", "affirm", sender="forged", slots={**slots, **extra}))
         assert "can't open a request before I have verified" in said and ride.reference not in said

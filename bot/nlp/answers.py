@@ -149,6 +149,8 @@ SHAPED: dict[str, Callable[[str], bool]] = {
     "ride_appointment": lambda t: p.parse_appointment(t, _now())[1],
     "grievance_about": lambda t: p._first_kind(t, "grievance_about", ABOUT) is not None,
     "callback_phone": lambda t: p.parse_phone(t) is not None,
+    "notify_answer": lambda t: p.parse_phone(t) is not None or p.parse_yes_no(t) is not None,
+    "notify_phone": lambda t: p.parse_phone(t) is not None or p.parse_yes_no(t) is False,
     "confirmed": _yes_no_or_change,
     "ride_confirmed": _yes_no_or_change,
     "grievance_confirmed": _yes_no_or_change,

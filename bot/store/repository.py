@@ -76,16 +76,28 @@ def member(session: Session, member_id: str) -> Member | None:
     return found
 
 
+RecordModel = type[SecondOpinionRequest] | type[Ride] | type[Grievance]
+
+
 def records_of(
     session: Session, conversation_id: str, member_id: str | None = None, limit: int = 20
 ) -> dict[str, list[Any]]:
     """A member's requests, rides and grievances, newest first: by member ID when known,
     with those opened in the conversation."""
 
-    def theirs(model: type[SecondOpinionRequest] | type[Ride] | type[Grievance]) -> Any:  # a SQL condition
+    def theirs(model: RecordModel) -> Any:  # a SQL condition
         in_conversation = model.conversation_id == conversation_id
         return or_(model.member_id == member_id, in_conversation) if member_id else in_conversation
 
+    return _records(session, theirs, limit)
+
+
+def member_records(session: Session, member_id: str, limit: int = 20) -> dict[str, list[Any]]:
+    """A verified member's own requests, rides and grievances, newest first (by member ID only)."""
+    return _records(session, lambda model: model.member_id == member_id, limit)
+
+
+def _records(session: Session, theirs: Callable[[RecordModel], Any], limit: int) -> dict[str, list[Any]]:
     return {
         key: list(session.execute(select(model).where(theirs(model)).order_by(newest.desc()).limit(limit)).scalars())
         for key, model, newest in (

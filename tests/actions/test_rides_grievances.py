@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from actions.grievances import ActionFileGrievance, ActionStartGrievance, ValidateGrievanceForm
-from actions.rides import ActionAskRideConfirmed, ActionRequestRide, ActionRideLookup, ValidateRideForm
+from actions.lookup import ActionRecordsLookup
+from actions.rides import ActionAskRideConfirmed, ActionRequestRide, ValidateRideForm
 from bot import verification
 from bot.deadlines import utcnow
 from bot.store import session_scope
@@ -91,14 +92,14 @@ async def test_request_ride_then_cancel_it():
         ride = s.execute(select(Ride).where(Ride.conversation_id == "ride-act")).scalar_one()
         assert (ride.mode, ride.pcs_required, ride.companion, ride.member_id) == ("nemt", True, True, "DEMO3003")
     said, _ = await run(
-        ActionRideLookup(),
+        ActionRecordsLookup(),
         tracker(
             "cancel my ride", "cancel_ride", sender="ride-act", slots={**VERIFIED, "pending_action": "cancel_ride"}
         ),
     )
     assert "cancelled ride" in said
     said, _ = await run(
-        ActionRideLookup(),
+        ActionRecordsLookup(),
         tracker("ride status", "ride_status", sender="ride-act", slots={**VERIFIED, "pending_action": "ride_status"}),
     )
     assert "cancelled" in said
