@@ -26,8 +26,8 @@ ASKING = [
     ("DEMO2002", "12/02/1975", "i sent in a second opinion request a few days ago. whats happening w it"),
     ("DEMO2002", "12/02/1975", "checking in on {reference} pls"),
     ("DEMO4004", "1/30/1950", "Has Partnership made a decision on my request for another doctor's opinion?"),
-    ("DEMO1001", "4/9/1961", "buenas, ya me dijeron algo de mi solicitud de segunda opinion?"),
-    ("DEMO1001", "4/9/1961", "q paso con mi request {reference}"),
+    ("DEMO1001", "9 de abril de 1961", "buenas, ya me dijeron algo de mi solicitud de segunda opinion?"),
+    ("DEMO1001", "9 de abril de 1961", "q paso con mi request {reference}"),
     ("DEMO3003", "7/15/1988", "quisiera saber si ya aprobaron lo de mi segunda opinión"),
 ]
 
