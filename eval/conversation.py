@@ -59,11 +59,11 @@ class Conversation:
     after_reference: str = ""  # the reply that gave the reference
     # After the reference: the notify exchange and the status question.
     notify_question: str | None = None  # the first notify question asked (NOTIFY_QUESTIONS)
-    last_four: str | None = None  # of the number on file, as the question offered it
+    last_four: str | None = None  # of the number on file, as ask_notify_answer offered it
     notify_said: str | None = None  # yes | no | number: what the member answered
     notify_phone_said: str | None = None  # E.164: the number the member gave, if any
     notify_unclear: int = 0  # answers the assistant did not understand ("reply YES, NO ...")
-    notify_confirmed: str | None = None  # notify_yes | notify_no: what the assistant said back
+    notify_confirmed: str | None = None  # NOTIFY_TOLD: what the assistant said back
     status_asks: list[str] = field(default_factory=list)  # the member's status questions
     status_ok: bool | None = None  # the first status question got this request's status
     status_second_try: bool | None = None  # asked again in other words, the status came then
@@ -252,10 +252,12 @@ class Conversation:
         return None if right else f"said {said} (expected {expected}), stored {describe(stored)}"
 
     def number_on_file(self) -> str | None:
-        """The number a yes goes to: the roster's, or, for a texting member with none on
-        file, the one they text from (the gateway fills it in)."""
+        """The number a plain yes goes to: for a texting member offered a text "here", the
+        one they text from (the gateway fills it in); otherwise the roster's."""
         p = self.persona
-        return p.phone_on_file or (p.sms_phone if p.channel == "sms" else None)
+        if self.notify_question == "ask_notify_answer_sms":
+            return p.sms_phone
+        return p.phone_on_file
 
 
 def describe(stored: dict) -> str:

@@ -116,8 +116,15 @@ def plan_number(plan_name: str) -> int:
 
 # The question whether to text when there is news, its follow-ups, and "please reply YES,
 # NO or a number" (the answer was not understood: the member says it again).
-NOTIFY_QUESTIONS = ("ask_notify_answer", "ask_notify_answer_no_phone", "ask_notify_phone", "notify_unclear")
-NOTIFY_TOLD = ("notify_yes", "notify_no")  # the answer recorded, said back
+# A texting member is offered a text "here" (ask_notify_answer_sms), at the number they text from.
+NOTIFY_QUESTIONS = (
+    "ask_notify_answer",
+    "ask_notify_answer_no_phone",
+    "ask_notify_answer_sms",
+    "ask_notify_phone",
+    "notify_unclear",
+)
+NOTIFY_TOLD = ("notify_yes", "notify_yes_here", "notify_no")  # the answer recorded, said back
 LAST_FOUR = re.compile(r"\b(\d{4})\b")
 
 

@@ -184,6 +184,7 @@ def test_the_notify_questions_are_recognised_by_web_and_by_text(lang):
     assert last_four_offered(text("ask_notify_answer", lang, last_four="0102")) == "0102"
     assert notify_told(text("notify_yes", lang, last_four="0147") + " " + text("ride_offer", lang)) == "notify_yes"
     assert notify_told(text("notify_no", lang) + " " + text("ride_offer", lang)) == "notify_no"
+    assert notify_told(text("notify_yes_here", lang) + " " + text("ride_offer", lang)) == "notify_yes_here"
 
 
 def test_the_persona_decides_the_notify_answer_about_a_third_each_and_half_name_the_reference():
@@ -209,6 +210,8 @@ class Scripted:
         self.stage, self.store_wrong = "notify", store_wrong
 
     def first(self) -> str:
+        if self.p.channel == "sms":  # a text "here", at the number they text from
+            return f"Reference {self.reference}.\n" + text("ask_notify_answer_sms", self.p.lang)
         return f"Reference {self.reference}.\n" + text("ask_notify_answer", self.p.lang, last_four="0101")
 
     def __call__(self, message: str) -> list[str]:
@@ -219,11 +222,13 @@ class Scripted:
             self.stage = "status"
             digits = re.sub(r"\D", "", message)[-10:]
             yes = self.p.notify != "no"
-            phone = f"+1{digits}" if len(digits) == 10 else self.p.phone_on_file
+            here = len(digits) != 10 and self.p.channel == "sms"
+            phone = f"+1{digits}" if len(digits) == 10 else self.p.sms_phone if here else self.p.phone_on_file
             if self.store_wrong:
                 yes = not yes
             self.stored = dict(notify_by_text=yes, notify_phone=phone if yes else None, notify_answered_at="now")
             said = text("notify_yes", lang, last_four=phone[-4:]) if yes else text("notify_no", lang)
+            said = text("notify_yes_here", lang) if yes and here else said
             return [said, text("ride_offer", lang)]
         if not self.understands(message):
             return [text("ride_offer", lang)]
@@ -238,7 +243,7 @@ def follow(persona, **script) -> tuple[Conversation, Scripted]:
     return talk, assistant
 
 
-@pytest.mark.parametrize("index", [0, 1, 2, 3, 4, 5, 1000, 1001, 1002, 1003, 1004, 1005])
+@pytest.mark.parametrize("index", [0, 1, 2, 3, 4, 5, 20, 1000, 1001, 1002, 1003, 1004, 1005])
 def test_after_the_reference_the_member_says_what_the_persona_decided_and_asks_the_status(index):
     persona = make_persona(index, SEED)
     talk, assistant = follow(persona)
