@@ -3,7 +3,6 @@ ride cancelled or changed. What they asked for is remembered while they verify."
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,9 +13,8 @@ from actions.common import lang_of, latest_intent, latest_text, say
 from actions.rides import RIDE_SLOTS
 from actions.verification import member_or_refusal
 from bot import status
+from bot.store.repository import REFERENCE
 from bot.transport import ACTIVE_RIDE_STATUSES, cancel_members_ride, member_rides
-
-REFERENCE = re.compile(r"\b(?:SO|RD|GR)-[A-Z0-9]{4}-[A-Z0-9]{4}\b", re.IGNORECASE)
 
 
 def reference_in(message: str) -> str | None:

@@ -15,7 +15,7 @@ from actions.common import latest_intent, say
 from actions.forms import SafeForm, question_action
 from actions.verification import verified_member
 from bot import nlp, notices
-from bot.nlp.answers import START_FOR_INTENT
+from bot.nlp.answers import LEAVING_INTENTS, START_FOR_INTENT, says_leaving
 
 NOTIFY_SLOTS = ("notify_answer", "notify_phone")
 # A member who goes on to something else instead of answering ("i need a ride") is not
@@ -76,8 +76,11 @@ class ValidateNotifyForm(SafeForm):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         answer, phone = read_notify_answer(str(value or ""))
-        if answer is None and latest_intent(tracker)[0] in MOVING_ON:
+        intent = latest_intent(tracker)[0]
+        if answer is None and intent in MOVING_ON:
             return {"notify_answer": SKIPPED}
+        if answer is None and (intent in LEAVING_INTENTS or says_leaving(str(value or ""))):
+            answer = "no"  # "never mind", "forget it": no texts (the request stays opened)
         if answer is None:
             say(dispatcher, tracker, "notify_unclear")
             return {"notify_answer": None}

@@ -118,7 +118,7 @@ def _has_words_besides_leaving(text: str) -> bool:
     return len(t.split()) >= 2 or bool(p.extract(text).providers)
 
 
-def _says_leaving(text: str) -> bool:
+def says_leaving(text: str) -> bool:
     return bool(p._matches(text, [w for w in LEAVING_WORDS if len(w) > 6 or w in ("cancel", "stop", "quit")]))
 
 
@@ -127,7 +127,7 @@ def _yes_no_or_change(text: str) -> bool:
     field, _ = p.parse_correction(text)
     if field is not None:
         return True
-    return p.parse_yes_no(text) is not None and not _says_leaving(text)
+    return p.parse_yes_no(text) is not None and not says_leaving(text)
 
 
 def _now() -> datetime:
@@ -149,7 +149,7 @@ SHAPED: dict[str, Callable[[str], bool]] = {
     "ride_appointment": lambda t: p.parse_appointment(t, _now())[1],
     "grievance_about": lambda t: p._first_kind(t, "grievance_about", ABOUT) is not None,
     "callback_phone": lambda t: p.parse_phone(t) is not None,
-    "notify_answer": lambda t: p.parse_phone(t) is not None or p.parse_yes_no(t) is not None,
+    "notify_answer": lambda t: p.parse_phone(t) is not None or p.parse_yes_no(t) is not None or says_leaving(t),
     "notify_phone": lambda t: p.parse_phone(t) is not None or p.parse_yes_no(t) is False,
     "confirmed": _yes_no_or_change,
     "ride_confirmed": _yes_no_or_change,

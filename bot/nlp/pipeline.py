@@ -448,16 +448,27 @@ def parse_network(text: str) -> str | None:
     return "unsure" if hits["unsure"] else None
 
 
+STRETCHED_YES_NO = re.compile(r"\b(?:ye+s+|si+|no+)\b")
+STRETCHED_AS = {"y": "yes", "s": "si", "n": "no"}
+
+
+def _without(text: str, phrases: list[str]) -> str:
+    for phrase in phrases:
+        text = _phrase_regex(phrase).sub(" ", text)
+    return text
+
+
 def parse_yes_no(text: str) -> bool | None:
     choice = parse_choice(text, 2)
     if choice:
         return choice == 1
     if asks_to_repeat(text):  # "no entiendo" is not a no
         return None
-    t = _norm(text)
-    if _matches(t, vocabulary()["unsure"]):
+    t = STRETCHED_YES_NO.sub(lambda m: STRETCHED_AS[m.group(0)[0]], _norm(text))  # "yesss", "siii", "noo"
+    polite = vocabulary()["polite_no"]  # "no se moleste" holds "no se", which is not "no sé"
+    if _matches(_without(t, polite), vocabulary()["unsure"]):
         return None
-    no, yes = _matches(t, vocabulary()["negate"]), _matches(t, vocabulary()["affirm"])
+    no, yes = _matches(t, vocabulary()["negate"] + polite), _matches(t, vocabulary()["affirm"])
     if no and not yes:
         return False
     if yes and not no:

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.nlp.pipeline import RIDE_INTENTS, _matches, classify_reason, ride_intent, vocabulary
 from bot.policy import KnowledgeBase, kb
+from bot.store.repository import REFERENCE
 
 # Where a pattern below names the plans: every name members write for a plan of
 # policies_kb/ (name, short name, aliases), longest first, filled in per knowledge base.
@@ -197,6 +198,26 @@ def tells_a_situation(intent: str | None, text: str) -> bool:
 TRUST_CLASSIFIER_EMERGENCY = 0.9
 
 
+# Intents that do something with a record rather than ask how it stands.
+ACTING_INTENTS = ("file_grievance", "human_handoff", "request_ride", "cancel_ride", "change_ride", "ride_status")
+# "how is my request", "how's the second opinion looking", "cómo va mi solicitud"
+HOW_IS_MINE = re.compile(
+    r"\bhow(?:'?s| is| are)\s+(?:my|the)\b.{0,30}?\b(?:request|second opinion|2nd opinion|case|grievance|complaint)s?\b"
+    r"|\bc[oó]mo\s+van?\s+(?:mi|mis|la|las|lo de mi|el)\b.{0,30}?\b(?:solicitud|segunda opini[oó]n|queja|request|caso)",
+    re.IGNORECASE,
+)
+
+
+def asks_about_status(text: str) -> bool:
+    """A member asking how their own request (or grievance) stands: a reference number,
+    or status words about "my request" (no ride words: those are a ride's status)."""
+    if _matches(text, vocabulary()["ride_words"]):
+        return False
+    if REFERENCE.search(text):
+        return True
+    return bool(HOW_IS_MINE.search(text)) or bool(_matches(text, vocabulary()["status_words"]))
+
+
 def corrected_intent(
     intent: str | None, confidence: float, ranking: list[dict[str, Any]], text: str
 ) -> tuple[str, float] | None:
@@ -209,6 +230,8 @@ def corrected_intent(
     ride = ride_intent(text) if intent in RIDE_INTENTS + ("nlu_fallback",) else None
     if ride and ride != "request_ride":
         return ride, 0.8  # which ride operation: keywords decide
+    if intent not in ACTING_INTENTS and asks_about_status(text):
+        return "request_status", 0.8  # "how is SO-7U33-WQUE going": their request, not the rules
     if ANOTHER_LOOK.search(text) or (HELP_TO_GET.search(text) and SECOND_OPINION.search(text)):
         return "request_second_opinion", 0.7  # asked to have one, whatever the question mark
     rerouted = rerouted_intent(intent, text) or other_topic(intent, ranking, text)

@@ -4,6 +4,7 @@ No plan rules here: callers pass decided values."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -22,6 +23,10 @@ Model = TypeVar("Model", bound=Base)
 # No 0/O, 1/I/L, to read aloud or text without confusion.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 8
+
+
+# A record's reference as a member writes it: SO- requests, RD- rides, GR- grievances.
+REFERENCE = re.compile(r"\b(?:SO|RD|GR)-[A-Z0-9]{4}-[A-Z0-9]{4}\b", re.IGNORECASE)
 
 
 def new_reference(prefix: str = "SO") -> str:

@@ -155,3 +155,27 @@ async def test_asking_for_a_ride_instead_records_nothing_and_starts_the_ride():
     with session_scope() as s:
         row = s.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.reference == reference)).scalar_one()
         assert row.notify_by_text is None
+
+
+async def test_never_mind_at_the_text_question_is_a_no_and_the_request_stays():
+    reference = opened("DEMO2002", "hpsj", days_ago=6)
+    sender = verified("notify-3", "DEMO2002")
+    for message, intent in (("no gracias, no se moleste", "deny"), ("forget it", "nevermind")):
+        form = tracker(
+            message,
+            intent,
+            sender=sender,
+            set_this_turn={"notify_answer": message},
+            requested_slot="notify_answer",
+            active_loop="notify_form",
+        )
+        _, events = await run(ValidateNotifyForm(), form)
+        assert slots_set(events)["notify_answer"] == "no", message
+    said, _ = await run(
+        ActionRecordNotify(),
+        tracker("forget it", sender=sender, slots={"request_reference": reference, "notify_answer": "no"}),
+    )
+    assert text("notify_no") in said
+    with session_scope() as s:
+        row = s.execute(select(SecondOpinionRequest).where(SecondOpinionRequest.reference == reference)).scalar_one()
+        assert row.notify_by_text is False and row.status == "received"

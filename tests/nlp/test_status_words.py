@@ -1,0 +1,56 @@
+"""A member asking how their own request stands is heard as that, whatever the
+classifier thought (rights questions and greetings are not), and a yes or no is read
+as members type it. Phrasings from simulated members the assistant once misread."""
+
+import pytest
+
+from bot.nlp import parse_yes_no
+from bot.nlp.topics import asks_about_status, corrected_intent
+
+ABOUT_THEIR_REQUEST = [
+    ("ok thx. btw how is SO-7U33-WQUE going", "ask_timeline"),
+    ("thank you. how is my second opinion request looking right now?", "ask_situations"),
+    ("cómo va la SO-MPWW-YDMV?", "ask_situations"),
+    ("Thank you for your help. Can you tell me the current status of the request I just made?", "nlu_fallback"),
+    ("ya entró la SO-PHQH-47U6?", "affirm"),
+    ("ok gracias. oiga y la SO-PHQH-47U6 como va", "nlu_fallback"),
+]
+
+
+@pytest.mark.parametrize("message,heard", ABOUT_THEIR_REQUEST)
+def test_asking_about_their_own_request_is_a_status_question(message, heard):
+    assert corrected_intent(heard, 0.6, [], message) == ("request_status", 0.8)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "hey hows it going, i need a second opinion",
+        "how long does it take to get approved",
+        "hola como va, necesito una segunda opinion",
+        "whats the status of my ride",
+        "is my ride booked for SO-7U33-WQUE",
+    ],
+)
+def test_greetings_rules_and_rides_are_not(message):
+    assert not asks_about_status(message)
+
+
+def test_a_grievance_about_a_request_stays_a_grievance():
+    assert corrected_intent("file_grievance", 0.9, [], "i want to file a grievance about SO-7U33-WQUE") is None
+
+
+@pytest.mark.parametrize(
+    "message,answer",
+    [
+        ("yess pls", True),
+        ("siii", True),
+        ("noo", False),
+        ("no gracias, no se moleste", False),
+        ("sí, no se preocupe", True),
+        ("no se", None),
+        ("yesterday", None),
+    ],
+)
+def test_yes_and_no_as_members_type_them(message, answer):
+    assert parse_yes_no(message) is answer
