@@ -40,6 +40,8 @@ from eval.personas import COMBINATIONS, Persona, make_persona, make_personas
 
 TRANSCRIPTS = Path(__file__).resolve().parent / "transcripts"
 TARGET_RIGHT, TARGET_MEDIAN_TURNS = 0.98, 12
+# After the reference: the text question answered and recorded right, the status heard at the first ask.
+TARGET_AFTER = 0.95
 
 
 @dataclass
@@ -147,7 +149,14 @@ def figures(results: list[Result]) -> tuple[list[str], bool]:
     problems = Counter(r.talk.problem for r in results if r.record is None)
     drops = [r.talk.crisis_first for r in results if r.talk.crisis_first is not None]
     share = right / len(results) if results else 0.0
-    met = share >= TARGET_RIGHT and median <= TARGET_MEDIAN_TURNS and all(drops)
+    consent_share = sum(r.consent_right for r in opened) / len(opened) if opened else 0.0
+    status_share = sum(r.status_right for r in opened) / len(opened) if opened else 0.0
+    met = (
+        share >= TARGET_RIGHT
+        and median <= TARGET_MEDIAN_TURNS
+        and all(drops)
+        and min(consent_share, status_share) >= TARGET_AFTER
+    )
     alarms = Counter(message for r in results for message in r.talk.false_alarms)
     unclear = sum(r.talk.notify_unclear > 0 for r in opened)
     second = sum(r.talk.status_second_try is True for r in opened)
@@ -164,12 +173,13 @@ def figures(results: list[Result]) -> tuple[list[str], bool]:
         + "".join(f"\n  {n} x {message!r}" for message, n in alarms.most_common()),
         f"After the reference, consent to a text recorded right: {sum(r.consent_right for r in opened)}/{len(opened)}"
         + (f"; {unclear} answer(s) not understood at first" if unclear else "")
-        + f"   ({consent_mix(opened)})",
+        + f"   ({consent_mix(opened)})   target >= {TARGET_AFTER:.0%}",
         f"After the reference, status answered (reference, received): {sum(r.status_right for r in opened)}/"
         f"{len(opened)}"
         + (f"; {second} only when asked again in other words" if second else "")
         + (f"; {reverified} asked to verify again" if reverified else "")
-        + f"   ({sum(r.persona.status_with_reference for r in opened)} asked with the reference)",
+        + f"   ({sum(r.persona.status_with_reference for r in opened)} asked with the reference)"
+        + f"   target >= {TARGET_AFTER:.0%}",
     ], met
 
 
