@@ -21,11 +21,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.constants import REQUESTED_SLOT
+from rasa.shared.core.events import Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.store.db import make_private
-from bot.store.redaction import asking_before, redacted
+from bot.store.redaction import redacted
 
 REMEMBERED = 2000  # conversations kept in memory, the least recently used forgotten first
 
@@ -60,10 +61,11 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         with self.session_scope() as session:
-            stored = self._remembered(session, tracker.sender_id)
+            # Checked against the database when this turn retrieved it, under the conversation's lock.
+            stored = self._stored.get(tracker.sender_id)
             known = len(stored.rows) if stored else self._event_query(session, tracker.sender_id, False).count()
-            earlier = [e.as_dict() for e in list(tracker.events)[:known]]
-            new = list(redacted((e.as_dict() for e in list(tracker.events)[known:]), asking_before(earlier)))
+            events = list(tracker.events)
+            new = list(redacted((e.as_dict() for e in events[known:]), _asking(events[:known])))
             added = [self._row(tracker.sender_id, event) for event in new]
             session.add_all(added)
             session.flush()
@@ -75,12 +77,10 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             stored.rows += data
             stored.newest_id = newest_id
 
-    def _row(self, sender_id: str, redacted_event: dict[str, Any]) -> Any:
-        event = Event.from_parameters(redacted_event)
-        data = event.as_dict()
+    def _row(self, sender_id: str, data: dict[str, Any]) -> Any:
         return self.SQLEvent(
             sender_id=sender_id,
-            type_name=event.type_name,
+            type_name=data["event"],
             timestamp=data.get("timestamp"),
             intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
             action_name=data.get("name"),
@@ -104,6 +104,15 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         if len(self._stored) > REMEMBERED:
             self._stored.popitem(last=False)
         return stored
+
+
+def _asking(events: list[Event]) -> str | None:
+    """The question being asked after these events (the last requested_slot set), as
+    bot.store.redaction.asking_before reads it from their dicts."""
+    return next(
+        (e.value for e in reversed(events) if isinstance(e, SlotSet) and e.key == REQUESTED_SLOT),
+        None,
+    )
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # DB-API objects, untyped
