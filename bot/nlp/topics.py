@@ -72,7 +72,14 @@ DOING = re.compile(
     re.IGNORECASE,
 )
 RIGHTS_INTENTS = ("ask_rights_overview",) + tuple(f"ask_{topic}" for topic in vocabulary()["topics"])
-REROUTED_INTENTS = ("request_second_opinion", "request_ride", "inform_plan", "nlu_fallback", "ask_clinical")
+REROUTED_INTENTS = (
+    "request_second_opinion",
+    "request_ride",
+    "inform_plan",
+    "nlu_fallback",
+    "ask_clinical",
+    "request_status",
+)
 
 
 def looks_like_question(text: str) -> bool:
@@ -116,6 +123,8 @@ def rerouted_intent(intent: str | None, text: str) -> str | None:
         return None
     if intent == "ask_clinical" and not names_the_benefit(text):
         return None  # "how long will my recovery take" is not about the plan's timeline
+    if intent == "request_status" and (asks_about_status(text) or MY_RECORD.search(text)):
+        return None  # "did my second opinion get approved?" is about theirs, not the rules
     topic = question_topic(text)
     if topic is None:
         return None
@@ -204,6 +213,13 @@ ACTING_INTENTS = ("file_grievance", "human_handoff", "request_ride", "cancel_rid
 HOW_IS_MINE = re.compile(
     r"\bhow(?:'?s| is| are)\s+(?:my|the)\b.{0,30}?\b(?:request|second opinion|2nd opinion|case|grievance|complaint)s?\b"
     r"|\bc[oó]mo\s+van?\s+(?:mi|mis|la|las|lo de mi|el)\b.{0,30}?\b(?:solicitud|segunda opini[oó]n|queja|request|caso)",
+    re.IGNORECASE,
+)
+
+
+MY_RECORD = re.compile(
+    r"\bmy\s+(?:\w+\s+)?(?:request|second opinion|2nd opinion|case|grievance|complaint)\b"
+    r"|\bmi\s+(?:solicitud|segunda opini[oó]n|queja|caso|request)\b",
     re.IGNORECASE,
 )
 

@@ -54,3 +54,15 @@ def test_a_grievance_about_a_request_stays_a_grievance():
 )
 def test_yes_and_no_as_members_type_them(message, answer):
     assert parse_yes_no(message) is answer
+
+
+@pytest.mark.parametrize(
+    "message,expected",
+    [
+        ("do they have to tell me why they denied it", ("ask_refused", 0.7)),  # the rules, asked in general
+        ("did my second opinion get approved", None),  # theirs: the classifier's status stands
+        ("why did they deny my second opinion", ("request_status", 0.8)),
+    ],
+)
+def test_a_rights_question_heard_as_status_goes_to_its_topic_unless_it_is_about_theirs(message, expected):
+    assert corrected_intent("request_status", 0.8, [], message) == expected
