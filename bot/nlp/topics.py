@@ -177,6 +177,13 @@ HELP_TO_GET = re.compile(
 )
 
 
+COMPLAINS = re.compile(
+    r"\b(?:grievance|complain\w*|queja\w*|quejar\w*|reclam\w*|appeal\w*|apela\w*|denied|deny|negaron|neg[oó]"
+    r"|refus\w*|rude|grosero\w*)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_for_a_second_opinion(intent: str | None, text: str) -> bool:
     """ "kern health member here, looking for a second opinion": a request the classifier
     was unsure of, or heard as a greeting, a plan's name or a rights question."""
@@ -186,6 +193,8 @@ def asks_for_a_second_opinion(intent: str | None, text: str) -> bool:
         return False
     if HELP_TO_GET.search(text):
         return True
+    if intent == "file_grievance" and WANTS.search(text) and not COMPLAINS.search(text):
+        return True  # "nobody knows what i have, i want a second opinion" asks for one, it files nothing
     if intent in UNSURE_INTENTS:
         return bool(DOING.search(text) or WANTS.search(text) or not may_be_question(text))
     # "mi plan es Partnership y necesito un second opinion": said, not asked

@@ -14,6 +14,9 @@ ABOUT_THEIR_REQUEST = [
     ("Thank you for your help. Can you tell me the current status of the request I just made?", "nlu_fallback"),
     ("ya entró la SO-PHQH-47U6?", "affirm"),
     ("ok gracias. oiga y la SO-PHQH-47U6 como va", "nlu_fallback"),
+    ("is my request in the system now?", "ask_who_can_request"),
+    ("ok gracias. y como va eso?", "nlu_fallback"),
+    ("Gracias por su ayuda. ¿Me puede decir cómo está la solicitud que acabo de hacer?", "nlu_fallback"),
 ]
 
 
@@ -66,3 +69,9 @@ def test_yes_and_no_as_members_type_them(message, answer):
 )
 def test_a_rights_question_heard_as_status_goes_to_its_topic_unless_it_is_about_theirs(message, expected):
     assert corrected_intent("request_status", 0.8, [], message) == expected
+
+
+def test_wanting_a_second_opinion_is_not_a_grievance_unless_it_complains():
+    said = "results are all over the place and nobody knows what i have, i want a second opinion"
+    assert corrected_intent("file_grievance", 0.8, [], said) == ("request_second_opinion", 0.7)
+    assert corrected_intent("file_grievance", 0.9, [], "they denied my second opinion and i want to complain") is None
