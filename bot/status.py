@@ -33,12 +33,13 @@ def request_lines(row: SecondOpinionRequest, lang: str, now: datetime) -> list[s
     """One request: its status, then the deadline or the next step (a denial: its
     reasons and the member's rights, from the plan's policy)."""
     plan_name = _plan_name(row.plan)
-    lines = [
-        text("status_request_line", lang, reference=row.reference, status=text(f"status_request_{row.status}", lang))
-    ]
+    no_decision = row.status in OPEN_REQUEST and not row.authorization_required
+    state = text("status_request_no_approval" if no_decision else f"status_request_{row.status}", lang)
+    lines = [text("status_request_line", lang, reference=row.reference, status=state)]
     if row.status in OPEN_REQUEST:
-        if not row.authorization_required:
-            lines.append(text("status_no_decision_needed", lang))
+        if no_decision:  # the plan's own next step (policies_kb/), when it gives one
+            next_steps = kb().requirement(row.plan, row.network, row.urgency, lang).next_steps
+            lines.append(next_steps or text("status_no_decision_needed", lang))
         elif row.decision_due_at is None:
             lines.append(text("status_no_due_date", lang, plan_name=plan_name))
         elif as_utc(row.decision_due_at) < now:

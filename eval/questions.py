@@ -168,7 +168,10 @@ def status_line(reference: str, lang: str) -> str:
 
 
 def status_answered(reply: str, reference: str, lang: str) -> bool:
-    return flat(status_line(reference, lang)) in flat(reply)
+    no_approval = text(
+        "status_request_line", lang=lang, reference=reference, status=text("status_request_no_approval", lang=lang)
+    )
+    return any(flat(line) in flat(reply) for line in (status_line(reference, lang), no_approval))
 
 
 def status_miss(reply: str, reference: str, lang: str) -> str:
