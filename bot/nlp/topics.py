@@ -218,6 +218,12 @@ TRUST_CLASSIFIER_EMERGENCY = 0.9
 
 # Intents that do something with a record rather than ask how it stands.
 ACTING_INTENTS = ("file_grievance", "human_handoff", "request_ride", "cancel_ride", "change_ride", "ride_status")
+# A person asked for in so many words ("status of SO-..." alone is not).
+ASKS_FOR_PERSON = re.compile(
+    r"\b(?:agent|person|human|someone|somebody|representative|rep|member services|operator|call me|"
+    r"persona|alguien|agente|representante|ll[aá]menme)\b",
+    re.IGNORECASE,
+)
 # "how is my request", "how's the second opinion looking", "cómo va mi solicitud"
 HOW_IS_MINE = re.compile(
     r"\bhow(?:'?s| is| are)\s+(?:my|the)\b.{0,30}?\b(?:request|second opinion|2nd opinion|case|grievance|complaint)s?\b"
@@ -255,7 +261,8 @@ def corrected_intent(
     ride = ride_intent(text) if intent in RIDE_INTENTS + ("nlu_fallback",) else None
     if ride and ride != "request_ride":
         return ride, 0.8  # which ride operation: keywords decide
-    if intent not in ACTING_INTENTS and asks_about_status(text):
+    acting = intent in ACTING_INTENTS and not (intent == "human_handoff" and not ASKS_FOR_PERSON.search(text))
+    if not acting and asks_about_status(text):
         return "request_status", 0.8  # "how is SO-7U33-WQUE going": their request, not the rules
     if ANOTHER_LOOK.search(text) or (HELP_TO_GET.search(text) and SECOND_OPINION.search(text)):
         return "request_second_opinion", 0.7  # asked to have one, whatever the question mark

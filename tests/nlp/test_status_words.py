@@ -75,3 +75,8 @@ def test_wanting_a_second_opinion_is_not_a_grievance_unless_it_complains():
     said = "results are all over the place and nobody knows what i have, i want a second opinion"
     assert corrected_intent("file_grievance", 0.8, [], said) == ("request_second_opinion", 0.7)
     assert corrected_intent("file_grievance", 0.9, [], "they denied my second opinion and i want to complain") is None
+
+
+def test_a_bare_reference_heard_as_asking_for_a_person_is_a_status_question_unless_a_person_is_named():
+    assert corrected_intent("human_handoff", 0.6, [], "status of SO-WFKJ-JZEC") == ("request_status", 0.8)
+    assert corrected_intent("human_handoff", 0.9, [], "i want to talk to a person about SO-WFKJ-JZEC") is None
