@@ -123,6 +123,7 @@ class ActionRecordNotify(Action):
             say(dispatcher, tracker, "notify_yes", last_four=phone[-4:])
         elif wants:
             say(dispatcher, tracker, "notify_yes_here")
+            dispatcher.utter_message(json_message={notices.NUMBER_WANTED: True})  # for the gateway, never shown
         else:
             say(dispatcher, tracker, "notify_no")
         say(dispatcher, tracker, "ride_offer")

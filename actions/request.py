@@ -19,8 +19,8 @@ from actions.forms import MemberForm, clip, question_action
 from actions.safety import RESUME_SLOT
 from actions.verification import member_or_refusal, plan_of, record_plan, verified_member
 from bot import nlp
-from bot.deadlines import pacific_today, to_pacific
-from bot.messages import moment, name_of, text
+from bot.deadlines import pacific_today
+from bot.messages import name_of, text
 from bot.nlp.answers import START_FOR_INTENT
 from bot.nlp.opinion import opinion_facts
 from bot.policy import kb
@@ -33,6 +33,7 @@ from bot.second_opinions import (
     open_request,
     requirement_for,
 )
+from bot.status import due_label
 
 NOT_A_KIND_OF_DOCTOR = {"me", "myself", "i", "you", "him", "her", "them", "he", "she", "a doctor", "doctor"}
 FORM_SLOTS = (
@@ -193,7 +194,7 @@ class ActionOpenRequest(Action):
         if not req.authorization_required:
             say(dispatcher, tracker, "no_authorization_needed", next_steps=req.next_steps or "")
         elif opened.decision_due_at is not None:
-            due = moment(to_pacific(opened.decision_due_at), "due_format", lang_of(tracker))
+            due = due_label(opened.decision_due_at, lang_of(tracker))
             say(dispatcher, tracker, "decision_due", plan_name=name, due=due, timeline=req.timeline.text)
         else:
             say(dispatcher, tracker, "decision_no_date", timeline=req.timeline.text)

@@ -24,6 +24,8 @@ NEXT_GRIEVANCE_STATUSES = {
 }
 
 GRIEVANCE_STATUSES = statuses(NEXT_GRIEVANCE_STATUSES)
+# Not yet resolved (nor withdrawn): the statuses it can still be resolved from.
+OPEN_GRIEVANCE = tuple(s for s, moves in NEXT_GRIEVANCE_STATUSES.items() if "resolved" in moves)
 
 
 def rights_sentences(plan: str, lang: str = "en") -> list[str]:

@@ -39,6 +39,9 @@ from bot.store.repository import as_utc
 from bot.web.assistant import keyed_id
 
 DECISIONS = ("approved", "scheduled", "denied", "completed")
+# An action's signal to the SMS gateway (a custom payload): this turn asked for a text
+# to the member's own number, which only the gateway knows (`sms_turn_done`).
+NUMBER_WANTED = "number_wanted"
 # A ride's reminder goes out at this Pacific time the day before the visit.
 REMINDER_AT = time(10, 0)
 
@@ -93,7 +96,7 @@ def request_moved(session: Session, row: SecondOpinionRequest) -> bool:
     if row.status not in DECISIONS or row.notify_by_text is not True or not row.notify_phone:
         return False
     phone_hash = _phone_hash(row.notify_phone)
-    if _opted_out(session, phone_hash):
+    if repository.opted_out(session, phone_hash):
         return False
     change = session.execute(
         select(func.max(RequestStatusChange.id)).where(RequestStatusChange.request_id == row.id)
@@ -177,7 +180,7 @@ def ride_booked(session: Session, ride: Ride, now: datetime | None = None) -> bo
     if contact is None:
         return False
     phone, phone_hash, lang = contact
-    if _opted_out(session, phone_hash):
+    if repository.opted_out(session, phone_hash):
         return False
     body = text(
         "ride_reminder",
@@ -233,11 +236,6 @@ def _ride_contact(session: Session, ride: Ride) -> tuple[str | None, str, str] |
 def _phone_hash(phone: str) -> str:
     """The keyed hash texts and opt-outs are kept under (bot.web.outbox.conversation_id)."""
     return keyed_id("sms", phone, get_settings().sms_conversation_key)
-
-
-def _opted_out(session: Session, phone_hash: str) -> bool:
-    contact = repository.sms_contact(session, phone_hash)
-    return bool(contact is not None and contact.opted_out)
 
 
 def _member_services(plan: str, lang: str) -> str:

@@ -21,20 +21,18 @@ from typing import Any
 from sqlalchemy import create_engine, inspect, select, text
 
 from bot.deadlines import PACIFIC, to_pacific, utcnow
-from bot.grievances import NEXT_GRIEVANCE_STATUSES
+from bot.grievances import NEXT_GRIEVANCE_STATUSES, OPEN_GRIEVANCE
 from bot.handoff import OPEN as OPEN_HANDOFF
 from bot.handoff import REASONS
 from bot.policy import kb
 from bot.runtime import tracker_store_url
-from bot.second_opinions import NEXT_STATUSES, STATUSES
+from bot.second_opinions import AWAITING_DECISION, STATUSES
 from bot.store import session_scope
 from bot.store.models import CallbackTask, Grievance, Handoff, Ride, SecondOpinionRequest
 from bot.store.repository import as_utc
 from bot.transport import ACTIVE_RIDE_STATUSES
 
-# A request waits for the plan's decision while it can still be approved or denied.
-AWAITING_DECISION = tuple(s for s, moves in NEXT_STATUSES.items() if "denied" in moves)
-OPEN_GRIEVANCE = tuple(s for s, moves in NEXT_GRIEVANCE_STATUSES.items() if "resolved" in moves)
+# A grievance not yet acknowledged: it can still move to acknowledged.
 UNACKNOWLEDGED_GRIEVANCE = tuple(s for s, moves in NEXT_GRIEVANCE_STATUSES.items() if "acknowledged" in moves)
 # A member silent this long has finished the conversation; a message after it starts another.
 QUIET = timedelta(hours=24)

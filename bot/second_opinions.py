@@ -36,6 +36,8 @@ NEXT_STATUSES = {
 
 
 STATUSES = statuses(NEXT_STATUSES)
+# Received or in review: the plan has yet to decide (the statuses a denial can still come from).
+AWAITING_DECISION = tuple(s for s, moves in NEXT_STATUSES.items() if "denied" in moves)
 
 
 @dataclass(frozen=True)

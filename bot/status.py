@@ -10,18 +10,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.deadlines import to_pacific, utcnow
+from bot.grievances import OPEN_GRIEVANCE
 from bot.messages import moment, text
 from bot.policy import kb
 from bot.rights import rights_answer
+from bot.second_opinions import AWAITING_DECISION
 from bot.store import repository, session_scope
 from bot.store.models import Grievance, Ride, SecondOpinionRequest
 from bot.store.repository import as_utc
 
-OPEN_REQUEST = ("received", "in_review")
 SHOWN_AT_MOST = 3  # of each kind, newest first: a text message stays readable
 
 
-def _due(when: datetime | None, lang: str) -> str:
+def due_label(when: datetime | None, lang: str) -> str:
+    """A deadline as the member reads it (Pacific time): the same words when the request
+    is opened and whenever they ask how it stands."""
     return moment(to_pacific(as_utc(when)), "due_format", lang) if when else ""
 
 
@@ -33,19 +36,18 @@ def request_lines(row: SecondOpinionRequest, lang: str, now: datetime) -> list[s
     """One request: its status, then the deadline or the next step (a denial: its
     reasons and the member's rights, from the plan's policy)."""
     plan_name = _plan_name(row.plan)
-    no_decision = row.status in OPEN_REQUEST and not row.authorization_required
+    no_decision = row.status in AWAITING_DECISION and not row.authorization_required
     state = text("status_request_no_approval" if no_decision else f"status_request_{row.status}", lang)
     lines = [text("status_request_line", lang, reference=row.reference, status=state)]
-    if row.status in OPEN_REQUEST:
+    if row.status in AWAITING_DECISION:
         if no_decision:  # the plan's own next step (policies_kb/), when it gives one
             next_steps = kb().requirement(row.plan, row.network, row.urgency, lang).next_steps
             lines.append(next_steps or text("status_no_decision_needed", lang))
         elif row.decision_due_at is None:
             lines.append(text("status_no_due_date", lang, plan_name=plan_name))
-        elif as_utc(row.decision_due_at) < now:
-            lines.append(text("status_decision_late", lang, plan_name=plan_name, due=_due(row.decision_due_at, lang)))
         else:
-            lines.append(text("status_decision_due", lang, plan_name=plan_name, due=_due(row.decision_due_at, lang)))
+            key = "status_decision_late" if as_utc(row.decision_due_at) < now else "status_decision_due"
+            lines.append(text(key, lang, plan_name=plan_name, due=due_label(row.decision_due_at, lang)))
     elif row.status == "denied":
         reasons = (row.denial_reasons or "").strip() or text("status_no_reasons_given", lang)
         lines += [
@@ -80,13 +82,13 @@ def grievance_lines(row: Grievance, lang: str, now: datetime) -> list[str]:
             "status_grievance_line", lang, reference=row.reference, status=text(f"status_grievance_{row.status}", lang)
         )
     ]
-    if row.status in ("received", "acknowledged"):
+    if row.status in OPEN_GRIEVANCE:
         lines.append(
             text(
                 "status_grievance_due",
                 lang,
                 plan_name=_plan_name(row.plan),
-                resolve_due=_due(row.resolve_due_at, lang),
+                resolve_due=due_label(row.resolve_due_at, lang),
             )
         )
     return lines

@@ -153,6 +153,12 @@ def sms_contact(session: Session, phone_hash: str) -> SmsContact | None:
     return found
 
 
+def opted_out(session: Session, phone_hash: str) -> bool:
+    """Whether this texting number sent STOP (and not START since)."""
+    contact = sms_contact(session, phone_hash)
+    return bool(contact is not None and contact.opted_out)
+
+
 @overload
 def as_utc(moment: datetime) -> datetime: ...
 @overload

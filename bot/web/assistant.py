@@ -98,11 +98,14 @@ class RasaAssistant:
 
 def handoff_opened(messages: list[dict[str, Any]]) -> int | None:
     """The handoff the assistant opened in this reply, if any (its custom payload)."""
+    opened: int | None = signal(messages, HANDOFF_OPENED)
+    return opened
+
+
+def signal(messages: list[dict[str, Any]], key: str) -> Any:
+    """What an action told the gateway under `key` in this reply (a custom payload the
+    member never sees), or None."""
     return next(
-        (
-            m["custom"][HANDOFF_OPENED]
-            for m in messages
-            if isinstance(m.get("custom"), dict) and HANDOFF_OPENED in m["custom"]
-        ),
+        (m["custom"][key] for m in messages if isinstance(m.get("custom"), dict) and key in m["custom"]),
         None,
     )

@@ -39,7 +39,6 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 COOKIE = "so_console"
 LOGIN_COOKIE = "so_console_login"  # the sign-in form's CSRF token (double submit)
-REASON_LABELS = live.REASON_LABELS
 NETWORK_LABELS = {"in_network": "In the plan's network", "out_of_network": "Out of network"}
 URGENCY_LABELS = {"urgent": "Urgent", "routine": "Routine"}
 REQUESTER_LABELS = {"member": "The member", "representative": "The member's representative", "provider": "A provider"}
@@ -149,7 +148,7 @@ def _page(
         {
             "console": console,
             "plan_name": _plan_name,
-            "reason_label": REASON_LABELS.get,
+            "reason_label": live.REASON_LABELS.get,
             "when": _when,
             "crisis_label": CRISIS_LABELS.get,
             "language_label": _language_label,
@@ -446,7 +445,7 @@ def _summary_rows(view: HandoffView, collected: dict[str, Any], member_id: str |
     return [
         SummaryRow("Plan", _plan_name(collected.get("member_plan") or collected.get("plan") or view.plan)),
         SummaryRow("Verified", verified),
-        SummaryRow("Why a person", REASON_LABELS.get(view.reason, view.reason)),
+        SummaryRow("Why a person", live.REASON_LABELS.get(view.reason, view.reason)),
         SummaryRow("Language", _language_label(collected.get("language"))),
         SummaryRow("Situation", given("reason", situations)),
         member_said("Reason, in the member's words", "reason_text"),

@@ -25,7 +25,8 @@ from bot import agents, reports
 from bot.agents import ConsoleSession
 from bot.deadlines import to_pacific
 from bot.reports import Figure, ListKind
-from bot.web.console import COOKIE, REASON_LABELS, _audit, _language_label, _page, _plan_name, _signed_in
+from bot.web import live
+from bot.web.console import COOKIE, _audit, _language_label, _page, _plan_name, _signed_in
 
 router = APIRouter(prefix="/console/dashboard", include_in_schema=False)
 API = "/console/dashboard/api/"
@@ -97,7 +98,7 @@ def spaced(word: str) -> str:
 
 LABELS: dict[str, Callable[[str], str]] = {
     "plan": _plan_name,
-    "reason": lambda v: REASON_LABELS.get(v, v),
+    "reason": lambda v: live.REASON_LABELS.get(v, v),
     "language": _language_label,
     "question": spaced,
     "outcome": lambda v: OUTCOME_LABELS.get(v, v),

@@ -188,5 +188,4 @@ def _log_failure(due: sms_queue.Due, status: str, error: str) -> None:
 
 def _opted_out(phone_hash: str) -> bool:
     with session_scope() as session:
-        contact = repository.sms_contact(session, phone_hash)
-        return bool(contact is not None and contact.opted_out)
+        return repository.opted_out(session, phone_hash)

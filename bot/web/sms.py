@@ -30,7 +30,7 @@ from bot.settings import get_settings
 from bot.store import repository, session_scope
 from bot.store.models import SmsContact, SmsInbound
 from bot.web import live, outbox
-from bot.web.assistant import handoff_opened
+from bot.web.assistant import handoff_opened, signal
 from bot.web.member_text import as_member_text
 from bot.web.outbox import choices_of, conversation_id, for_texting, split_message
 
@@ -140,8 +140,8 @@ def _record_inbound(sid: str, phone_hash: str, word: str) -> tuple[list[str] | N
 
 async def _converse(app: FastAPI, phone: str, phone_hash: str, message: str) -> str:
     messages = await app.state.assistant.ask(phone_hash, message, "sms")
-    # the number, which only the gateway knows, for a decision text or ride reminder this turn asked for
-    await run_in_threadpool(notices.sms_turn_done, phone_hash, phone)
+    if signal(messages, notices.NUMBER_WANTED):  # the number, which only the gateway knows, for a text asked for
+        await run_in_threadpool(notices.sms_turn_done, phone_hash, phone)
     body = await run_in_threadpool(for_texting, phone_hash, messages)
     opened = handoff_opened(messages)
     if opened is not None:  # the assistant just handed off

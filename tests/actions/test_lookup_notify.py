@@ -11,10 +11,11 @@ from actions.notify import ActionAskNotifyAnswer, ActionRecordNotify, ValidateNo
 from bot import records, verification
 from bot.deadlines import utcnow
 from bot.messages import text
-from bot.second_opinions import RequestDraft, open_request
+from bot.second_opinions import open_request
 from bot.store import session_scope
 from bot.store.models import SecondOpinionRequest
 from tests.actions_helpers import run, slots_set, tracker
+from tests.records_helpers import a_draft
 
 DOBS = {"DEMO2002": "12/2/1975", "DEMO4004": "1/30/1950", "DEMO1001": "4/9/1961"}
 
@@ -25,20 +26,7 @@ def verified(sender, member_id):
 
 
 def opened(member_id, plan, network="out_of_network", days_ago=1, lang="en"):
-    draft = RequestDraft(
-        plan=plan,
-        reason="surgery_necessity",
-        reason_text="my knee hurts and they want surgery",
-        initial_provider="Dr. Osei",
-        initial_specialty="orthopedics",
-        initial_recommendation="knee replacement",
-        initial_date_text="last week",
-        initial_date=None,
-        requested_by="member",
-        network=network,
-        preferred_provider=None,
-        urgency="routine",
-    )
+    draft = a_draft(plan=plan, network=network)
     when = utcnow() - timedelta(days=days_ago)
     return open_request(draft, f"earlier-{member_id}-{days_ago}", "web", member_id, now=when, lang=lang).reference
 

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from bot import records
 from bot.deadlines import utcnow
 from bot.messages import text
-from bot.second_opinions import RequestDraft, open_request
+from bot.second_opinions import open_request
 from bot.store import session_scope
 from bot.store.models import SecondOpinionRequest
 from tests import harness
+from tests.records_helpers import a_draft
 
 pytestmark = pytest.mark.slow
 
@@ -30,23 +31,6 @@ ASKING = [
     ("DEMO1001", "9 de abril de 1961", "q paso con mi request {reference}"),
     ("DEMO3003", "7/15/1988", "quisiera saber si ya aprobaron lo de mi segunda opinión"),
 ]
-
-
-def _draft(plan: str, network: str = "in_network") -> RequestDraft:
-    return RequestDraft(
-        plan=plan,
-        reason="surgery_necessity",
-        reason_text="my surgeon wants to operate on my knee and i am not sure",
-        initial_provider="Dr. Osei",
-        initial_specialty="orthopedic surgeon",
-        initial_recommendation="knee replacement",
-        initial_date_text="last week",
-        initial_date=None,
-        requested_by="member",
-        network=network,
-        preferred_provider=None,
-        urgency="routine",
-    )
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +58,11 @@ def _open_requests() -> dict[str, str]:
     ):
         network = "out_of_network" if member_id == "DEMO4004" else "in_network"
         request = open_request(
-            _draft(plan, network), f"earlier-{member_id}", "web", member_id, now=utcnow() - timedelta(days=1)
+            a_draft(plan=plan, network=network),
+            f"earlier-{member_id}",
+            "web",
+            member_id,
+            now=utcnow() - timedelta(days=1),
         )
         opened[member_id] = request.reference
     with session_scope() as session:

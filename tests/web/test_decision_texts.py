@@ -15,12 +15,13 @@ from sqlalchemy import select, update
 
 from bot import notices
 from bot.deadlines import PACIFIC, utcnow
-from bot.second_opinions import RequestDraft, open_request
+from bot.second_opinions import open_request
 from bot.store import session_scope
 from bot.store.models import SecondOpinionRequest, SmsOutbound
 from bot.store.repository import as_utc
 from bot.transport import RideDraft, cancel_members_ride, request_ride
 from bot.web.outbox import conversation_id, drain_once
+from tests.records_helpers import a_draft
 from tests.sms_helpers import PATH, FakeTwilio, signed, sms_env
 
 TOKEN = "test-token-" + "x" * 20
@@ -47,19 +48,13 @@ def api():
 
 
 def opened(conversation="web-decision-test", lang="en", member_id="DEC0001", channel="web"):
-    draft = RequestDraft(
-        plan="khs",
+    draft = a_draft(
         reason="not_improving",
         reason_text=REASON_TEXT,
         initial_provider="Dr. Gomez",
         initial_specialty="oncology",
         initial_recommendation="more chemo",
         initial_date_text="in march",
-        initial_date=None,
-        requested_by="member",
-        network="in_network",
-        preferred_provider=None,
-        urgency="routine",
     )
     return open_request(draft, conversation, channel, member_id=member_id, lang=lang).reference
 
@@ -189,8 +184,8 @@ def test_a_texting_member_is_texted_at_their_own_number(twilio):
     reference = opened(conversation=phone_hash, channel="sms")
     notices.record_consent(reference, True)
 
-    async def ask(sender, message, channel):
-        return [{"text": "Thanks, we'll text you.", "buttons": []}]
+    async def ask(sender, message, channel):  # as actions/notify.py answers a texting member's yes
+        return [{"text": "Thanks, we'll text you.", "buttons": []}, {"custom": {notices.NUMBER_WANTED: True}}]
 
     from bot.web.app import create_app
 
