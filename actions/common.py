@@ -32,6 +32,11 @@ def language_shown(tracker: Tracker) -> bool:
     )
 
 
+def texting(tracker: Tracker) -> bool:
+    """The member is texting by SMS (the gateway's channel name)."""
+    return bool(tracker.get_latest_input_channel() == "sms")
+
+
 def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values: Any) -> None:
     dispatcher.utter_message(text=text(key, lang_of(tracker), **values))
 

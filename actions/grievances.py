@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_rights, interrupts, lang_of, latest_text, plan_name, say
+from actions.common import answer_rights, interrupts, lang_of, latest_text, plan_name, say, texting
 from actions.forms import MemberForm, question_action
 from actions.verification import member_or_refusal, record_plan
 from bot import nlp
@@ -100,7 +100,7 @@ class ActionAskGrievanceConfirmed(Action):
             about=text(f"label_about_{tracker.get_slot('grievance_about')}", lang_of(tracker)),
             account=(
                 text("sms_details_withheld", lang_of(tracker))
-                if tracker.get_latest_input_channel() == "sms"
+                if texting(tracker)
                 else tracker.get_slot("grievance_text")
             ),
             expedited=text(f"label_{tracker.get_slot('grievance_expedited')}", lang_of(tracker)),

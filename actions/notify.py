@@ -11,7 +11,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_intent, say
+from actions.common import latest_intent, say, texting
 from actions.forms import SafeForm, question_action
 from actions.verification import verified_member
 from bot import nlp, notices
@@ -23,12 +23,6 @@ NOTIFY_SLOTS = ("notify_answer", "notify_phone")
 MOVING_ON = {**START_FOR_INTENT, "human_handoff": "action_hand_off"}
 SKIPPED = "skipped"
 ASK_ACTIONS = [question_action("notify_phone")]
-
-
-def texting(tracker: Tracker) -> bool:
-    """A member texting by SMS: their own number (known only to the gateway, which
-    records it after the turn: bot.notices.sms_turn_done) is the one to text."""
-    return bool(tracker.get_latest_input_channel() == "sms")
 
 
 def phone_on_file(tracker: Tracker) -> str | None:

@@ -14,7 +14,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import lang_of, latest_intent, latest_text, plan_name, say
+from actions.common import lang_of, latest_intent, latest_text, plan_name, say, texting
 from actions.forms import MemberForm, clip, question_action
 from actions.safety import RESUME_SLOT
 from actions.verification import member_or_refusal, plan_of, record_plan, verified_member
@@ -129,7 +129,7 @@ class ActionAskConfirmed(Action):
             return []
         draft = draft_from(tracker)
         # By text, no health details are repeated back (texts are not encrypted).
-        summary = "sms_request_summary" if tracker.get_latest_input_channel() == "sms" else "request_summary"
+        summary = "sms_request_summary" if texting(tracker) else "request_summary"
         say(dispatcher, tracker, summary, **summary_values(draft, lang_of(tracker)))
         requirement = requirement_for(draft, lang_of(tracker))
         say(

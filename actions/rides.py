@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import interrupts, lang_of, latest_text, plan_name, say
+from actions.common import interrupts, lang_of, latest_text, plan_name, say, texting
 from actions.forms import MemberForm, clip, question_action
 from actions.verification import member_or_refusal, record_plan
 from bot import nlp, notices
@@ -186,7 +186,7 @@ class ActionRequestRide(Action):
             with contextlib.suppress(LookupError, IllegalTransition):
                 cancel_members_ride(replaced, member_id, f"replaced by {ride.reference}")
         say(dispatcher, tracker, "ride_requested", reference=ride.reference)
-        if tracker.get_latest_input_channel() == "sms" and ride.appointment_at:  # its reminder needs their number
+        if texting(tracker) and ride.appointment_at:  # its reminder needs their number
             dispatcher.utter_message(json_message={notices.NUMBER_WANTED: True})
         return [SlotSet(s, None) for s in RIDE_SLOTS] + [SlotSet("ride_replaces", None)]
 
