@@ -48,6 +48,7 @@ def test_a_grievance_about_a_request_stays_a_grievance():
     [
         ("yess pls", True),
         ("siii", True),
+        ("sip, a ese numero", True),
         ("noo", False),
         ("no gracias, no se moleste", False),
         ("sí, no se preocupe", True),
