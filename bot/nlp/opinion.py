@@ -22,10 +22,14 @@ _TRIGGER = (
 )
 _WHAT = r"\b[:,]?\s*(?P<what>.+)"
 RECOMMENDED = re.compile(r"\b" + _TRIGGER + _WHAT, re.IGNORECASE | re.DOTALL)
+_DOCTOR = (
+    r"\b(?:dr\.?\s+\w+|doctor|doctora|doc|surgeon|specialist|\w+ologist|pcp|provider|physician|he|she|they|"
+    r"m[eé]dico|cirujan[oa]|\w+[oó]log[oa])"
+)
 DOCTOR_SAID = re.compile(
     r"(?<!what )(?<!everything )(?<!all )(?<!things )"  # "doing what they said" is not what they said
-    r"\b(?:dr\.?\s+\w+|doctor|doctora|doc|surgeon|specialist|\w+ologist|pcp|provider|physician|he|she|they|"
-    r"m[eé]dico|cirujan[oa]|\w+[oó]log[oa])(?:\s+\w+){0,2}?,?\s+"
+    + _DOCTOR
+    + r"(?:\s+\w+){0,2}?,?\s+"
     + _TRIGGER
     + _WHAT
     + r"|\bwas told\s+(?:that\s+)?(?P<told>.+)",
@@ -90,7 +94,29 @@ def opinion_facts(text: str, today: date, answering_provider: bool = False) -> d
     recommendation = _recommendation(text, today, answering_provider)
     if recommendation:
         facts["initial_recommendation"] = recommendation
-    when = find_date(text, today)
-    if when and (answering_provider or recommendation or WHEN_CLAUSE.search(text)):
+    when = find_date(text, today) if answering_provider else _opinion_date(text, today, recommendation)
+    if when:
         facts["initial_date"] = when[1]
     return facts
+
+
+# Clauses of a message, to tell which one a date belongs to.
+CLAUSES = re.compile(r"[,;.!?]+\s*|\s+(?:and|but|y|pero)\s+", re.IGNORECASE)
+ABOUT_THE_OPINION = re.compile(_DOCTOR + "|" + WHEN_CLAUSE.pattern + r"|\b" + _TRIGGER, re.IGNORECASE)
+
+
+def _opinion_date(text: str, today: date, recommendation: str) -> tuple[date, str] | None:
+    """The date of the first opinion in a message that tells more than it ("my husband
+    passed last year, and the neurologist told me to wait" gives no date): a date in a
+    clause about the doctor or the visit, or a clause that is the date alone ("Dr. Lee
+    said surgery, 2 weeks ago")."""
+    if not (recommendation or WHEN_CLAUSE.search(text)):
+        return None
+    for clause in CLAUSES.split(text):
+        when = find_date(clause, today)
+        if when is None:
+            continue
+        rest = clause.lower().replace(when[1].lower(), " ")
+        if ABOUT_THE_OPINION.search(clause) or len(re.findall(r"\w+", rest)) <= 2:
+            return when
+    return None

@@ -888,7 +888,6 @@ CORRECTION_MARKERS = [
     "typo",
     "i meant",
     "i mean",
-    "wait",
     "sorry",
     "not the",
     "cambiar",
@@ -913,13 +912,14 @@ CORRECTION_MARKERS = [
     "no era",
     "corríjalo",
     "corrijalo",
-    "espere",
-    "espera",
 ]
+# Correction words that are something else inside a sentence ("he said wait and see",
+# "me dijo que espere"): a correction only when the message starts with them ("wait, it was the 10th").
+LEADING_CORRECTION = re.compile(r"^\W*(?:(?:oh|oops|hmm+|no)\W+)?(?:wait|espera|espere)\b", re.IGNORECASE)
 
 
 def says_correction(text: str) -> bool:
-    return bool(_matches(text, CORRECTION_MARKERS))
+    return bool(_matches(text, CORRECTION_MARKERS)) or bool(LEADING_CORRECTION.match(text or ""))
 
 
 def parse_correction(text: str) -> tuple[str | None, str | None]:

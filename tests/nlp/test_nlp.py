@@ -351,3 +351,26 @@ def test_a_day_of_the_week_is_the_latest_one_before_today(said, day):
 
     found = find_date(said, date(2026, 12, 3))  # a Thursday
     assert found is not None and found[0].day == day
+
+
+def test_a_doctors_wait_and_see_is_not_a_correction_but_a_leading_wait_is():
+    from bot.nlp.pipeline import says_correction
+
+    said = "it was dr rahman the neurologist, about 3 weeks ago, he said wait and see and come back in 6 months"
+    assert not says_correction(said) and not says_correction("me dijo que espere seis meses")
+    assert says_correction("wait, it was the 10th") and says_correction("espere, era el 10")
+
+
+def test_a_date_told_of_something_else_is_not_when_the_first_opinion_was_given():
+    from bot.deadlines import pacific_today
+    from bot.nlp.opinion import opinion_facts
+
+    long_first_message = (
+        "my husband passed last year and now its just me, and the neurologist told me the numbness "
+        "in my hands is probably just my age, but it keeps getting worse"
+    )
+    assert "initial_date" not in opinion_facts(long_first_message, pacific_today())
+    assert (
+        opinion_facts("my surgeon wants to fuse my spine, 2 weeks ago", pacific_today())["initial_date"]
+        == "2 weeks ago"
+    )
