@@ -705,11 +705,14 @@ GOING_ON = re.compile(
     r"(i|we) (can|want to|wanna) (keep going|continue|go on)|"
     r"(let ?s|lets|we can|can we|please)? ?(keep going|continue|go on|carry on|move on|sigamos|continuemos|"
     r"seguimos|sigamos adelante)( please| por favor)?|"
-    r"(my|mi) \w+ (is|est[aá]) (here|with me|aqu[ií]|conmigo)|(i ?m|i am) not alone|no estoy sol[oa])\b",
+    r"(my|mi) \w+ (is|est[aá]) (here|with me|checking on me|aqu[ií]|conmigo|cuid[aá]ndome)|"
+    r"(i ?m|i am) not alone|no estoy sol[oa]|"
+    r"(i )?(won ?t|wont|will not|am not going to|m not going to) (do|try) anything|no voy a hacer nada)\b",
     re.IGNORECASE,
 )
 ACKNOWLEDGING = re.compile(
-    r"\b(sorry|so sorry|perd[oó]n|disculpe?|thanks?|thank you|gracias|ok|okay|yes|no|s[ií]|ya)\b"
+    r"\b((i ?m|i am) (so )?sorry|sorry|so sorry|lo siento|perd[oó]n|disculpe?|thanks?|thank you|gracias|ok|okay|"
+    r"yes|no|s[ií]|ya)\b"
 )
 
 

@@ -374,3 +374,17 @@ def test_a_date_told_of_something_else_is_not_when_the_first_opinion_was_given()
         opinion_facts("my surgeon wants to fuse my spine, 2 weeks ago", pacific_today())["initial_date"]
         == "2 weeks ago"
     )
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "im sorry. i wont do anything, my neighbor is checking on me. can we keep going",
+        "perdon, no voy a hacer nada, mi hija esta conmigo. sigamos",
+    ],
+)
+def test_after_a_safety_answer_saying_you_are_safe_and_want_to_go_on_is_not_an_answer(said):
+    from bot.nlp.pipeline import says_only_going_on
+
+    assert says_only_going_on(said)
+    assert not says_only_going_on("dr lee. sorry, lets keep going")  # that one answers
