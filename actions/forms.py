@@ -180,7 +180,9 @@ class MemberForm(VerificationValidators, SafeForm):
         corrected = self._earlier_answer_corrected(slot, dispatcher, tracker)
         if corrected:
             return corrected
-        if topic and looks_like_question(message) and tracker.get_slot("plan"):
+        if nlp.says_only_going_on(message):  # "I'm safe, let's keep going": the question again, not a miss
+            say(dispatcher, tracker, "thanks_going_on")
+        elif topic and looks_like_question(message) and tracker.get_slot("plan"):
             answer_rights(dispatcher, tracker, tracker.get_slot("plan"), topic)
         elif intent == "human_handoff" and confidence >= 0.6:
             return {slot: None, "handoff_reason": "asked"}

@@ -347,8 +347,19 @@ async def test_who_or_yes_is_not_what_the_doctor_recommended(answer):
 
 @pytest.mark.parametrize("slot", ["reason_text", "initial_provider", "initial_recommendation"])
 @pytest.mark.parametrize(
-    "message", ["sorry. im safe, my daughter is with me. lets keep going", "no its ok now, false alarm, keep going"]
+    "message",
+    [
+        "sorry. im safe, my daughter is with me. lets keep going",
+        "no its ok now, false alarm, keep going",
+        "im sorry. i wont do anything, my neighbor is checking on me. can we keep going",
+    ],
 )
 async def test_im_safe_lets_keep_going_is_not_an_answer(slot, message):
     said, slots = await validate(slot, message)
+    assert slots == {slot: None} and said == text("thanks_going_on")
+
+
+@pytest.mark.parametrize("slot", ["network", "urgency"])
+async def test_im_safe_lets_keep_going_at_a_choice_question_is_no_miss_that_ends_in_a_handoff(slot):
+    said, slots = await validate(slot, "im sorry. i wont do anything, my neighbor is checking on me. can we keep going")
     assert slots == {slot: None} and said == text("thanks_going_on")
