@@ -221,8 +221,14 @@ def doesnt_remember(text: str) -> bool:
     return bool(DONT_REMEMBER.search(text or ""))
 
 
+# Texting shorthand after "last"/"this": "last wk", "this mo".
+SHORT_UNIT = re.compile(r"\b(last|this|past) (wk|mth|mo|yr)\b")
+SHORT_UNITS = {"wk": "week", "mth": "month", "mo": "month", "yr": "year"}
+
+
 def _clean(text: str) -> str:
-    return " ".join(re.sub(r"[^\w/'\- ]+", " ", (text or "").lower().replace("’", "'")).split())
+    t = " ".join(re.sub(r"[^\w/'\- ]+", " ", (text or "").lower().replace("’", "'")).split())
+    return SHORT_UNIT.sub(lambda m: f"{m[1]} {SHORT_UNITS[m[2]]}", t)
 
 
 def _past(year: int, month: int, day: int, today: date, year_given: bool) -> date | None:

@@ -388,3 +388,11 @@ def test_after_a_safety_answer_saying_you_are_safe_and_want_to_go_on_is_not_an_a
 
     assert says_only_going_on(said)
     assert not says_only_going_on("dr lee. sorry, lets keep going")  # that one answers
+
+
+@pytest.mark.parametrize("said,words", [("dr okafor told me last wk", "last week"), ("like last mo", "last month")])
+def test_texting_shorthand_for_last_week_and_month_is_a_date(said, words):
+    from bot.deadlines import pacific_today
+    from bot.nlp.dates import find_date
+
+    assert find_date(said, pacific_today())[1] == words
