@@ -48,6 +48,28 @@ def said_this_turn(tracker: Tracker, key: str) -> bool:
     return False
 
 
+def said_last_turn(tracker: Tracker, key: str) -> bool:
+    """Whether the assistant said the catalog text `key` (any language) in answer to the
+    member's message before this one."""
+    texts, users = {text(key, lang) for lang in LANGUAGES}, 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif users == 1 and event.get("event") == "bot" and event.get("text") in texts:
+            return True
+    return False
+
+
+def goes_on_after_a_crisis(tracker: Tracker, message: str) -> bool:
+    """ "I'm safe, let's keep going", or after a safety answer any message that says so
+    ("ok im at urgent care now, they said im ok. keep going"): not an answer."""
+    return nlp.says_only_going_on(message) or (
+        nlp.mentions_going_on(message) and said_last_turn(tracker, "safety_then_form")
+    )
+
+
 def question_action(slot: str) -> type:
     """action_ask_<slot>: say the catalog question for one form slot."""
 
@@ -180,7 +202,7 @@ class MemberForm(VerificationValidators, SafeForm):
         corrected = self._earlier_answer_corrected(slot, dispatcher, tracker)
         if corrected:
             return corrected
-        if nlp.says_only_going_on(message):  # "I'm safe, let's keep going": the question again, not a miss
+        if goes_on_after_a_crisis(tracker, message):  # the question again, not a miss
             say(dispatcher, tracker, "thanks_going_on")
         elif topic and looks_like_question(message) and tracker.get_slot("plan"):
             answer_rights(dispatcher, tracker, tracker.get_slot("plan"), topic)
@@ -199,7 +221,7 @@ class MemberForm(VerificationValidators, SafeForm):
     ) -> dict[str, Any]:
         if not isinstance(value, str) or interrupts(tracker, latest_text(tracker)):
             return self._not_an_answer(slot, dispatcher, tracker)
-        if nlp.says_only_going_on(value):  # "I'm safe, let's keep going": the question again
+        if goes_on_after_a_crisis(tracker, value):  # "I'm safe, let's keep going": the question again
             say(dispatcher, tracker, "thanks_going_on")
             return {slot: None}
         return self._earlier_answer_corrected(slot, dispatcher, tracker) or {slot: clip(value, limit)}

@@ -24,6 +24,7 @@ _WHAT = r"\b[:,]?\s*(?P<what>.+)"
 RECOMMENDED = re.compile(r"\b" + _TRIGGER + _WHAT, re.IGNORECASE | re.DOTALL)
 _DOCTOR = (
     r"\b(?:dr\.?\s+\w+|doctor|doctora|doc|surgeon|specialist|\w+ologist|pcp|provider|physician|he|she|they|"
+    r"ortho|cardio|neuro|onco|derm|obgyn|ob-gyn|gyno|rheum|uro|pulmo|gi|ent|"
     r"m[eé]dico|cirujan[oa]|\w+[oó]log[oa])"
 )
 DOCTOR_SAID = re.compile(
@@ -54,7 +55,8 @@ def _recommendation(text: str, today: date, answering_provider: bool) -> str:
     said = re.sub(r"^(?:que|q|that)\s+", "", said, flags=re.IGNORECASE)  # "me dijo que me tienen que operar"
     # what the doctor said ends where the member goes on about themselves ("pero no estoy segura")
     what = re.split(
-        r"(?:\b(?:and|but|y|pero)\s+|[,;.]\s*)(?:i|i'?m|we|yo|no estoy|no s[eé]|quiero|necesito)\b",
+        r"(?:\b(?:and|but|y|pero)\s+|[,;.]\s*)(?:i|i'?m|we|yo|no estoy|no s[eé]|quiero|necesito)\b"
+        r"|\s+(?:idk|i don'?t know|not sure|no s[eé] si)\b",  # "spinal fusion idk if i need it"
         said,
         flags=re.IGNORECASE,
     )[0]

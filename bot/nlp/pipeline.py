@@ -716,6 +716,10 @@ ACKNOWLEDGING = re.compile(
 )
 
 
+def mentions_going_on(text: str) -> bool:
+    return bool(GOING_ON.search(_norm(text)))
+
+
 def says_only_going_on(text: str) -> bool:
     """Nothing but "I'm safe", "let's keep going" (with "sorry", "thanks" and the like) is in it."""
     t = _norm(text)

@@ -363,3 +363,24 @@ async def test_im_safe_lets_keep_going_is_not_an_answer(slot, message):
 async def test_im_safe_lets_keep_going_at_a_choice_question_is_no_miss_that_ends_in_a_handoff(slot):
     said, slots = await validate(slot, "im sorry. i wont do anything, my neighbor is checking on me. can we keep going")
     assert slots == {slot: None} and said == text("thanks_going_on")
+
+
+async def test_after_a_safety_answer_a_message_that_says_keep_going_is_not_what_the_doctor_recommended():
+    from actions.request import ValidateSecondOpinionForm as Form
+
+    message = "ok im at urgent care now, they said im ok. keep going"
+    t = tracker(
+        message,
+        "inform",
+        set_this_turn={"initial_recommendation": message},
+        requested_slot="initial_recommendation",
+        active_loop=FORM,
+    )
+    now = max(i for i, e in enumerate(t.events) if e["event"] == "user")  # the message being validated
+    t.events[now:now] = [
+        {"event": "user", "text": "chest feels tight n my left arm is numb rn"},
+        {"event": "bot", "text": text("safety_then_form")},  # said in answer to the crisis
+    ]
+    domain = {"forms": {FORM: {"required_slots": list(FORM_SLOTS)}}, "slots": {}}
+    said, events = await run(Form(), t, domain)
+    assert slots_set(events) == {"initial_recommendation": None} and said == text("thanks_going_on")

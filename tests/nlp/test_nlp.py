@@ -396,3 +396,11 @@ def test_texting_shorthand_for_last_week_and_month_is_a_date(said, words):
     from bot.nlp.dates import find_date
 
     assert find_date(said, pacific_today())[1] == words
+
+
+def test_a_specialist_by_its_short_name_recommends_and_idk_ends_what_they_said():
+    from bot.deadlines import pacific_today
+    from bot.nlp.opinion import opinion_facts
+
+    facts = opinion_facts("hi need 2nd opinion. ortho wants 2 do spinal fusion idk if i need it", pacific_today())
+    assert facts["initial_recommendation"] == "spinal fusion"
