@@ -21,6 +21,7 @@ from bot import safety
         "sorry. im safe, my daughter is with me. lets keep going",
         "ok im safe now my wife is here, continue",
         "perdon ya estoy bien, mi hermana esta aqui, sigamos",
+        "mi doctora me dijo que tengo que operarme de la vesícula pero yo no me siento segura, quisiera otra opinión",
     ],
 )
 def test_an_answer_to_a_question_of_the_request_is_not_a_crisis(answer):
@@ -38,6 +39,7 @@ def test_an_answer_to_a_question_of_the_request_is_not_a_crisis(answer):
         ("i want to hurt myself", "self_harm"),
         ("sorry, im not safe tonight", "suicide"),
         ("no me siento segura, no se que hacer", "suicide"),
+        ("no me siento a salvo, el doctor no me cree", "suicide"),
     ],
 )
 def test_the_same_words_about_harming_oneself_still_are(message, category):
