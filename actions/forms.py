@@ -130,6 +130,9 @@ class SafeForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         crisis = crisis_in(tracker)
+        if crisis is None and goes_on_after_a_crisis(tracker, latest_text(tracker)):
+            going_on: list[dict[str, Any]] = self._going_on(dispatcher, tracker)
+            return going_on
         if crisis is None:
             validated: list[dict[str, Any]] = await super().run(dispatcher, tracker, domain)
             return validated
@@ -191,6 +194,18 @@ class MemberForm(VerificationValidators, SafeForm):
         events: list[dict[str, Any]] = await super().get_validation_events(dispatcher, tracker, domain)
         return events
 
+    @staticmethod
+    def _going_on(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        """ "I'm safe, my daughter is with me, let's keep going" answers no question (not even
+        "who is asking?"): a thank-you, and the same question again."""
+        say(dispatcher, tracker, "thanks_going_on")
+        message, asked = latest_text(tracker), tracker.get_slot("requested_slot")
+        filled = [k for k, v in tracker.slots_to_validate().items() if v == message]
+        cleared: list[dict[str, Any]] = [
+            SlotSet(slot, None) for slot in dict.fromkeys(filled + ([asked] if asked else []))
+        ]
+        return cleared
+
     def _not_an_answer(
         self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, example: str = "unclear_answer"
     ) -> dict[str, Any]:
@@ -202,9 +217,7 @@ class MemberForm(VerificationValidators, SafeForm):
         corrected = self._earlier_answer_corrected(slot, dispatcher, tracker)
         if corrected:
             return corrected
-        if goes_on_after_a_crisis(tracker, message):  # the question again, not a miss
-            say(dispatcher, tracker, "thanks_going_on")
-        elif topic and looks_like_question(message) and tracker.get_slot("plan"):
+        if topic and looks_like_question(message) and tracker.get_slot("plan"):
             answer_rights(dispatcher, tracker, tracker.get_slot("plan"), topic)
         elif intent == "human_handoff" and confidence >= 0.6:
             return {slot: None, "handoff_reason": "asked"}
@@ -221,9 +234,6 @@ class MemberForm(VerificationValidators, SafeForm):
     ) -> dict[str, Any]:
         if not isinstance(value, str) or interrupts(tracker, latest_text(tracker)):
             return self._not_an_answer(slot, dispatcher, tracker)
-        if goes_on_after_a_crisis(tracker, value):  # "I'm safe, let's keep going": the question again
-            say(dispatcher, tracker, "thanks_going_on")
-            return {slot: None}
         return self._earlier_answer_corrected(slot, dispatcher, tracker) or {slot: clip(value, limit)}
 
     def _earlier_answer_corrected(

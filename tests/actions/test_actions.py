@@ -359,9 +359,16 @@ async def test_im_safe_lets_keep_going_is_not_an_answer(slot, message):
     assert slots == {slot: None} and said == text("thanks_going_on")
 
 
-@pytest.mark.parametrize("slot", ["network", "urgency"])
-async def test_im_safe_lets_keep_going_at_a_choice_question_is_no_miss_that_ends_in_a_handoff(slot):
-    said, slots = await validate(slot, "im sorry. i wont do anything, my neighbor is checking on me. can we keep going")
+@pytest.mark.parametrize("slot", ["network", "urgency", "requested_by"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "im sorry. i wont do anything, my neighbor is checking on me. can we keep going",
+        "perdón, estoy bien, mi hija está conmigo. sigamos",  # not "asked for by my daughter"
+    ],
+)
+async def test_im_safe_lets_keep_going_at_a_choice_question_is_no_answer_and_no_miss(slot, message):
+    said, slots = await validate(slot, message)
     assert slots == {slot: None} and said == text("thanks_going_on")
 
 
