@@ -51,8 +51,10 @@ class HandingOffAssistant(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802 - http.server's name
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        said = []
-        if self.path.startswith("/webhooks/rest/webhook"):
+        said: list | dict = []
+        if "/execute" in self.path:  # the gateway taking a conversation back: Rasa answers a tracker
+            said = {"tracker": {}, "messages": []}
+        elif self.path.startswith("/webhooks/rest/webhook"):
             hid = handoff.open_handoff(
                 body["sender"], "web", "khs", "asked", SUMMARY, [("member", body["message"], None)]
             )

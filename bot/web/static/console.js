@@ -11,13 +11,18 @@
   var retry = 0;
   var SEEN = "so-alerts-seen", NOTIFY = "so-alerts-notify";
 
+  // Fetches overlap when changes come close together and may answer out of order: only
+  // an answer newer than the one shown replaces it, or a stale one would hide the latest.
+  var refreshes = 0;
   function refresh() {
+    var turn = ++refreshes;
     regions.forEach(function (region) {
       fetch(region.getAttribute("data-live"), { credentials: "same-origin" }).then(function (r) {
         if (r.redirected || r.status === 401) { location.href = "/console/login"; return null; }
         return r.ok ? r.text() : null;
       }).then(function (html) {
-        if (html !== null && html !== undefined) {
+        if (html !== null && html !== undefined && turn > (region.shownTurn || 0)) {
+          region.shownTurn = turn;
           var log = region.querySelector("#transcript");
           var atEnd = !log || log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
           region.innerHTML = html;
