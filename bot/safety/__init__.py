@@ -30,17 +30,24 @@ import yaml
 from bot.safety import classifier
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
-CATEGORIES = ("suicide", "self_harm", "overdose", "medical")
+CATEGORIES = ("suicide", "self_harm", "overdose", "medical", "danger")
 # What the member is told, by category: 988 for thoughts of suicide or self-harm,
-# 911 (and 988) for an overdose, 911 or the emergency room for a medical emergency.
-ANSWER_KIND = {"suicide": "mental", "self_harm": "mental", "overdose": "overdose", "medical": "medical"}
+# 911 (and 988) for an overdose, 911 or the emergency room for a medical emergency,
+# 911 when someone is hurting or threatening them.
+ANSWER_KIND = {
+    "suicide": "mental",
+    "self_harm": "mental",
+    "overdose": "overdose",
+    "medical": "medical",
+    "danger": "danger",
+}
 # Most urgent first, when one message says more than one thing.
-PRIORITY = ("overdose", "medical", "suicide", "self_harm")
+PRIORITY = ("overdose", "medical", "danger", "suicide", "self_harm")
 
 
 @dataclass(frozen=True)
 class Crisis:
-    category: str  # suicide | self_harm | overdose | medical
+    category: str  # suicide | self_harm | overdose | medical | danger
     lang: str  # en | es: the language to answer in
     entry: str  # the lexicon entry that matched (for the evaluation report)
 

@@ -49,6 +49,7 @@ CRISIS_LABELS = {
     "self_harm": "Crisis: self-harm",
     "overdose": "Crisis: overdose",
     "medical": "Crisis: medical emergency",
+    "danger": "Crisis: in danger from someone",
 }
 
 

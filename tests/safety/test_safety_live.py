@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from bot import safety
 from bot.messages import catalog, text
 from bot.store import session_scope
 from bot.store.models import AuditEntry, Grievance, Handoff, Ride, SecondOpinionRequest
@@ -31,6 +32,8 @@ CRISES = [
     ("ya no quiero seguir viviendo", "es", "mental"),
     ("severe chest pressure and my left arm is numb", "en", "medical"),
     ("sometimes I think about ending it", "en", "mental"),
+    ("my bf is hitting me rn and wont let me leave the apartment", "en", "danger"),
+    ("mi esposo me acaba de pegar y sigue aqui en la casa", "es", "danger"),
 ]
 
 # What a member answers to each question of the forms, by a words of the question.
@@ -61,7 +64,9 @@ ANSWERS = [
     ("When is a good time to call you", "weekday mornings"),
 ]
 SAFETY_TEXTS = {
-    (lang, kind): text(f"safety_{kind}", lang) for lang in ("en", "es") for kind in ("mental", "overdose", "medical")
+    (lang, kind): text(f"safety_{kind}", lang)
+    for lang in ("en", "es")
+    for kind in ("mental", "overdose", "medical", "danger")
 }
 
 
@@ -218,9 +223,7 @@ def test_a_crisis_at_the_start_is_answered_first_with_a_way_on(assistant):
         assert said[1] == text("safety_then_choose", lang)
     with session_scope(assistant.database_url) as s:
         answers = s.execute(select(AuditEntry.detail).where(AuditEntry.action == "safety_answer")).scalars().all()
-    assert len(answers) >= len(CRISES) and all(
-        d.split()[0] in ("suicide", "self_harm", "overdose", "medical") for d in answers
-    )
+    assert len(answers) >= len(CRISES) and all(d.split()[0] in safety.CATEGORIES for d in answers)
 
 
 @pytest.fixture(scope="module")
