@@ -312,6 +312,8 @@ def test_a_spanish_answer_with_english_medical_words_keeps_the_conversation_span
 
     assert detect("recomendo chemo every 6 months") is None
     assert detect("me mando another round of steroid shots in my knee") is None
+    assert detect("la dra me vio 2 weeks ago") is None  # when, in English, is still a Spanish answer
+    assert detect("fue ayer") == "es" and detect("she saw me 2 weeks ago") == "en"
 
 
 def test_spanish_tried_the_plan_is_a_concern_and_vague_doubt_is_no_reason():
