@@ -28,15 +28,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit, sms_queue
+from bot.conversation_ids import sms_id
 from bot.deadlines import PACIFIC, utcnow
 from bot.messages import moment, text
 from bot.nlp import parse_phone
 from bot.policy import kb
-from bot.settings import get_settings
 from bot.store import repository, session_scope
 from bot.store.models import RequestStatusChange, Ride, SecondOpinionRequest
 from bot.store.repository import as_utc
-from bot.web.assistant import keyed_id
 
 DECISIONS = ("approved", "scheduled", "denied", "completed")
 # An action's signal to the SMS gateway (a custom payload): this turn asked for a text
@@ -95,7 +94,7 @@ def request_moved(session: Session, row: SecondOpinionRequest) -> bool:
     decision text if the member asked for one. True when a text was queued."""
     if row.status not in DECISIONS or row.notify_by_text is not True or not row.notify_phone:
         return False
-    phone_hash = _phone_hash(row.notify_phone)
+    phone_hash = sms_id(row.notify_phone)
     if repository.opted_out(session, phone_hash):
         return False
     change = session.execute(
@@ -224,18 +223,13 @@ def _ride_contact(session: Session, ride: Ride) -> tuple[str | None, str, str] |
     known = own or gave
     lang = known.language if known is not None and known.language else "en"
     if gave is not None:
-        return gave.notify_phone, _phone_hash(gave.notify_phone), lang
-    if ride.conversation_id.startswith("sms-"):  # a texting member (bot.web.outbox.conversation_id)
+        return gave.notify_phone, sms_id(gave.notify_phone), lang
+    if ride.conversation_id.startswith("sms-"):  # a texting member (bot.conversation_ids.sms_id)
         return None, ride.conversation_id, lang
     return None
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def _phone_hash(phone: str) -> str:
-    """The keyed hash texts and opt-outs are kept under (bot.web.outbox.conversation_id)."""
-    return keyed_id("sms", phone, get_settings().sms_conversation_key)
 
 
 def _member_services(plan: str, lang: str) -> str:

@@ -1,20 +1,15 @@
-"""How the gateway reaches the assistant: Rasa's REST channel on localhost, and the
-conversation IDs it uses (keyed hashes, never a phone number or a browser token)."""
+"""How the gateway reaches the assistant: Rasa's REST channel (conversation IDs are
+bot.conversation_ids: keyed hashes, never a phone number or a browser token)."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 from typing import Any, Protocol
 
 import httpx
 
 from bot.handoff import HANDOFF_OPENED
 from bot.settings import get_settings
-
-
-def keyed_id(prefix: str, value: str, key: str) -> str:
-    return f"{prefix}-" + hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class Assistant(Protocol):

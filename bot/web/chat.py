@@ -30,11 +30,11 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
 from bot import handoff, notices
+from bot.conversation_ids import web_id
 from bot.messages import DEFAULT_LANG, catalog, text
 from bot.nlp import language
-from bot.settings import get_settings
 from bot.web import live, shared_state
-from bot.web.assistant import handoff_opened, keyed_id
+from bot.web.assistant import handoff_opened
 from bot.web.member_text import as_member_text
 from bot.web.shared_state import ChatSession
 
@@ -42,10 +42,6 @@ router = APIRouter()
 REMEMBERED_ANSWERS = 50
 INVALID = object()
 LABEL_PREFIX = "chat_"
-
-
-def _sender(token: str) -> str:
-    return keyed_id("web", token, get_settings().web_conversation_key)
 
 
 def _for_browser(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -82,7 +78,7 @@ async def chat(ws: WebSocket) -> None:
                 token = data.get("session") if _session_token(data.get("session")) else secrets.token_urlsafe(24)
                 session = await sessions.load(token) or ChatSession()
                 await sessions.save(token, session)
-                sender = _sender(token)
+                sender = web_id(token)
                 live.HUB.members[sender].add(ws)
                 await ws.send_json({"type": "welcome", "session": token})
                 await _decisions_not_seen(ws, sender)

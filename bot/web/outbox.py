@@ -26,20 +26,15 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from bot import sms_queue
+from bot.conversation_ids import sms_id
 from bot.messages import text
 from bot.settings import Settings, get_settings
 from bot.store import repository, session_scope
 from bot.store.models import SmsContact
-from bot.web.assistant import keyed_id
 
 log = logging.getLogger(__name__)
 
 SMS_LIMIT = 1600
-
-
-def conversation_id(phone: str, key: str) -> str:
-    """The tracker's ID for a texting member: a keyed hash of the number, not the number."""
-    return keyed_id("sms", phone, key)
 
 
 def split_message(body: str, limit: int = SMS_LIMIT) -> list[str]:
@@ -110,7 +105,7 @@ def start(app: FastAPI) -> None:
 async def send(app: FastAPI, phone: str, body: str, key: str | None = None) -> None:
     """Queue a text to `phone` (sent unless the number has opted out); `key` makes a
     second queueing of the same text do nothing."""
-    phone_hash = conversation_id(phone, get_settings().sms_conversation_key)
+    phone_hash = sms_id(phone)
     await run_in_threadpool(sms_queue.enqueue, phone, phone_hash, body, key)
     wake = getattr(app.state, "sms_wake", None)
     if wake is not None:

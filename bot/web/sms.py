@@ -23,6 +23,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import handoff, notices
+from bot.conversation_ids import sms_id
 from bot.deadlines import utcnow
 from bot.messages import DEFAULT_LANG, text
 from bot.nlp import language, parse_choice
@@ -32,7 +33,7 @@ from bot.store.models import SmsContact, SmsInbound
 from bot.web import live, outbox
 from bot.web.assistant import handoff_opened, signal
 from bot.web.member_text import as_member_text
-from bot.web.outbox import choices_of, conversation_id, for_texting, split_message
+from bot.web.outbox import choices_of, for_texting, split_message
 
 router = APIRouter()
 
@@ -90,7 +91,7 @@ async def twilio_sms(request: Request) -> Response:
         return Response(status_code=403)
 
     sid, phone, body = form.get("MessageSid", ""), form.get("From", ""), (form.get("Body") or "").strip()
-    phone_hash = conversation_id(phone, settings.sms_conversation_key)
+    phone_hash = sms_id(phone, settings.sms_conversation_key)
     # The database work runs off the event loop: other members' turns go on meanwhile.
     answered, first_time, offered = await run_in_threadpool(_record_inbound, sid, phone_hash, keyword(body))
     if answered is not None:

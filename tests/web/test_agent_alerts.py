@@ -14,8 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot import agents, handoff
+from bot.conversation_ids import web_id
 from bot.handoff import HANDOFF_OPENED
-from bot.web import chat, live
+from bot.web import live
 from tests.web.test_console import PASSWORD, csrf_of, sign_in
 from tests.web.test_shared_state import prefix, shared_redis  # noqa: F401 - fixtures
 
@@ -77,7 +78,7 @@ def hand_off(client, token, words=WORDS):
         member.send_json({"type": "message", "id": "m1", "text": words})
         while member.receive_json()["type"] == "typing":
             pass
-    return _open_for(chat._sender(token))
+    return _open_for(web_id(token))
 
 
 def _open_for(conversation_id):

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect
 
 from bot import agents, handoff
+from bot.conversation_ids import web_id
 from bot.store import session_scope
 from bot.store.models import AuditEntry
-from bot.web import chat
 
 PASSWORD = "console test password"
 
@@ -136,7 +136,7 @@ def test_web_member_and_agent_talk_through_the_gateway_then_the_assistant_resume
     with client.websocket_connect("/ws/chat") as member:
         member.send_json({"type": "hello", "session": "member-session-token-0001"})
         assert member.receive_json()["type"] == "welcome"
-        sender = chat._sender("member-session-token-0001")
+        sender = web_id("member-session-token-0001")
         hid = handoff.open_handoff(sender, "web", "partnership", "asked", {"verified": False}, [])
         for i, words in enumerate(("are you there?", "my knee hurts", "hello?")):
             member.send_json({"type": "message", "id": f"m{i}", "text": words})
@@ -183,7 +183,7 @@ def test_web_member_and_agent_talk_through_the_gateway_then_the_assistant_resume
 
 
 def test_a_web_member_who_reconnects_gets_the_agents_words_missed(client):
-    sender = chat._sender("member-session-token-0002")
+    sender = web_id("member-session-token-0002")
     hid = handoff.open_handoff(sender, "web", "khs", "asked", {}, [])
     handoff.claim(hid, "maria.c", "Maria C")
     first = handoff.post_agent_message(hid, "maria.c", "Maria C", "Are you still there?")

@@ -14,13 +14,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from bot import notices
+from bot.conversation_ids import sms_id
 from bot.deadlines import PACIFIC, utcnow
 from bot.second_opinions import open_request
 from bot.store import session_scope
 from bot.store.models import SecondOpinionRequest, SmsOutbound
 from bot.store.repository import as_utc
 from bot.transport import RideDraft, cancel_members_ride, request_ride
-from bot.web.outbox import conversation_id, drain_once
+from bot.web.outbox import drain_once
 from tests.records_helpers import a_draft
 from tests.sms_helpers import PATH, FakeTwilio, signed, sms_env
 
@@ -180,7 +181,7 @@ def test_a_change_made_while_no_gateway_runs_is_texted_once_when_one_starts(twil
 
 def test_a_texting_member_is_texted_at_their_own_number(twilio):
     """Consent given by SMS names no number: the gateway fills in the one the member texts from."""
-    phone_hash = conversation_id(PHONE, "test-id-key")
+    phone_hash = sms_id(PHONE, "test-id-key")
     reference = opened(conversation=phone_hash, channel="sms")
     notices.record_consent(reference, True)
 
@@ -269,7 +270,7 @@ def test_no_reminder_without_a_number_or_when_the_day_before_has_come(twilio):
 
 
 def test_a_texting_members_ride_reminder_waits_for_their_number(twilio):
-    phone_hash = conversation_id(PHONE, "test-id-key")
+    phone_hash = sms_id(PHONE, "test-id-key")
     ride = book(None, in_days(4), conversation=phone_hash)
     (row,) = outbound()
     assert (row.phone, row.phone_hash) == (None, phone_hash)
@@ -284,14 +285,14 @@ def test_a_texting_members_ride_reminder_waits_for_their_number(twilio):
 
 
 def test_the_web_chat_shows_the_decision_first_on_the_next_visit_once(twilio):
+    from bot.conversation_ids import web_id
     from bot.web.app import create_app
-    from bot.web.chat import _sender
 
     async def ask(sender, message, channel):
         return [{"text": "assistant answer", "buttons": []}]
 
     token = f"decision-session-{uuid.uuid4().hex}"
-    reference = opened(conversation=_sender(token), lang="es")  # the member did not ask for texts
+    reference = opened(conversation=web_id(token), lang="es")  # the member did not ask for texts
     client = TestClient(create_app(assistant=SimpleNamespace(ask=ask)), base_url="http://127.0.0.1")
     deny(client, reference)
 

@@ -11,11 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from bot import sms_queue
+from bot.conversation_ids import sms_id
 from bot.deadlines import utcnow
 from bot.store import session_scope
 from bot.store.models import SmsContact, SmsOutbound
 from bot.store.repository import as_utc
-from bot.web.outbox import conversation_id, drain_once, split_message
+from bot.web.outbox import drain_once, split_message
 from tests.sms_helpers import FakeTwilio, sms_env
 
 PHONE = "+15595550777"
@@ -30,7 +31,7 @@ def twilio(database, monkeypatch):
 
 
 def queue(body, key=None, phone=PHONE):
-    return sms_queue.enqueue(phone, conversation_id(phone, "test-id-key"), body, key)
+    return sms_queue.enqueue(phone, sms_id(phone, "test-id-key"), body, key)
 
 
 def rows():
@@ -120,7 +121,7 @@ def test_the_same_key_is_queued_once(twilio):
 
 def test_a_number_that_said_stop_gets_nothing(twilio):
     with session_scope() as s:
-        s.add(SmsContact(phone_hash=conversation_id(PHONE, "test-id-key"), opted_out=True))
+        s.add(SmsContact(phone_hash=sms_id(PHONE, "test-id-key"), opted_out=True))
     queue("Your request is in.")
     drain_once()
     assert twilio.sent == []

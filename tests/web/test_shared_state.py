@@ -13,8 +13,9 @@ import redis
 from fastapi.testclient import TestClient
 
 from bot import agents, handoff
+from bot.conversation_ids import web_id
 from bot.messages import text
-from bot.web import chat, live, shared_state
+from bot.web import live, shared_state
 from tests.web.test_console import PASSWORD, csrf_of, sign_in
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -105,7 +106,7 @@ def test_a_chat_session_made_on_one_worker_is_resumed_on_another(shared_redis, p
 
 def test_an_agent_on_one_worker_reaches_a_member_on_another_once(shared_redis):
     token = f"shared-live-{uuid.uuid4().hex}"
-    sender = chat._sender(token)
+    sender = web_id(token)
     hid = handoff.open_handoff(sender, "web", "partnership", "asked", {"verified": False}, [])
     with two_workers() as (worker_a, worker_b):
         sign_in(worker_b)
@@ -133,7 +134,7 @@ def test_without_redis_one_process_keeps_its_state_in_memory(monkeypatch, prefix
     monkeypatch.delenv("REDIS_URL", raising=False)
     assert isinstance(shared_state.chat_sessions(), shared_state.MemorySessions)
     token = f"memory-session-{uuid.uuid4().hex}"
-    sender = chat._sender(token)
+    sender = web_id(token)
     hid = handoff.open_handoff(sender, "web", "partnership", "asked", {"verified": False}, [])
     handoff.claim(hid, "maria.c", "Maria C")
     app = make_app()
