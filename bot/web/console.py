@@ -124,14 +124,14 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def _signed_in(request: Request) -> ConsoleSession:
+def signed_in(request: Request) -> ConsoleSession:
     console = agents.session_for(request.cookies.get(COOKIE))
     if console is None:
         raise SignInRequired()
     return console
 
 
-async def _checked_form(request: Request, expected: str | None) -> dict[str, str]:
+async def checked_form(request: Request, expected: str | None) -> dict[str, str]:
     """The posted form; FormRefused when its CSRF token is missing or wrong."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     given = form.get("csrf", "")
@@ -140,7 +140,7 @@ async def _checked_form(request: Request, expected: str | None) -> dict[str, str
     return form
 
 
-def _page(
+def render_page(
     request: Request, name: str, console: ConsoleSession | None, status_code: int = 200, **context: Any
 ) -> Response:
     return TEMPLATES.TemplateResponse(
@@ -148,11 +148,11 @@ def _page(
         name,
         {
             "console": console,
-            "plan_name": _plan_name,
+            "plan_name": plan_name,
             "reason_label": live.REASON_LABELS.get,
             "when": _when,
             "crisis_label": CRISIS_LABELS.get,
-            "language_label": _language_label,
+            "language_label": language_label,
             "waited": _waited,
             **context,
         },
@@ -160,12 +160,12 @@ def _page(
     )
 
 
-def _language_label(lang: str | None) -> str:
+def language_label(lang: str | None) -> str:
     """The member's language as agents read it (the assistant's slot, in the handoff summary)."""
     return LANGUAGE_LABELS.get(lang or "en", lang or "")
 
 
-def _plan_name(plan: str | None) -> str:
+def plan_name(plan: str | None) -> str:
     return kb().plan(plan).name if plan in kb().plans else "Plan not known yet"
 
 
@@ -184,14 +184,14 @@ def _waited(view: HandoffView) -> str:
 @router.get("/login")
 def login_page(request: Request, error: str = "") -> Response:
     token = secrets.token_urlsafe(32)
-    response = _page(request, "login.html", None, csrf=token, error=error)
+    response = render_page(request, "login.html", None, csrf=token, error=error)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, secure=_secure(request), samesite="strict", path="/console")
     return response
 
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    form = await _checked_form(request, request.cookies.get(LOGIN_COOKIE))
+    form = await checked_form(request, request.cookies.get(LOGIN_COOKIE))
     source = request.client.host if request.client else ""
     agent, _ = await asyncio.to_thread(agents.authenticate, form.get("username", ""), form.get("password", ""), source)
     if agent is None:  # one answer for every refusal: nothing says whether the account exists
@@ -200,7 +200,7 @@ async def login(request: Request) -> Response:
             "tries. Ask a supervisor if it is urgent."
         )
         token = secrets.token_urlsafe(32)
-        response = _page(request, "login.html", None, status_code=401, csrf=token, error=message)
+        response = render_page(request, "login.html", None, status_code=401, csrf=token, error=message)
         response.set_cookie(
             LOGIN_COOKIE, token, httponly=True, secure=_secure(request), samesite="strict", path="/console"
         )
@@ -222,8 +222,8 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    console = _signed_in(request)
-    await _checked_form(request, console.csrf_token)
+    console = signed_in(request)
+    await checked_form(request, console.csrf_token)
     agents.end_session(request.cookies.get(COOKIE))
     response = RedirectResponse("/console/login", status_code=303)
     response.delete_cookie(COOKIE, path="/console")
@@ -235,14 +235,14 @@ async def logout(request: Request) -> Response:
 
 @router.get("")
 def queue_page(request: Request, notice: str = "") -> Response:
-    console = _signed_in(request)
-    return _page(request, "queue.html", console, notice=notice, **_queue_context())
+    console = signed_in(request)
+    return render_page(request, "queue.html", console, notice=notice, **_queue_context())
 
 
 @router.get("/queue.part")
 def queue_part(request: Request) -> Response:
-    console = _signed_in(request)
-    return _page(request, "_queue.html", console, **_queue_context())
+    console = signed_in(request)
+    return render_page(request, "_queue.html", console, **_queue_context())
 
 
 def _queue_context() -> dict[str, Any]:
@@ -257,8 +257,8 @@ def _queue_context() -> dict[str, Any]:
 
 @router.post("/callbacks/{callback_id}/done")
 async def callback_done(request: Request, callback_id: int) -> Response:
-    console = _signed_in(request)
-    await _checked_form(request, console.csrf_token)
+    console = signed_in(request)
+    await checked_form(request, console.csrf_token)
     handoff.finish_callback(callback_id, console.agent.username)
     await live.queue_changed()
     return RedirectResponse("/console", status_code=303)
@@ -276,10 +276,10 @@ def _found(handoff_id: int) -> HandoffView:
 
 @router.get("/handoffs/{handoff_id}")
 def conversation_page(request: Request, handoff_id: int, notice: str = "", error: str = "") -> Response:
-    console = _signed_in(request)
+    console = signed_in(request)
     view = _found(handoff_id)
-    _audit(console, "read", "conversation", str(handoff_id))
-    return _page(
+    audit_access(console, "read", "conversation", str(handoff_id))
+    return render_page(
         request,
         "conversation.html",
         console,
@@ -292,9 +292,9 @@ def conversation_page(request: Request, handoff_id: int, notice: str = "", error
 
 @router.get("/handoffs/{handoff_id}/live.part")
 def conversation_part(request: Request, handoff_id: int) -> Response:
-    console = _signed_in(request)
+    console = signed_in(request)
     view = _found(handoff_id)
-    return _page(request, "_conversation_live.html", console, view=view, **_conversation_context(view, console))
+    return render_page(request, "_conversation_live.html", console, view=view, **_conversation_context(view, console))
 
 
 def _conversation_context(view: HandoffView, console: ConsoleSession) -> dict[str, Any]:
@@ -320,14 +320,14 @@ def _conversation_context(view: HandoffView, console: ConsoleSession) -> dict[st
 
 @router.post("/handoffs/{handoff_id}/claim")
 async def claim(request: Request, handoff_id: int) -> Response:
-    console = _signed_in(request)
-    await _checked_form(request, console.csrf_token)
+    console = signed_in(request)
+    await checked_form(request, console.csrf_token)
     _found(handoff_id)
     result = handoff.claim(handoff_id, console.agent.username, console.agent.display_name)
     if not result.won:
         view = _found(handoff_id)
         who = f"{result.holder} has this conversation." if result.status == "held" else "This conversation is closed."
-        return _page(
+        return render_page(
             request,
             "conversation.html",
             console,
@@ -347,8 +347,8 @@ async def claim(request: Request, handoff_id: int) -> Response:
 
 async def _holding(request: Request, handoff_id: int) -> tuple[ConsoleSession, dict[str, str], HandoffView]:
     """(console, form, view) for a form posted by the agent holding the conversation."""
-    console = _signed_in(request)
-    form = await _checked_form(request, console.csrf_token)
+    console = signed_in(request)
+    form = await checked_form(request, console.csrf_token)
     view = _found(handoff_id)
     if not (view.status == "held" and view.agent == console.agent.username):
         raise NotHolding(handoff_id)
@@ -400,7 +400,9 @@ async def verify(request: Request, handoff_id: int) -> Response:
     console, form, view = await _holding(request, handoff_id)
     dob = members.parse_dob(form.get("dob", ""))
     member = members.verify(members.normalize_member_id(form.get("member_id", "")), dob) if dob else None
-    _audit(console, "verify", "member", member.member_id if member else None, "verified" if member else "no match")
+    audit_access(
+        console, "verify", "member", member.member_id if member else None, "verified" if member else "no match"
+    )
     if member is None:
         return _back(handoff_id, error="No member matches that ID and date of birth.")
     handoff.set_agent_slots(
@@ -412,7 +414,7 @@ async def verify(request: Request, handoff_id: int) -> Response:
         plan=member.plan,
         dob=members.VERIFIED_MARKER,
     )
-    return _back(handoff_id, notice=f"Verified: member {member.member_id} ({_plan_name(member.plan)}).")
+    return _back(handoff_id, notice=f"Verified: member {member.member_id} ({plan_name(member.plan)}).")
 
 
 def _collected(view: HandoffView) -> dict[str, Any]:
@@ -444,10 +446,10 @@ def _summary_rows(view: HandoffView, collected: dict[str, Any], member_id: str |
     situations = {s.id: f"{s.number}. {s.label}" for s in kb().situations()}
     preferred = collected.get("preferred_provider")
     return [
-        SummaryRow("Plan", _plan_name(collected.get("member_plan") or collected.get("plan") or view.plan)),
+        SummaryRow("Plan", plan_name(collected.get("member_plan") or collected.get("plan") or view.plan)),
         SummaryRow("Verified", verified),
         SummaryRow("Why a person", live.REASON_LABELS.get(view.reason, view.reason)),
-        SummaryRow("Language", _language_label(collected.get("language"))),
+        SummaryRow("Language", language_label(collected.get("language"))),
         SummaryRow("Situation", given("reason", situations)),
         member_said("Reason, in the member's words", "reason_text"),
         member_said("First opinion from", "initial_provider"),
@@ -475,7 +477,7 @@ def _verified_member(view: HandoffView) -> tuple[str | None, str | None]:
     return (member.member_id, member.plan) if member else (None, None)
 
 
-def _audit(console: ConsoleSession, action: str, entity: str, key: str | None, detail: str | None = None) -> None:
+def audit_access(console: ConsoleSession, action: str, entity: str, key: str | None, detail: str | None = None) -> None:
     with session_scope() as session:
         audit.record(session, _agent_actor(console), action, entity, key, detail)
 
@@ -493,7 +495,7 @@ async def new_request(request: Request, handoff_id: int) -> Response:
         )
     except (ValueError, KeyError) as exc:
         return _back(handoff_id, error=f"Not opened: {exc}")
-    _audit(console, "create", "request", opened.reference)
+    audit_access(console, "create", "request", opened.reference)
     handoff.set_agent_slots(handoff_id, console.agent.username, request_reference=opened.reference)
     return _back(handoff_id, notice=f"Request {opened.reference} opened.")
 
@@ -525,7 +527,7 @@ async def new_ride(request: Request, handoff_id: int) -> Response:
         form.get("request_reference") or None,
         by=_agent_actor(console),
     )
-    _audit(console, "create", "ride", ride.reference)
+    audit_access(console, "create", "ride", ride.reference)
     return _back(handoff_id, notice=f"Ride {ride.reference} asked for.")
 
 
@@ -545,7 +547,7 @@ async def new_grievance(request: Request, handoff_id: int) -> Response:
         form.get("request_reference") or None,
         by=_agent_actor(console),
     )
-    _audit(console, "create", "grievance", row.reference)
+    audit_access(console, "create", "grievance", row.reference)
     return _back(handoff_id, notice=f"Grievance {row.reference} filed.")
 
 

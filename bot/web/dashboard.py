@@ -26,7 +26,7 @@ from bot.agents import ConsoleSession
 from bot.deadlines import to_pacific
 from bot.reports import Figure, ListKind
 from bot.web import live
-from bot.web.console import COOKIE, _audit, _language_label, _page, _plan_name, _signed_in
+from bot.web.console import COOKIE, audit_access, language_label, plan_name, render_page, signed_in
 
 router = APIRouter(prefix="/console/dashboard", include_in_schema=False)
 API = "/console/dashboard/api/"
@@ -61,9 +61,9 @@ def _supervisor(request: Request) -> ConsoleSession:
         if console is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED)
     else:
-        console = _signed_in(request)
+        console = signed_in(request)
     if not console.agent.is_supervisor:
-        _audit(console, "refused", "dashboard", None, request.url.path)
+        audit_access(console, "refused", "dashboard", None, request.url.path)
         raise NotSupervisor()
     return console
 
@@ -97,9 +97,9 @@ def spaced(word: str) -> str:
 
 
 LABELS: dict[str, Callable[[str], str]] = {
-    "plan": _plan_name,
+    "plan": plan_name,
     "reason": lambda v: live.REASON_LABELS.get(v, v),
-    "language": _language_label,
+    "language": language_label,
     "question": spaced,
     "outcome": lambda v: OUTCOME_LABELS.get(v, v),
     "status": spaced,
@@ -151,14 +151,14 @@ def _context() -> dict[str, Any]:
 @router.get("")
 def dashboard_page(request: Request) -> Response:
     console = _supervisor(request)
-    _audit(console, "read", "dashboard", None)
-    return _page(request, "dashboard.html", console, **_context())
+    audit_access(console, "read", "dashboard", None)
+    return render_page(request, "dashboard.html", console, **_context())
 
 
 @router.get("/figures.part")
 def dashboard_part(request: Request) -> Response:
     console = _supervisor(request)
-    return _page(request, "_dashboard_figures.html", console, **_context())
+    return render_page(request, "_dashboard_figures.html", console, **_context())
 
 
 def _list_kind(name: str) -> ListKind:
@@ -174,7 +174,7 @@ def _listed(
     kind = _list_kind(name)
     filters = reports.known_filters(name, dict(request.query_params))
     rows = reports.list_rows(name, filters)
-    _audit(console, action, "report", name, f"{urlencode(filters)} ({len(rows)} rows)")
+    audit_access(console, action, "report", name, f"{urlencode(filters)} ({len(rows)} rows)")
     return kind, filters, rows
 
 
@@ -182,7 +182,7 @@ def _listed(
 def list_page(request: Request, name: str) -> Response:
     console = _supervisor(request)
     kind, filters, rows = _listed(request, console, name, "list")
-    return _page(
+    return render_page(
         request,
         "dashboard_list.html",
         console,
@@ -235,7 +235,7 @@ def _jsonable(value: Any) -> Any:
 @router.get("/api/figures")
 def figures_json(request: Request) -> Response:
     console = _supervisor(request)
-    _audit(console, "read", "dashboard", None, "json")
+    audit_access(console, "read", "dashboard", None, "json")
     return JSONResponse(_jsonable({**reports.dashboard(), "definitions": reports.definitions()}))
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from bot import audit, members, verification
 from bot.store import session_scope
-from bot.web.console import _checked_form, _page, _signed_in
+from bot.web.console import checked_form, render_page, signed_in
 
 router = APIRouter(prefix="/console/locks", include_in_schema=False)
 
@@ -23,13 +23,13 @@ def _back(**message: str) -> RedirectResponse:
 
 @router.get("")
 def locks_page(request: Request, notice: str = "", error: str = "") -> Response:
-    console = _signed_in(request)
+    console = signed_in(request)
     locks = verification.active_locks()
     with session_scope() as session:
         audit.record(
             session, f"agent:{console.agent.username}", "list", "verification_lock", None, f"{len(locks)} locked"
         )
-    return _page(
+    return render_page(
         request,
         "locks.html",
         console,
@@ -48,8 +48,8 @@ def _hours(period: timedelta) -> int:
 
 @router.post("/unlock")
 async def unlock(request: Request) -> Response:
-    console = _signed_in(request)
-    form = await _checked_form(request, console.csrf_token)
+    console = signed_in(request)
+    form = await checked_form(request, console.csrf_token)
     member_id = members.normalize_member_id(form.get("member_id", ""))
     try:
         lifted = verification.unlock(member_id, console.agent.username, form.get("reason", ""))
