@@ -112,11 +112,12 @@ def find_member_id(text: str) -> str | None:
     return None
 
 
-# A date as people write it inside a longer message (4/9/61, April 9 1961, 9 de abril de 1961).
+# A date as people write it inside a longer message (4/9/61, April 9 1961, 9 de abril de 1961),
+# never starting inside a word: in "DEMO4004 jan 30 1950" the date is not "04 jan 30".
 DATE_IN_TEXT = re.compile(
-    r"\d{1,4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}"
+    r"(?<![A-Za-z0-9])(?:\d{1,4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}"
     r"|[A-Za-zéá]{3,10}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{2,4}"
-    r"|\d{1,2}\s+(?:de\s+)?[A-Za-zéá]{3,10}\.?,?\s+(?:de\s+|del\s+)?\d{2,4}"
+    r"|\d{1,2}\s+(?:de\s+)?[A-Za-zéá]{3,10}\.?,?\s+(?:de\s+|del\s+)?\d{2,4})"
 )
 
 

@@ -397,6 +397,15 @@ def test_a_date_of_birth_in_spanish(words):
     assert parse_dob(dob_in(words) or "") == date(1950, 1, 30)
 
 
+@pytest.mark.parametrize("message", ["DEMO4004 jan 30 1950", "DEMO4004 30 jan 1950", "demo 4004, January 30 1950"])
+def test_a_member_id_ending_in_digits_then_a_written_date_are_both_read(message):
+    from bot.members import dob_in, find_member_id, parse_dob
+
+    dob = dob_in(message) or ""
+    assert parse_dob(dob) == date(1950, 1, 30)
+    assert find_member_id(message.replace(dob, " ")) == "DEMO4004"
+
+
 @pytest.mark.parametrize(
     "message,recommended,specialty",
     [
