@@ -420,6 +420,8 @@ def parse_requester(text: str) -> str | None:
     if choice:
         return ("member", "representative", "provider")[choice - 1]
     hits = {k: _matches(text, v) for k, v in vocabulary()["requester"].items()}
+    if _matches(text, vocabulary()["requester_self"]) and not _matches(text, vocabulary()["on_behalf"]):
+        return "member"  # "it's just me, my daughter helps me with the computer sometimes"
     if hits["provider"] and not set(hits["representative"]) - set(vocabulary()["on_behalf"]):
         return "provider"  # "the clinic is asking on my behalf": no person but the provider
     for kind in ("representative", "provider", "member"):
@@ -479,9 +481,26 @@ def parse_yes_no(text: str) -> bool | None:
     return None
 
 
+# "I don't think it's an emergency", "it isn't really urgent", "no creo que sea urgente".
+NOT_URGENT = re.compile(
+    r"\b(?:not|isn'?t|ain'?t|don'?t think|do not think|wouldn'?t (?:say|call)|no creo que|no siento que)"
+    r"(?:\W+\w+){0,3}?\W+(?:urgent|an emergency|emergency|serious|urgente|una emergencia|emergencia|grave)\b"
+)
+# "I don't know if it's urgent": unsure, neither answer.
+UNSURE_URGENCY = re.compile(
+    r"\b(?:don'?t know|do not know|not sure|unsure|no s[eé]|quién sabe|quien sabe)"
+    r"(?:\W+\w+){0,3}?\W+(?:urgent|an emergency|emergency|serious|urgente|una emergencia|emergencia|grave)\b"
+)
+
+
 def parse_urgency(text: str) -> str | None:
     """urgent / routine / None (unclear). A crisis (bot.safety) counts as urgent."""
     t = _norm(text)
+    if not safety.check(text):
+        if UNSURE_URGENCY.search(t):
+            return None
+        if NOT_URGENT.search(t):
+            return "routine"
     if _matches(
         t,
         [

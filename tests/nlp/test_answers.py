@@ -417,3 +417,35 @@ def test_a_member_id_ending_in_digits_then_a_written_date_are_both_read(message)
 def test_what_a_specialist_says_is_taken_up_to_the_members_own_doubts(message, recommended, specialty):
     facts = opinion_facts(message, TODAY)
     assert (facts.get("initial_recommendation"), facts.get("initial_specialty")) == (recommended, specialty)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "It's just me. My daughter helps me with the computer sometimes but today it's me.",
+        "yo misma, mi hija me ayuda a escribir",
+        "myself, my son drove me to the first appointment but thats it",
+    ],
+)
+def test_the_member_saying_it_is_them_is_the_member_whoever_else_they_mention(said):
+    assert nlp.parse_requester(said) == "member"
+
+
+@pytest.mark.parametrize("said", ["its for my mom, im her daughter", "soy su hija, lo pido por mi mama"])
+def test_asking_for_someone_is_still_a_representative(said):
+    assert nlp.parse_requester(said) == "representative"
+
+
+@pytest.mark.parametrize(
+    "said,urgency",
+    [
+        ("I don't think it's an emergency, the pain is bad but I've had it for a long time", "routine"),
+        ("i wouldnt call it an emergency", "routine"),
+        ("no creo que sea urgente, ya tengo meses así", "routine"),
+        ("no, its urgent", "urgent"),
+        ("i dont know if its urgent", None),
+        ("no sé si es urgente", None),
+    ],
+)
+def test_urgency_in_members_words_negated_or_unsure(said, urgency):
+    assert nlp.parse_urgency(said) == urgency
