@@ -239,12 +239,29 @@ MY_RECORD = re.compile(
 )
 
 
+# "I sent in a second opinion request a few days ago, what's happening with it": a request
+# the member says they made, and a follow-up question about it.
+SENT_A_REQUEST = re.compile(
+    r"(?:\b(?:i|we|my \w+)\s+(?:already\s+)?(?:sent|submitted|put|filled|made|turned|asked for|requested|applied)"
+    r"|\b(?:ya\s+)?(?:mand[eé]|envi[eé]|hice|met[ií]|ped[ií]))\b.{0,60}?"
+    r"\b(?:request|second opinion|2nd opinion|solicitud|segunda opini[oó]n)",
+    re.IGNORECASE,
+)
+FOLLOWING_UP = re.compile(
+    r"\b(?:what'?s|what is)\s+(?:happening|going on|up|new)\b|\bany\s+(?:news|word|updates?)\b|\bheard?\s+back\b"
+    r"|\b(?:qu[eé]\s+pas[oó]|c[oó]mo\s+va|alguna\s+noticia|nada\s+todav[ií]a|no\s+me\s+han\s+dicho)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_about_status(text: str) -> bool:
     """A member asking how their own request (or grievance) stands: a reference number,
     or status words about "my request" (no ride words: those are a ride's status)."""
     if _matches(text, vocabulary()["ride_words"]):
         return False
     if REFERENCE.search(text):
+        return True
+    if SENT_A_REQUEST.search(text) and FOLLOWING_UP.search(text):
         return True
     return bool(HOW_IS_MINE.search(text)) or bool(_matches(text, vocabulary()["status_words"]))
 

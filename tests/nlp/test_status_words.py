@@ -81,3 +81,22 @@ def test_wanting_a_second_opinion_is_not_a_grievance_unless_it_complains():
 def test_a_bare_reference_heard_as_asking_for_a_person_is_a_status_question_unless_a_person_is_named():
     assert corrected_intent("human_handoff", 0.6, [], "status of SO-WFKJ-JZEC") == ("request_status", 0.8)
     assert corrected_intent("human_handoff", 0.9, [], "i want to talk to a person about SO-WFKJ-JZEC") is None
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I submitted my 2nd opinion request last week, any news?",
+        "mande mi solicitud hace una semana y nada todavia",
+        "hice la solicitud el lunes, qué pasó?",
+    ],
+)
+def test_a_request_the_member_says_they_sent_and_a_follow_up_is_a_status_question(said):
+    assert asks_about_status(said)
+
+
+@pytest.mark.parametrize(
+    "said", ["i want to request a second opinion, whats going on with my knee is scary", "what is a second opinion request"]
+)
+def test_asking_to_start_or_what_a_request_is_is_not_a_status_question(said):
+    assert not asks_about_status(said)
