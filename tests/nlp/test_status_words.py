@@ -96,7 +96,8 @@ def test_a_request_the_member_says_they_sent_and_a_follow_up_is_a_status_questio
 
 
 @pytest.mark.parametrize(
-    "said", ["i want to request a second opinion, whats going on with my knee is scary", "what is a second opinion request"]
+    "said",
+    ["i want to request a second opinion, whats going on with my knee is scary", "what is a second opinion request"],
 )
 def test_asking_to_start_or_what_a_request_is_is_not_a_status_question(said):
     assert not asks_about_status(said)
