@@ -184,6 +184,15 @@ COMPLAINS = re.compile(
 )
 
 
+# Words of a request already made or followed up: "the one i sent", "checking on", "ya la hice".
+ALREADY_MADE = re.compile(
+    r"\b(?:made|sent|submitted|filed|put in|turned in|already|ago|last week|yesterday|check\w*|"
+    r"follow\w* up|updates?|news|word on|hear\w* back|status|"
+    r"hice|mand[eé]|envi[eé]|ya|hace|ayer|pasad[oa]|noticias?|novedad\w*|qu[eé] onda|estatus)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_for_a_second_opinion(intent: str | None, text: str) -> bool:
     """ "kern health member here, looking for a second opinion": a request the classifier
     was unsure of, or heard as a greeting, a plan's name or a rights question."""
@@ -195,6 +204,9 @@ def asks_for_a_second_opinion(intent: str | None, text: str) -> bool:
         return True
     if intent == "file_grievance" and WANTS.search(text) and not COMPLAINS.search(text):
         return True  # "nobody knows what i have, i want a second opinion" asks for one, it files nothing
+    if intent == "request_status":
+        # "i was told to text here for a second opinion request": no request made yet, nothing asked of one
+        return not (asks_about_status(text) or ALREADY_MADE.search(text) or may_be_question(text))
     if intent in UNSURE_INTENTS:
         return bool(DOING.search(text) or WANTS.search(text) or not may_be_question(text))
     # "mi plan es Partnership y necesito un second opinion": said, not asked

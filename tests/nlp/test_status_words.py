@@ -101,3 +101,25 @@ def test_a_request_the_member_says_they_sent_and_a_follow_up_is_a_status_questio
 )
 def test_asking_to_start_or_what_a_request_is_is_not_a_status_question(said):
     assert not asks_about_status(said)
+
+
+@pytest.mark.parametrize(
+    "said", ["hey i was told to text here for a second opinion request", "hola, vengo por lo de la segunda opinión"]
+)
+def test_a_second_opinion_asked_for_and_heard_as_a_status_question_starts_a_request(said):
+    ranking = [{"name": "request_status", "confidence": 0.6}, {"name": "request_second_opinion", "confidence": 0.3}]
+    assert corrected_intent("request_status", 0.6, ranking, said)[0] == "request_second_opinion"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "checking on my second opinion request",
+        "following up on my 2nd opinion request",
+        "alguna novedad de mi segunda opinion",
+    ],
+)
+def test_following_up_on_a_request_stays_a_status_question(said):
+    ranking = [{"name": "request_status", "confidence": 0.6}, {"name": "request_second_opinion", "confidence": 0.3}]
+    corrected = corrected_intent("request_status", 0.6, ranking, said)
+    assert corrected is None or corrected[0] == "request_status"
