@@ -17,8 +17,14 @@ from bot import agents, handoff
 from bot.handoff import HANDOFF_OPENED
 from bot.runtime import service_env
 from bot.settings import get_settings
-from tests.web import test_browser
-from tests.web.test_browser import ARTIFACTS, Gateway, bot_says, browser, say  # noqa: F401 - `browser` is a fixture
+from tests.web.test_browser import (  # noqa: F401 - `browser` is a fixture
+    ARTIFACTS,
+    Gateway,
+    bot_says,
+    browser,
+    no_serious_violations,
+    say,
+)
 
 pytestmark = pytest.mark.slow
 PASSWORD = "alerts browser password"
@@ -106,20 +112,6 @@ def signed_in(browser, site, username, path="/console"):  # noqa: F811 - the fix
     if path != "/console":
         page.goto(site.url + path)
     return page
-
-
-def no_serious_violations(page):
-    axe = test_browser.AXE
-    if not axe.exists():
-        return
-    page.evaluate(axe.read_text())
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    bad = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not bad, bad
 
 
 def test_agents_are_alerted_when_a_member_starts_waiting_and_permission_is_asked_only_on_the_click(

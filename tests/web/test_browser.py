@@ -22,6 +22,8 @@ from tests import harness
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+if not AXE.exists() and os.environ.get("AXE_CORE_JS"):
+    AXE = Path(os.environ["AXE_CORE_JS"])
 ARTIFACTS = ROOT / "tests" / "artifacts"
 AGENT, AGENT_PASSWORD = "maria.b", "browser test password"
 FLAGS = [
@@ -107,6 +109,21 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         yield b
         b.close()
+
+
+def no_serious_violations(page):
+    """axe-core on the page as it is: no serious or critical violation. Nothing is checked
+    where axe-core is not installed (scripts/ensure-browser installs it)."""
+    if not AXE.exists():
+        return
+    page.evaluate(AXE.read_text())  # the page's CSP refuses an injected inline script
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, bad
 
 
 def bot_says(page, text, timeout=60000):
@@ -205,14 +222,7 @@ def test_no_serious_or_critical_accessibility_violations(site, browser):
     page.goto(site.url)
     page.click("#chat-open")
     bot_says(page, "What would you like to do?")
-    page.evaluate(AXE.read_text())  # the page's CSP refuses an injected inline script
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    bad = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not bad, bad
+    no_serious_violations(page)
     assert page.locator("#chat-log[role=log][aria-live=polite]").count() == 1
 
 
@@ -263,11 +273,7 @@ def test_a_spanish_speaking_member_gets_the_page_and_the_request_in_spanish(site
     bot_says(page, "Su número de referencia es SO-")
     assert page.locator("button[type=submit]", has_text="Enviar").count() == 1
     page.screenshot(path=str(ARTIFACTS / "07-spanish-reference.png"))
-    if AXE.exists():
-        page.evaluate(AXE.read_text())
-        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        bad = [(v["id"], v["impact"]) for v in result["violations"] if v["impact"] in ("serious", "critical")]
-        assert not bad, bad
+    no_serious_violations(page)
 
 
 def test_a_person_takes_over_and_hands_back(site, browser):
@@ -321,9 +327,5 @@ def test_a_person_takes_over_and_hands_back(site, browser):
     say(member, "does partnership need approval for an out of network second opinion?")
     bot_says(member, "Partnership policy MPUP3078")
     member.screenshot(path=str(ARTIFACTS / "14-assistant-resumes.png"))
-    if AXE.exists():
-        agent.goto(site.url + "/console")
-        agent.evaluate(AXE.read_text())
-        result = agent.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        bad = [(v["id"], v["impact"]) for v in result["violations"] if v["impact"] in ("serious", "critical")]
-        assert not bad, bad
+    agent.goto(site.url + "/console")
+    no_serious_violations(agent)

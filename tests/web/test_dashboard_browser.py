@@ -6,7 +6,6 @@ go to tests/artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -22,8 +21,9 @@ from tests import harness
 
 pytestmark = pytest.mark.slow
 browser_test = pytest.importorskip("tests.web.test_browser", reason="the browser test's set-up is not available")
-AXE = browser_test.AXE if browser_test.AXE.exists() else Path(os.environ.get("AXE_CORE_JS", "/nonexistent"))
 ARTIFACTS = browser_test.ARTIFACTS
+browser = browser_test.browser  # the fixture
+no_serious_violations = browser_test.no_serious_violations
 SUPERVISOR, AGENT, PASSWORD = "sofia.b", "maria.db", "dashboard browser password"
 OVERDUE = ("SO-BROW-0001", "SO-BROW-0002")  # Kern Health Systems, received, deadline an hour ago
 
@@ -68,14 +68,6 @@ def _seed_requests():
             )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with browser_test.playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=browser_test.CHROMIUM, headless=True, args=browser_test.FLAGS)
-        yield b
-        b.close()
-
-
 def sign_in(browser, site, username):
     page = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
     page.goto(f"{site.url}/console/login")
@@ -84,19 +76,6 @@ def sign_in(browser, site, username):
     page.click("button[type=submit]")
     page.wait_for_url(f"{site.url}/console")
     return page
-
-
-def no_serious_violations(page):
-    if not AXE.exists():
-        pytest.skip("axe-core not installed (scripts/ensure-browser runs npm ci; or set AXE_CORE_JS)")
-    page.evaluate(AXE.read_text())  # the console's CSP refuses an injected inline script
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    bad = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not bad, bad
 
 
 def overdue_link(page):
