@@ -436,6 +436,11 @@ NETWORK_TYPOS = re.compile(
 )
 
 
+# A side of the network said not to be wanted, beside the other one.
+NOT_OUT = re.compile(r"\b(?:no|not|ni|nada de)\s+(?:fuera|afuera|out|outside)\b", re.IGNORECASE)
+NOT_IN = re.compile(r"\b(?:no|not|ni)\s+(?:dentro|adentro|in|inside)\b", re.IGNORECASE)
+
+
 def parse_network(text: str) -> str | None:
     """in_network, out_of_network, "unsure", or None."""
     choice = loose_choice(text, 3)
@@ -443,6 +448,10 @@ def parse_network(text: str) -> str | None:
         return ("in_network", "out_of_network", "unsure")[choice - 1]
     text = NETWORK_TYPOS.sub("network", text)
     hits = {k: _matches(text, v) for k, v in vocabulary()["network"].items()}
+    if hits["in_network"] and NOT_OUT.search(text):
+        return "in_network"  # "dentro de la red mejor, no fuera"
+    if hits["out_of_network"] and NOT_IN.search(text):
+        return "out_of_network"  # "not in network, outside"
     if hits["out_of_network"]:
         return "out_of_network"
     if hits["in_network"]:

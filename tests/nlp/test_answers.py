@@ -449,3 +449,17 @@ def test_asking_for_someone_is_still_a_representative(said):
 )
 def test_urgency_in_members_words_negated_or_unsure(said, urgency):
     assert nlp.parse_urgency(said) == urgency
+
+
+@pytest.mark.parametrize(
+    "said,network",
+    [
+        ("dentro de la red mejor, no fuera", "in_network"),
+        ("in network not out", "in_network"),
+        ("not in network, outside please", "out_of_network"),
+        ("no, out of network", "out_of_network"),
+    ],
+)
+def test_the_side_of_the_network_said_not_to_be_wanted_is_not_taken(said, network):
+    assert nlp.parse_network(said) == network
+    assert nlp.parse_correction(said) == ("network", network)
