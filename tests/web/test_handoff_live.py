@@ -17,11 +17,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from bot import agents
+from bot.conversation_ids import sms_id
 from bot.members import seed_demo_roster
 from bot.messages import text as text_of
 from bot.store import migrate, session_scope
 from bot.store.models import AuditEntry, CallbackTask, Handoff
-from bot.web import sms
 from tests import harness
 from tests.sms_helpers import PATH, FakeTwilio, signed, sms_env, texts_of
 
@@ -94,7 +94,7 @@ def test_a_texting_member_is_answered_by_an_agent_then_by_the_assistant_again(wo
     assert "member ID" in text(world, "i want a second opinion")
     said = text(world, "I want to talk to a real person")
     assert "An agent will join" in said
-    conversation_id = sms.conversation_id(PHONE, "test-id-key")
+    conversation_id = sms_id(PHONE, "test-id-key")
     waiting = [text(world, body) for body in ("hello?", "is anyone there", "my knee still hurts after surgery")]
     assert waiting == ["", "", ""]  # nothing from the assistant meanwhile
 
@@ -135,7 +135,7 @@ def test_a_texting_member_is_answered_by_an_agent_then_by_the_assistant_again(wo
 
 def test_nobody_claims_in_time_so_the_member_gets_a_callback(world):
     assert "An agent will join" in text(world, "can i speak to a representative", phone=OTHER_PHONE)
-    conversation_id = sms.conversation_id(OTHER_PHONE, "test-id-key")
+    conversation_id = sms_id(OTHER_PHONE, "test-id-key")
     with session_scope() as session:  # as if the claim time had passed
         row = session.execute(select(Handoff).where(Handoff.conversation_id == conversation_id)).scalar_one()
         session.execute(

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.conversation_ids import sms_id
 from bot.web import live, sms
 from tests.sms_helpers import PATH, FakeTwilio, signed, sms_env, texts_of
 
@@ -69,8 +70,8 @@ def test_conversation_id_is_a_keyed_hash_not_the_number(gateway):
     post(gateway, "hello", phone="+15595550123")
     sender = gateway.received[-1][0]
     assert sender.startswith("sms-") and "5595550123" not in sender
-    assert sender == sms.conversation_id("+15595550123", "test-id-key")
-    assert sender != sms.conversation_id("+15595550123", "another-key")
+    assert sender == sms_id("+15595550123", "test-id-key")
+    assert sender != sms_id("+15595550123", "another-key")
 
 
 def test_a_leading_slash_is_text_never_an_intent(gateway):
@@ -193,7 +194,7 @@ def test_choices_texted_after_a_handoff_are_the_ones_the_numbers_answer(gateway,
     phone = "+15595550321"
     try:
         post(gateway, "hi", phone=phone)  # 1: rights overview, 2: a request
-        view = SimpleNamespace(channel="sms", reply_to=phone, conversation_id=sms.conversation_id(phone, "test-id-key"))
+        view = SimpleNamespace(channel="sms", reply_to=phone, conversation_id=sms_id(phone, "test-id-key"))
         back = [
             {"text": "You're back with the assistant.", "buttons": [{"title": "Book a ride", "payload": "/ask_ride"}]}
         ]
