@@ -505,7 +505,8 @@ UNSURE_URGENCY = re.compile(
 def parse_urgency(text: str) -> str | None:
     """urgent / routine / None (unclear). A crisis (bot.safety) counts as urgent."""
     t = _norm(text)
-    if not safety.check(text):
+    crisis = safety.check(text) is not None
+    if not crisis:
         if UNSURE_URGENCY.search(t):
             return None
         if NOT_URGENT.search(t):
@@ -532,7 +533,7 @@ def parse_urgency(text: str) -> str | None:
         ],
     ):
         return "routine"
-    if safety.check(text) or _matches(
+    if crisis or _matches(
         t,
         [
             "urgent",
