@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.settings import ROOT, get_settings
 
@@ -54,7 +55,10 @@ def engine_for(url: str | None = None) -> Engine:
 def _create_engine(url: str) -> Engine:
     make_private(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 15})
+        # Pooled: SQLAlchemy 1.4 opens a new connection per session on a file database.
+        engine = create_engine(
+            url, future=True, poolclass=QueuePool, connect_args={"check_same_thread": False, "timeout": 15}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     settings = get_settings()

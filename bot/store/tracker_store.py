@@ -3,11 +3,13 @@
 conversations this server is serving remembered between turns.
 
 Rasa's own store reads a conversation's whole session back from the database on every
-message and counts it again to save: about a fifth of a turn's CPU. Here the stored rows
-of each recent conversation are kept in memory, and a message costs one small query (the
-newest row's id) to check that no other server wrote to it since; when one did (a
-failover moved the conversation), or the conversation is not in memory, it is read from
-the database as before. What comes back is exactly what the database holds.
+message, turns every row into an event again and counts them to save: about a fifth of
+a turn's CPU. Here the events of each recent conversation, as stored (redacted), are
+kept in memory, and a message costs one small query (the newest row's id) to check that
+no other server wrote to it since; when one did (a failover moved the conversation), or
+the conversation is not in memory, it is read from the database as before. What comes
+back is exactly what the database holds. SQLite connections are pooled (SQLAlchemy 1.4
+opens a new one per query on a file database, and sets the pragmas again each time).
 
 endpoints.yml: `tracker_store: {type: bot.store.tracker_store.RedactingSQLTrackerStore, url: ...}`
 """
@@ -22,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import REQUESTED_SLOT
-from rasa.shared.core.events import Event, SessionStarted, SlotSet
+from rasa.shared.core.events import Event, SessionStarted, SlotSet, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.store.db import make_private
@@ -34,16 +36,22 @@ REMEMBERED = 2000  # conversations kept in memory, the least recently used forgo
 @dataclass
 class _Stored:
     newest_id: int | None
-    rows: list[str]  # the session's events as stored (JSON, redacted), in order
+    rows: int  # how many rows the session has
+    events: list[Event]  # the session's events as the database holds them (redacted), in order
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        make_private(str(self.engine.url))
-        if self.engine.dialect.name == "sqlite":
+        url = self.engine.url
+        make_private(str(url))
+        if url.get_backend_name() == "sqlite":
+            self.engine.dispose()
+            self.engine: Any = sa.create_engine(
+                url, poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False}
+            )
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-            self.engine.dispose()  # connections opened before the pragmas were set
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._stored: OrderedDict[str, _Stored] = OrderedDict()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
@@ -51,30 +59,32 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             stored = self._remembered(session, sender_id)
             if stored is None:
                 rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
-                stored = self._remember(
-                    sender_id, _Stored(max((r.id for r in rows), default=None), [r.data for r in rows])
-                )
+                events = deserialise_events([json.loads(r.data) for r in rows])
+                stored = self._remember(sender_id, _Stored(max((r.id for r in rows), default=None), len(rows), events))
         if not stored.rows or self.domain is None:
             return None
-        return DialogueStateTracker.from_dict(sender_id, [json.loads(row) for row in stored.rows], self.domain.slots)
+        # As Rasa's from_dict, without turning the rows into events again. Events are not
+        # changed by being applied, so trackers can share them.
+        return DialogueStateTracker.from_events(sender_id, stored.events, self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         with self.session_scope() as session:
             # Checked against the database when this turn retrieved it, under the conversation's lock.
             stored = self._stored.get(tracker.sender_id)
-            known = len(stored.rows) if stored else self._event_query(session, tracker.sender_id, False).count()
+            known = stored.rows if stored else self._event_query(session, tracker.sender_id, False).count()
             events = list(tracker.events)
             new = list(redacted((e.as_dict() for e in events[known:]), _asking(events[:known])))
             added = [self._row(tracker.sender_id, event) for event in new]
             session.add_all(added)
             session.flush()
-            newest_id, data = (added[-1].id if added else None), [row.data for row in added]
+            newest_id, rows = (added[-1].id if added else None), [row.data for row in added]
             session.commit()
         if stored is None or any(e.get("event") == SessionStarted.type_name for e in new):
             self._stored.pop(tracker.sender_id, None)  # a new session: read it back as Rasa would
         elif added:
-            stored.rows += data
+            stored.rows += len(rows)
+            stored.events += deserialise_events([json.loads(row) for row in rows])  # as read back
             stored.newest_id = newest_id
 
     def _row(self, sender_id: str, data: dict[str, Any]) -> Any:

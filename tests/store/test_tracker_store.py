@@ -79,3 +79,16 @@ async def test_an_unknown_conversation_is_none_and_then_saved_whole(tmp_path):
         tracker.update(event)
     await store.save(tracker)
     assert [e.type_name for e in (await store.retrieve("nobody")).events][-4:] == ["user", "slot", "bot", "action"]
+
+
+async def test_a_turn_that_was_never_saved_leaves_nothing_behind(tmp_path):
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    store = RedactingSQLTrackerStore(domain=DOMAIN, host=url)
+    await store.save(await store.create_tracker("c3"))
+    await a_turn(store, "c3", 0)
+    failed = await store.retrieve("c3")  # a turn that fails before it is saved
+    for event in turn(1):
+        failed.update(event)
+    again = await store.retrieve("c3")
+    assert summary(again) == summary(await as_rasa_reads_it(url, "c3"))
+    assert again.get_slot("plan") == "plan-0"
