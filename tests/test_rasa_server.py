@@ -72,3 +72,19 @@ async def test_calls_to_the_action_server_share_one_kept_alive_connection_with_t
     assert answers == [{"events": [], "responses": []}] * 3
     assert [token for _, token in seen] == ["secret"] * 3
     assert len({client_port for client_port, _ in seen}) == 1  # one connection for the three calls
+
+
+@pytest.mark.parametrize(
+    "name", ["user", "slot", "action", "bot", "active_loop", "session_started", "topic", "nothing"]
+)
+def test_event_classes_are_found_as_rasa_finds_them(name):
+    from rasa.shared.core.events import Event
+
+    def outcome(resolve, *default):
+        try:
+            return resolve(name, *default)
+        except ValueError as e:
+            return str(e)
+
+    for default in ((), (Event,)):
+        assert outcome(rasa_server.resolve_by_type, *default) == outcome(rasa_server._RASA_RESOLVE_BY_TYPE, *default)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -262,34 +262,28 @@ def _nlp_for(knowledge: KnowledgeBase) -> Language:
     return pipe
 
 
-@dataclass
+@dataclass(frozen=True)
 class Extraction:
-    plans: list[str] = field(default_factory=list)
-    specialties: list[str] = field(default_factory=list)
-    providers: list[str] = field(default_factory=list)
-    spans: list[tuple[str, str, int, int, str]] = field(default_factory=list)  # label,value,start,end,text
+    plans: tuple[str, ...] = ()
+    specialties: tuple[str, ...] = ()
+    providers: tuple[str, ...] = ()
+    spans: tuple[tuple[str, str, int, int, str], ...] = ()  # label,value,start,end,text
 
 
+@lru_cache(maxsize=1024)  # one message is read by several steps (entities, noise check, answers)
 def extract(text: str) -> Extraction:
     """Entities in a member's message (char offsets are into `text`)."""
-    out = Extraction()
-    doc = nlp()(text[:2000])
-    for ent in doc.ents:
-        if ent.label_ == "PLAN":
-            value = ent.ent_id_
-            out.plans.append(value)
-        elif ent.label_ == "SPECIALTY":
-            value = ent.ent_id_
-            out.specialties.append(value)
-        else:
-            value = _provider_name(ent.text)
-            out.providers.append(value)
-        out.spans.append((ent.label_, value, ent.start_char, ent.end_char, ent.text))
-    if not out.plans:
+    found: dict[str, list[str]] = {"PLAN": [], "SPECIALTY": [], "PROVIDER": []}
+    spans = []
+    for ent in nlp()(text[:2000]).ents:
+        value = ent.ent_id_ if ent.label_ in ("PLAN", "SPECIALTY") else _provider_name(ent.text)
+        found.get(ent.label_, found["PROVIDER"]).append(value)
+        spans.append((ent.label_, value, ent.start_char, ent.end_char, ent.text))
+    if not found["PLAN"]:
         fuzzy = _fuzzy_plan(text)
         if fuzzy:
-            out.plans.append(fuzzy)
-    return out
+            found["PLAN"].append(fuzzy)
+    return Extraction(tuple(found["PLAN"]), tuple(found["SPECIALTY"]), tuple(found["PROVIDER"]), tuple(spans))
 
 
 def _provider_name(text: str) -> str:

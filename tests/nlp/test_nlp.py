@@ -77,7 +77,7 @@ def test_yes_no_is_not_fooled_by_accents_or_contractions():
 
 def test_provider_names_from_lowercase_sms():
     found = nlp.extract("dr okafor the orthopedic surgeon")
-    assert found.providers == ["Dr. Okafor"] and "orthopedics" in found.specialties
+    assert found.providers == ("Dr. Okafor",) and "orthopedics" in found.specialties
 
 
 def test_rough_dates():
@@ -110,7 +110,7 @@ def test_gibberish(text, gibberish):
     "text", ["can i go to a doctor outside health net", "the doctor said surgery", "dr told me to wait"]
 )
 def test_no_made_up_provider_names(text):
-    assert nlp.extract(text).providers == []
+    assert nlp.extract(text).providers == ()
 
 
 @pytest.mark.parametrize(
@@ -257,7 +257,7 @@ def test_spanish_month_spans_and_not_remembering():
     ],
 )
 def test_spanish_specialty_words(said, specialty):
-    assert nlp.extract(said).specialties == [specialty]
+    assert nlp.extract(said).specialties == (specialty,)
 
 
 @pytest.mark.parametrize(
@@ -334,12 +334,12 @@ def test_spanish_did_everything_but_not_better_is_not_improving():
     "text", ["hable con mi dr dos veces sobre esto", "mi dr ya me dijo que no", "el dr nunca me explica"]
 )
 def test_spanish_words_after_dr_are_not_names(text):
-    assert nlp.extract(text).providers == []
+    assert nlp.extract(text).providers == ()
 
 
 def test_a_spanish_sentence_still_names_the_doctor():
-    assert nlp.extract("mi dr se llama Linda Nguyen").providers == ["Dr. Linda Nguyen"]
-    assert nlp.extract("fue el dr ramirez").providers == ["Dr. Ramirez"]
+    assert nlp.extract("mi dr se llama Linda Nguyen").providers == ("Dr. Linda Nguyen",)
+    assert nlp.extract("fue el dr ramirez").providers == ("Dr. Ramirez",)
 
 
 @pytest.mark.parametrize(

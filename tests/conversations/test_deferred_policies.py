@@ -1,7 +1,8 @@
-"""TED is asked only when its answer could be chosen (bot/deferred_ted.py). On the
-trained model, at every step of every story and rule (training data and conversation
-tests), the assistant must do the same action, chosen by the same policy, as when
-every policy runs; and the cases the ensemble's rules turn on are checked one by one."""
+"""TED and memoization are asked only when their answer could be chosen
+(bot/deferred_policies.py). On the trained model, at every step of every story and rule
+(training data and conversation tests), the assistant must do the same action, chosen by
+the same policy, as when every policy runs; and the cases the ensemble's rules turn on
+are checked one by one."""
 
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.core.training_data.loading import load_data_from_resource
 from rasa.shared.core.training_data.structures import StoryGraph
 
-from bot.deferred_ted import DeferredTEDPolicy, DeferringGraphRunner, decided_above
+from bot.deferred_policies import DeferredMemoizationPolicy, DeferredTEDPolicy, DeferringGraphRunner, decided_above
 from bot.train import ROOT
 
 STORY_FILES = ["data/stories", "data/rules", "tests/conversations"]
@@ -80,7 +81,10 @@ def runners(trained_model, tmp_path_factory):
 def test_every_step_of_every_story_is_decided_as_with_every_policy(runners):
     (metadata, every_policy), (_, deferring) = runners
     target, domain = metadata.core_target, metadata.domain
-    assert any(node.uses is DeferredTEDPolicy for node in deferring._graph_schema.nodes.values())
+    assert nodes_of(deferring, DeferredTEDPolicy) and nodes_of(deferring, DeferredMemoizationPolicy)
+    deferred_nodes = nodes_of(deferring, DeferredTEDPolicy) + nodes_of(deferring, DeferredMemoizationPolicy)
+    memo_waits_for = deferring._graph_schema.nodes[nodes_of(deferring, DeferredMemoizationPolicy)[0]].needs.values()
+    assert not set(nodes_of(deferring, DeferredTEDPolicy)) & set(memo_waits_for)  # only policies above it
     steps = deferred = 0
     for story in story_trackers(domain):
         events = list(story.events)
@@ -89,27 +93,27 @@ def test_every_step_of_every_story_is_decided_as_with_every_policy(runners):
                 continue
             before = DialogueStateTracker.from_events(story.sender_id, events[:i], domain.slots)
             expected = every_policy.run(inputs={"__tracker__": before}, targets=[target])[target]
-            results = deferring.run(inputs={"__tracker__": before}, targets=[target, *ted_nodes(deferring)])
+            results = deferring.run(inputs={"__tracker__": before}, targets=[target, *deferred_nodes])
             got = results[target]
             assert (np.argmax(got.probabilities), got.policy_name) == (
                 np.argmax(expected.probabilities),
                 expected.policy_name,
             ), f"{story.sender_id}, before {event.action_name}"
             steps += 1
-            deferred += all(max(results[n].probabilities) == 0 for n in ted_nodes(deferring))
+            deferred += all(max(results[n].probabilities) == 0 for n in deferred_nodes)
     assert steps > 100
-    assert deferred > steps / 2  # the point: most steps are decided without TED
+    assert deferred > steps / 2  # the point: most steps are decided without them
 
 
-def ted_nodes(runner):
-    return [name for name, node in runner._graph_schema.nodes.items() if node.uses is DeferredTEDPolicy]
+def nodes_of(runner, policy):
+    return [name for name, node in runner._graph_schema.nodes.items() if node.uses is policy]
 
 
 @pytest.mark.slow
 def test_ted_answers_as_before_when_nothing_above_it_decided(runners):
     (metadata, _), (_, deferring) = runners
     domain = metadata.domain
-    ted = deferring._instantiated_nodes[ted_nodes(deferring)[0]]._component
+    ted = deferring._instantiated_nodes[nodes_of(deferring, DeferredTEDPolicy)[0]]._component
     story = story_trackers(domain)[0]
     unsure = PolicyPrediction([0.0] * len(domain.action_names_or_texts), "RulePolicy", 6)
     asked = ted.predict_unless_decided(story, domain, decided_by_0=unsure)
