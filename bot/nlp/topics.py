@@ -164,7 +164,10 @@ WANTS = re.compile(
 )
 ANOTHER_LOOK = re.compile(
     r"\b(?:someone|somebody|another doctor|another dr|a different doctor|alguien|otro doctor|"
-    r"otro m[eé]dico)\s+(?:else\s+|m[aá]s\s+)?(?:to\s+|que\s+)?(?:look at|check|review|revis\w*|vea)\b",
+    r"otro m[eé]dico)\s+(?:else\s+|m[aá]s\s+)?(?:to\s+|que\s+)?(?:me\s+|lo\s+|la\s+|le\s+)?"
+    r"(?:look at|check|review|see|revis\w*|vea\w*)\b"
+    # "quiero que me vea otro médico"
+    r"|\b(?:me|lo|la|le)\s+(?:vea|revise|chequee)\s+otro\s+(?:m[eé]dico|doctor)\b",
     re.IGNORECASE,
 )
 UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "greet", "inform_plan", "affirm")
