@@ -58,13 +58,18 @@ def test_reason_maps_to_one_of_the_five_situations(text, reason):
         "thinking about suicide",
         "Chest pains since this morning",
         "no puedo respirar",
+        "honestly some days i just want to disappear, this is all too much",
+        "i wanna disappear",
+        "i want to go to sleep and never wake up",
     ],
 )
 def test_danger_words(text):
     assert safety.check(text)
 
 
-@pytest.mark.parametrize("text", ["my knee hurts", "i want a second opinion", "breathing is fine"])
+@pytest.mark.parametrize(
+    "text", ["my knee hurts", "i want a second opinion", "breathing is fine", "i want this rash to disappear"]
+)
 def test_no_false_alarm_on_ordinary_words(text):
     assert not safety.check(text)
 
