@@ -265,7 +265,13 @@ class ValidateSecondOpinionForm(MemberForm):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         reason = nlp.classify_reason(str(value or ""), numbered=True)
-        return {"reason": reason} if reason else self._not_an_answer("reason", dispatcher, tracker)
+        if reason:
+            return {"reason": reason}
+        facts = facts_not_yet_given(latest_text(tracker), tracker)
+        if facts.get("initial_provider"):  # "dr okafor, cardiology, saw him last tuesday": kept for later
+            say(dispatcher, tracker, "noted_for_later")
+            return {"reason": None, **facts}
+        return self._not_an_answer("reason", dispatcher, tracker)
 
     def validate_initial_provider(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -110,6 +110,17 @@ async def test_unclear_reason_leaves_the_category_to_ask():
     assert slots == {"reason": "not_improving"}
 
 
+async def test_who_gave_the_opinion_told_at_the_reason_question_is_kept_and_the_reason_asked_again():
+    said, slots = await validate("reason", "dr okafor, cardiology, saw him last tuesday")
+    assert slots == {
+        "reason": None,
+        "initial_provider": "Dr. Okafor",
+        "initial_specialty": "cardiology",
+        "initial_date": "last tuesday",
+    }
+    assert "I wrote down who gave the first opinion" in said and "didn't catch" not in said
+
+
 async def test_provider_answer_yields_name_and_specialty():
     _, slots = await validate("initial_provider", "dr patel my cardiologist")
     assert slots == {"initial_provider": "Dr. Patel", "initial_specialty": "cardiology"}
