@@ -55,12 +55,13 @@ def _recommendation(text: str, today: date, answering_provider: bool) -> str:
     said = re.sub(r"^(?:que|q|that)\s+", "", said, flags=re.IGNORECASE)  # "me dijo que me tienen que operar"
     # what the doctor said ends where the member goes on about themselves ("pero no estoy segura")
     what = re.split(
-        r"(?:\b(?:and|but|y|pero)\s+|[,;.]\s*)(?:i|i'?m|we|yo|no estoy|no s[eé]|quiero|necesito)\b"
+        r"(?:\b(?:and|but|y|pero)\s+|[,;.?!]\s*)(?:i|i'?m|we|he|she|they|he'?s|she'?s|they'?re|yo|[eé]l|ella"
+        r"|no estoy|no s[eé]|quiero|necesito|can someone|puede alguien)\b"
         r"|\s+(?:idk|i don'?t know|not sure|no s[eé] si)\b",  # "spinal fusion idk if i need it"
         said,
         flags=re.IGNORECASE,
     )[0]
-    clauses = [c.strip() for c in re.split(r"[;,.](?!\d)", what) if c.strip()]
+    clauses = [c.strip() for c in re.split(r"[;,.?!](?!\d)", what) if c.strip()]
     kept = [c for c in clauses if not (find_date(c, today) and (WHEN_CLAUSE.search(c) or len(c.split()) <= 4))]
     return re.sub(r"^(?:do|perform|have)\s+(?=\w)", "", ", ".join(kept), flags=re.IGNORECASE)[:1000]
 

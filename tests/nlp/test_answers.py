@@ -186,6 +186,17 @@ async def test_the_doctors_words_are_the_recommendation_not_the_members_doubts()
     assert slots["initial_provider"] == "Dr. Nguyen" and slots["initial_recommendation"] == "take my thyroid out"
 
 
+def test_the_doctors_words_end_where_the_member_goes_on_about_someone_else_or_asks():
+    from datetime import date
+
+    from bot.nlp.opinion import opinion_facts
+
+    said = (
+        "my dad is 73 and the cardiologist wants to put in a pacemaker asap but he feels fine?? can someone else look"
+    )
+    assert opinion_facts(said, date(2026, 12, 3))["initial_recommendation"] == "put in a pacemaker asap"
+
+
 @pytest.mark.parametrize("text", ["I want to request a second opinion", "yes", "the surgeon"])
 async def test_a_date_question_takes_only_a_time(text):
     said, slots = await validate("initial_date", text)
