@@ -170,6 +170,13 @@ ANOTHER_LOOK = re.compile(
     r"|\b(?:me|lo|la|le)\s+(?:vea|revise|chequee)\s+otro\s+(?:m[eé]dico|doctor)\b",
     re.IGNORECASE,
 )
+# "ok quiero pedirla" after the rights answer: asking for the one just talked about.
+REQUEST_IT = re.compile(
+    r"\b(?:quiero|quisiera|necesito|me gustar[ií]a|vamos a|i want to|i'?d like to|i wanna|let'?s|lets)\s+"
+    r"(?:pedirla|solicitarla|sacarla|tramitarla|pedir una|sacar una|request it|ask for it|request one|"
+    r"ask for one|get one|start it|start one)\b",
+    re.IGNORECASE,
+)
 UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "greet", "inform_plan", "affirm")
 # Asking to be helped to get one, whatever the question mark: "me puede ayudar a sacar
 # una segunda opinión?", "can you help me get a second opinion?"
@@ -296,7 +303,11 @@ def corrected_intent(
     acting = intent in ACTING_INTENTS and not (intent == "human_handoff" and not ASKS_FOR_PERSON.search(text))
     if not acting and asks_about_status(text):
         return "request_status", 0.8  # "how is SO-7U33-WQUE going": their request, not the rules
-    if ANOTHER_LOOK.search(text) or (HELP_TO_GET.search(text) and SECOND_OPINION.search(text)):
+    if (
+        ANOTHER_LOOK.search(text)
+        or REQUEST_IT.search(text)
+        or (HELP_TO_GET.search(text) and SECOND_OPINION.search(text))
+    ):
         return "request_second_opinion", 0.7  # asked to have one, whatever the question mark
     rerouted = rerouted_intent(intent, text) or other_topic(intent, ranking, text)
     if rerouted:

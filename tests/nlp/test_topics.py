@@ -95,6 +95,8 @@ def test_the_classifiers_own_emergency_guess_gives_way_unless_it_is_sure():
         "Hola buenas. Quiero que otro médico me vea, no estoy segura de lo que me dijeron",
         "quiero que me vea otro medico",
         "i want another doctor to see me, not sure about what they told me",
+        "ok quiero pedirla",
+        "ok lets request it",
     ],
 )
 def test_asking_to_be_helped_to_get_one_is_a_request_even_with_a_question_mark(text):
