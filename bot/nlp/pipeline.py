@@ -270,12 +270,16 @@ class Extraction:
     spans: tuple[tuple[str, str, int, int, str], ...] = ()  # label,value,start,end,text
 
 
-@lru_cache(maxsize=1024)  # one message is read by several steps (entities, noise check, answers)
 def extract(text: str) -> Extraction:
     """Entities in a member's message (char offsets are into `text`)."""
+    return _extract(kb(), text)
+
+
+@lru_cache(maxsize=1024)  # one message is read by several steps (entities, noise check, answers)
+def _extract(knowledge: KnowledgeBase, text: str) -> Extraction:
     found: dict[str, list[str]] = {"PLAN": [], "SPECIALTY": [], "PROVIDER": []}
     spans = []
-    for ent in nlp()(text[:2000]).ents:
+    for ent in _nlp_for(knowledge)(text[:2000]).ents:
         value = ent.ent_id_ if ent.label_ in ("PLAN", "SPECIALTY") else _provider_name(ent.text)
         found.get(ent.label_, found["PROVIDER"]).append(value)
         spans.append((ent.label_, value, ent.start_char, ent.end_char, ent.text))
