@@ -411,3 +411,11 @@ def test_a_specialist_by_its_short_name_recommends_and_idk_ends_what_they_said()
 
     facts = opinion_facts("hi need 2nd opinion. ortho wants 2 do spinal fusion idk if i need it", pacific_today())
     assert facts["initial_recommendation"] == "spinal fusion"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mi esposo me esta gritando y me pego, tengo miedo", "mi esposo llego borracho y me empujo", "my husband hit me"],
+)
+def test_being_hurt_by_someone_is_danger_911_first_not_self_harm(text):
+    assert safety.check(text).category == "danger"
