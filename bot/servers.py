@@ -63,6 +63,9 @@ class Assistant:
                 p.wait()
 
 
+PORT_TAKEN = "address already in use"
+
+
 def start(
     workdir: Path,
     database_url: str,
@@ -73,7 +76,28 @@ def start(
     timeout: float = 240,
 ) -> Assistant:
     """The action server and Rasa (REST channel, HTTP API behind `token`) on free ports,
-    ready to answer; logs in `workdir`. Both are stopped if either fails to start."""
+    ready to answer; logs in `workdir`. Both are stopped if either fails to start. A
+    free port can be taken by another process before a server binds it (two test
+    workers start servers at once): then both start again on new ports, up to 3 times."""
+    attempts = 3
+    while True:
+        attempts -= 1
+        try:
+            return _start(workdir, database_url, model, tracker_url, extra_env, token, timeout)
+        except RuntimeError as e:
+            if PORT_TAKEN not in str(e) or not attempts:
+                raise
+
+
+def _start(
+    workdir: Path,
+    database_url: str,
+    model: Path,
+    tracker_url: str | None,
+    extra_env: dict[str, str] | None,
+    token: str | None,
+    timeout: float,
+) -> Assistant:
     if tracker_url is None:
         tracker_url = database_url if database_url.startswith("postgresql") else f"sqlite:///{workdir / 'tracker.db'}"
     token = token or secrets.token_urlsafe(16)  # may begin with "-": passed as --auth-token=...
