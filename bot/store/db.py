@@ -55,12 +55,7 @@ def engine_for(url: str | None = None) -> Engine:
 def _create_engine(url: str) -> Engine:
     make_private(url)
     if url.startswith("sqlite"):
-        # Pooled: SQLAlchemy 1.4 opens a new connection per session on a file database.
-        engine = create_engine(
-            url, future=True, poolclass=QueuePool, connect_args={"check_same_thread": False, "timeout": 15}
-        )
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
+        return sqlite_engine(url, ["PRAGMA foreign_keys=ON", "PRAGMA journal_mode=WAL"], future=True, timeout=15)
     settings = get_settings()
     return create_engine(
         url,
@@ -78,11 +73,21 @@ def dispose_engines() -> None:
     _sessionmaker.cache_clear()
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # DB-API objects, untyped
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.close()
+def sqlite_engine(url: Any, pragmas: list[str], timeout: float = 5, **options: Any) -> Engine:
+    """An engine on a SQLite file whose connections are pooled (SQLAlchemy 1.4 opens a new
+    one per session on a file database) and get `pragmas` when they open."""
+    engine = create_engine(
+        url, poolclass=QueuePool, connect_args={"check_same_thread": False, "timeout": timeout}, **options
+    )
+
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:  # DB-API objects, untyped
+        cur = dbapi_conn.cursor()
+        for pragma in pragmas:
+            cur.execute(pragma)
+        cur.close()
+
+    event.listen(engine, "connect", on_connect)
+    return engine
 
 
 @lru_cache(maxsize=16)

@@ -27,7 +27,7 @@ from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import Event, SessionStarted, SlotSet, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.store.db import make_private
+from bot.store.db import make_private, sqlite_engine
 from bot.store.redaction import redacted
 
 REMEMBERED = 2000  # conversations kept in memory, the least recently used forgotten first
@@ -47,10 +47,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         make_private(str(url))
         if url.get_backend_name() == "sqlite":
             self.engine.dispose()
-            self.engine: Any = sa.create_engine(
-                url, poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False}
-            )
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            # Write-ahead log, synced at checkpoints: a commit no longer waits for the disk
+            # twice. A crash of the process loses nothing; a power cut may lose the last turns.
+            self.engine: Any = sqlite_engine(url, ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"])
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._stored: OrderedDict[str, _Stored] = OrderedDict()
 
@@ -123,12 +122,3 @@ def _asking(events: list[Event]) -> str | None:
         (e.value for e in reversed(events) if isinstance(e, SlotSet) and e.key == REQUESTED_SLOT),
         None,
     )
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # DB-API objects, untyped
-    """Write-ahead log, synced at checkpoints: a commit no longer waits for the disk twice.
-    A crash of the process loses nothing; a power cut may lose the last turns."""
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
